@@ -1,0 +1,3 @@
+from complaints.cli import app
+
+app(prog_name="complaints")

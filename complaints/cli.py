@@ -1,0 +1,193 @@
+"""The `complaints` command: the single entry point for operators."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable
+from decimal import Decimal, InvalidOperation
+from functools import wraps
+from pathlib import Path
+from typing import Annotated, Any, TypeVar
+
+import typer
+
+from complaints.settings import get_settings
+from policy.enums import Channel, ComplainantKind, Department, Role
+
+app = typer.Typer(
+    help="四川金融资产交易所客户投诉处理 — complaint handling as durable workflows.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+)
+db_app = typer.Typer(help="The app database.", no_args_is_help=True)
+user_app = typer.Typer(help="Staff accounts.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+app.add_typer(user_app, name="user")
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def fail(message: str, code: int = 1) -> typer.Exit:
+    """Print one line for a person and return the exit to raise."""
+    typer.echo(f"error: {message}", err=True)
+    return typer.Exit(code)
+
+
+def database_errors_as_one_line(command: F) -> F:
+    """An unreachable or too-new database is one line naming the URL, password masked."""
+
+    @wraps(command)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        from sqlalchemy.exc import OperationalError
+
+        from models.db import safe_url
+        from models.migrate import NewerDatabaseError
+
+        try:
+            return command(*args, **kwargs)
+        except OperationalError as exc:
+            reason = str(exc.orig).strip().splitlines()[0] if exc.orig else type(exc).__name__
+            url = safe_url(get_settings().effective_database_url)
+            raise fail(f"cannot reach the database {url}: {reason}") from None
+        except NewerDatabaseError as exc:
+            raise fail(str(exc)) from None
+
+    return wrapper  # type: ignore[return-value]
+
+
+@db_app.command("upgrade")
+@database_errors_as_one_line
+def db_upgrade() -> None:
+    """Migrate the database to the newest schema and seed the Art. 9 departments."""
+    from models.db import safe_url
+    from models.setup import prepare_database
+
+    url = get_settings().effective_database_url
+    revision = prepare_database(url)
+    typer.echo(f"database {safe_url(url)} is at schema revision {revision}")
+
+
+@user_app.command("add")
+@database_errors_as_one_line
+def user_add(
+    username: Annotated[str, typer.Option(help="login name")],
+    role: Annotated[Role, typer.Option(help="what the user may do (Art. 5(4))")],
+    department: Annotated[Department | None, typer.Option(help="department code")] = None,
+    superior: Annotated[str | None, typer.Option(help="username of the superior (Art. 7)")] = None,
+    email: Annotated[str | None, typer.Option()] = None,
+    display_name: Annotated[str | None, typer.Option(help="name shown in the app")] = None,
+    password: Annotated[
+        str | None, typer.Option(help="password; read from standard input when omitted")
+    ] = None,
+) -> None:
+    """Add a staff account (password from --password or standard input)."""
+    from models.db import session_scope
+    from models.directory import DirectoryError, add_user
+    from models.security import WeakPasswordError
+
+    if password is None:
+        password = sys.stdin.readline().rstrip("\n")
+    try:
+        with session_scope() as session:
+            user = add_user(
+                session,
+                username=username,
+                password=password,
+                role=role,
+                display_name=display_name,
+                department=department,
+                superior=superior,
+                email=email,
+            )
+            typer.echo(f"added user {user.username} ({role.value}) with id {user.id}")
+    except (DirectoryError, WeakPasswordError) as exc:
+        raise fail(str(exc), 2) from None
+
+
+def _classification_json(
+    text: str, channel: Channel | None, complainant: ComplainantKind, amount: Decimal | None
+) -> str:
+    from policy.classification import classify
+
+    result = classify(text, channel=channel, complainant=complainant, amount=amount)
+    return json.dumps(result.as_dict(), ensure_ascii=False)
+
+
+def _parse_amount(value: Any) -> Decimal | None:
+    if value is None or value == "":
+        return None
+    try:
+        amount = Decimal(str(value))
+    except InvalidOperation:
+        raise ValueError(f"amount {value!r} is not a number") from None
+    if amount < 0:
+        raise ValueError("amount must not be negative")
+    return amount
+
+
+@app.command()
+def classify(
+    text: Annotated[str | None, typer.Argument(help="the complaint's text")] = None,
+    channel: Annotated[Channel | None, typer.Option(help="Art. 3 channel")] = None,
+    complainant: Annotated[
+        ComplainantKind, typer.Option(help="customer or member institution")
+    ] = ComplainantKind.customer,
+    amount: Annotated[str | None, typer.Option(help="amount involved, CNY")] = None,
+    jsonl: Annotated[
+        Path | None,
+        typer.Option(help="classify each line {text, channel, complainant, amount}; - for stdin"),
+    ] = None,
+) -> None:
+    """Suggest category (Art. 3), department (Art. 9) and major flag, with reasons, as JSON."""
+    if jsonl is not None:
+        raise typer.Exit(_classify_jsonl(jsonl))
+    if text is None or not text.strip():
+        raise fail("the complaint text is empty; give the text to classify", 2)
+    try:
+        parsed_amount = _parse_amount(amount)
+    except ValueError as exc:
+        raise fail(str(exc), 2) from None
+    typer.echo(_classification_json(text, channel, complainant, parsed_amount))
+
+
+def _classify_jsonl(path: Path) -> int:
+    """One result per input line; a bad line gets {"line", "error"} in its place (exit 2)."""
+    stream = sys.stdin if str(path) == "-" else path.open(encoding="utf-8")
+    bad = 0
+    with stream:
+        for number, line in enumerate(stream, start=1):
+            if not line.strip():
+                continue
+            try:
+                item = json.loads(line)
+                if not isinstance(item, dict):
+                    raise ValueError("each line must be a JSON object")
+                text = item.get("text")
+                if not isinstance(text, str) or not text.strip():
+                    raise ValueError("field 'text' is missing or empty")
+                channel = Channel(item["channel"]) if item.get("channel") else None
+                complainant = ComplainantKind(item.get("complainant") or "customer")
+                output = _classification_json(
+                    text, channel, complainant, _parse_amount(item.get("amount"))
+                )
+            except (ValueError, KeyError) as exc:
+                bad += 1
+                output = json.dumps({"line": number, "error": str(exc)}, ensure_ascii=False)
+            typer.echo(output)
+    return 2 if bad else 0
+
+
+@app.command()
+@database_errors_as_one_line
+def demo() -> None:
+    """Seed departments, demonstration users (passwords printed) and sample complaints."""
+    from complaints.demo import seed_demo
+
+    for line in seed_demo(get_settings()):
+        typer.echo(line)
+
+
+def main() -> None:  # pragma: no cover - console entry
+    app()

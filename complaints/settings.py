@@ -1,0 +1,85 @@
+"""One settings object for the whole system (environment prefix ``COMPLAINTS_``).
+
+Durations accept ``90s``, ``15m``, ``24h``, ``3d`` or plain seconds, so that tests and
+demonstrations can run a 24-hour deadline in seconds (``COMPLAINTS_RECORD_DEADLINE=5s``).
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+from decimal import Decimal
+from functools import lru_cache
+from pathlib import Path
+from typing import Annotated
+from zoneinfo import ZoneInfo
+
+from pydantic import BeforeValidator, Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhd]?)\s*$")
+_UNIT_SECONDS = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+def parse_duration(value: object) -> object:
+    """Read ``24h``-style durations; anything else is left to pydantic (ISO 8601, seconds)."""
+    if isinstance(value, str):
+        match = _DURATION.match(value)
+        if match:
+            return timedelta(seconds=float(match[1]) * _UNIT_SECONDS[match[2]])
+    return value
+
+
+Duration = Annotated[timedelta, BeforeValidator(parse_duration)]
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="COMPLAINTS_", env_file=".env", extra="ignore")
+
+    data_dir: Path = Path("data")
+    database_url: str | None = Field(
+        default=None, description="SQLAlchemy URL; default SQLite under data_dir"
+    )
+    timezone: str = "Asia/Shanghai"
+
+    # Art. 4(1)/(2): the written record is due 24 clock hours after receipt.
+    record_deadline: Duration = timedelta(hours=24)
+    # Art. 2(1): warn the responsible person when this share of the time has passed.
+    deadline_warning_fraction: float = Field(default=0.75, gt=0, lt=1)
+    # Art. 4(3): leadership studies a major case within this time.
+    leadership_review_deadline: Duration = timedelta(days=3)
+    # Art. 2(4): default promised reply time proposed at intake.
+    reply_days: int = Field(default=15, ge=1, le=60)
+    reply_working_days: bool = True
+    major_amount_threshold: Decimal = Decimal("1000000")
+
+    smtp_host: str | None = None
+    smtp_port: int = 25
+    smtp_username: str | None = None
+    smtp_password: SecretStr | None = None
+    smtp_starttls: bool = False
+    smtp_use_tls: bool = False
+    smtp_timeout: float = 10.0
+    mail_from: str = "complaints@scfae.example"
+    # Where the local SMTP sink of `complaints up` listens when no smtp_host is set.
+    smtp_sink_port: int = 8025
+
+    web_host: str = "127.0.0.1"
+    web_port: int = 8000
+    prefect_ui_url: str = "http://127.0.0.1:4200"
+
+    @property
+    def effective_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.data_dir / 'complaints.db').resolve()}"
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process-wide settings; tests call ``get_settings.cache_clear()`` after changing env."""
+    return Settings()

@@ -1,0 +1,191 @@
+"""A complaint and the records of each step the regulation asks for.
+
+Each human step writes its own row (written record, assignment, verification, review,
+resolution, feedback) and an audit event in the same transaction; the complaint row holds
+only the current state of the process.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    ForeignKey,
+    Integer,
+    Numeric,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from models.db import Base, UTCDateTime, utcnow
+from models.people import Customer, DepartmentRow, User
+from models.types import enum_type
+from policy.enums import Category, Channel, ComplainantKind, Stage
+
+
+class Complaint(Base):
+    __tablename__ = "complaints"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # Human-readable reference such as TS-20261127-0001 (投诉编号).
+    reference: Mapped[str] = mapped_column(String(32), unique=True)
+    channel: Mapped[Channel] = mapped_column(enum_type(Channel))
+    complainant_kind: Mapped[ComplainantKind] = mapped_column(enum_type(ComplainantKind))
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id"), index=True)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    content: Mapped[str] = mapped_column(Text)
+    amount: Mapped[Decimal | None] = mapped_column(Numeric(18, 2))
+    product: Mapped[str | None] = mapped_column(String(200), index=True)
+
+    suggested_category: Mapped[Category] = mapped_column(enum_type(Category))
+    category: Mapped[Category] = mapped_column(enum_type(Category), index=True)
+    classification_reasons: Mapped[list[str]] = mapped_column(JSON, default=list)
+    department_id: Mapped[int] = mapped_column(ForeignKey("departments.id"), index=True)
+    # Art. 2(4) 首问负责制: whoever receives the complaint owns it for life.
+    first_inquiry_owner_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    handler_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+
+    suggested_major: Mapped[bool] = mapped_column(Boolean, default=False)
+    major_reasons: Mapped[list[str]] = mapped_column(JSON, default=list)
+    # Art. 4(3): None until a person decides; regulator transfers always get a decision.
+    major: Mapped[bool | None] = mapped_column(Boolean)
+
+    stage: Mapped[Stage] = mapped_column(enum_type(Stage), index=True, default=Stage.received)
+    promised_reply_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    resolved_on_the_spot: Mapped[bool] = mapped_column(Boolean, default=False)
+    on_the_spot_resolution: Mapped[str | None] = mapped_column(Text)
+    # Times a dissatisfied customer sent the case back to handling (Art. 2(4)).
+    reopen_count: Mapped[int] = mapped_column(Integer, default=0)
+    # Art. 2(4) "杜绝二次投诉": an earlier open or recent complaint by the same customer.
+    repeat_of_id: Mapped[int | None] = mapped_column(ForeignKey("complaints.id"))
+
+    flow_run_id: Mapped[str | None] = mapped_column(String(36))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    archived_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    customer: Mapped[Customer] = relationship()
+    department: Mapped[DepartmentRow] = relationship()
+    first_inquiry_owner: Mapped[User] = relationship(foreign_keys=[first_inquiry_owner_id])
+    handler: Mapped[User | None] = relationship(foreign_keys=[handler_id])
+
+
+class ComplaintEvent(Base):
+    """Append-only audit log (投诉日志). Each event carries the hash of the one before it,
+    so that an edited or deleted event breaks the chain and shows."""
+
+    __tablename__ = "complaint_events"
+    __table_args__ = (UniqueConstraint("complaint_id", "seq"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    complaint_id: Mapped[int] = mapped_column(ForeignKey("complaints.id"), index=True)
+    seq: Mapped[int] = mapped_column(Integer)
+    occurred_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    kind: Mapped[str] = mapped_column(String(60))
+    data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64))
+
+    actor: Mapped[User | None] = relationship()
+
+
+class WrittenRecord(Base):
+    """Art. 4(1)/(2): the written record of handling, due to the manager within 24 hours."""
+
+    __tablename__ = "written_records"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    complaint_id: Mapped[int] = mapped_column(ForeignKey("complaints.id"), unique=True)
+    author_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    text: Mapped[str] = mapped_column(Text)
+    submitted_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class Assignment(Base):
+    """Art. 4(1): the manager assigns a handler, or transfers to a department that can handle it."""
+
+    __tablename__ = "assignments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    complaint_id: Mapped[int] = mapped_column(ForeignKey("complaints.id"), index=True)
+    from_department_id: Mapped[int] = mapped_column(ForeignKey("departments.id"))
+    to_department_id: Mapped[int | None] = mapped_column(ForeignKey("departments.id"))
+    handler_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    reason: Mapped[str | None] = mapped_column(Text)
+    assigned_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    assigned_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class MajorDecision(Base):
+    """Art. 4(3): whether a complaint is major (重大客户投诉事件), decided by a person."""
+
+    __tablename__ = "major_decisions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    complaint_id: Mapped[int] = mapped_column(ForeignKey("complaints.id"), index=True)
+    major: Mapped[bool] = mapped_column(Boolean)
+    reason: Mapped[str] = mapped_column(Text)
+    decided_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    decided_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class LeadershipReview(Base):
+    """Art. 4(3): company leadership reviews a major case: approve, or send back."""
+
+    __tablename__ = "leadership_reviews"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    complaint_id: Mapped[int] = mapped_column(ForeignKey("complaints.id"), index=True)
+    reviewer_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    approved: Mapped[bool] = mapped_column(Boolean)
+    comment: Mapped[str] = mapped_column(Text)
+    reviewed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class Verification(Base):
+    """Art. 2(2), 4(2): whether the complaint is founded (属实), with the evidence."""
+
+    __tablename__ = "verifications"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    complaint_id: Mapped[int] = mapped_column(ForeignKey("complaints.id"), index=True)
+    founded: Mapped[bool] = mapped_column(Boolean)
+    evidence: Mapped[str] = mapped_column(Text)
+    verified_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    verified_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class Resolution(Base):
+    """Art. 4(2): the proposed solution and the reply time promised to the customer."""
+
+    __tablename__ = "resolutions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    complaint_id: Mapped[int] = mapped_column(ForeignKey("complaints.id"), index=True)
+    round: Mapped[int] = mapped_column(Integer, default=1)
+    solution: Mapped[str] = mapped_column(Text)
+    promised_reply_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    resolved_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    resolved_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class CustomerFeedback(Base):
+    """Art. 4(2): the customer confirms an unfounded finding, or gives feedback."""
+
+    __tablename__ = "customer_feedback"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    complaint_id: Mapped[int] = mapped_column(ForeignKey("complaints.id"), index=True)
+    # "confirmation" (不属实时客户确认) or "feedback" (解决后征询客户反馈意见)
+    kind: Mapped[str] = mapped_column(String(20))
+    positive: Mapped[bool] = mapped_column(Boolean)
+    comment: Mapped[str] = mapped_column(Text, default="")
+    recorded_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -1,0 +1,65 @@
+"""Small builders for test data; every value a test does not care about has a sensible default."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+from itertools import count
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from complaints.settings import Settings
+from models.complaint import Complaint
+from models.directory import add_user, user_by_username
+from models.intake import ComplaintIntake, register_complaint
+from models.people import User
+from policy.enums import Channel, ComplainantKind, Department, Role
+
+_names = count(1)
+NOW = datetime(2026, 11, 27, 2, 0, tzinfo=UTC)
+
+
+def make_user(
+    session: Session,
+    *,
+    role: Role = Role.staff,
+    department: Department | None = Department.wealth_center,
+    superior: str | None = None,
+    username: str | None = None,
+) -> User:
+    username = username or f"user{next(_names)}"
+    existing = user_by_username(session, username)
+    if existing is not None:
+        return existing
+    return add_user(
+        session,
+        username=username,
+        password="correct horse battery",
+        role=role,
+        department=department if role in (Role.staff, Role.manager) else None,
+        superior=superior,
+        email=f"{username}@example.test",
+    )
+
+
+def sample_intake(**overrides: Any) -> ComplaintIntake:
+    intake = ComplaintIntake(
+        channel=Channel.phone,
+        complainant=ComplainantKind.customer,
+        customer_name="张三",
+        customer_phone="13800001234",
+        content="赎回款半个月还没到账，客服一直说在处理，效率太低。",
+        received_at=NOW - timedelta(minutes=5),
+        promised_reply_at=NOW + timedelta(days=15),
+    )
+    return replace(intake, **overrides)
+
+
+def make_complaint(
+    session: Session, settings: Settings, *, owner: User | None = None, **overrides: Any
+) -> Complaint:
+    owner = owner or make_user(session)
+    return register_complaint(
+        session, intake=sample_intake(**overrides), owner=owner, now=NOW, settings=settings
+    )

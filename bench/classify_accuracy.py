@@ -1,0 +1,132 @@
+"""Accuracy of the classification policy on the labelled complaints.
+
+Reads ``tests/data/classification_dev.jsonl`` and ``tests/data/classification_holdout.jsonl``
+(one JSON object a line: ``id``, ``text``, ``channel``, ``complainant``, ``amount``,
+``category``, ``department``, ``major``, ``split``) and prints, for each part, the accuracy of
+the suggested category and department, and for the major suggestion its recall (major
+complaints found) and false-alarm rate (non-major complaints suggested as major).
+
+    .venv/bin/python bench/classify_accuracy.py [--verbose] [--split dev|holdout|all]
+
+``--verbose`` lists every misclassified item with the classifier's reasons.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from policy.classification import Classification, classify  # noqa: E402
+from policy.enums import Channel, ComplainantKind  # noqa: E402
+
+DATA = ROOT / "tests" / "data"
+FILES = {"dev": DATA / "classification_dev.jsonl", "holdout": DATA / "classification_holdout.jsonl"}
+
+
+@dataclass
+class Tally:
+    items: int = 0
+    category: int = 0
+    department: int = 0
+    major_true: int = 0
+    major_found: int = 0
+    minor_true: int = 0
+    false_alarms: int = 0
+    misses: list[tuple[dict[str, Any], Classification, list[str]]] = field(default_factory=list)
+
+
+def load(path: Path) -> list[dict[str, Any]]:
+    with path.open(encoding="utf-8") as handle:
+        return [json.loads(line) for line in handle if line.strip()]
+
+
+def run(item: dict[str, Any]) -> Classification:
+    amount = item.get("amount")
+    return classify(
+        item["text"],
+        channel=Channel(item["channel"]) if item.get("channel") else None,
+        complainant=ComplainantKind(item.get("complainant") or "customer"),
+        amount=Decimal(str(amount)) if amount not in (None, "") else None,
+    )
+
+
+def measure(items: list[dict[str, Any]]) -> Tally:
+    tally = Tally()
+    for item in items:
+        result = run(item)
+        tally.items += 1
+        wrong: list[str] = []
+        if result.category.value == item["category"]:
+            tally.category += 1
+        else:
+            wrong.append(f"category {result.category.value} ≠ {item['category']}")
+        if result.department.value == item["department"]:
+            tally.department += 1
+        else:
+            wrong.append(f"department {result.department.value} ≠ {item['department']}")
+        if item["major"]:
+            tally.major_true += 1
+            if result.major:
+                tally.major_found += 1
+            else:
+                wrong.append("major missed")
+        else:
+            tally.minor_true += 1
+            if result.major:
+                tally.false_alarms += 1
+                wrong.append("major false alarm")
+        if wrong:
+            tally.misses.append((item, result, wrong))
+    return tally
+
+
+def percent(part: int, whole: int) -> str:
+    return f"{100 * part / whole:5.1f}% ({part}/{whole})" if whole else "  n/a"
+
+
+def report(name: str, tally: Tally, *, verbose: bool) -> None:
+    print(f"== {name}: {tally.items} complaints")
+    print(f"  category accuracy     {percent(tally.category, tally.items)}")
+    print(f"  department accuracy   {percent(tally.department, tally.items)}")
+    print(f"  major recall          {percent(tally.major_found, tally.major_true)}")
+    print(f"  major false-alarm     {percent(tally.false_alarms, tally.minor_true)}")
+    if verbose:
+        for item, result, wrong in tally.misses:
+            print(f"  - {item.get('id')}: {'; '.join(wrong)}")
+            print(f"    text: {item['text']}")
+            print(
+                f"    channel={item.get('channel')} complainant={item.get('complainant')}"
+                f" amount={item.get('amount')}"
+            )
+            scores = ", ".join(f"{c.value}={s:g}" for c, s in result.category_scores.items())
+            print(f"    scores: {scores}")
+            for reason in result.reasons:
+                print(f"      · {reason}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--verbose", action="store_true", help="list misclassified items")
+    parser.add_argument("--split", choices=["dev", "holdout", "all"], default="all")
+    args = parser.parse_args(argv)
+    names = ["dev", "holdout"] if args.split == "all" else [args.split]
+    for name in names:
+        path = FILES[name]
+        if not path.exists():
+            print(f"== {name}: {path} not found")
+            continue
+        report(name, measure(load(path)), verbose=args.verbose)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

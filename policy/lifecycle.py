@@ -1,0 +1,113 @@
+"""The order of the regulation's steps for one complaint, as pure decisions.
+
+intake → written record (Art. 4(1)/(2), 24 h) → manager assigns a handler or transfers to
+another department (Art. 4(1)) → major decision for regulator transfers and suggested major
+cases (Art. 4(3)) → handling: verification founded/unfounded, solution (Art. 2(2), 4(2)) →
+leadership review of a major case's handling (Art. 4(3)) → customer confirmation when
+unfounded (Art. 4(2)) → customer feedback (Art. 4(2)); dissatisfied → back to handling
+(Art. 2(4) 杜绝二次投诉) → closure → archive (Art. 4 处理过程存档).
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from policy.enums import Channel, Role, Stage
+
+
+class Step(StrEnum):
+    """A human step the process waits for."""
+
+    written_record = "written_record"
+    assignment = "assignment"
+    major_decision = "major_decision"
+    handling = "handling"
+    leadership_review = "leadership_review"
+    customer_confirmation = "customer_confirmation"
+    feedback = "feedback"
+
+    @property
+    def label(self) -> str:
+        return {
+            "written_record": "提交文字记录",
+            "assignment": "部门经理安排跟进或移交",
+            "major_decision": "认定是否重大投诉",
+            "handling": "核实与处理",
+            "leadership_review": "公司领导审阅",
+            "customer_confirmation": "客户确认核实结果",
+            "feedback": "客户反馈意见",
+        }[self.value]
+
+
+STAGE_OF_STEP: dict[Step, Stage] = {
+    Step.written_record: Stage.awaiting_written_record,
+    Step.assignment: Stage.awaiting_assignment,
+    Step.major_decision: Stage.awaiting_major_decision,
+    Step.handling: Stage.awaiting_handling,
+    Step.leadership_review: Stage.awaiting_leadership_review,
+    Step.customer_confirmation: Stage.awaiting_customer_confirmation,
+    Step.feedback: Stage.awaiting_feedback,
+}
+
+# Art. 5(4): who may act on each step (besides admin, who may act on any to unblock a case).
+ROLES_FOR_STEP: dict[Step, frozenset[Role]] = {
+    Step.written_record: frozenset({Role.staff, Role.manager}),
+    Step.assignment: frozenset({Role.manager}),
+    Step.major_decision: frozenset({Role.manager, Role.leadership}),
+    Step.handling: frozenset({Role.staff, Role.manager}),
+    Step.leadership_review: frozenset({Role.leadership}),
+    Step.customer_confirmation: frozenset({Role.staff, Role.manager}),
+    Step.feedback: frozenset({Role.staff, Role.manager}),
+}
+
+
+def needs_major_decision(*, channel: Channel, suggested_major: bool, major: bool | None) -> bool:
+    """Art. 4(3): every regulator transfer, and every case suggested as major, gets a person's
+    explicit major / non-major decision, unless one was already made at intake."""
+    if major is not None:
+        return False
+    return channel is Channel.regulator_transfer or suggested_major
+
+
+def stage_after_assignment(*, needs_decision: bool, handling_recorded: bool, major: bool,
+                           founded: bool) -> Stage:
+    """Art. 4(1): once a handler follows up, the case goes to the major decision or handling.
+
+    A complaint resolved on the spot (Art. 4(2)) has its handling recorded at intake already.
+    """
+    if needs_decision:
+        return Stage.awaiting_major_decision
+    if handling_recorded:
+        return stage_after_handling(major=major, founded=founded)
+    return Stage.awaiting_handling
+
+
+def stage_after_major_decision(*, handling_recorded: bool, major: bool, founded: bool) -> Stage:
+    if handling_recorded:
+        return stage_after_handling(major=major, founded=founded)
+    return Stage.awaiting_handling
+
+
+def stage_after_handling(*, major: bool, founded: bool) -> Stage:
+    """Art. 4(3): a major case's handling goes to leadership before the customer hears it;
+    Art. 4(2): an unfounded complaint is confirmed by the customer first."""
+    if major:
+        return Stage.awaiting_leadership_review
+    return stage_after_review(approved=True, founded=founded)
+
+
+def stage_after_review(*, approved: bool, founded: bool) -> Stage:
+    """Art. 4(3): leadership approves, or sends the handling back with instructions."""
+    if not approved:
+        return Stage.awaiting_handling
+    return Stage.awaiting_feedback if founded else Stage.awaiting_customer_confirmation
+
+
+def stage_after_confirmation(*, confirmed: bool) -> Stage:
+    """Art. 4(2) 如果不属实，请客户确认: a customer who disputes the finding sends it back."""
+    return Stage.awaiting_feedback if confirmed else Stage.awaiting_handling
+
+
+def stage_after_feedback(*, satisfied: bool) -> Stage:
+    """Art. 4(2) 解决后征询客户反馈意见; Art. 2(4) 杜绝二次投诉: dissatisfied reopens handling."""
+    return Stage.closed if satisfied else Stage.awaiting_handling

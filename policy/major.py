@@ -1,0 +1,290 @@
+"""Major complaint suggestion (重大客户投诉), Art. 4(3) and REGULATION.md.
+
+Art. 4(3) asks that every complaint transferred by a regulator be examined for whether it is
+a *major* complaint; the regulation does not define "major", so REGULATION.md ("Interpretation
+where the text is silent") does, and this module suggests it.  A complaint is suggested as
+major when any of these holds:
+
+* its category is *violation* (违规操作类) and it touches customer funds, signatures,
+  suitability or personal data;
+* it threatens litigation, media exposure or petitioning (诉讼、媒体曝光、信访);
+* it is a group complaint (群体投诉);
+* the amount at stake, given or written in the text ("200万", "一百二十万元",
+  "1,500,000元"), is at or above the threshold (default 1,000,000 CNY);
+* it is a regulator transfer carrying any of the above.  A regulator transfer alone is
+  *not* major; the suggestion says so, because Art. 4(3) still asks a person to decide.
+
+A person confirms the suggestion; the suggestion and its reasons are recorded elsewhere.
+
+The cues live in ``lexicon.yaml`` beside this module (section ``major``).  This module also
+holds the lexicon loader and the negation test shared with :mod:`policy.classification`,
+because it is the lower of the two layers that read ``lexicon.yaml``.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from policy.enums import Category, Channel
+
+LEXICON_PATH = Path(__file__).with_name("lexicon.yaml")
+
+
+@lru_cache(maxsize=1)
+def load_lexicon() -> dict[str, Any]:
+    """The parsed ``lexicon.yaml``, read once per process."""
+    with LEXICON_PATH.open(encoding="utf-8") as handle:
+        return yaml.safe_load(handle)
+
+
+def normalize(text: str) -> str:
+    """Full-width letters, digits and punctuation to half-width, whitespace removed."""
+    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", text)).lower()
+
+
+class Negation:
+    """Decides whether a cue found at some position is negated ("没有违规", "不是很慢").
+
+    A cue is negated when a negator stands before it in the same clause and only filler
+    (subjects, adverbs, 是/有 ...) stands between them, at most ``window`` characters.
+    Cues that carry their own negation ("未经同意", "不耐烦") begin *with* the negator, so
+    they are never negated by it.
+    """
+
+    def __init__(self, negators: list[str], filler: str, window: int, rhetorical: str) -> None:
+        self._negators = re.compile("|".join(f"(?:{n})" for n in negators))
+        self._filler = re.compile(filler)
+        self._window = window
+        self._rhetorical = re.compile(rhetorical)
+
+    def negator_before(self, text: str, start: int) -> str | None:
+        """The negator that negates a cue starting at ``start``, or None.
+
+        A rhetorical question ("这不违反规定吗?") asserts what it seems to deny, so a
+        negator in a clause that ends in 吗/嘛 negates nothing.
+        """
+        if self._rhetorical.match(text, start):
+            return None
+        prefix = text[max(0, start - self._window - 4) : start]
+        for found in self._negators.finditer(prefix):
+            gap = prefix[found.end() :]
+            if len(gap) <= self._window and self._filler.fullmatch(gap):
+                return found.group()
+        return None
+
+
+@lru_cache(maxsize=2)
+def negation(*, extra: bool = False) -> Negation:
+    """The negation test of ``lexicon.yaml``; ``extra`` adds the disclaimers of threats."""
+    config = load_lexicon()["negation"]
+    negators = list(config["negators"])
+    filler = config["filler"]
+    if extra:
+        threats = load_lexicon()["major"]["threat_negation"]
+        negators = list(threats["negators"]) + negators
+        filler = f"(?:{_repeated(filler)}|{_repeated(threats['filler'])})*"
+    return Negation(negators, filler, int(config["window"]), config["rhetorical"])
+
+
+def _repeated(filler: str) -> str:
+    """The alternation inside a filler pattern written as ``(?:a|b|c)*``."""
+    if not (filler.startswith("(?:") and filler.endswith(")*")):
+        raise ValueError(f"lexicon.yaml: a filler must read (?:...)*, not {filler!r}")
+    return filler[3:-2]
+
+
+@dataclass(frozen=True)
+class MajorSuggestion:
+    """Whether a complaint looks major, and why (each reason names its rule)."""
+
+    major: bool
+    reasons: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class _CueGroup:
+    key: str
+    label: str
+    pattern: re.Pattern[str]
+
+
+@lru_cache(maxsize=1)
+def _groups() -> tuple[tuple[_CueGroup, ...], tuple[_CueGroup, ...]]:
+    config = load_lexicon()["major"]
+
+    def build(section: dict[str, Any]) -> tuple[_CueGroup, ...]:
+        return tuple(
+            _CueGroup(key, entry["label"], re.compile("|".join(entry["patterns"])))
+            for key, entry in section.items()
+        )
+
+    return build(config["violation_subjects"]), build(config["escalation"])
+
+
+def configured_threshold() -> Decimal:
+    """The amount threshold of ``lexicon.yaml`` (``major.amount_threshold``)."""
+    return Decimal(str(load_lexicon()["major"]["amount_threshold"]))
+
+
+def _hits(group: _CueGroup, text: str, neg: Negation) -> list[str]:
+    found: list[str] = []
+    for match in group.pattern.finditer(text):
+        cue = match.group()
+        if cue and cue not in found and neg.negator_before(text, match.start()) is None:
+            found.append(cue)
+    return found
+
+
+def _quote(cues: list[str]) -> str:
+    return "".join(f"「{cue}」" for cue in cues)
+
+
+def _decimal(value: Decimal | int | float | str) -> Decimal:
+    return value if isinstance(value, Decimal) else Decimal(str(value))
+
+
+_RULE = "重大投诉认定:"
+
+
+def suggest_major(
+    *,
+    text: str,
+    channel: Channel | None = None,
+    category: Category | None = None,
+    amount: Decimal | int | float | str | None = None,
+    threshold: Decimal | int | float | str | None = None,
+) -> MajorSuggestion:
+    """Suggest whether a complaint is major (重大客户投诉), with the reasons.
+
+    ``threshold`` defaults to ``major.amount_threshold`` in ``lexicon.yaml`` (1,000,000
+    CNY).  ``amount`` is the amount entered at intake; amounts written in the text count
+    too, and the larger one is compared with the threshold.
+    """
+    limit = configured_threshold() if threshold is None else _decimal(threshold)
+    given = None if amount is None else _decimal(amount)
+    body = normalize(text)
+    subjects, escalations = _groups()
+    reasons: list[str] = []
+
+    if category == Category.violation:
+        neg = negation()
+        for group in subjects:
+            cues = _hits(group, body, neg)
+            if cues:
+                reasons.append(f"{_RULE} 违规操作且涉及{group.label}: 命中{_quote(cues)}")
+
+    threat_negation = negation(extra=True)
+    for group in escalations:
+        cues = _hits(group, body, threat_negation)
+        if cues:
+            reasons.append(f"{_RULE} {group.label}: 命中{_quote(cues)}")
+
+    largest = max([a for a in [given, *amounts_in_text(text)] if a is not None], default=None)
+    if largest is not None and largest >= limit:
+        source = "受理金额" if given is not None and largest == given else "文中金额"
+        reasons.append(f"{_RULE} 涉案金额 {largest:,.0f} 元({source})达到阈值 {limit:,.0f} 元")
+
+    major = bool(reasons)
+    if channel == Channel.regulator_transfer:
+        if major:
+            reasons.append("Art. 4(3) 行政监管部门转办且具备上述情形: 建议报公司领导研究处理")
+        else:
+            reasons.append("Art. 4(3) 行政监管部门转办本身不构成重大投诉: 仍须人工认定是否重大")
+    elif major:
+        reasons.append("Art. 4(3) 建议认定为重大客户投诉，报公司领导研究处理(须人工确认)")
+    else:
+        reasons.append(f"{_RULE} 未命中任何情形: 建议按一般投诉受理")
+    return MajorSuggestion(major=major, reasons=tuple(reasons))
+
+
+# --- amounts written in the text -------------------------------------------------------
+
+_CN_DIGITS = {
+    "零": 0, "〇": 0, "一": 1, "壹": 1, "二": 2, "贰": 2, "两": 2, "三": 3, "叁": 3,
+    "四": 4, "肆": 4, "五": 5, "伍": 5, "六": 6, "陆": 6, "七": 7, "柒": 7, "八": 8,
+    "捌": 8, "九": 9, "玖": 9,
+}  # fmt: skip
+_CN_SMALL = {"十": 10, "拾": 10, "百": 100, "佰": 100, "千": 1000, "仟": 1000}
+_CN_CHARS = "".join(_CN_DIGITS) + "".join(_CN_SMALL) + "万亿"
+_UNITS = {"千": Decimal(1000), "万": Decimal(10_000), "亿": Decimal(100_000_000)}
+
+_ARABIC_AMOUNT = re.compile(
+    r"(?P<prefix>[¥￥]|人民币|rmb)?"
+    r"(?P<number>\d{1,3}(?:,\d{3})+|\d+)(?:\.(?P<fraction>\d+))?"
+    r"(?:多|余|来)?(?P<unit>千|万|亿)?(?P<currency>元|块|圆|rmb|人民币)?",
+    re.IGNORECASE,
+)
+_CHINESE_AMOUNT = re.compile(
+    rf"(?P<number>[{_CN_CHARS}]+)(?:多|余|来)?(?P<unit>万|亿)?(?P<currency>元|块|圆)?"
+)
+
+
+def _chinese_number(numeral: str) -> int:
+    """The value of a Chinese numeral: 一百二十万 → 1200000, 两千五 → 2005 (read literally)."""
+    total = section = number = 0
+    for char in numeral:
+        if char in _CN_DIGITS:
+            number = _CN_DIGITS[char]
+        elif char in _CN_SMALL:
+            section += (number or 1) * _CN_SMALL[char]
+            number = 0
+        elif char == "万":
+            total += (section + number) * 10_000
+            section = number = 0
+        elif char == "亿":
+            total = (total + section + number) * 100_000_000
+            section = number = 0
+    return total + section + number
+
+
+_BELOW = re.compile(r"(?:不到|不足|低于|少于|未满|未达|不超过|没超过|没有超过|将近|接近|近)$")
+
+
+def _below(body: str, start: int) -> bool:
+    """True for an upper bound such as 不到100万 or 将近百万, which is not the amount at stake."""
+    return bool(_BELOW.search(body[max(0, start - 4) : start]))
+
+
+def amounts_in_text(text: str) -> list[Decimal]:
+    """Money amounts written in the text, in yuan.
+
+    A number counts as money when it carries 万/亿 or a currency mark (元, 块, ¥, 人民币):
+    "200万", "五十万元", "1,500,000元", "一百二十万", "1.5亿", "100多万".  Bare numbers
+    (dates, phone numbers, percentages) do not count.
+    """
+    body = normalize(text)
+    found: list[Decimal] = []
+    for match in _ARABIC_AMOUNT.finditer(body):
+        unit, currency, prefix = match["unit"], match["currency"], match["prefix"]
+        if not (unit in ("万", "亿") or currency or prefix) or _below(body, match.start()):
+            continue
+        digits = match["number"].replace(",", "")
+        if match["fraction"]:
+            digits += "." + match["fraction"]
+        try:
+            value = Decimal(digits)
+        except InvalidOperation:  # pragma: no cover - the pattern admits digits only
+            continue
+        found.append(value * _UNITS.get(unit or "", Decimal(1)))
+    for match in _CHINESE_AMOUNT.finditer(body):
+        numeral = match["number"]
+        if _below(body, match.start()) or not any(
+            char in _CN_DIGITS or char in _CN_SMALL for char in numeral
+        ):
+            continue
+        has_unit = any(char in "万亿" for char in numeral) or match["unit"]
+        if not (has_unit or match["currency"]):
+            continue
+        value = Decimal(_chinese_number(numeral))
+        if match["unit"]:
+            value *= _UNITS[match["unit"]]
+        found.append(value)
+    return found

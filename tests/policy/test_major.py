@@ -1,0 +1,171 @@
+"""Art. 4(3) and REGULATION.md: when a complaint is suggested as major (重大客户投诉)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+
+from policy.enums import Category, Channel
+from policy.major import MajorSuggestion, amounts_in_text, suggest_major
+
+
+def major(text: str, **kwargs: object) -> MajorSuggestion:
+    kwargs.setdefault("channel", Channel.phone)
+    kwargs.setdefault("category", Category.efficiency)
+    kwargs.setdefault("amount", None)
+    return suggest_major(text=text, **kwargs)  # type: ignore[arg-type]
+
+
+# --- violation touching funds, signatures, suitability or personal data ------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "subject"),
+    [
+        ("客户经理私自把我的收益转到了别人的账户。", "客户资金"),
+        ("合同上的签名不是我签的，是员工代签的。", "签字"),
+        ("风险测评是业务员替我做的，给我卖了高风险产品。", "适当性"),
+        ("你们员工把我的身份证号和电话泄露给了别人。", "个人信息"),
+    ],
+)
+def test_violation_touching_a_protected_subject_is_major(text: str, subject: str) -> None:
+    suggestion = major(text, category=Category.violation)
+    assert suggestion.major is True
+    assert any(subject in r for r in suggestion.reasons)
+
+
+def test_violation_without_such_a_subject_is_not_major() -> None:
+    suggestion = major(
+        "员工上班时间在大厅发外部公司的传单，这不合规。", category=Category.violation
+    )
+    assert suggestion.major is False
+
+
+def test_the_same_subject_outside_a_violation_is_not_major_by_itself() -> None:
+    assert major("收益到账晚了两天。", category=Category.efficiency).major is False
+
+
+# --- threats of litigation, media exposure, petitioning -----------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "label"),
+    [
+        ("再不兑付我就去法院起诉你们。", "诉讼"),
+        ("我已经请了律师，准备打官司。", "诉讼"),
+        ("你们这样对客户，我要找记者曝光。", "媒体"),
+        ("不解决我就发到网上让大家评评理。", "媒体"),
+        ("再拖下去我就去信访办上访。", "信访"),
+    ],
+)
+def test_threat_of_litigation_media_or_petition_is_major(text: str, label: str) -> None:
+    suggestion = major(text)
+    assert suggestion.major is True
+    assert any(label in r for r in suggestion.reasons)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "我不会去找什么媒体，就是想反映一下。",
+        "暂时不考虑找律师，只希望给个准确时间。",
+        "我不打算投诉到监管那去，把卡改回来就行。",
+    ],
+)
+def test_a_disclaimed_threat_is_not_major(text: str) -> None:
+    assert major(text).major is False
+
+
+# --- group complaints ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "今天五位投资者一起来反映收益晚发。",
+        "多名投资者联名投诉兑付延期。",
+        "我们十几个客户的产品都出了问题。",
+    ],
+)
+def test_group_complaint_is_major(text: str) -> None:
+    suggestion = major(text)
+    assert suggestion.major is True
+    assert any("群体投诉" in r for r in suggestion.reasons)
+
+
+def test_two_people_or_one_person_is_not_a_group() -> None:
+    assert major("发票金额开成了两个人的。").major is False
+    assert major("把我一个人晾在那。").major is False
+
+
+# --- amount at or above the threshold -------------------------------------------------------
+
+
+def test_amount_at_the_threshold_is_major() -> None:
+    assert major("兑付晚了三天。", amount=Decimal("1000000")).major is True
+
+
+def test_amount_below_the_threshold_is_not_major() -> None:
+    assert major("兑付晚了三天。", amount=Decimal("999999.99")).major is False
+
+
+@pytest.mark.parametrize("text", ["我投了200万", "损失1,500,000元", "一百二十万的产品", "1.5亿"])
+def test_amount_written_in_the_text_counts(text: str) -> None:
+    suggestion = major(text)
+    assert suggestion.major is True
+    assert any("文中金额" in r for r in suggestion.reasons)
+
+
+def test_the_threshold_can_be_set() -> None:
+    assert major("五十万元的产品延期了。").major is False
+    assert major("五十万元的产品延期了。", threshold=Decimal("500000")).major is True
+
+
+@pytest.mark.parametrize(
+    ("text", "amounts"),
+    [
+        ("200万", [Decimal("2000000")]),
+        ("五十万元", [Decimal("500000")]),
+        ("1,500,000元", [Decimal("1500000")]),
+        ("一百二十万", [Decimal("1200000")]),
+        ("两百万", [Decimal("2000000")]),
+        ("100多万", [Decimal("1000000")]),
+        ("人民币150万元", [Decimal("1500000")]),
+        ("三千块", [Decimal("3000")]),
+        ("１５０万", [Decimal("1500000")]),
+        ("损失不到100万", []),
+        ("电话028-85323543，2024年3月5日，年化6%", []),
+    ],
+)
+def test_amounts_in_text_reads_arabic_and_chinese_numerals(
+    text: str, amounts: list[Decimal]
+) -> None:
+    assert amounts_in_text(text) == amounts
+
+
+# --- Art. 4(3) regulator transfers ----------------------------------------------------------
+
+
+def test_art4_3_regulator_transfer_alone_is_not_major() -> None:
+    suggestion = major(
+        "经四川金融监管局转办：投诉人反映赎回款晚到账两天，请核实并答复。",
+        channel=Channel.regulator_transfer,
+    )
+    assert suggestion.major is False
+    assert any("Art. 4(3)" in r and "本身不构成重大投诉" in r for r in suggestion.reasons)
+
+
+def test_art4_3_regulator_transfer_carrying_a_litigation_threat_is_major() -> None:
+    suggestion = major(
+        "经四川金融监管局转办：投诉人称如月底前仍未兑付，将委托律师提起诉讼。",
+        channel=Channel.regulator_transfer,
+    )
+    assert suggestion.major is True
+    assert any("Art. 4(3)" in r and "报公司领导" in r for r in suggestion.reasons)
+
+
+def test_nothing_found_says_so() -> None:
+    suggestion = major("收益到账晚了一天。")
+    assert suggestion.major is False
+    assert suggestion.reasons

@@ -1,0 +1,88 @@
+"""Art. 9: member complaints to 会员管理部, service complaints to 财富中心, others to 综合管理部."""
+
+from __future__ import annotations
+
+import pytest
+
+from policy.enums import Category, ComplainantKind, Department
+from policy.routing import DepartmentInfo, department_directory, route
+
+
+def department_of(text: str, complainant: ComplainantKind = ComplainantKind.customer) -> Department:
+    return route(text, complainant, None).department
+
+
+def test_art9_member_institution_goes_to_member_management() -> None:
+    decision = route("你们网站的公告更新太慢了。", ComplainantKind.member, Category.efficiency)
+    assert decision.department == Department.member_management
+    assert any("Art. 9" in r and "会员" in r for r in decision.reasons)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "我们公司提交入会申请两个月了，一直没有结果。",
+        "今年的会员年审材料交了很久还没审完。",
+        "席位转让为什么没有公示就批准了？",
+    ],
+)
+def test_art9_membership_matters_go_to_member_management(text: str) -> None:
+    assert department_of(text) == Department.member_management
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "客户经理推荐产品时说得天花乱坠。",
+        "我的赎回款一直没到账。",
+        "产品到期兑付推迟了十天。",
+        "认购确认书上的金额不对。",
+        "打客服热线一直没人接。",
+        "理财顾问对我爱答不理。",
+    ],
+)
+def test_art9_service_matters_go_to_wealth_center(text: str) -> None:
+    assert department_of(text) == Department.wealth_center
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "你们官网打不开，公告也看不到。",
+        "发票抬头开错了，公司没法报销。",
+        "大楼的保安对访客态度很凶。",
+        "停车场收费太贵了。",
+        "信息披露的公告和实际情况不一致。",
+    ],
+)
+def test_art9_other_matters_go_to_general_management(text: str) -> None:
+    assert department_of(text) == Department.general_management
+
+
+def test_art9_named_website_outweighs_product_words() -> None:
+    text = "你们网站上把我的名字和买的产品都公布出来了。"
+    assert department_of(text) == Department.general_management
+
+
+def test_art9_nothing_recognised_goes_to_general_management_and_says_so() -> None:
+    decision = route("我要投诉。", ComplainantKind.customer, None)
+    assert decision.department == Department.general_management
+    assert any("其它类" in r for r in decision.reasons)
+
+
+def test_art9_reasons_name_the_evidence_and_the_department_phone() -> None:
+    decision = route("赎回款迟迟不到账。", ComplainantKind.customer, Category.efficiency)
+    assert decision.department == Department.wealth_center
+    assert any(
+        "「赎回」" in r and "财富中心" in r and "028-85323543" in r for r in decision.reasons
+    )
+
+
+def test_art9_department_directory_lists_the_three_departments_and_their_phones() -> None:
+    directory = department_directory()
+    assert all(isinstance(info, DepartmentInfo) for info in directory)
+    assert {info.code: (info.name, info.phone) for info in directory} == {
+        Department.member_management: ("会员管理部", "028-86026043"),
+        Department.wealth_center: ("财富中心", "028-85323543"),
+        Department.general_management: ("综合管理部", "028-85323543"),
+    }

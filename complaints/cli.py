@@ -191,3 +191,20 @@ def demo() -> None:
 
 def main() -> None:  # pragma: no cover - console entry
     app()
+
+
+@app.command()
+def up() -> None:
+    """Start the Prefect server, the SMTP sink and a worker on 127.0.0.1 (Ctrl-C stops all)."""
+    from deployments.up import run_system
+
+    raise typer.Exit(run_system(get_settings()))
+
+
+@app.command()
+def reconcile() -> None:
+    """Start missing runs, re-queue crashed ones, wake runs whose step is saved, re-schedule
+    missing deadline checks. Idempotent."""
+    from flows.reconcile import reconcile as reconcile_flow
+
+    typer.echo(json.dumps(reconcile_flow()))

@@ -62,6 +62,8 @@ class Complaint(Base):
     on_the_spot_resolution: Mapped[str | None] = mapped_column(Text)
     # Times a dissatisfied customer sent the case back to handling (Art. 2(4)).
     reopen_count: Mapped[int] = mapped_column(Integer, default=0)
+    # The current round of handling: each send-back (leadership, dispute, dissatisfaction) adds one.
+    handling_round: Mapped[int] = mapped_column(Integer, default=1)
     # Art. 2(4) "杜绝二次投诉": an earlier open or recent complaint by the same customer.
     repeat_of_id: Mapped[int | None] = mapped_column(ForeignKey("complaints.id"))
 
@@ -143,6 +145,7 @@ class LeadershipReview(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     complaint_id: Mapped[int] = mapped_column(ForeignKey("complaints.id"), index=True)
+    round: Mapped[int] = mapped_column(Integer, default=1)
     reviewer_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     approved: Mapped[bool] = mapped_column(Boolean)
     comment: Mapped[str] = mapped_column(Text)
@@ -156,6 +159,7 @@ class Verification(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     complaint_id: Mapped[int] = mapped_column(ForeignKey("complaints.id"), index=True)
+    round: Mapped[int] = mapped_column(Integer, default=1)
     founded: Mapped[bool] = mapped_column(Boolean)
     evidence: Mapped[str] = mapped_column(Text)
     verified_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
@@ -183,6 +187,7 @@ class CustomerFeedback(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     complaint_id: Mapped[int] = mapped_column(ForeignKey("complaints.id"), index=True)
+    round: Mapped[int] = mapped_column(Integer, default=1)
     # "confirmation" (不属实时客户确认) or "feedback" (解决后征询客户反馈意见)
     kind: Mapped[str] = mapped_column(String(20))
     positive: Mapped[bool] = mapped_column(Boolean)

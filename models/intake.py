@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from complaints.settings import Settings
 from models.audit import append_event
-from models.complaint import Complaint
+from models.complaint import Complaint, Resolution, Verification
 from models.directory import department_by_code
 from models.operations import Deadline, ReferenceCounter
 from models.people import Customer, User
@@ -196,7 +196,35 @@ def register_complaint(
         },
     )
     _open_deadlines(session, complaint=complaint, owner=owner, settings=settings)
+    if intake.resolved_on_the_spot:
+        _record_on_the_spot_handling(session, complaint=complaint, owner=owner, now=now)
     return complaint
+
+
+def _record_on_the_spot_handling(
+    session: Session, *, complaint: Complaint, owner: User, now: datetime
+) -> None:
+    """Art. 4(2) 现场解决: the owner verified and solved it at once; that is handling round 1."""
+    session.add(
+        Verification(
+            complaint_id=complaint.id,
+            round=1,
+            founded=True,
+            evidence="现场核实",
+            verified_by_id=owner.id,
+            verified_at=now,
+        )
+    )
+    session.add(
+        Resolution(
+            complaint_id=complaint.id,
+            round=1,
+            solution=complaint.on_the_spot_resolution or "",
+            resolved_by_id=owner.id,
+            resolved_at=now,
+        )
+    )
+    session.flush()
 
 
 def _open_deadlines(

@@ -69,8 +69,9 @@ def needs_major_decision(*, channel: Channel, suggested_major: bool, major: bool
     return channel is Channel.regulator_transfer or suggested_major
 
 
-def stage_after_assignment(*, needs_decision: bool, handling_recorded: bool, major: bool,
-                           founded: bool) -> Stage:
+def stage_after_assignment(
+    *, needs_decision: bool, handling_recorded: bool, major: bool, founded: bool
+) -> Stage:
     """Art. 4(1): once a handler follows up, the case goes to the major decision or handling.
 
     A complaint resolved on the spot (Art. 4(2)) has its handling recorded at intake already.
@@ -111,3 +112,17 @@ def stage_after_confirmation(*, confirmed: bool) -> Stage:
 def stage_after_feedback(*, satisfied: bool) -> Stage:
     """Art. 4(2) 解决后征询客户反馈意见; Art. 2(4) 杜绝二次投诉: dissatisfied reopens handling."""
     return Stage.closed if satisfied else Stage.awaiting_handling
+
+
+def pause_key(step: Step, number: int, attempt: int) -> str:
+    """The key of a wait (Prefect allows lowercase letters, digits and dashes)."""
+    return f"{step.value.replace('_', '-')}-{number}-{attempt}"
+
+
+def parse_pause_key(key: str) -> tuple[Step, int] | None:
+    """The step and its number from a wait's key; None for a key that is not ours."""
+    parts = key.rsplit("-", 2)
+    if len(parts) != 3 or not parts[1].isdigit():
+        return None
+    name = parts[0].replace("-", "_")
+    return (Step(name), int(parts[1])) if name in Step.__members__ else None

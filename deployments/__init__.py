@@ -1,0 +1,1 @@
+"""Deployments, schedules, work pool, automations, and the `complaints up` runner."""

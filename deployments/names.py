@@ -1,0 +1,23 @@
+"""Names the web app, the reconciler and the flows agree on (no flow code imported here)."""
+
+from datetime import datetime
+
+LIFECYCLE_FLOW = "complaint-lifecycle"
+DEADLINE_FLOW = "deadline-check"
+RECONCILE_FLOW = "reconcile"
+MONITOR_FLOW = "concentration-monitor"
+
+LIFECYCLE_DEPLOYMENT = f"{LIFECYCLE_FLOW}/{LIFECYCLE_FLOW}"
+DEADLINE_DEPLOYMENT = f"{DEADLINE_FLOW}/{DEADLINE_FLOW}"
+
+WORK_POOL = "complaints"
+
+
+def lifecycle_run_name(reference: str) -> str:
+    return f"complaint-{reference}"
+
+
+def idempotency_key(kind: str, row_id: int, created_at: datetime, *extra: str) -> str:
+    """Unique per database row: the id alone would collide if an app database were ever
+    recreated against the same Prefect server (and does between test databases)."""
+    return "-".join([kind, str(row_id), f"{created_at:%Y%m%d%H%M%S%f}", *extra])

@@ -1,0 +1,65 @@
+"""Starting and resuming complaint runs through the Prefect API (used by the web app, the
+reconciler and `complaints demo`). Only ids, usernames and decisions go to Prefect."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+from deployments.names import (
+    DEADLINE_DEPLOYMENT,
+    LIFECYCLE_DEPLOYMENT,
+    idempotency_key,
+    lifecycle_run_name,
+)
+
+
+def start_lifecycle_run(
+    *, complaint_id: int, reference: str, created_at: datetime, tags: list[str]
+) -> UUID:
+    """Create the complaint's flow run; the same complaint never gets a second run."""
+    from prefect.deployments import run_deployment
+
+    run = run_deployment(
+        LIFECYCLE_DEPLOYMENT,
+        parameters={"complaint_id": complaint_id},
+        flow_run_name=lifecycle_run_name(reference),
+        tags=tags,
+        idempotency_key=idempotency_key("complaint", complaint_id, created_at),
+        timeout=0,
+        as_subflow=False,
+    )
+    return run.id  # type: ignore[no-any-return]
+
+
+def schedule_deadline_run(
+    *, deadline_id: int, created_at: datetime, purpose: str, at: datetime, name: str
+) -> UUID:
+    """A durable timer: a deadline-check run the Prefect server holds until ``at``."""
+    from prefect.deployments import run_deployment
+
+    run = run_deployment(
+        DEADLINE_DEPLOYMENT,
+        parameters={"deadline_id": deadline_id, "purpose": purpose},
+        scheduled_time=at,
+        flow_run_name=name,
+        tags=["deadline", f"purpose:{purpose}"],
+        idempotency_key=idempotency_key("deadline", deadline_id, created_at, purpose),
+        timeout=0,
+        as_subflow=False,
+    )
+    return run.id  # type: ignore[no-any-return]
+
+
+def resume_for_step(flow_run_id: str | UUID, decision: dict[str, Any]) -> bool:
+    """Wake a suspended run after the app saved a step. False when the run was not suspended
+    (it is running and will read the database itself; reconciliation covers the rest)."""
+    from prefect.exceptions import NotPausedError
+    from prefect.flow_runs import resume_flow_run
+
+    try:
+        resume_flow_run(UUID(str(flow_run_id)), run_input=decision)
+    except NotPausedError:
+        return False
+    return True

@@ -1,0 +1,186 @@
+"""`make up` / `complaints up`: the whole system on one machine, on 127.0.0.1 only.
+
+Starts the Prefect server, a local SMTP sink (unless an SMTP host is configured) and a process
+worker; waits for each to be healthy; prints the URLs. Ctrl-C or SIGTERM stops the worker
+first (SIGTERM twice, as it takes one as a polite request), then the rest, each with a grace
+period before SIGKILL.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from complaints.settings import Settings
+
+GRACE_SECONDS = 10
+
+
+@dataclass
+class Service:
+    name: str
+    process: subprocess.Popen[bytes]
+    stop_signals: list[int] = field(default_factory=lambda: [signal.SIGTERM])
+
+    def stop(self) -> None:
+        if self.process.poll() is not None:
+            return
+        for signum in self.stop_signals:
+            self.process.send_signal(signum)
+            try:
+                self.process.wait(GRACE_SECONDS)
+                return
+            except subprocess.TimeoutExpired:
+                continue
+        self.process.kill()
+        self.process.wait()
+
+
+def _wait_http(url: str, timeout: float, service: Service) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if service.process.poll() is not None:
+            raise RuntimeError(f"{service.name} exited with code {service.process.returncode}")
+        try:
+            with urllib.request.urlopen(url, timeout=2) as response:
+                if response.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.5)
+    raise RuntimeError(f"{service.name} was not healthy at {url} within {timeout:.0f} s")
+
+
+def _wait_port(port: int, timeout: float, service: Service) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if service.process.poll() is not None:
+            raise RuntimeError(f"{service.name} exited with code {service.process.returncode}")
+        with socket.socket() as sock:
+            if sock.connect_ex(("127.0.0.1", port)) == 0:
+                return
+        time.sleep(0.3)
+    raise RuntimeError(f"{service.name} did not listen on 127.0.0.1:{port}")
+
+
+def prefect_environment(settings: Settings, port: int = 4200) -> dict[str, str]:
+    home = (settings.data_dir / "prefect").resolve()
+    return {
+        "PREFECT_HOME": str(home),
+        "PREFECT_API_URL": f"http://127.0.0.1:{port}/api",
+        "PREFECT_SERVER_API_HOST": "127.0.0.1",
+        "PREFECT_SERVER_API_PORT": str(port),
+        "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+        "PREFECT_RESULTS_PERSIST_BY_DEFAULT": "true",
+        "PREFECT_LOCAL_STORAGE_PATH": str(home / "results"),
+        "PREFECT_WORKER_QUERY_SECONDS": "2",
+        "PREFECT_RUNNER_POLL_FREQUENCY": "2",
+        "PREFECT_FLOWS_HEARTBEAT_FREQUENCY": "30",
+        "PREFECT_LOGGING_LEVEL": "INFO",
+    }
+
+
+def run_system(settings: Settings) -> int:
+    from models.setup import prepare_database
+
+    prepare_database(settings.effective_database_url)
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    env = {**os.environ, **prefect_environment(settings)}
+    bin_dir = Path(sys.executable).parent
+    services: list[Service] = []
+
+    def start(name: str, command: list[str], **extra_env: str) -> Service:
+        log = open(settings.data_dir / f"{name}.log", "ab")  # noqa: SIM115 (lives with the child)
+        process = subprocess.Popen(
+            command,
+            env={**env, **extra_env},
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        service = Service(name, process)
+        services.append(service)
+        return service
+
+    def shutdown(*_: object) -> None:
+        # Workers first, so no run starts against a server that is going away.
+        for service in reversed(services):
+            print(f"stopping {service.name} (pid {service.process.pid})", flush=True)
+            service.stop()
+        raise SystemExit(0)
+
+    signal.signal(signal.SIGTERM, shutdown)
+    signal.signal(signal.SIGINT, shutdown)
+    try:
+        server = start("prefect-server", [str(bin_dir / "prefect"), "server", "start"])
+        _wait_http("http://127.0.0.1:4200/api/health", 90, server)
+        print("Prefect server and UI: http://127.0.0.1:4200", flush=True)
+
+        smtp_env: dict[str, str] = {}
+        if not settings.smtp_host:
+            mailbox = (settings.data_dir / "mailbox").resolve()
+            sink = start(
+                "smtp-sink",
+                [
+                    sys.executable,
+                    "-m",
+                    "aiosmtpd",
+                    "-n",
+                    "-l",
+                    f"127.0.0.1:{settings.smtp_sink_port}",
+                    "-c",
+                    "aiosmtpd.handlers.Mailbox",
+                    str(mailbox),
+                ],
+            )
+            _wait_port(settings.smtp_sink_port, 20, sink)
+            smtp_env = {
+                "COMPLAINTS_SMTP_HOST": "127.0.0.1",
+                "COMPLAINTS_SMTP_PORT": str(settings.smtp_sink_port),
+            }
+            print(f"local SMTP sink: 127.0.0.1:{settings.smtp_sink_port} → {mailbox}", flush=True)
+
+        os.environ.update({**prefect_environment(settings), **smtp_env})
+        from deployments.names import WORK_POOL
+        from deployments.register import register_deployments
+
+        for name in register_deployments():
+            print(f"deployment: {name}", flush=True)
+        worker = start(
+            "worker",
+            [
+                str(bin_dir / "prefect"),
+                "worker",
+                "start",
+                "--pool",
+                WORK_POOL,
+                "--type",
+                "process",
+                "--limit",
+                "4",
+            ],
+            **smtp_env,
+        )
+        worker.stop_signals = [signal.SIGTERM, signal.SIGTERM]
+        print(
+            f"worker: pool {WORK_POOL} (pid {worker.process.pid}), logs in {settings.data_dir}",
+            flush=True,
+        )
+        print("ready — Ctrl-C stops everything", flush=True)
+        while all(service.process.poll() is None for service in services):
+            time.sleep(1)
+        failed = [s.name for s in services if s.process.poll() is not None]
+        print(f"stopped unexpectedly: {', '.join(failed)}; see the logs in {settings.data_dir}")
+        shutdown()
+    except RuntimeError as problem:
+        print(f"error: {problem}", file=sys.stderr, flush=True)
+        for service in reversed(services):
+            service.stop()
+        return 1
+    return 0

@@ -1,0 +1,609 @@
+"""The human steps of the regulation as service functions (keyword-only, one transaction each).
+
+Each function checks that the complaint is on that step (else `StepConflict`, HTTP 409), that
+the actor may take it (Art. 5(4); else `StepForbidden`, 403) and that the input is complete
+(else `StepInputError`, 422); then it writes the step's record, moves the stage on, settles
+deadlines, and appends the audit event — all in the caller's transaction. The web app, the
+JSON API and the flow (for input given in the Prefect UI) all go through here.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from models.audit import append_event
+from models.complaint import (
+    Assignment,
+    Complaint,
+    CustomerFeedback,
+    LeadershipReview,
+    MajorDecision,
+    Resolution,
+    Verification,
+    WrittenRecord,
+)
+from models.directory import department_by_code, user_by_username
+from models.operations import Deadline
+from models.people import User
+from policy.deadlines import warning_time
+from policy.enums import DeadlineKind, DeadlineStatus, Department, Role, Stage
+from policy.lifecycle import (
+    ROLES_FOR_STEP,
+    STAGE_OF_STEP,
+    Step,
+    needs_major_decision,
+    stage_after_assignment,
+    stage_after_confirmation,
+    stage_after_feedback,
+    stage_after_handling,
+    stage_after_major_decision,
+    stage_after_review,
+)
+
+MAX_TEXT = 5000
+
+
+class StepError(Exception):
+    """Base of the refusals below; ``message`` is a Chinese sentence for staff."""
+
+    status_code = 400
+
+    def __init__(self, message: str, *, field: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+
+class StepConflict(StepError):
+    status_code = 409
+
+
+class StepForbidden(StepError):
+    status_code = 403
+
+
+class StepInputError(StepError):
+    status_code = 422
+
+
+def _text(value: str | None, field: str, label: str, *, required: bool = True) -> str:
+    value = (value or "").strip()
+    if required and not value:
+        raise StepInputError(f"请填写{label}", field=field)
+    if len(value) > MAX_TEXT:
+        raise StepInputError(f"{label}不能超过 {MAX_TEXT} 个字符", field=field)
+    return value
+
+
+def ensure_on_step(complaint: Complaint, step: Step) -> None:
+    if complaint.stage is not STAGE_OF_STEP[step]:
+        raise StepConflict(
+            f"投诉 {complaint.reference} 当前处于「{complaint.stage.label}」，"
+            f"不能进行「{step.label}」"
+        )
+
+
+def ensure_may_act(complaint: Complaint, actor: User, step: Step) -> None:
+    """Art. 5(4): the role, and for department work the department, must fit the step."""
+    if not actor.active:
+        raise StepForbidden("该账号已停用")
+    if actor.role is Role.admin:
+        return
+    if actor.role not in ROLES_FOR_STEP[step]:
+        raise StepForbidden(f"角色「{actor.role.label}」不能进行「{step.label}」")
+    in_department = actor.department_id == complaint.department_id
+    if step is Step.written_record and actor.id != complaint.first_inquiry_owner_id:
+        raise StepForbidden("文字记录由首问负责人提交（第二条第四项 首问负责制）")
+    department_step = step in (Step.assignment, Step.major_decision)
+    if department_step and actor.role is Role.manager and not in_department:
+        raise StepForbidden("只有受理部门的经理可以安排跟进")
+    if step in (Step.handling, Step.customer_confirmation, Step.feedback):
+        allowed = {complaint.first_inquiry_owner_id, complaint.handler_id}
+        if actor.id not in allowed and not (actor.role is Role.manager and in_department):
+            raise StepForbidden("只有跟进人员、首问负责人或部门经理可以处理该投诉")
+
+
+def _begin(session: Session, complaint: Complaint, actor: User, step: Step) -> None:
+    # Lock the complaint so that two people acting at once cannot both pass the stage check.
+    session.refresh(complaint, with_for_update=True)
+    ensure_on_step(complaint, step)
+    ensure_may_act(complaint, actor, step)
+
+
+def _settle(session: Session, complaint: Complaint, kind: DeadlineKind, now: datetime) -> None:
+    for deadline in session.scalars(
+        select(Deadline).where(
+            Deadline.complaint_id == complaint.id,
+            Deadline.kind == kind,
+            Deadline.status == DeadlineStatus.open,
+        )
+    ):
+        deadline.status = DeadlineStatus.met
+        deadline.met_at = now
+
+
+def _open_deadline(
+    session: Session,
+    complaint: Complaint,
+    *,
+    kind: DeadlineKind,
+    due_at: datetime,
+    responsible: User,
+    now: datetime,
+    warning_fraction: float = 0.75,
+) -> Deadline:
+    """A new deadline row; an open one of the same kind is replaced (cancelled)."""
+    sequence = 1 + (
+        session.scalar(
+            select(func.max(Deadline.sequence)).where(
+                Deadline.complaint_id == complaint.id, Deadline.kind == kind
+            )
+        )
+        or 0
+    )
+    for previous in session.scalars(
+        select(Deadline).where(
+            Deadline.complaint_id == complaint.id,
+            Deadline.kind == kind,
+            Deadline.status == DeadlineStatus.open,
+        )
+    ):
+        previous.status = DeadlineStatus.cancelled
+    deadline = Deadline(
+        complaint_id=complaint.id,
+        kind=kind,
+        sequence=sequence,
+        due_at=due_at,
+        warn_at=warning_time(now, due_at, warning_fraction) if due_at > now else None,
+        responsible_user_id=responsible.id,
+    )
+    session.add(deadline)
+    return deadline
+
+
+def _move(
+    session: Session,
+    complaint: Complaint,
+    *,
+    stage: Stage,
+    actor: User,
+    now: datetime,
+    kind: str,
+    data: dict[str, Any],
+) -> None:
+    """Enter ``stage``: the bookkeeping every transition shares."""
+    sent_back = complaint.stage not in (Stage.awaiting_assignment, Stage.awaiting_major_decision)
+    if stage is Stage.awaiting_handling and sent_back:
+        complaint.handling_round += 1
+    if stage is Stage.closed:
+        complaint.closed_at = now
+    if stage in (Stage.awaiting_feedback, Stage.awaiting_customer_confirmation):
+        # Art. 2(4): the customer now hears the result; the promised reply is kept.
+        _settle(session, complaint, DeadlineKind.reply, now)
+    if stage is Stage.awaiting_leadership_review:
+        reviewer = session.scalar(
+            select(User).where(User.role == Role.leadership, User.active).order_by(User.id)
+        )
+        if reviewer is not None:
+            from complaints.settings import get_settings
+
+            _open_deadline(
+                session,
+                complaint,
+                kind=DeadlineKind.leadership_review,
+                due_at=now + get_settings().leadership_review_deadline,
+                responsible=reviewer,
+                now=now,
+            )
+    complaint.stage = stage
+    append_event(
+        session,
+        complaint=complaint,
+        kind=kind,
+        actor_id=actor.id,
+        occurred_at=now,
+        data={**data, "stage": stage.value, "round": complaint.handling_round},
+    )
+    session.flush()
+
+
+def _handling_of_round(session: Session, complaint: Complaint) -> Verification | None:
+    return session.scalar(
+        select(Verification).where(
+            Verification.complaint_id == complaint.id,
+            Verification.round == complaint.handling_round,
+        )
+    )
+
+
+def submit_written_record(
+    session: Session, *, complaint: Complaint, actor: User, text: str, now: datetime
+) -> WrittenRecord:
+    """Art. 4(1)/(2): the first-inquiry owner's written record goes to the department manager."""
+    _begin(session, complaint, actor, Step.written_record)
+    record = WrittenRecord(
+        complaint_id=complaint.id,
+        author_id=actor.id,
+        text=_text(text, "text", "文字记录"),
+        submitted_at=now,
+    )
+    session.add(record)
+    _settle(session, complaint, DeadlineKind.written_record, now)
+    _move(
+        session,
+        complaint,
+        stage=Stage.awaiting_assignment,
+        actor=actor,
+        now=now,
+        kind="written_record_submitted",
+        data={"late": now > _record_due(session, complaint)},
+    )
+    return record
+
+
+def _record_due(session: Session, complaint: Complaint) -> datetime:
+    due = session.scalar(
+        select(func.min(Deadline.due_at)).where(
+            Deadline.complaint_id == complaint.id, Deadline.kind == DeadlineKind.written_record
+        )
+    )
+    return due or complaint.received_at
+
+
+def assign(
+    session: Session,
+    *,
+    complaint: Complaint,
+    actor: User,
+    now: datetime,
+    handler: str | None = None,
+    transfer_to_department: Department | None = None,
+    reason: str | None = None,
+) -> Assignment:
+    """Art. 4(1): the manager arranges follow-up, or — when the department cannot handle it —
+    the company transfers it to another department, recorded with the reason."""
+    _begin(session, complaint, actor, Step.assignment)
+    if (handler is None) == (transfer_to_department is None):
+        raise StepInputError("请选择跟进人员，或选择移交的部门（二选一）", field="handler")
+    if transfer_to_department is not None:
+        target = department_by_code(session, transfer_to_department)
+        if target.id == complaint.department_id:
+            raise StepInputError("不能移交给本部门", field="transfer_to_department")
+        assignment = Assignment(
+            complaint_id=complaint.id,
+            from_department_id=complaint.department_id,
+            to_department_id=target.id,
+            reason=_text(reason, "reason", "移交原因"),
+            assigned_by_id=actor.id,
+            assigned_at=now,
+        )
+        session.add(assignment)
+        complaint.department = target
+        append_event(
+            session,
+            complaint=complaint,
+            kind="transferred",
+            actor_id=actor.id,
+            occurred_at=now,
+            data={"to_department": target.code.value},
+        )
+        session.flush()
+        return assignment
+    handler_user = user_by_username(session, handler or "")
+    if handler_user is None or not handler_user.active:
+        raise StepInputError(f"找不到跟进人员「{handler}」", field="handler")
+    if handler_user.role not in (Role.staff, Role.manager):
+        raise StepInputError("跟进人员必须是员工或部门经理", field="handler")
+    assignment = Assignment(
+        complaint_id=complaint.id,
+        from_department_id=complaint.department_id,
+        handler_id=handler_user.id,
+        reason=_text(reason, "reason", "说明", required=False) or None,
+        assigned_by_id=actor.id,
+        assigned_at=now,
+    )
+    session.add(assignment)
+    complaint.handler = handler_user
+    handling = _handling_of_round(session, complaint)
+    stage = stage_after_assignment(
+        needs_decision=needs_major_decision(
+            channel=complaint.channel,
+            suggested_major=complaint.suggested_major,
+            major=complaint.major,
+        ),
+        handling_recorded=handling is not None,
+        major=bool(complaint.major),
+        founded=handling.founded if handling else True,
+    )
+    _move(
+        session,
+        complaint,
+        stage=stage,
+        actor=actor,
+        now=now,
+        kind="handler_assigned",
+        data={"handler_id": handler_user.id},
+    )
+    return assignment
+
+
+def decide_major(
+    session: Session,
+    *,
+    complaint: Complaint,
+    actor: User,
+    major: bool,
+    reason: str,
+    now: datetime,
+) -> MajorDecision:
+    """Art. 4(3): a person decides whether this is a major complaint (重大客户投诉事件)."""
+    _begin(session, complaint, actor, Step.major_decision)
+    decision = MajorDecision(
+        complaint_id=complaint.id,
+        major=major,
+        reason=_text(reason, "reason", "认定理由"),
+        decided_by_id=actor.id,
+        decided_at=now,
+    )
+    session.add(decision)
+    complaint.major = major
+    handling = _handling_of_round(session, complaint)
+    stage = stage_after_major_decision(
+        handling_recorded=handling is not None,
+        major=major,
+        founded=handling.founded if handling else True,
+    )
+    _move(
+        session,
+        complaint,
+        stage=stage,
+        actor=actor,
+        now=now,
+        kind="major_decided",
+        data={"major": major, "suggested": complaint.suggested_major},
+    )
+    return decision
+
+
+def record_handling(
+    session: Session,
+    *,
+    complaint: Complaint,
+    actor: User,
+    founded: bool,
+    evidence: str,
+    solution: str,
+    now: datetime,
+    promised_reply_at: datetime | None = None,
+) -> Resolution:
+    """Art. 2(2) 核实调查, Art. 4(2): the verification (founded or not, with evidence) and the
+    proposed solution; a new promised reply time replaces the old one (Art. 2(4))."""
+    _begin(session, complaint, actor, Step.handling)
+    session.add(
+        Verification(
+            complaint_id=complaint.id,
+            round=complaint.handling_round,
+            founded=founded,
+            evidence=_text(evidence, "evidence", "核实情况及依据"),
+            verified_by_id=actor.id,
+            verified_at=now,
+        )
+    )
+    resolution = Resolution(
+        complaint_id=complaint.id,
+        round=complaint.handling_round,
+        solution=_text(solution, "solution", "处理方案"),
+        promised_reply_at=promised_reply_at,
+        resolved_by_id=actor.id,
+        resolved_at=now,
+    )
+    session.add(resolution)
+    if promised_reply_at is not None:
+        if promised_reply_at <= now:
+            raise StepInputError("新的承诺回复时间必须晚于现在", field="promised_reply_at")
+        complaint.promised_reply_at = promised_reply_at
+        _open_deadline(
+            session,
+            complaint,
+            kind=DeadlineKind.reply,
+            due_at=promised_reply_at,
+            responsible=complaint.first_inquiry_owner,
+            now=now,
+        )
+    stage = stage_after_handling(major=bool(complaint.major), founded=founded)
+    _move(
+        session,
+        complaint,
+        stage=stage,
+        actor=actor,
+        now=now,
+        kind="handling_recorded",
+        data={"founded": founded},
+    )
+    return resolution
+
+
+def review_handling(
+    session: Session,
+    *,
+    complaint: Complaint,
+    actor: User,
+    approved: bool,
+    comment: str,
+    now: datetime,
+) -> LeadershipReview:
+    """Art. 4(3): company leadership approves a major case's handling or sends it back."""
+    _begin(session, complaint, actor, Step.leadership_review)
+    review = LeadershipReview(
+        complaint_id=complaint.id,
+        round=complaint.handling_round,
+        reviewer_id=actor.id,
+        approved=approved,
+        comment=_text(comment, "comment", "审阅意见", required=not approved),
+        reviewed_at=now,
+    )
+    session.add(review)
+    _settle(session, complaint, DeadlineKind.leadership_review, now)
+    handling = _handling_of_round(session, complaint)
+    stage = stage_after_review(approved=approved, founded=handling.founded if handling else True)
+    _move(
+        session,
+        complaint,
+        stage=stage,
+        actor=actor,
+        now=now,
+        kind="leadership_reviewed",
+        data={"approved": approved},
+    )
+    return review
+
+
+def record_customer_confirmation(
+    session: Session,
+    *,
+    complaint: Complaint,
+    actor: User,
+    confirmed: bool,
+    note: str,
+    now: datetime,
+) -> CustomerFeedback:
+    """Art. 4(2) 如果不属实，请客户确认: the customer accepts the finding or disputes it."""
+    _begin(session, complaint, actor, Step.customer_confirmation)
+    row = CustomerFeedback(
+        complaint_id=complaint.id,
+        round=complaint.handling_round,
+        kind="confirmation",
+        positive=confirmed,
+        comment=_text(note, "note", "客户意见", required=not confirmed),
+        recorded_by_id=actor.id,
+        recorded_at=now,
+    )
+    session.add(row)
+    _move(
+        session,
+        complaint,
+        stage=stage_after_confirmation(confirmed=confirmed),
+        actor=actor,
+        now=now,
+        kind="customer_confirmation",
+        data={"confirmed": confirmed},
+    )
+    return row
+
+
+def record_feedback(
+    session: Session,
+    *,
+    complaint: Complaint,
+    actor: User,
+    satisfied: bool,
+    comment: str,
+    now: datetime,
+) -> CustomerFeedback:
+    """Art. 4(2) 解决后征询客户反馈意见; dissatisfied sends it back to handling (counted)."""
+    _begin(session, complaint, actor, Step.feedback)
+    row = CustomerFeedback(
+        complaint_id=complaint.id,
+        round=complaint.handling_round,
+        kind="feedback",
+        positive=satisfied,
+        comment=_text(comment, "comment", "客户反馈意见", required=not satisfied),
+        recorded_by_id=actor.id,
+        recorded_at=now,
+    )
+    session.add(row)
+    if not satisfied:
+        complaint.reopen_count += 1
+    _move(
+        session,
+        complaint,
+        stage=stage_after_feedback(satisfied=satisfied),
+        actor=actor,
+        now=now,
+        kind="customer_feedback",
+        data={"satisfied": satisfied},
+    )
+    return row
+
+
+def apply_step_input(
+    session: Session,
+    *,
+    complaint_id: int,
+    step: Step,
+    values: dict[str, Any],
+    now: datetime,
+) -> None:
+    """Carry out a step from input given in the Prefect UI's resume form, with the same checks
+    as the staff app. Raises a `StepError` saying why the input cannot be taken."""
+    complaint = session.get_one(Complaint, complaint_id)
+    actor = user_by_username(session, str(values.get("operator") or ""))
+    if actor is None:
+        raise StepForbidden(f"找不到操作人「{values.get('operator')}」")
+    if step is Step.written_record:
+        submit_written_record(
+            session, complaint=complaint, actor=actor, text=values.get("text") or "", now=now
+        )
+    elif step is Step.assignment:
+        department = values.get("transfer_to_department")
+        assign(
+            session,
+            complaint=complaint,
+            actor=actor,
+            now=now,
+            handler=values.get("handler"),
+            transfer_to_department=Department(department) if department else None,
+            reason=values.get("reason"),
+        )
+    elif step is Step.major_decision:
+        decide_major(
+            session,
+            complaint=complaint,
+            actor=actor,
+            major=bool(values["major"]),
+            reason=values.get("reason") or "",
+            now=now,
+        )
+    elif step is Step.handling:
+        promised = values.get("promised_reply_at")
+        record_handling(
+            session,
+            complaint=complaint,
+            actor=actor,
+            founded=bool(values["founded"]),
+            evidence=values.get("evidence") or "",
+            solution=values.get("solution") or "",
+            promised_reply_at=datetime.fromisoformat(promised) if promised else None,
+            now=now,
+        )
+    elif step is Step.leadership_review:
+        review_handling(
+            session,
+            complaint=complaint,
+            actor=actor,
+            approved=bool(values["approved"]),
+            comment=values.get("comment") or "",
+            now=now,
+        )
+    elif step is Step.customer_confirmation:
+        record_customer_confirmation(
+            session,
+            complaint=complaint,
+            actor=actor,
+            confirmed=bool(values["confirmed"]),
+            note=values.get("note") or "",
+            now=now,
+        )
+    else:
+        record_feedback(
+            session,
+            complaint=complaint,
+            actor=actor,
+            satisfied=bool(values["satisfied"]),
+            comment=values.get("comment") or "",
+            now=now,
+        )

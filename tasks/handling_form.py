@@ -1,0 +1,580 @@
+"""The Customer Complaint Handling Form (客户投诉处理表, the regulation's annex) as a .docx.
+
+The form is regenerated as the complaint moves: ``write_handling_form`` assembles the
+fields from the database (``handling_form_data``), and stores a new version only when they
+changed. python-docx output embeds the time of writing, so versions are compared by a SHA-256
+of the *fields* (kept in the file's core property ``identifier``), not of the bytes.
+
+Archiving (Art. 4(1) "处理过程存档") writes a final version: the file is made read-only, the
+SHA-256 of its bytes is kept in ``documents.sha256``, every later write is refused, and
+``read_archived_form`` checks the checksum each time the archive is read.
+
+The file holds personal data (Art. 2(5)): it lives only under ``data_dir``; the Prefect task
+returns its checksum, never its content.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import io
+import json
+import os
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import docx
+from docx.enum.section import WD_ORIENT
+from docx.enum.table import WD_CELL_VERTICAL_ALIGNMENT, WD_ROW_HEIGHT_RULE, WD_TABLE_ALIGNMENT
+from docx.enum.text import WD_ALIGN_PARAGRAPH
+from docx.oxml import OxmlElement
+from docx.oxml.ns import qn
+from docx.shared import Cm, Mm, Pt
+from prefect import task
+from prefect.cache_policies import NONE
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from complaints.settings import get_settings
+from models.audit import append_event
+from models.complaint import (
+    Assignment,
+    Complaint,
+    CustomerFeedback,
+    LeadershipReview,
+    MajorDecision,
+    Resolution,
+    Verification,
+    WrittenRecord,
+)
+from models.db import session_scope, utcnow
+from models.operations import Document
+from models.people import DepartmentRow, User
+
+FORM_KIND = "handling_form"
+FORM_TITLE = "客户投诉处理表"
+ISSUER = "四川金融资产交易所"
+EAST_ASIAN_FONT = "宋体"  # SimSun
+TITLE_FONT = "黑体"  # SimHei
+LATIN_FONT = "Times New Roman"
+LABEL_SHADING = "D9D9D9"
+
+
+class HandlingFormError(ValueError):
+    """The form cannot be written or read as asked; the message says why."""
+
+
+class HandlingFormArchivedError(HandlingFormError):
+    """The complaint is archived: its final form is never rewritten."""
+
+
+class ArchiveTamperedError(HandlingFormError):
+    """The archived form's bytes no longer match the checksum stored when it was archived."""
+
+    code = "archive_tampered"
+
+
+@dataclasses.dataclass(frozen=True)
+class HandlingFormData:
+    """Every field of the form, as the text printed in its cell (empty when not yet known)."""
+
+    complaint_id: int
+    reference: str
+    received_at: str
+    channel: str
+    complainant_kind: str
+    complainant: str
+    contact: str
+    product: str
+    amount: str
+    content: str
+    category: str
+    department: str
+    first_inquiry_owner: str
+    major: str
+    written_record: str
+    written_record_at: str
+    handler: str
+    verification: str
+    solution: str
+    promised_reply_at: str
+    customer_opinion: str
+    manager_opinion: str
+    leadership_opinion: str
+    closed_at: str
+    archived_at: str
+
+    def digest(self) -> str:
+        """SHA-256 of the fields in a canonical form: equal digests, equal forms."""
+        canonical = json.dumps(
+            dataclasses.asdict(self), ensure_ascii=False, sort_keys=True, separators=(",", ":")
+        )
+        return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+# The printed labels, in the order of the form. A row holds one long field, or two short ones.
+FIELD_LABELS: dict[str, str] = {
+    "reference": "投诉编号",
+    "received_at": "受理时间",
+    "channel": "投诉渠道",
+    "complainant_kind": "投诉人类别",
+    "complainant": "投诉人",
+    "contact": "联系方式",
+    "product": "涉及产品",
+    "amount": "涉及金额",
+    "content": "投诉内容",
+    "category": "投诉类别",
+    "department": "受理部门",
+    "first_inquiry_owner": "首问负责人",
+    "major": "重大投诉认定",
+    "written_record": "文字记录",
+    "written_record_at": "记录提交时间",
+    "handler": "处理人",
+    "verification": "核实结果",
+    "solution": "解决方案",
+    "promised_reply_at": "承诺回复时间",
+    "customer_opinion": "客户意见及反馈",
+    "manager_opinion": "部门经理意见",
+    "leadership_opinion": "公司领导意见",
+    "closed_at": "办结日期",
+    "archived_at": "归档日期",
+}
+LAYOUT: list[tuple[str, ...]] = [
+    ("reference", "received_at"),
+    ("channel", "complainant_kind"),
+    ("complainant", "contact"),
+    ("product", "amount"),
+    ("content",),
+    ("category", "department"),
+    ("first_inquiry_owner", "major"),
+    ("written_record",),
+    ("written_record_at", "handler"),
+    ("verification",),
+    ("solution",),
+    ("promised_reply_at",),
+    ("customer_opinion",),
+    ("manager_opinion",),
+    ("leadership_opinion",),
+    ("closed_at", "archived_at"),
+]
+# Rows with room to write by hand on a printout.
+TALL_ROWS = {
+    "content": 3.0,
+    "written_record": 2.6,
+    "verification": 1.6,
+    "solution": 1.6,
+    "customer_opinion": 1.4,
+    "manager_opinion": 1.4,
+    "leadership_opinion": 1.4,
+}
+SHORT_ROW = 0.8
+
+
+# Assembling the fields from the database ---------------------------------------------------
+
+
+def _time(value: datetime | None, tz: ZoneInfo) -> str:
+    return value.astimezone(tz).strftime("%Y年%m月%d日 %H:%M") if value else ""
+
+
+def _day(value: datetime | None, tz: ZoneInfo) -> str:
+    return value.astimezone(tz).strftime("%Y年%m月%d日") if value else ""
+
+
+def _name(session: Session, user_id: int | None) -> str:
+    user = session.get(User, user_id) if user_id is not None else None
+    return user.display_name if user else ""
+
+
+def _rows(session: Session, model: type, complaint_id: int, order: object) -> list:
+    return list(
+        session.scalars(select(model).where(model.complaint_id == complaint_id).order_by(order))
+    )
+
+
+def handling_form_data(
+    session: Session,
+    complaint_id: int,
+    *,
+    tz: ZoneInfo | None = None,
+    archived_at: datetime | None = None,
+) -> HandlingFormData:
+    """The form's fields as they stand in the database; ``archived_at`` for the final version."""
+    tz = tz or get_settings().tz
+    complaint = session.get(Complaint, complaint_id)
+    if complaint is None:
+        raise HandlingFormError(f"complaint {complaint_id} does not exist")
+    customer = complaint.customer
+    record = session.scalar(select(WrittenRecord).where(WrittenRecord.complaint_id == complaint_id))
+
+    manager_lines = []
+    for item in _rows(session, Assignment, complaint_id, Assignment.assigned_at):
+        if item.to_department_id is not None:
+            target = session.get(DepartmentRow, item.to_department_id)
+            line = f"转{target.name if target else ''}处理"
+        else:
+            line = f"安排{_name(session, item.handler_id)}跟进处理"
+        if item.reason:
+            line += f"：{item.reason}"
+        by = _name(session, item.assigned_by_id)
+        manager_lines.append(f"{_time(item.assigned_at, tz)} {line}（{by}）")
+    decisions = _rows(session, MajorDecision, complaint_id, MajorDecision.decided_at)
+    for item in decisions:
+        verdict = "认定为重大投诉" if item.major else "认定为非重大投诉"
+        by = _name(session, item.decided_by_id)
+        manager_lines.append(f"{_time(item.decided_at, tz)} {verdict}：{item.reason}（{by}）")
+
+    if complaint.major is True:
+        reviews = _rows(session, LeadershipReview, complaint_id, LeadershipReview.reviewed_at)
+        leadership = "\n".join(
+            f"{_time(r.reviewed_at, tz)} {'同意' if r.approved else '退回'}：{r.comment}"
+            f"（{_name(session, r.reviewer_id)}）"
+            for r in reviews
+        )
+        major = "是"
+    elif complaint.major is False:
+        leadership = "非重大投诉，无需报公司领导审阅"
+        major = "否"
+    else:
+        leadership = ""
+        major = "待认定（系统提示可能为重大投诉）" if complaint.suggested_major else "待认定"
+    if decisions and decisions[-1].reason:
+        major += f"：{decisions[-1].reason}"
+
+    verification = "\n".join(
+        f"{_time(v.verified_at, tz)} {'属实' if v.founded else '不属实'}：{v.evidence}"
+        for v in _rows(session, Verification, complaint_id, Verification.verified_at)
+    )
+    resolutions = _rows(session, Resolution, complaint_id, Resolution.resolved_at)
+    on_the_spot = complaint.on_the_spot_resolution or ""
+    solutions = [
+        f"现场解决（{_time(r.resolved_at, tz)}）：{r.solution}"
+        if complaint.resolved_on_the_spot and r.round == 1
+        else f"第{r.round}轮（{_time(r.resolved_at, tz)}）：{r.solution}"
+        for r in resolutions
+    ]
+    if complaint.resolved_on_the_spot and not resolutions:
+        solutions.append(f"现场解决：{on_the_spot}")
+    opinions = []
+    for item in _rows(session, CustomerFeedback, complaint_id, CustomerFeedback.recorded_at):
+        if item.kind == "confirmation":
+            verdict = "客户确认核实结果" if item.positive else "客户不认可核实结果"
+        else:
+            verdict = "客户满意" if item.positive else "客户不满意"
+        opinions.append(
+            f"{_time(item.recorded_at, tz)} {verdict}"
+            + (f"：{item.comment}" if item.comment else "")
+        )
+
+    complainant = customer.name
+    if customer.member_institution:
+        complainant = f"{customer.member_institution} {customer.name}".strip()
+    contact = "；".join(part for part in (customer.phone, customer.email) if part)
+    department = complaint.department
+    return HandlingFormData(
+        complaint_id=complaint.id,
+        reference=complaint.reference,
+        received_at=_time(complaint.received_at, tz),
+        channel=complaint.channel.label,
+        complainant_kind=complaint.complainant_kind.label,
+        complainant=complainant,
+        contact=contact,
+        product=complaint.product or "",
+        amount=f"{complaint.amount:,.2f} 元" if complaint.amount is not None else "",
+        content=complaint.content,
+        category=complaint.category.label,
+        department=f"{department.name}（投诉电话 {department.phone}）",
+        first_inquiry_owner=_name(session, complaint.first_inquiry_owner_id),
+        major=major,
+        written_record=record.text if record else "",
+        written_record_at=_time(record.submitted_at, tz) if record else "",
+        handler=_name(session, complaint.handler_id),
+        verification=verification,
+        solution="\n".join(solutions),
+        promised_reply_at=_time(complaint.promised_reply_at, tz),
+        customer_opinion="\n".join(opinions),
+        manager_opinion="\n".join(manager_lines),
+        leadership_opinion=leadership,
+        closed_at=_day(complaint.closed_at, tz),
+        archived_at=_day(complaint.archived_at or archived_at, tz),
+    )
+
+
+# Rendering ----------------------------------------------------------------------------------
+
+
+def _set_fonts(run_or_style_font_element: object, *, east_asian: str, size: float | None) -> None:
+    """Latin and East Asian font of a run or style: Word reads Chinese text from w:eastAsia."""
+    font = run_or_style_font_element.font  # type: ignore[attr-defined]
+    font.name = LATIN_FONT
+    if size is not None:
+        font.size = Pt(size)
+    r_pr = run_or_style_font_element.element.get_or_add_rPr()  # type: ignore[attr-defined]
+    r_fonts = r_pr.get_or_add_rFonts()
+    r_fonts.set(qn("w:eastAsia"), east_asian)
+    r_fonts.set(qn("w:ascii"), LATIN_FONT)
+    r_fonts.set(qn("w:hAnsi"), LATIN_FONT)
+    lang = r_pr.find(qn("w:lang"))
+    if lang is None:
+        lang = OxmlElement("w:lang")
+        r_pr.append(lang)
+    lang.set(qn("w:eastAsia"), "zh-CN")
+
+
+def _shade(cell: object, fill: str) -> None:
+    tc_pr = cell._tc.get_or_add_tcPr()  # type: ignore[attr-defined]
+    shading = OxmlElement("w:shd")
+    shading.set(qn("w:val"), "clear")
+    shading.set(qn("w:color"), "auto")
+    shading.set(qn("w:fill"), fill)
+    tc_pr.append(shading)
+
+
+def _borders(table: object) -> None:
+    """Single black borders on every edge and between every cell, whatever the style says."""
+    tbl_pr = table._tbl.tblPr  # type: ignore[attr-defined]
+    borders = OxmlElement("w:tblBorders")
+    for edge in ("top", "left", "bottom", "right", "insideH", "insideV"):
+        element = OxmlElement(f"w:{edge}")
+        element.set(qn("w:val"), "single")
+        element.set(qn("w:sz"), "6")
+        element.set(qn("w:space"), "0")
+        element.set(qn("w:color"), "000000")
+        borders.append(element)
+    tbl_pr.append(borders)
+    layout = OxmlElement("w:tblLayout")
+    layout.set(qn("w:type"), "fixed")
+    tbl_pr.append(layout)
+
+
+def _write_cell(cell: object, text: str, *, label: bool = False, top: bool = False) -> None:
+    lines = text.split("\n") if text else [""]
+    for index, line in enumerate(lines):
+        paragraph = cell.paragraphs[0] if index == 0 else cell.add_paragraph()  # type: ignore[attr-defined]
+        paragraph.paragraph_format.space_after = Pt(0)
+        if label:
+            paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
+        run = paragraph.add_run(line)
+        run.bold = label
+    cell.vertical_alignment = (  # type: ignore[attr-defined]
+        WD_CELL_VERTICAL_ALIGNMENT.TOP if top else WD_CELL_VERTICAL_ALIGNMENT.CENTER
+    )
+    if label:
+        _shade(cell, LABEL_SHADING)
+
+
+def render_handling_form(
+    data: HandlingFormData, *, version: int | None = None, generated_at: str | None = None
+) -> bytes:
+    """The form as .docx bytes: A4, 宋体 body, 黑体 title, a bordered table, shaded labels."""
+    document = docx.Document()
+    section = document.sections[0]
+    section.orientation = WD_ORIENT.PORTRAIT
+    section.page_width, section.page_height = Mm(210), Mm(297)
+    section.top_margin = section.bottom_margin = Cm(2.2)
+    section.left_margin = section.right_margin = Cm(2.2)
+
+    normal = document.styles["Normal"]
+    _set_fonts(normal, east_asian=EAST_ASIAN_FONT, size=10.5)  # 五号
+    normal.paragraph_format.space_after = Pt(0)
+
+    issuer = document.add_paragraph()
+    issuer.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    _set_fonts(issuer.add_run(ISSUER), east_asian=EAST_ASIAN_FONT, size=12)
+    title = document.add_paragraph()
+    title.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    title.paragraph_format.space_after = Pt(6)
+    title_run = title.add_run(FORM_TITLE)
+    title_run.bold = True
+    _set_fonts(title_run, east_asian=TITLE_FONT, size=18)  # 小二
+    number = document.add_paragraph()
+    number.alignment = WD_ALIGN_PARAGRAPH.RIGHT
+    number.paragraph_format.space_after = Pt(4)
+    number.add_run(f"编号：{data.reference}")
+
+    widths = (Cm(3.1), Cm(5.2), Cm(3.1), Cm(5.2))
+    table = document.add_table(rows=len(LAYOUT), cols=4)
+    table.alignment = WD_TABLE_ALIGNMENT.CENTER
+    table.autofit = False
+    _borders(table)
+    for column, width in zip(table.columns, widths, strict=True):
+        column.width = width
+    for row, fields in zip(table.rows, LAYOUT, strict=True):
+        cells = row.cells
+        for cell, width in zip(cells, widths, strict=True):
+            cell.width = width
+        if len(fields) == 1:
+            (field,) = fields
+            _write_cell(cells[0], FIELD_LABELS[field], label=True)
+            merged = cells[1].merge(cells[3])
+            _write_cell(merged, getattr(data, field), top=field in TALL_ROWS)
+            if field in TALL_ROWS:
+                row.height = Cm(TALL_ROWS[field])
+                row.height_rule = WD_ROW_HEIGHT_RULE.AT_LEAST
+        else:
+            for offset, field in enumerate(fields):
+                _write_cell(cells[offset * 2], FIELD_LABELS[field], label=True)
+                _write_cell(cells[offset * 2 + 1], getattr(data, field))
+        if not TALL_ROWS.get(fields[0]):
+            row.height = Cm(SHORT_ROW)
+            row.height_rule = WD_ROW_HEIGHT_RULE.AT_LEAST
+
+    footer = section.footer.paragraphs[0]
+    footer.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    note = "本表由客户投诉处理系统生成"
+    if version is not None:
+        note += f"  第 {version} 版"
+    if generated_at:
+        note += f"  {generated_at}"
+    _set_fonts(footer.add_run(note), east_asian=EAST_ASIAN_FONT, size=8)
+
+    properties = document.core_properties
+    properties.title = f"{FORM_TITLE} {data.reference}"
+    properties.subject = FORM_TITLE
+    properties.author = ISSUER
+    properties.language = "zh-CN"
+    properties.identifier = f"sha256:{data.digest()}"
+    if version is not None:
+        properties.revision = version
+    buffer = io.BytesIO()
+    document.save(buffer)
+    return buffer.getvalue()
+
+
+# Versions on disk ---------------------------------------------------------------------------
+
+
+def form_versions(session: Session, complaint_id: int) -> list[Document]:
+    return list(
+        session.scalars(
+            select(Document)
+            .where(Document.complaint_id == complaint_id, Document.kind == FORM_KIND)
+            .order_by(Document.version)
+        )
+    )
+
+
+def latest_handling_form(session: Session, complaint_id: int) -> Document | None:
+    versions = form_versions(session, complaint_id)
+    return versions[-1] if versions else None
+
+
+def _stored_digest(document: Document) -> str | None:
+    try:
+        identifier = docx.Document(document.path).core_properties.identifier or ""
+    except Exception:  # a missing or unreadable file is simply not the same form
+        return None
+    return identifier.removeprefix("sha256:")
+
+
+def _write_file(path: Path, content: bytes, *, read_only: bool) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_name(path.name + ".tmp")
+    with open(temporary, "wb") as handle:
+        handle.write(content)
+        handle.flush()
+        os.fsync(handle.fileno())
+    os.replace(temporary, path)
+    os.chmod(path, 0o444 if read_only else 0o644)
+
+
+def write_handling_form(
+    session: Session,
+    *,
+    complaint_id: int,
+    data_dir: Path,
+    final: bool = False,
+    now: datetime | None = None,
+    tz: ZoneInfo | None = None,
+) -> Document:
+    """Store the form as it stands; a new version only when its fields changed, or ``final``.
+
+    Files go to ``data_dir/documents/<reference>/<reference>-v<N>.docx``. ``final`` archives:
+    the file becomes read-only and no later write is accepted. Runs in the caller's
+    transaction; the complaint row is locked so that two writers cannot take one version.
+    """
+    tz = tz or get_settings().tz
+    now = now or utcnow()
+    complaint = session.get(Complaint, complaint_id, with_for_update=True)
+    if complaint is None:
+        raise HandlingFormError(f"complaint {complaint_id} does not exist")
+    versions = form_versions(session, complaint_id)
+    if any(version.final for version in versions):
+        raise HandlingFormArchivedError(
+            f"complaint {complaint.reference} is archived; its handling form is not rewritten"
+        )
+    data = handling_form_data(session, complaint_id, tz=tz, archived_at=now if final else None)
+    latest = versions[-1] if versions else None
+    if latest is not None and not final and _stored_digest(latest) == data.digest():
+        return latest
+    version = latest.version + 1 if latest else 1
+    content = render_handling_form(data, version=version, generated_at=_time(now, tz))
+    folder = Path(data_dir).resolve() / "documents" / complaint.reference
+    path = folder / f"{complaint.reference}-v{version}.docx"
+    _write_file(path, content, read_only=final)
+    document = Document(
+        complaint_id=complaint_id,
+        kind=FORM_KIND,
+        version=version,
+        path=str(path),
+        sha256=hashlib.sha256(content).hexdigest(),
+        final=final,
+        created_at=now,
+    )
+    session.add(document)
+    session.flush()
+    append_event(
+        session,
+        complaint=complaint,
+        kind="handling_form_archived" if final else "handling_form_generated",
+        occurred_at=now,
+        data={"document_id": document.id, "version": version, "sha256": document.sha256},
+    )
+    return document
+
+
+def read_archived_form(session: Session, complaint_id: int) -> bytes:
+    """The archived form's bytes, after checking them against the stored SHA-256."""
+    final = next((v for v in form_versions(session, complaint_id) if v.final), None)
+    if final is None:
+        raise HandlingFormError(f"complaint {complaint_id} has no archived handling form yet")
+    try:
+        content = Path(final.path).read_bytes()
+    except FileNotFoundError:
+        raise ArchiveTamperedError(
+            f"archived form of complaint {complaint_id} (version {final.version}) is missing"
+        ) from None
+    if hashlib.sha256(content).hexdigest() != final.sha256:
+        raise ArchiveTamperedError(
+            f"archived form of complaint {complaint_id} (version {final.version}) does not match "
+            "its stored checksum; restore it from backup and report the incident"
+        )
+    return content
+
+
+@task(
+    name="generate_handling_form",
+    task_run_name="handling-form-{complaint_id}",
+    tags=["document", "clause:annex", "clause:4.1"],
+    cache_policy=NONE,
+)
+def generate_handling_form(complaint_id: int, final: bool = False) -> str:
+    """Write the form's current version (the archive copy when ``final``); return its SHA-256.
+
+    Idempotent: an unchanged form adds no version, and once the complaint is archived the
+    archive's checksum is returned, so a re-executed flow does not fail on its earlier steps.
+    """
+    settings = get_settings()
+    with session_scope(settings.effective_database_url) as session:
+        try:
+            document = write_handling_form(
+                session,
+                complaint_id=complaint_id,
+                data_dir=settings.data_dir,
+                final=final,
+                tz=settings.tz,
+            )
+        except HandlingFormArchivedError:
+            document = next(v for v in form_versions(session, complaint_id) if v.final)
+        return document.sha256

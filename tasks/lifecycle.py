@@ -1,0 +1,114 @@
+"""Tasks of the complaint lifecycle: reading the app database, applying Prefect-UI input,
+tagging the run, publishing the masked timeline, archiving."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from prefect import get_run_logger, task
+
+from models.db import session_scope, utcnow
+from policy.lifecycle import Step
+from tasks.caching import fresh_read_options, side_effect_options
+
+
+@task(name="open-case", tags=["clause:2.4"], **fresh_read_options())
+def open_case(complaint_id: int) -> dict[str, Any]:
+    """The complaint's non-personal facts (reference, channel, category, department, flags)."""
+    from models.progress import case_facts
+
+    with session_scope() as session:
+        return case_facts(session, complaint_id)
+
+
+@task(name="read-step-outcome", **fresh_read_options())
+def read_step_outcome(complaint_id: int, step: Step, number: int) -> dict[str, Any] | None:
+    """The decision on ``step`` if the app database has it (DESIGN: read before suspending)."""
+    from models.progress import step_outcome
+
+    with session_scope() as session:
+        return step_outcome(session, complaint_id=complaint_id, step=step, number=number)
+
+
+@task(name="apply-prefect-ui-input", tags=["clause:5.4"], **side_effect_options())
+def apply_prefect_ui_input(
+    complaint_id: int, step: Step, number: int, attempt: int, values: dict[str, Any]
+) -> str | None:
+    """Carry out a step from the Prefect UI's resume form; returns the refusal, if any."""
+    from models.progress import step_outcome
+    from models.steps import StepError, apply_step_input
+
+    try:
+        with session_scope() as session:
+            if step_outcome(session, complaint_id=complaint_id, step=step, number=number):
+                return None  # the staff app recorded it first
+            apply_step_input(
+                session, complaint_id=complaint_id, step=step, values=values, now=utcnow()
+            )
+    except StepError as refused:
+        get_run_logger().warning(
+            "input for step %s (attempt %s) refused: %s", step.value, attempt, refused.message
+        )
+        return refused.message
+    return None
+
+
+@task(name="tag-flow-run", **fresh_read_options())
+def tag_flow_run(complaint_id: int) -> list[str]:
+    """Ops filter runs by channel, category, department and major in the Prefect UI."""
+    from prefect.client.orchestration import get_client
+    from prefect.runtime import flow_run
+
+    from models.progress import case_facts, run_tags
+
+    with session_scope() as session:
+        tags = run_tags(case_facts(session, complaint_id))
+    with get_client(sync_client=True) as client:
+        current = client.read_flow_run(flow_run.get_id())  # type: ignore[arg-type]
+        keep = [tag for tag in current.tags if ":" not in tag and tag != "complaint"]
+        client.update_flow_run(current.id, tags=sorted({*keep, *tags}))
+    return tags
+
+
+@task(name="publish-timeline", **fresh_read_options())
+def publish_timeline(complaint_id: int) -> str:
+    """A markdown artifact per complaint with its masked timeline (no personal data)."""
+    from zoneinfo import ZoneInfo
+
+    from prefect.artifacts import create_markdown_artifact
+
+    from complaints.settings import get_settings
+    from models.progress import case_facts, masked_timeline
+
+    zone = ZoneInfo(get_settings().timezone)
+    with session_scope() as session:
+        facts = case_facts(session, complaint_id)
+        events = masked_timeline(session, complaint_id)
+    lines = [
+        f"# 投诉 {facts['reference']}",
+        "",
+        f"渠道 `{facts['channel']}` · 类别 `{facts['category']}` · 部门 `{facts['department']}`"
+        f" · 重大 `{facts['major']}` · 当前阶段 `{facts['stage']}`",
+        "",
+        "| # | 时间 | 事件 | 操作人 | 阶段 |",
+        "|---|---|---|---|---|",
+    ]
+    lines += [
+        f"| {e['seq']} | {e['at'].astimezone(zone):%Y-%m-%d %H:%M:%S} | {e['kind']} "
+        f"| {e['actor']} | {e['stage']} |"
+        for e in events
+    ]
+    key = f"complaint-{facts['reference'].lower()}"
+    create_markdown_artifact(
+        key=key, markdown="\n".join(lines), description=f"{facts['reference']} 时间线（已脱敏）"
+    )
+    return key
+
+
+@task(name="archive-complaint", tags=["clause:4.1"], **side_effect_options())
+def archive_complaint(complaint_id: int) -> bool:
+    """Art. 4 处理过程存档: the final handling form is written and the record made read-only."""
+    from models.progress import mark_archived
+
+    with session_scope() as session:
+        return mark_archived(session, complaint_id=complaint_id, now=utcnow())

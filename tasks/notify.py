@@ -1,0 +1,42 @@
+"""Notifications and the handling form as flow steps (orchestration called from flows).
+
+Queueing is idempotent by the outbox key and sending by the outbox row's status, so a
+resumed flow that passes here again sends nothing twice.
+"""
+
+from __future__ import annotations
+
+from prefect import task
+
+from tasks.caching import side_effect_options
+from tasks.handling_form import generate_handling_form
+from tasks.mail import queue_notification, send_notification
+
+
+def notify(complaint_id: int, kind: str, sequence: int = 1) -> str:
+    notification_id = queue_notification(complaint_id, kind, sequence)
+    if notification_id is None:
+        return "no-recipient"
+    return str(send_notification(notification_id))
+
+
+def notify_deadline(complaint_id: int, deadline_id: int, deadline_kind: str, action: str) -> str:
+    """Art. 7: the warning to the responsible person, the breach report to the superior."""
+    record = deadline_kind == "written_record"
+    kind = {
+        ("warned", True): "record_warning",
+        ("breached", True): "record_breach",
+        ("warned", False): "deadline_warning",
+        ("breached", False): "deadline_breach",
+    }[(action, record)]
+    notification_id = queue_notification(complaint_id, kind, deadline_id=deadline_id)
+    if notification_id is None:
+        return "no-recipient"
+    return str(send_notification(notification_id))
+
+
+@task(name="handling-form-at", tags=["document", "clause:annex"], **side_effect_options())
+def prepare_handling_form(complaint_id: int, milestone: str, final: bool = False) -> str:
+    """The annex's handling form (客户投诉处理表) as it stands at ``milestone``; once per
+    milestone and flow run, and no new version when nothing on the form changed."""
+    return str(generate_handling_form.fn(complaint_id, final))

@@ -1,0 +1,151 @@
+"""Reconciliation steps, each idempotent."""
+
+from __future__ import annotations
+
+from uuid import UUID
+
+from prefect import get_run_logger, task
+from sqlalchemy import select
+
+from models.db import session_scope
+from policy.enums import Stage
+from tasks.caching import fresh_read_options
+
+OPEN_STAGES = [stage for stage in Stage if stage is not Stage.archived]
+
+
+@task(name="start-missing-runs", tags=["clause:1"], **fresh_read_options())
+def start_missing_runs() -> int:
+    """Complaints saved while the Prefect API was down get their run (once: idempotency key)."""
+    from deployments.runs import start_lifecycle_run
+    from models.complaint import Complaint
+    from models.progress import case_facts, run_tags
+
+    started = 0
+    with session_scope() as session:
+        waiting = session.scalars(
+            select(Complaint).where(
+                Complaint.flow_run_id.is_(None), Complaint.stage.in_(OPEN_STAGES)
+            )
+        ).all()
+        for complaint in waiting:
+            complaint.flow_run_id = str(
+                start_lifecycle_run(
+                    complaint_id=complaint.id,
+                    reference=complaint.reference,
+                    created_at=complaint.created_at,
+                    tags=run_tags(case_facts(session, complaint.id)),
+                )
+            )
+            started += 1
+    return started
+
+
+@task(name="requeue-crashed-runs", **fresh_read_options())
+def requeue_crashed_runs() -> int:
+    """A run whose process died is scheduled again; persisted task results are reused."""
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import (
+        FlowRunFilter,
+        FlowRunFilterId,
+        FlowRunFilterStateType,
+    )
+    from prefect.client.schemas.objects import StateType
+    from prefect.states import Scheduled
+
+    from models.complaint import Complaint
+
+    with session_scope() as session:
+        run_ids = [
+            UUID(run_id)
+            for run_id in session.scalars(
+                select(Complaint.flow_run_id).where(
+                    Complaint.flow_run_id.is_not(None), Complaint.stage.in_(OPEN_STAGES)
+                )
+            )
+            if run_id
+        ]
+    if not run_ids:
+        return 0
+    requeued = 0
+    with get_client(sync_client=True) as client:
+        crashed = client.read_flow_runs(
+            flow_run_filter=FlowRunFilter(
+                id=FlowRunFilterId(any_=run_ids),
+                state=FlowRunFilterStateType(any_=[StateType.CRASHED, StateType.FAILED]),
+            )
+        )
+        for run in crashed:
+            client.set_flow_run_state(run.id, Scheduled(name="AwaitingRetry"), force=True)
+            get_run_logger().info("re-queued flow run %s", run.id)
+            requeued += 1
+    return requeued
+
+
+@task(name="resume-runs-with-recorded-steps", **fresh_read_options())
+def resume_runs_with_recorded_steps() -> int:
+    """A step saved while its run was not yet suspended would wait forever: wake such runs.
+
+    The run re-reads the database when it wakes, so the input given here is only the marker
+    the resume form requires (the acting user is the system)."""
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterId
+
+    from models.complaint import Complaint
+
+    resumed = 0
+    with session_scope() as session:
+        by_run = {
+            UUID(run_id): (complaint_id, stage)
+            for complaint_id, run_id, stage in session.execute(
+                select(Complaint.id, Complaint.flow_run_id, Complaint.stage).where(
+                    Complaint.flow_run_id.is_not(None), Complaint.stage.in_(OPEN_STAGES)
+                )
+            )
+            if run_id
+        }
+    if not by_run:
+        return 0
+    with get_client(sync_client=True) as client:
+        runs = client.read_flow_runs(
+            flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=list(by_run)))
+        )
+    from deployments.runs import resume_for_step
+    from models.progress import resume_input, step_outcome
+    from policy.lifecycle import parse_pause_key
+
+    for run in runs:
+        if run.state is None or not run.state.is_paused():
+            continue
+        parsed = parse_pause_key(run.state.state_details.pause_key or "")
+        if parsed is None:
+            continue
+        step, number = parsed
+        complaint_id, _ = by_run[run.id]
+        with session_scope() as session:
+            outcome = step_outcome(session, complaint_id=complaint_id, step=step, number=number)
+        if outcome is None:
+            continue
+        try:
+            if resume_for_step(run.id, resume_input(step, outcome, operator="system")):
+                resumed += 1
+        except RuntimeError as refused:
+            get_run_logger().warning("could not resume %s: %s", run.id, refused)
+    return resumed
+
+
+@task(name="schedule-missing-deadline-checks", tags=["clause:7"], **fresh_read_options())
+def schedule_missing_deadline_checks() -> int:
+    from models.complaint import Complaint
+    from models.deadlines import open_deadlines_without_checks
+    from tasks.deadlines import schedule_deadline_checks
+
+    with session_scope() as session:
+        complaint_ids = {
+            deadline.complaint_id
+            for complaint_id in session.scalars(
+                select(Complaint.id).where(Complaint.stage.in_(OPEN_STAGES))
+            )
+            for deadline in open_deadlines_without_checks(session, complaint_id)
+        }
+    return sum(schedule_deadline_checks.fn(complaint_id) for complaint_id in complaint_ids)

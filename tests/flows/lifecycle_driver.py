@@ -1,0 +1,115 @@
+"""Drive one complaint's flow run as the staff app would: save the step, resume, execute."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+from uuid import UUID
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from deployments.runs import resume_for_step, start_lifecycle_run
+from flows.complaint_lifecycle import complaint_lifecycle
+from models import Complaint, Notification, User
+from models.db import utcnow
+from models.directory import add_user
+from models.intake import register_complaint
+from policy.enums import Department, Role
+from tests.flows.conftest import execute
+from tests.models.factories import sample_intake
+
+
+@dataclass
+class Staff:
+    owner: User
+    manager: User
+    handler: User
+    leader: User
+    other_manager: User
+
+
+def add_staff(session: Session) -> Staff:
+    def user(name: str, role: Role, department: Department | None, superior: str | None) -> User:
+        return add_user(
+            session,
+            username=name,
+            password="correct horse battery",
+            role=role,
+            department=department,
+            superior=superior,
+            email=f"{name}@staff.test",
+        )
+
+    leader = user("leader", Role.leadership, None, None)
+    manager = user("manager", Role.manager, Department.wealth_center, "leader")
+    other = user("manager_gm", Role.manager, Department.general_management, "leader")
+    owner = user("owner", Role.staff, Department.wealth_center, "manager")
+    handler = user("handler", Role.staff, Department.wealth_center, "manager")
+    session.commit()
+    return Staff(owner=owner, manager=manager, handler=handler, leader=leader, other_manager=other)
+
+
+@dataclass
+class RunningComplaint:
+    complaint_id: int
+    reference: str
+    run_id: UUID
+    session: Session
+    state: Any = None
+
+    @property
+    def complaint(self) -> Complaint:
+        self.fresh()
+        return self.session.get_one(Complaint, self.complaint_id)
+
+    def fresh(self) -> None:
+        """End the test's transaction so it sees what the flow wrote (SQLite snapshots)."""
+        self.session.commit()
+        self.session.expire_all()
+
+    def act(self, step: Callable[..., Any], decision: dict[str, Any], **values: Any) -> Any:
+        """Save a step in the app database, then resume and execute the run."""
+        step(self.session, complaint=self.complaint, now=utcnow(), **values)
+        self.session.commit()
+        resume_for_step(self.run_id, decision)
+        self.state = execute(complaint_lifecycle, self.run_id)
+        self.fresh()
+        return self.state
+
+    def notifications(self) -> dict[str, int]:
+        self.fresh()
+        rows = self.session.scalars(
+            select(Notification).where(Notification.complaint_id == self.complaint_id)
+        )
+        counts: dict[str, int] = {}
+        for row in rows:
+            counts[row.kind] = counts.get(row.kind, 0) + 1
+        return counts
+
+
+def start_complaint(
+    session: Session, settings: Any, owner: User, **intake: Any
+) -> RunningComplaint:
+    intake.setdefault("customer_email", "customer@example.test")
+    intake.setdefault("received_at", utcnow())
+    if not intake.get("resolved_on_the_spot"):
+        intake.setdefault("promised_reply_at", intake["received_at"] + timedelta(days=15))
+    complaint = register_complaint(
+        session, intake=sample_intake(**intake), owner=owner, now=utcnow(), settings=settings
+    )
+    session.commit()
+    run_id = start_lifecycle_run(
+        complaint_id=complaint.id,
+        reference=complaint.reference,
+        created_at=complaint.created_at,
+        tags=["complaint"],
+    )
+    complaint.flow_run_id = str(run_id)
+    session.commit()
+    running = RunningComplaint(complaint.id, complaint.reference, run_id, session)
+    running.state = execute(complaint_lifecycle, run_id)
+    running.fresh()
+    return running

@@ -1,0 +1,281 @@
+"""Each complaint is one durable Prefect flow run (issue 3), against a real Prefect server,
+a real SMTP server and both databases."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+
+from models import Deadline, Document
+from models.steps import (
+    assign,
+    decide_major,
+    record_customer_confirmation,
+    record_feedback,
+    record_handling,
+    review_handling,
+    submit_written_record,
+)
+from policy.enums import Channel, DeadlineKind, DeadlineStatus, Stage
+from tests.flows.lifecycle_driver import add_staff, start_complaint
+
+pytestmark = pytest.mark.usefixtures("prefect_server")
+
+
+def test_new_complaint_reaches_its_first_wait_suspended(session, settings, mail) -> None:
+    staff = add_staff(session)
+    case = start_complaint(session, settings, staff.owner)
+    assert case.state.is_paused() and case.state.name == "Suspended"
+    assert case.complaint.stage is Stage.awaiting_written_record
+    # Art. 2(1): the customer is acknowledged and the manager has the complaint, at once.
+    assert case.notifications() == {"acknowledgement": 1, "new_complaint": 1}
+    assert {tuple(m.recipients) for m in mail.messages} == {
+        ("customer@example.test",),
+        ("manager@staff.test",),
+    }
+
+
+def test_resumed_run_goes_on_without_repeating_earlier_side_effects(
+    session, settings, mail
+) -> None:
+    staff = add_staff(session)
+    case = start_complaint(session, settings, staff.owner)
+    case.act(submit_written_record, {"operator": "owner"}, actor=staff.owner, text="已致歉并记录")
+    assert case.complaint.stage is Stage.awaiting_assignment
+    case.act(
+        assign,
+        {"operator": "manager", "handler": "handler"},
+        actor=staff.manager,
+        handler="handler",
+    )
+    assert case.state.is_paused()
+    assert case.complaint.stage is Stage.awaiting_handling
+    # Three executions so far; each side effect happened once, in the database and at SMTP.
+    assert case.notifications() == {"acknowledgement": 1, "new_complaint": 1}
+    assert len(mail.messages) == 2
+    # The form is regenerated at each milestone (intake, record, assignment), never repeated.
+    case.fresh()
+    forms = session.scalars(select(Document).where(Document.complaint_id == case.complaint_id))
+    assert [form.version for form in forms] == [1, 2, 3]
+
+
+def test_phone_complaint_full_lifecycle_to_archive(session, settings, mail) -> None:
+    staff = add_staff(session)
+    case = start_complaint(session, settings, staff.owner, channel=Channel.phone)
+    case.act(submit_written_record, {"operator": "owner"}, actor=staff.owner, text="记录")
+    case.act(
+        assign,
+        {"operator": "manager", "handler": "handler"},
+        actor=staff.manager,
+        handler="handler",
+    )
+    case.act(
+        record_handling,
+        {"operator": "handler", "founded": True},
+        actor=staff.handler,
+        founded=True,
+        evidence="系统记录显示延迟",
+        solution="加急办理并致歉",
+    )
+    assert case.complaint.stage is Stage.awaiting_feedback
+    state = case.act(
+        record_feedback,
+        {"operator": "owner", "satisfied": True},
+        actor=staff.owner,
+        satisfied=True,
+        comment="",
+    )
+    assert state.is_completed()
+    complaint = case.complaint
+    assert complaint.stage is Stage.archived and complaint.archived_at is not None
+    assert case.notifications() == {
+        "acknowledgement": 1,
+        "new_complaint": 1,
+        "result": 1,
+        "closure": 1,
+    }
+    final = session.scalar(
+        select(Document).where(Document.complaint_id == case.complaint_id, Document.final)
+    )
+    assert final is not None
+
+
+def test_regulator_transfer_major_case_sent_back_once_then_approved(
+    session, settings, mail
+) -> None:
+    staff = add_staff(session)
+    case = start_complaint(session, settings, staff.owner, channel=Channel.regulator_transfer)
+    case.act(submit_written_record, {"operator": "owner"}, actor=staff.owner, text="记录")
+    case.act(
+        assign,
+        {"operator": "manager", "handler": "handler"},
+        actor=staff.manager,
+        handler="handler",
+    )
+    # Art. 4(3): every regulator transfer gets an explicit major decision.
+    assert case.complaint.stage is Stage.awaiting_major_decision
+    case.act(
+        decide_major,
+        {"operator": "manager", "major": True},
+        actor=staff.manager,
+        major=True,
+        reason="监管转办且客户表示将诉诸媒体",
+    )
+    assert case.notifications()["major_case"] == 1
+    case.act(
+        record_handling,
+        {"operator": "handler", "founded": True},
+        actor=staff.handler,
+        founded=True,
+        evidence="核实属实",
+        solution="方案一",
+    )
+    assert case.complaint.stage is Stage.awaiting_leadership_review
+    case.act(
+        review_handling,
+        {"operator": "leader", "approved": False},
+        actor=staff.leader,
+        approved=False,
+        comment="补偿方案需重新评估",
+    )
+    assert case.complaint.stage is Stage.awaiting_handling
+    assert case.complaint.handling_round == 2
+    case.act(
+        record_handling,
+        {"operator": "handler", "founded": True},
+        actor=staff.handler,
+        founded=True,
+        evidence="核实属实",
+        solution="方案二",
+    )
+    case.act(
+        review_handling,
+        {"operator": "leader", "approved": True},
+        actor=staff.leader,
+        approved=True,
+        comment="",
+    )
+    state = case.act(
+        record_feedback,
+        {"operator": "owner", "satisfied": True},
+        actor=staff.owner,
+        satisfied=True,
+        comment="",
+    )
+    assert state.is_completed()
+    assert case.notifications()["result"] == 1  # told once, after the approved round
+
+
+def test_unfounded_case_confirmed_and_dissatisfied_customer_reopens_once(
+    session, settings, mail
+) -> None:
+    staff = add_staff(session)
+    case = start_complaint(session, settings, staff.owner, channel=Channel.onsite)
+    case.act(submit_written_record, {"operator": "owner"}, actor=staff.owner, text="记录")
+    case.act(
+        assign,
+        {"operator": "manager", "handler": "handler"},
+        actor=staff.manager,
+        handler="handler",
+    )
+    case.act(
+        record_handling,
+        {"operator": "handler", "founded": False},
+        actor=staff.handler,
+        founded=False,
+        evidence="录音显示已按流程办理",
+        solution="向客户解释",
+    )
+    assert case.complaint.stage is Stage.awaiting_customer_confirmation
+    case.act(
+        record_customer_confirmation,
+        {"operator": "owner", "confirmed": True},
+        actor=staff.owner,
+        confirmed=True,
+        note="",
+    )
+    case.act(
+        record_feedback,
+        {"operator": "owner", "satisfied": False},
+        actor=staff.owner,
+        satisfied=False,
+        comment="仍不满意",
+    )
+    assert case.complaint.reopen_count == 1
+    assert case.complaint.stage is Stage.awaiting_handling
+    case.act(
+        record_handling,
+        {"operator": "handler", "founded": True},
+        actor=staff.handler,
+        founded=True,
+        evidence="再次核实",
+        solution="补充说明并致歉",
+    )
+    state = case.act(
+        record_feedback,
+        {"operator": "owner", "satisfied": True},
+        actor=staff.owner,
+        satisfied=True,
+        comment="",
+    )
+    assert state.is_completed()
+    assert case.notifications()["result"] == 2
+
+
+def test_transfer_to_another_department_is_notified_and_reassigned(session, settings, mail) -> None:
+    staff = add_staff(session)
+    case = start_complaint(session, settings, staff.owner, channel=Channel.sales_manager)
+    case.act(submit_written_record, {"operator": "owner"}, actor=staff.owner, text="记录")
+    case.act(
+        assign,
+        {"operator": "manager", "transfer_to_department": "general_management"},
+        actor=staff.manager,
+        transfer_to_department="general_management",
+        reason="涉及网站系统问题",
+    )
+    assert case.complaint.stage is Stage.awaiting_assignment
+    assert case.complaint.department.code == "general_management"
+    assert case.notifications()["transfer"] == 1
+    assert any("manager_gm@staff.test" in m.recipients for m in mail.messages)
+
+
+def test_resolved_on_the_spot_still_gets_written_record_and_archive(
+    session, settings, mail
+) -> None:
+    staff = add_staff(session)
+    case = start_complaint(
+        session,
+        settings,
+        staff.owner,
+        channel=Channel.onsite,
+        resolved_on_the_spot=True,
+        resolution="当场更正并致歉",
+        promised_reply_at=None,
+    )
+    case.act(submit_written_record, {"operator": "owner"}, actor=staff.owner, text="现场处理记录")
+    case.act(
+        assign, {"operator": "manager", "handler": "owner"}, actor=staff.manager, handler="owner"
+    )
+    assert case.complaint.stage is Stage.awaiting_feedback
+    state = case.act(
+        record_feedback,
+        {"operator": "owner", "satisfied": True},
+        actor=staff.owner,
+        satisfied=True,
+        comment="",
+    )
+    assert state.is_completed() and case.complaint.stage is Stage.archived
+
+
+def test_record_deadline_is_met_when_the_record_comes_in_time(session, settings, mail) -> None:
+    staff = add_staff(session)
+    case = start_complaint(session, settings, staff.owner)
+    case.act(submit_written_record, {"operator": "owner"}, actor=staff.owner, text="记录")
+    deadline = session.scalar(
+        select(Deadline).where(
+            Deadline.complaint_id == case.complaint_id,
+            Deadline.kind == DeadlineKind.written_record,
+        )
+    )
+    assert deadline.status is DeadlineStatus.met
+    assert deadline.check_flow_run_id is not None

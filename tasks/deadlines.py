@@ -9,7 +9,7 @@ from models.db import session_scope, utcnow
 from tasks.caching import fresh_read_options
 
 
-@task(name="schedule-deadline-checks", tags=["clause:7"], **fresh_read_options())
+@task(name="schedule-deadline-checks", **fresh_read_options())
 def schedule_deadline_checks(complaint_id: int) -> int:
     """Schedule the checks of every open deadline that has none yet; idempotent (the runs'
     idempotency keys and the stored run id). Returns how many deadlines were scheduled."""
@@ -42,7 +42,7 @@ def schedule_deadline_checks(complaint_id: int) -> int:
     return scheduled
 
 
-@task(name="check-deadline", tags=["clause:7"], **fresh_read_options())
+@task(name="check-deadline", **fresh_read_options())
 def check_deadline(deadline_id: int, purpose: str) -> dict[str, object]:
     """Warn before, or record the breach at, the due time; returns what was done."""
     from dataclasses import asdict

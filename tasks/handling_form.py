@@ -556,7 +556,6 @@ def read_archived_form(session: Session, complaint_id: int) -> bytes:
 @task(
     name="generate_handling_form",
     task_run_name="handling-form-{complaint_id}",
-    tags=["document", "clause:annex", "clause:4.1"],
     cache_policy=NONE,
 )
 def generate_handling_form(complaint_id: int, final: bool = False) -> str:

@@ -12,7 +12,7 @@ from policy.lifecycle import Step
 from tasks.caching import fresh_read_options, side_effect_options
 
 
-@task(name="open-case", tags=["clause:2.4"], **fresh_read_options())
+@task(name="open-case", **fresh_read_options())
 def open_case(complaint_id: int) -> dict[str, Any]:
     """The complaint's non-personal facts (reference, channel, category, department, flags)."""
     from models.progress import case_facts
@@ -30,7 +30,7 @@ def read_step_outcome(complaint_id: int, step: Step, number: int) -> dict[str, A
         return step_outcome(session, complaint_id=complaint_id, step=step, number=number)
 
 
-@task(name="apply-prefect-ui-input", tags=["clause:5.4"], **side_effect_options())
+@task(name="apply-prefect-ui-input", **side_effect_options())
 def apply_prefect_ui_input(
     complaint_id: int, step: Step, number: int, attempt: int, values: dict[str, Any]
 ) -> str | None:
@@ -105,7 +105,7 @@ def publish_timeline(complaint_id: int) -> str:
     return key
 
 
-@task(name="archive-complaint", tags=["clause:4.1"], **side_effect_options())
+@task(name="archive-complaint", **side_effect_options())
 def archive_complaint(complaint_id: int) -> bool:
     """Art. 4 处理过程存档: the final handling form is written and the record made read-only."""
     from models.progress import mark_archived

@@ -605,16 +605,9 @@ def _retry_options(settings: Settings) -> dict[str, Any]:
     }
 
 
-def notification_tags(kind: str) -> set[str]:
-    """Tags for one notice's task run: ``send_notification.with_options(tags=...)``."""
-    kind = NotificationKind(kind)
-    return {"email", f"notification:{kind.value}", f"clause:{kind.clause}"}
-
-
 @task(
     name="send_notification",
     task_run_name="send-notification-{notification_id}",
-    tags=["email", "clause:2.1"],
     cache_policy=NONE,  # the outbox row is the cache: its status decides, never a stored result
     **_retry_options(get_settings()),
 )
@@ -647,7 +640,6 @@ def send_notification(notification_id: int) -> str:
 @task(
     name="queue_notification",
     task_run_name="queue-{kind}-{complaint_id}",
-    tags=["email", "outbox"],
     cache_policy=NONE,
 )
 def queue_notification(
@@ -679,7 +671,6 @@ __all__ = [
     "deliver_notification",
     "mark_failed",
     "message_id",
-    "notification_tags",
     "prepare_concentration_report",
     "prepare_notification",
     "queue_notification",

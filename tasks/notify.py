@@ -35,7 +35,7 @@ def notify_deadline(complaint_id: int, deadline_id: int, deadline_kind: str, act
     return str(send_notification(notification_id))
 
 
-@task(name="handling-form-at", tags=["document", "clause:annex"], **side_effect_options())
+@task(name="handling-form-at", **side_effect_options())
 def prepare_handling_form(complaint_id: int, milestone: str, final: bool = False) -> str:
     """The annex's handling form (客户投诉处理表) as it stands at ``milestone``; once per
     milestone and flow run, and no new version when nothing on the form changed."""

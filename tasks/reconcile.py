@@ -14,7 +14,7 @@ from tasks.caching import fresh_read_options
 OPEN_STAGES = [stage for stage in Stage if stage is not Stage.archived]
 
 
-@task(name="start-missing-runs", tags=["clause:1"], **fresh_read_options())
+@task(name="start-missing-runs", **fresh_read_options())
 def start_missing_runs() -> int:
     """Complaints saved while the Prefect API was down get their run (once: idempotency key)."""
     from deployments.runs import start_lifecycle_run
@@ -134,7 +134,7 @@ def resume_runs_with_recorded_steps() -> int:
     return resumed
 
 
-@task(name="schedule-missing-deadline-checks", tags=["clause:7"], **fresh_read_options())
+@task(name="schedule-missing-deadline-checks", **fresh_read_options())
 def schedule_missing_deadline_checks() -> int:
     from models.complaint import Complaint
     from models.deadlines import open_deadlines_without_checks

@@ -34,7 +34,6 @@ from tasks.mail import (
     TEMPLATE_DIR,
     DeliveryError,
     deliver_notification,
-    notification_tags,
     prepare_concentration_report,
     prepare_notification,
     render_email,
@@ -423,13 +422,9 @@ def test_delivery_error_names_only_the_notification_and_survives_pickling() -> N
     assert not DeliveryError(12, "acknowledgement", "unreachable").permanent
 
 
-def test_send_task_carries_its_clause_tags_and_takes_only_an_id() -> None:
-    assert {"email", "clause:2.1"} <= send_notification.tags
-    assert notification_tags("record_breach") == {
-        "email",
-        "notification:record_breach",
-        "clause:7",
-    }
+def test_send_task_takes_only_an_id_and_carries_no_tags() -> None:
+    # Tags would cost a tag-concurrency round trip per task run (see tasks/__init__.py).
+    assert not send_notification.tags
     assert list(inspect.signature(send_notification.fn).parameters) == ["notification_id"]
 
 

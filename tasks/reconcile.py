@@ -48,6 +48,7 @@ def requeue_crashed_runs() -> int:
     from prefect.client.schemas.filters import (
         FlowRunFilter,
         FlowRunFilterId,
+        FlowRunFilterState,
         FlowRunFilterStateType,
     )
     from prefect.client.schemas.objects import StateType
@@ -72,7 +73,9 @@ def requeue_crashed_runs() -> int:
         crashed = client.read_flow_runs(
             flow_run_filter=FlowRunFilter(
                 id=FlowRunFilterId(any_=run_ids),
-                state=FlowRunFilterStateType(any_=[StateType.CRASHED, StateType.FAILED]),
+                state=FlowRunFilterState(
+                    type=FlowRunFilterStateType(any_=[StateType.CRASHED, StateType.FAILED])
+                ),
             )
         )
         for run in crashed:

@@ -6,6 +6,7 @@ LIFECYCLE_FLOW = "complaint-lifecycle"
 DEADLINE_FLOW = "deadline-check"
 RECONCILE_FLOW = "reconcile"
 MONITOR_FLOW = "concentration-monitor"
+OPS_ALERT_FLOW = "ops-alert"
 
 LIFECYCLE_DEPLOYMENT = f"{LIFECYCLE_FLOW}/{LIFECYCLE_FLOW}"
 DEADLINE_DEPLOYMENT = f"{DEADLINE_FLOW}/{DEADLINE_FLOW}"

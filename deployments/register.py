@@ -1,11 +1,19 @@
-"""The deployments on the process work pool: lifecycle, deadline checks, reconciliation."""
+"""The deployments on the process work pool: lifecycle, deadline checks, reconciliation,
+concentration monitoring."""
 
 from __future__ import annotations
 
 import contextlib
 from pathlib import Path
 
-from deployments.names import DEADLINE_FLOW, LIFECYCLE_FLOW, RECONCILE_FLOW, WORK_POOL
+from deployments.names import (
+    DEADLINE_FLOW,
+    LIFECYCLE_FLOW,
+    MONITOR_FLOW,
+    OPS_ALERT_FLOW,
+    RECONCILE_FLOW,
+    WORK_POOL,
+)
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -13,6 +21,8 @@ ENTRYPOINTS = {
     LIFECYCLE_FLOW: "flows/complaint_lifecycle.py:complaint_lifecycle",
     DEADLINE_FLOW: "flows/deadline_check.py:deadline_check",
     RECONCILE_FLOW: "flows/reconcile.py:reconcile",
+    MONITOR_FLOW: "flows/concentration_monitor.py:concentration_monitor",
+    OPS_ALERT_FLOW: "flows/ops_alert.py:ops_alert",
 }
 
 
@@ -25,22 +35,38 @@ def ensure_work_pool() -> None:
         client.create_work_pool(WorkPoolCreate(name=WORK_POOL, type="process"))
 
 
-def register_deployments(reconcile_every_seconds: int = 300) -> list[str]:
+def register_deployments(
+    reconcile_every_seconds: int = 300, heartbeat_seconds: int = 30
+) -> list[str]:
     """Create or update the deployments; safe to run on every start."""
     from prefect import Flow
+    from prefect.schedules import Cron
 
+    from complaints.settings import get_settings
+    from deployments.automations import apply_automations
+
+    settings = get_settings()
+    # Art. 8: daily in local time. The slug keeps the schedule (and an operator's pause of it)
+    # across re-registration; a duplicate run it might still cause reports nothing twice.
+    monitor_schedule = Cron(settings.monitor_cron, timezone=settings.timezone, slug="daily")
     ensure_work_pool()
     names = []
+    deployment_ids = {}
     for name, entrypoint in ENTRYPOINTS.items():
         flow = Flow.from_source(source=str(PROJECT_ROOT), entrypoint=entrypoint)
-        flow.deploy(  # type: ignore[union-attr]
+        deployment_ids[name] = flow.deploy(  # type: ignore[union-attr]
             name=name,
             work_pool_name=WORK_POOL,
             interval=reconcile_every_seconds if name == RECONCILE_FLOW else None,
+            schedule=monitor_schedule if name == MONITOR_FLOW else None,
             build=False,
             push=False,
             print_next_steps=False,
             ignore_warnings=True,
         )
         names.append(f"{name}/{name}")
+    apply_automations(
+        ops_alert_deployment_id=deployment_ids[OPS_ALERT_FLOW],
+        heartbeat_seconds=heartbeat_seconds,
+    )
     return names

@@ -51,6 +51,7 @@ class NotificationKind(StrEnum):
     result = "result"
     closure = "closure"
     concentration_report = "concentration_report"
+    run_failure = "run_failure"
 
     @property
     def label(self) -> str:
@@ -67,6 +68,7 @@ class NotificationKind(StrEnum):
             "result": "处理结果告知",
             "closure": "办结通知",
             "concentration_report": "投诉集中监控报告",
+            "run_failure": "流程运行异常",
         }[self.value]
 
     @property
@@ -101,6 +103,7 @@ _CLAUSES = {
     NotificationKind.result: "2.2",
     NotificationKind.closure: "2.4",
     NotificationKind.concentration_report: "8",
+    NotificationKind.run_failure: "1",
 }
 
 

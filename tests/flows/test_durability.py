@@ -8,7 +8,6 @@ import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import timedelta
-from pathlib import Path
 from uuid import UUID
 
 import pytest
@@ -27,8 +26,10 @@ from deployments.register import register_deployments
 from deployments.runs import resume_for_step, start_lifecycle_run
 from models import Complaint, Notification
 from models.db import session_scope, utcnow
+from models.directory import add_user
 from models.intake import register_complaint
 from models.steps import submit_written_record
+from policy.enums import Role
 from tests.flows.lifecycle_driver import Staff, add_staff
 from tests.models.factories import sample_intake
 from tests.support.processes import (
@@ -113,6 +114,14 @@ def live(
         ).start()
         with session_scope(url) as session:
             staff = add_staff(session)
+        with session_scope(url) as session:
+            add_user(
+                session,
+                username="ops",
+                password="correct horse battery",
+                role=Role.admin,
+                email="admin@staff.test",
+            )
         system = LiveSystem(server, worker, env, url, staff, smtp)
         yield system
         system.worker.stop(grace=5)
@@ -268,4 +277,21 @@ def test_flow_process_killed_mid_step_is_requeued_by_reconciliation(live: LiveSy
     wait_until(lambda: suspended_at(run_id, "written-record"), 120, "the re-queued run's wait")
     counts = notification_counts(live, complaint_id)
     assert counts == {"acknowledgement": 1, "new_complaint": 1}
-    assert Path(live.worker.log).exists()
+    # The failure automation ran the ops-alert deployment: the admins heard of the crash.
+    wait_until(
+        lambda: any("admin@staff.test" in m.recipients for m in live.smtp.messages),
+        90,
+        "the crash alert to the admins",
+        every=1,
+    )
+
+
+def test_zombie_guard_expects_suspension_as_a_quiet_end(live: LiveSystem) -> None:
+    from prefect.automations import Automation
+
+    from deployments.automations import FAILURE_ALERT, ZOMBIE_GUARD
+
+    guard = Automation.read(name=ZOMBIE_GUARD)
+    assert "prefect.flow-run.Suspended" in guard.trigger.expect
+    assert guard.trigger.within.total_seconds() == 90
+    assert Automation.read(name=FAILURE_ALERT).actions[0].type == "run-deployment"

@@ -12,6 +12,10 @@ Art. 3 (客户投诉类别) names four categories and defines each in one senten
 
 * each cue line is a concept with a weight; a category's score is the sum of the weights of
   its distinct matched concepts, so several cues outweigh one phrase;
+* besides the words of Art. 3, the concepts include *families* for what customers describe
+  instead of naming: actions, gestures and quoted rude speech (attitude), durations and
+  repeated chasing (efficiency), concrete wrong facts and contradicting documents (error),
+  concrete acts, implied rules and rhetorical "合规吗?" (violation);
 * a cue preceded by a negator in the same clause ("没有违规", "不是很慢") does not count;
   cues that carry their own negation ("未经同意", "未收到", "不耐烦") match as a whole;
 * explicit exclusions ("不是态度问题", "态度还可以", "没有违规") subtract from a category;
@@ -22,8 +26,9 @@ Art. 3 (客户投诉类别) names four categories and defines each in one senten
 Decision: the highest score wins.  Equal scores go to the graver category (``tie_break``:
 violation, business error, efficiency, attitude) so that a tie never hides a possible
 violation.  When no cue matches at all, the suggestion falls back to *business error*
-(``decision.fallback``), Art. 3(3) being the broadest definition; staff confirm the category
-in every case.
+(``decision.fallback``), Art. 3(3) being the broadest definition and the category of the
+plainly stated facts that the cue families leave uncovered on the tuning sets (the lexicon
+comment gives the counts); staff confirm the category in every case.
 
 The result also carries the Art. 9 department (:func:`policy.routing.route`) and the major
 suggestion (:func:`policy.major.suggest_major`), each with its reasons.

@@ -11,7 +11,10 @@ import pytest
 from policy.classification import Classification, classify
 from policy.enums import Category, Channel, ComplainantKind, Department
 
-DEV_SET = Path(__file__).resolve().parents[1] / "data" / "classification_dev.jsonl"
+DATA = Path(__file__).resolve().parents[1] / "data"
+# The labelled sets the lexicon was tuned on: dev (88) and dev2 (100, written to cover the
+# phrasing the first lexicon lacked).  The holdout sets are measured by bench/, not here.
+TUNING_SETS = [DATA / "classification_dev.jsonl", DATA / "classification_dev2.jsonl"]
 
 
 def category_of(text: str) -> Category:
@@ -87,6 +90,132 @@ def test_art3_4_leaking_personal_data_is_violation() -> None:
 
 def test_art3_4_money_into_a_private_account_is_violation() -> None:
     assert category_of("业务员让我把认购款转到他个人账户上。") == Category.violation
+
+
+# --- cue families: what is described rather than named --------------------------------
+#
+# Customers rarely write "态度差" or "违规"; they tell what happened.  Each family below is a
+# general pattern of the lexicon (actions, quoted speech, durations, contradicting facts,
+# concrete acts, implied rules), checked here on sentences that are not in the labelled sets.
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "我去窗口问进度，那个大姐把我的资料袋随手扔在桌上。",
+        "保安冲我嚷了几句，让我别在门口站着。",
+        "我问了一句收益怎么算，她白了我一眼，扭头就走。",
+        "我在柜台前站着，工作人员看都不看我一眼，继续跟旁边的人聊天。",
+    ],
+)
+def test_art3_1_rudeness_shown_through_actions_is_service_attitude(text: str) -> None:
+    assert category_of(text) == Category.service_attitude
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "我问座位的事，保安说“没看到都坐满了吗”。",
+        "门口的保安把我拦下来问“你来这干什么”。",
+        "顾问说“不懂就别买”，说完就去忙别的了。",
+        "领取材料时工作人员说“自己找，我没空”。",
+    ],
+)
+def test_art3_1_quoted_rude_speech_is_service_attitude(text: str) -> None:
+    assert category_of(text) == Category.service_attitude
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "客户经理不接电话、不回信息，一个礼拜找不到人。",
+        "客服听我说了两句就把电话掐了。",
+        "在线客服没回答我的问题就把会话关了。",
+    ],
+)
+def test_art3_1_ignoring_or_hanging_up_is_service_attitude(text: str) -> None:
+    assert category_of(text) == Category.service_attitude
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "申请材料交上去已经三个礼拜了，还是没有结果。",
+        "兑付日说好是15号，到今天都25号了，钱还没见着。",
+        "我都跑了四趟了，每次都说负责的人不在。",
+        "热线电话一直占线，打了一下午都没打通。",
+        "收益比约定晚了一周才到。",
+    ],
+)
+def test_art3_2_slowness_told_as_durations_and_chasing_is_efficiency(text: str) -> None:
+    assert category_of(text) == Category.efficiency
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "确认书上我的身份证号少写了一位。",
+        "对账单上的份额是5万，我实际买的是15万。",
+        "我的收益被打到了我爱人的卡上。",
+        "你们发来的通知说下个月到期，合同写的是明年到期，以哪个为准？",
+        "会员证书上印的还是我们去年就注销的地址。",
+    ],
+)
+def test_art3_3_a_concrete_wrong_fact_is_business_error(text: str) -> None:
+    assert category_of(text) == Category.business_error
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "理财经理让我把钱转给他，说他帮我内部操作。",
+        "合同上的签名不是我的字迹。",
+        "我根本没同意续投，客户经理直接帮我续了。",
+        "他跟我说这个产品跟存定期一样，还说有政府兜底。",
+        "同事在我不知情的情况下用我的账户转让了份额。",
+    ],
+)
+def test_art3_4_a_concrete_act_against_the_rules_is_violation(text: str) -> None:
+    assert category_of(text) == Category.violation
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "按规定产品延期要提前公告，你们到期当天才说。",
+        "员工向我们推销他老婆开的公司的产品，这合规吗？",
+        "竞拍规则跟上周公布的不一样，临时改了加价幅度。",
+        "承销额度给了一家关联会员更多，也没有公示分配规则。",
+    ],
+)
+def test_art3_4_an_implied_breach_or_rhetorical_question_is_violation(text: str) -> None:
+    assert category_of(text) == Category.violation
+
+
+@pytest.mark.parametrize(
+    ("text", "category"),
+    [
+        # 按了确认 is not hanging up; 一定兑付 said by the hotline is not a sales promise.
+        ("我按了确认以后，系统一直显示处理中，五天了还没到账。", Category.efficiency),
+        ("客服说月底前一定兑付，结果又拖了一个月。", Category.efficiency),
+        # The customer's own account is not a private account of the staff.
+        ("收益打到我个人账户上，比约定晚了一周。", Category.efficiency),
+        # A long relationship told as a preamble is not a delay.
+        ("我在你们这投资已经五年了，这次名字被写错了。", Category.business_error),
+        # Materials passed to another department are not personal data sold outside.
+        ("材料转给其他部门以后就没消息了，十几天了还没人回复。", Category.efficiency),
+        # 补签 of a page the staff forgot is a mistake, not a forged signature.
+        ("工作人员漏了让我签第二页，现在要我回来补签。", Category.business_error),
+    ],
+)
+def test_broad_cue_families_do_not_misfire(text: str, category: Category) -> None:
+    assert category_of(text) == category
+
+
+def test_people_being_kind_does_not_hide_the_delay() -> None:
+    result = classify("客户经理人很好，很耐心，可是这个转让手续办了一个多月还没办完。")
+    assert result.category == Category.efficiency
+    assert result.category_scores[Category.service_attitude] < 0
 
 
 # --- negation, contrast and cause -------------------------------------------------------
@@ -200,12 +329,14 @@ def test_classification_is_frozen() -> None:
         result.category = Category.violation  # type: ignore[misc]
 
 
-# --- regression guard on the labelled development set -----------------------------------
+# --- regression guard on the labelled development sets ----------------------------------
 
 
-@pytest.mark.skipif(not DEV_SET.exists(), reason="labelled development set not present")
-def test_dev_set_meets_the_accuracy_targets() -> None:
-    items = [json.loads(line) for line in DEV_SET.read_text("utf-8").splitlines() if line]
+@pytest.mark.parametrize("path", TUNING_SETS, ids=lambda path: path.stem)
+def test_tuning_set_meets_the_accuracy_targets(path: Path) -> None:
+    if not path.exists():
+        pytest.skip(f"labelled set {path.name} not present")
+    items = [json.loads(line) for line in path.read_text("utf-8").splitlines() if line]
     category = department = found = majors = alarms = minors = 0
     for item in items:
         amount = item.get("amount")

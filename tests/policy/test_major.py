@@ -86,6 +86,10 @@ def test_a_disclaimed_threat_is_not_major(text: str) -> None:
         "今天五位投资者一起来反映收益晚发。",
         "多名投资者联名投诉兑付延期。",
         "我们十几个客户的产品都出了问题。",
+        "七八位持有同一期产品的客户约好一起来问。",
+        "十余名投资者反映兑付款算少了。",
+        "四位老年投资者今天来反映说明会上的事。",
+        "我们二十几个投资人都没收到兑付款。",
     ],
 )
 def test_group_complaint_is_major(text: str) -> None:
@@ -97,6 +101,45 @@ def test_group_complaint_is_major(text: str) -> None:
 def test_two_people_or_one_person_is_not_a_group() -> None:
     assert major("发票金额开成了两个人的。").major is False
     assert major("把我一个人晾在那。").major is False
+    assert major("我和老伴是一起来办的。").major is False
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "我从法院公告里看到项目方被起诉了。",
+        "评估报告和法院公告中的资产状况不一致。",
+    ],
+)
+def test_a_lawsuit_against_someone_else_is_not_a_litigation_threat(text: str) -> None:
+    assert major(text).major is False
+
+
+@pytest.mark.parametrize(
+    ("text", "subject"),
+    [
+        ("客户经理让我把五万转到他微信上。", "客户资金"),
+        ("签字不是我的笔迹。", "签字"),
+        ("讲师说产品跟存银行一样，一定能拿回来。", "适当性"),
+        ("员工把我的资料提供给了外部机构。", "个人信息"),
+    ],
+)
+def test_violation_subjects_described_in_other_words_are_found(text: str, subject: str) -> None:
+    suggestion = major(text, category=Category.violation)
+    assert suggestion.major is True
+    assert any(subject in r for r in suggestion.reasons)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "员工在大厅里拉客户加他私人微信。",
+        "承销份额没有公示分配规则。",
+        "席位转让没有公示就批准了。",
+    ],
+)
+def test_a_violation_not_touching_funds_is_not_major(text: str) -> None:
+    assert major(text, category=Category.violation).major is False
 
 
 # --- amount at or above the threshold -------------------------------------------------------

@@ -59,6 +59,44 @@ def test_art9_other_matters_go_to_general_management(text: str) -> None:
     assert department_of(text) == Department.general_management
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "我的季度对账单一直没寄来。",
+        "对账单每月应该发到我邮箱，这个月还没收到。",
+        "我要的持有证明三天了还没开出来。",
+        "打你们的服务热线，转人工要等二十分钟。",
+        "上门服务的同事让我把银行卡密码告诉他。",
+    ],
+)
+def test_art9_statements_certificates_and_the_hotline_are_service_matters(text: str) -> None:
+    assert department_of(text) == Department.wealth_center
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "在APP上申请赎回，钱五天了还没到。",
+        "APP上提交的银行卡变更一直显示审核中。",
+        "客户经理拿我的手机在小程序上帮我点了续投。",
+    ],
+)
+def test_art9_the_app_as_the_medium_of_a_product_matter_is_a_service_matter(text: str) -> None:
+    assert department_of(text) == Department.wealth_center
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "你们的APP更新以后一打开就闪退。",
+        "APP登录不上，一直提示网络异常。",
+        "小程序老是报错，想看收益都看不了。",
+    ],
+)
+def test_art9_the_app_itself_not_working_goes_to_general_management(text: str) -> None:
+    assert department_of(text) == Department.general_management
+
+
 def test_art9_named_website_outweighs_product_words() -> None:
     text = "你们网站上把我的名字和买的产品都公布出来了。"
     assert department_of(text) == Department.general_management

@@ -5,19 +5,28 @@ from __future__ import annotations
 
 from prefect import flow
 
+from tasks.mail import send_notification
 from tasks.reconcile import (
+    publish_failed_notifications,
     requeue_crashed_runs,
     resume_runs_with_recorded_steps,
     schedule_missing_deadline_checks,
     start_missing_runs,
+    unsent_notifications,
 )
 
 
 @flow(name="reconcile")
 def reconcile() -> dict[str, int]:
-    return {
+    summary = {
         "started": start_missing_runs(),
         "requeued": requeue_crashed_runs(),
         "resumed": resume_runs_with_recorded_steps(),
         "deadlines_scheduled": schedule_missing_deadline_checks(),
     }
+    # Issue 5: a notification stuck pending, or marked for re-sending, goes out (once: the
+    # outbox row's status decides); those that failed for good are listed for ops.
+    pending = unsent_notifications()
+    summary["notifications_sent"] = sum(send_notification(id_) == "sent" for id_ in pending)
+    summary["notifications_failed"] = publish_failed_notifications()
+    return summary

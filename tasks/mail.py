@@ -26,7 +26,7 @@ import ssl
 from collections.abc import Coroutine
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import format_datetime
@@ -68,10 +68,6 @@ from tasks.handling_form import FORM_TITLE, write_handling_form
 TEMPLATE_DIR = Path(__file__).resolve().parent.parent / "templates" / "email"
 SENDER_NAME = "四川金融资产交易所"
 DOCX_TYPE = ("application", "vnd.openxmlformats-officedocument.wordprocessingml.document")
-
-# Until Settings has mail_retries / mail_retry_delay (see the note in the report), these apply.
-DEFAULT_RETRIES = 4
-DEFAULT_RETRY_DELAY = timedelta(seconds=30)
 
 T = TypeVar("T")
 
@@ -596,8 +592,8 @@ def _is_last_attempt() -> bool:
 
 
 def _retry_options(settings: Settings) -> dict[str, Any]:
-    retries = int(getattr(settings, "mail_retries", DEFAULT_RETRIES))
-    delay = getattr(settings, "mail_retry_delay", DEFAULT_RETRY_DELAY)
+    retries = settings.mail_retries
+    delay = settings.mail_retry_delay
     return {
         "retries": retries,
         "retry_delay_seconds": exponential_backoff(backoff_factor=delay.total_seconds()),

@@ -152,3 +152,61 @@ def schedule_missing_deadline_checks() -> int:
             for deadline in open_deadlines_without_checks(session, complaint_id)
         }
     return sum(schedule_deadline_checks.fn(complaint_id) for complaint_id in complaint_ids)
+
+
+# A row younger than this may still be on its way out of its own flow run.
+RESEND_AFTER_SECONDS = 120
+
+
+@task(name="unsent-notifications", **fresh_read_options())
+def unsent_notifications() -> list[int]:
+    """Pending outbox rows old enough to be stuck, and rows an operator marked for re-sending."""
+    from datetime import timedelta
+
+    from models.db import utcnow
+    from models.operations import Notification
+    from policy.enums import NotificationStatus
+
+    cutoff = utcnow() - timedelta(seconds=RESEND_AFTER_SECONDS)
+    with session_scope() as session:
+        return list(
+            session.scalars(
+                select(Notification.id)
+                .where(
+                    Notification.status == NotificationStatus.pending,
+                    Notification.created_at < cutoff,
+                )
+                .order_by(Notification.id)
+            )
+        )
+
+
+@task(name="publish-failed-notifications", **fresh_read_options())
+def publish_failed_notifications() -> int:
+    """A table artifact of notifications that failed for good, for ops in the Prefect UI
+    (ids, kinds and attempts only: the server's reply may quote an address)."""
+    from prefect.artifacts import create_table_artifact
+
+    from models.complaint import Complaint
+    from models.outbox import failed_notifications
+
+    with session_scope() as session:
+        rows = [
+            {
+                "notification": row.id,
+                "kind": row.kind,
+                "complaint": session.get_one(Complaint, row.complaint_id).reference
+                if row.complaint_id
+                else "",
+                "attempts": row.attempts,
+                "created": row.created_at.isoformat(timespec="seconds"),
+            }
+            for row in failed_notifications(session)
+        ]
+    create_table_artifact(
+        key="failed-notifications",
+        table=rows
+        or [{"notification": "", "kind": "", "complaint": "", "attempts": "", "created": ""}],
+        description=f"{len(rows)} 封通知发送失败，可在员工系统的发件箱页面重新发送",
+    )
+    return len(rows)

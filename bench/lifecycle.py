@@ -45,8 +45,7 @@ def main() -> None:
     args = parser.parse_args()
 
     home = Path(tempfile.mkdtemp(prefix="bench-lifecycle-"))
-    from tests.support.processes import BIN, ManagedProcess, PrefectServer, flow_processes
-    from tests.support.processes import wait_until as until
+    from tests.support.processes import PrefectServer
     from tests.support.smtp import SmtpSink
 
     smtp = SmtpSink().start()
@@ -66,7 +65,27 @@ def main() -> None:
     server = PrefectServer(home / "prefect", env).start()
     env["PREFECT_API_URL"] = server.api_url
     os.environ.update(env)
+    # Prefect read its settings when imported: point this process at the started server.
+    from prefect.settings import (
+        PREFECT_API_URL,
+        PREFECT_LOCAL_STORAGE_PATH,
+        PREFECT_RESULTS_PERSIST_BY_DEFAULT,
+        temporary_settings,
+    )
 
+    with temporary_settings(
+        updates={
+            PREFECT_API_URL: server.api_url,
+            PREFECT_LOCAL_STORAGE_PATH: str(home / "results"),
+            PREFECT_RESULTS_PERSIST_BY_DEFAULT: True,
+        }
+    ):
+        measure(args, home, env, server, smtp)
+    server.stop()
+    smtp.stop()
+
+
+def measure(args: argparse.Namespace, home: Path, env: dict[str, str], server, smtp) -> None:  # type: ignore[no-untyped-def]
     from sqlalchemy import select
 
     from complaints.settings import get_settings
@@ -81,6 +100,8 @@ def main() -> None:
     from models.steps import submit_written_record
     from policy.enums import Department, Role
     from tests.models.factories import sample_intake
+    from tests.support.processes import BIN, ManagedProcess, flow_processes
+    from tests.support.processes import wait_until as until
 
     get_settings.cache_clear()
     settings = get_settings()
@@ -249,8 +270,6 @@ def main() -> None:
         f"{alive} flow processes alive, Prefect server RSS {rss / 1024:.0f} MB"
     )
     worker.stop(grace=5)
-    server.stop()
-    smtp.stop()
 
 
 if __name__ == "__main__":

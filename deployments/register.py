@@ -4,6 +4,7 @@ concentration monitoring."""
 from __future__ import annotations
 
 import contextlib
+import io
 from pathlib import Path
 
 from deployments.names import (
@@ -46,24 +47,27 @@ def register_deployments(
     from deployments.automations import apply_automations
 
     settings = get_settings()
-    # Art. 8: daily in local time. The slug keeps the schedule (and an operator's pause of it)
-    # across re-registration; a duplicate run it might still cause reports nothing twice.
+    # Art. 8: daily in local time. Registering (every start) turns the schedule back on if it
+    # was paused in the UI: the monitoring must not stay off by accident. A duplicate run that
+    # a re-registration may cause (Prefect issue 18894) reports nothing twice.
     monitor_schedule = Cron(settings.monitor_cron, timezone=settings.timezone, slug="daily")
     ensure_work_pool()
     names = []
     deployment_ids = {}
     for name, entrypoint in ENTRYPOINTS.items():
         flow = Flow.from_source(source=str(PROJECT_ROOT), entrypoint=entrypoint)
-        deployment_ids[name] = flow.deploy(  # type: ignore[union-attr]
-            name=name,
-            work_pool_name=WORK_POOL,
-            interval=reconcile_every_seconds if name == RECONCILE_FLOW else None,
-            schedule=monitor_schedule if name == MONITOR_FLOW else None,
-            build=False,
-            push=False,
-            print_next_steps=False,
-            ignore_warnings=True,
-        )
+        # deploy() prints a table per deployment; `complaints up` prints its own summary.
+        with contextlib.redirect_stdout(io.StringIO()):
+            deployment_ids[name] = flow.deploy(  # type: ignore[union-attr]
+                name=name,
+                work_pool_name=WORK_POOL,
+                interval=reconcile_every_seconds if name == RECONCILE_FLOW else None,
+                schedule=monitor_schedule if name == MONITOR_FLOW else None,
+                build=False,
+                push=False,
+                print_next_steps=False,
+                ignore_warnings=True,
+            )
         names.append(f"{name}/{name}")
     apply_automations(
         ops_alert_deployment_id=deployment_ids[OPS_ALERT_FLOW],

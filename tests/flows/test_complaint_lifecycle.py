@@ -6,6 +6,8 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
+from deployments.runs import resume_for_step
+from flows.complaint_lifecycle import complaint_lifecycle
 from models import Deadline, Document
 from models.steps import (
     assign,
@@ -17,6 +19,7 @@ from models.steps import (
     submit_written_record,
 )
 from policy.enums import Channel, DeadlineKind, DeadlineStatus, Stage
+from tests.flows.conftest import execute
 from tests.flows.lifecycle_driver import add_staff, start_complaint
 
 pytestmark = pytest.mark.usefixtures("prefect_server")
@@ -279,3 +282,34 @@ def test_record_deadline_is_met_when_the_record_comes_in_time(session, settings,
     )
     assert deadline.status is DeadlineStatus.met
     assert deadline.check_flow_run_id is not None
+
+
+def test_prefect_ui_resume_form_is_validated_and_applied_with_the_step_rules(
+    session, settings, mail
+) -> None:
+    staff = add_staff(session)
+    case = start_complaint(session, settings, staff.owner)
+    # Input missing a required field is refused by the server; the run stays suspended.
+    with pytest.raises(RuntimeError, match="operator"):
+        resume_for_step(case.run_id, {})
+    assert _pause_key(case) == "written-record-1-1"
+    # Someone who may not take the step: refused by the same rules as the app; it waits again.
+    resume_for_step(case.run_id, {"operator": "handler", "text": "代为提交"})
+    case.state = execute(complaint_lifecycle, case.run_id)
+    assert _pause_key(case) == "written-record-1-2"
+    assert case.complaint.stage is Stage.awaiting_written_record
+    # The owner, from the Prefect UI: the record is saved and the run goes on.
+    resume_for_step(case.run_id, {"operator": "owner", "text": "经界面提交的文字记录"})
+    case.state = execute(complaint_lifecycle, case.run_id)
+    case.fresh()
+    assert case.complaint.stage is Stage.awaiting_assignment
+    assert _pause_key(case) == "assignment-1-1"
+
+
+def _pause_key(case) -> str:  # type: ignore[no-untyped-def]
+    from prefect.client.orchestration import get_client
+
+    with get_client(sync_client=True) as client:
+        state = client.read_flow_run(case.run_id).state
+    assert state is not None and state.is_paused()
+    return state.state_details.pause_key or ""

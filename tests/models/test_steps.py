@@ -1,0 +1,170 @@
+"""Each human step checks the stage (409), the role and department (403, Art. 5(4)) and the
+input (422) before it changes anything."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from models import Assignment, ComplaintEvent, WrittenRecord
+from models.db import utcnow
+from models.steps import (
+    StepConflict,
+    StepForbidden,
+    StepInputError,
+    assign,
+    decide_major,
+    record_handling,
+    submit_written_record,
+)
+from policy.enums import Channel, Department, Role, Stage
+from tests.models.factories import make_complaint, make_user
+
+
+@pytest.fixture
+def people(session: Session) -> dict:
+    manager = make_user(session, role=Role.manager, username="mgr")
+    return {
+        "manager": manager,
+        "owner": make_user(session, username="owner", superior="mgr"),
+        "colleague": make_user(session, username="colleague"),
+        "other_manager": make_user(
+            session, role=Role.manager, department=Department.general_management, username="gm"
+        ),
+        "leader": make_user(session, role=Role.leadership, username="leader"),
+    }
+
+
+def _events(session: Session) -> int:
+    return session.scalar(select(func.count()).select_from(ComplaintEvent)) or 0
+
+
+def test_art2_4_only_the_first_inquiry_owner_submits_the_written_record(
+    session: Session, settings, people
+) -> None:
+    complaint = make_complaint(session, settings, owner=people["owner"])
+    with pytest.raises(StepForbidden, match="首问负责"):
+        submit_written_record(
+            session, complaint=complaint, actor=people["colleague"], text="记录", now=utcnow()
+        )
+    submit_written_record(
+        session, complaint=complaint, actor=people["owner"], text="记录", now=utcnow()
+    )
+    assert complaint.stage is Stage.awaiting_assignment
+
+
+def test_a_step_the_complaint_is_not_on_is_refused_and_changes_nothing(
+    session: Session, settings, people
+) -> None:
+    complaint = make_complaint(session, settings, owner=people["owner"])
+    session.commit()
+    before = _events(session)
+    with pytest.raises(StepConflict) as refused:
+        assign(session, complaint=complaint, actor=people["manager"], handler="owner", now=utcnow())
+    assert refused.value.status_code == 409 and "待提交文字记录" in refused.value.message
+    session.rollback()
+    assert _events(session) == before
+    assert session.scalar(select(func.count()).select_from(Assignment)) == 0
+
+
+def test_art5_4_a_manager_of_another_department_cannot_assign(
+    session: Session, settings, people
+) -> None:
+    complaint = make_complaint(session, settings, owner=people["owner"])
+    submit_written_record(
+        session, complaint=complaint, actor=people["owner"], text="记录", now=utcnow()
+    )
+    with pytest.raises(StepForbidden):
+        assign(
+            session,
+            complaint=complaint,
+            actor=people["other_manager"],
+            handler="owner",
+            now=utcnow(),
+        )
+    with pytest.raises(StepForbidden):
+        assign(session, complaint=complaint, actor=people["leader"], handler="owner", now=utcnow())
+
+
+def test_empty_written_record_is_refused_with_the_field(session: Session, settings, people) -> None:
+    complaint = make_complaint(session, settings, owner=people["owner"])
+    session.commit()
+    with pytest.raises(StepInputError) as refused:
+        submit_written_record(
+            session, complaint=complaint, actor=people["owner"], text="   ", now=utcnow()
+        )
+    assert refused.value.field == "text" and refused.value.status_code == 422
+    session.rollback()
+    assert session.scalar(select(func.count()).select_from(WrittenRecord)) == 0
+
+
+def test_art4_1_transfer_needs_a_reason_and_moves_the_department(
+    session: Session, settings, people
+) -> None:
+    complaint = make_complaint(session, settings, owner=people["owner"])
+    submit_written_record(
+        session, complaint=complaint, actor=people["owner"], text="记录", now=utcnow()
+    )
+    with pytest.raises(StepInputError, match="移交原因"):
+        assign(
+            session,
+            complaint=complaint,
+            actor=people["manager"],
+            transfer_to_department=Department.general_management,
+            now=utcnow(),
+        )
+    assign(
+        session,
+        complaint=complaint,
+        actor=people["manager"],
+        transfer_to_department=Department.general_management,
+        reason="系统问题",
+        now=utcnow(),
+    )
+    assert complaint.department.code is Department.general_management
+    assert complaint.stage is Stage.awaiting_assignment
+    # Now only the receiving department's manager may arrange the follow-up.
+    with pytest.raises(StepForbidden):
+        assign(session, complaint=complaint, actor=people["manager"], handler="owner", now=utcnow())
+
+
+def test_art4_3_regulator_transfer_waits_for_an_explicit_major_decision(
+    session: Session, settings, people
+) -> None:
+    complaint = make_complaint(
+        session, settings, owner=people["owner"], channel=Channel.regulator_transfer
+    )
+    submit_written_record(
+        session, complaint=complaint, actor=people["owner"], text="记录", now=utcnow()
+    )
+    assign(session, complaint=complaint, actor=people["manager"], handler="owner", now=utcnow())
+    assert complaint.stage is Stage.awaiting_major_decision
+    with pytest.raises(StepInputError, match="认定理由"):
+        decide_major(
+            session,
+            complaint=complaint,
+            actor=people["manager"],
+            major=True,
+            reason="",
+            now=utcnow(),
+        )
+    decide_major(
+        session,
+        complaint=complaint,
+        actor=people["leader"],
+        major=True,
+        reason="涉及媒体曝光",
+        now=utcnow(),
+    )
+    assert complaint.major is True and complaint.stage is Stage.awaiting_handling
+    record_handling(
+        session,
+        complaint=complaint,
+        actor=people["owner"],
+        founded=True,
+        evidence="属实",
+        solution="方案",
+        now=utcnow(),
+    )
+    assert complaint.stage is Stage.awaiting_leadership_review

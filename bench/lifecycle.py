@@ -89,7 +89,7 @@ def measure(args: argparse.Namespace, home: Path, env: dict[str, str], server, s
     from sqlalchemy import select
 
     from complaints.settings import get_settings
-    from deployments.names import WORK_POOL
+    from deployments.names import WORK_POOL, worker_command
     from deployments.register import PROJECT_ROOT, register_deployments
     from deployments.runs import resume_for_step, start_lifecycle_run
     from models import Complaint, User
@@ -136,18 +136,8 @@ def measure(args: argparse.Namespace, home: Path, env: dict[str, str], server, s
         print_next_steps=False,
         ignore_warnings=True,
     )
-    worker_command = [
-        str(BIN / "prefect"),
-        "worker",
-        "start",
-        "--pool",
-        WORK_POOL,
-        "--type",
-        "process",
-        "--limit",
-        "4",
-    ]
-    worker = ManagedProcess("worker", worker_command, env, home / "worker.log").start()
+    worker_args = worker_command(str(BIN / "prefect"))
+    worker = ManagedProcess("worker", worker_args, env, home / "worker.log").start()
 
     def intake() -> tuple[int, str]:
         with session_scope() as session:
@@ -236,7 +226,7 @@ def measure(args: argparse.Namespace, home: Path, env: dict[str, str], server, s
     )
 
     # 3. Many complaints suspended at once.
-    worker = ManagedProcess("worker", worker_command, env, home / "worker.log").start()
+    worker = ManagedProcess("worker", worker_args, env, home / "worker.log").start()
     started = time.perf_counter()
     run_ids = [intake()[1] for _ in range(args.suspended)]
     with get_client(sync_client=True) as client:

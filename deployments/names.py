@@ -22,3 +22,22 @@ def idempotency_key(kind: str, row_id: int, created_at: datetime, *extra: str) -
     """Unique per database row: the id alone would collide if an app database were ever
     recreated against the same Prefect server (and does between test databases)."""
     return "-".join([kind, str(row_id), f"{created_at:%Y%m%d%H%M%S%f}", *extra])
+
+
+# With 2 cores, about 4 flow processes at once finished sooner than more (PREFECT-NOTES.md).
+WORKER_LIMIT = 4
+
+
+def worker_command(prefect_executable: str) -> list[str]:
+    """The process worker `complaints up` starts; scale out by running it on more machines."""
+    return [
+        prefect_executable,
+        "worker",
+        "start",
+        "--pool",
+        WORK_POOL,
+        "--type",
+        "process",
+        "--limit",
+        str(WORKER_LIMIT),
+    ]

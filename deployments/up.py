@@ -147,24 +147,14 @@ def run_system(settings: Settings) -> int:
             print(f"local SMTP sink: 127.0.0.1:{settings.smtp_sink_port} → {mailbox}", flush=True)
 
         os.environ.update({**prefect_environment(settings), **smtp_env})
-        from deployments.names import WORK_POOL
+        from deployments.names import WORK_POOL, worker_command
         from deployments.register import register_deployments
 
         for name in register_deployments():
             print(f"deployment: {name}", flush=True)
         worker = start(
             "worker",
-            [
-                str(bin_dir / "prefect"),
-                "worker",
-                "start",
-                "--pool",
-                WORK_POOL,
-                "--type",
-                "process",
-                "--limit",
-                "4",
-            ],
+            worker_command(str(bin_dir / "prefect")),
             **smtp_env,
         )
         worker.stop_signals = [signal.SIGTERM, signal.SIGTERM]

@@ -21,7 +21,7 @@ from prefect.settings import (
 from sqlalchemy import select
 
 from complaints.settings import get_settings
-from deployments.names import WORK_POOL
+from deployments.names import worker_command
 from deployments.register import register_deployments
 from deployments.runs import resume_for_step, start_lifecycle_run
 from models import Complaint, Notification
@@ -98,17 +98,7 @@ def live(
         register_deployments()
         worker = ManagedProcess(
             "worker",
-            [
-                str(BIN / "prefect"),
-                "worker",
-                "start",
-                "--pool",
-                WORK_POOL,
-                "--type",
-                "process",
-                "--limit",
-                "4",
-            ],
+            worker_command(str(BIN / "prefect")),
             env,
             home / "worker.log",
         ).start()

@@ -241,7 +241,14 @@ def measure(args: argparse.Namespace, home: Path, env: dict[str, str], server, s
 
         until(all_suspended, 60 * 60, "all complaints suspended", every=5)
     elapsed = time.perf_counter() - started
-    alive = sum(len(flow_processes(run_id)) for run_id in run_ids)
+
+    def alive() -> int:
+        return sum(len(flow_processes(run_id)) for run_id in run_ids)
+
+    # A process that has just suspended its run takes a moment to exit.
+    deadline = time.monotonic() + 30
+    while alive() and time.monotonic() < deadline:
+        time.sleep(1)
     rss = 0
     for pid in [server.process.pid] + [int(p) for p in os.listdir("/proc") if p.isdigit()]:
         try:
@@ -257,7 +264,7 @@ def measure(args: argparse.Namespace, home: Path, env: dict[str, str], server, s
             )
     print(
         f"{args.suspended} complaints suspended at once after {elapsed:.0f} s: "
-        f"{alive} flow processes alive, Prefect server RSS {rss / 1024:.0f} MB"
+        f"{alive()} flow processes alive, Prefect server RSS {rss / 1024:.0f} MB"
     )
     worker.stop(grace=5)
 

@@ -1,0 +1,80 @@
+"""The order of the regulation's steps (policy/lifecycle.py), clause by clause."""
+
+from __future__ import annotations
+
+import pytest
+
+from policy.enums import Channel, Role, Stage
+from policy.lifecycle import (
+    ROLES_FOR_STEP,
+    STAGE_OF_STEP,
+    Step,
+    needs_major_decision,
+    parse_pause_key,
+    pause_key,
+    stage_after_assignment,
+    stage_after_confirmation,
+    stage_after_feedback,
+    stage_after_handling,
+    stage_after_review,
+)
+
+
+def test_art4_3_every_regulator_transfer_needs_an_explicit_major_decision() -> None:
+    assert needs_major_decision(
+        channel=Channel.regulator_transfer, suggested_major=False, major=None
+    )
+    assert needs_major_decision(channel=Channel.phone, suggested_major=True, major=None)
+    assert not needs_major_decision(channel=Channel.phone, suggested_major=False, major=None)
+
+
+def test_art4_3_a_decision_taken_at_intake_is_not_asked_again() -> None:
+    assert not needs_major_decision(
+        channel=Channel.regulator_transfer, suggested_major=True, major=False
+    )
+
+
+def test_art4_3_major_handling_goes_to_leadership_before_the_customer() -> None:
+    assert stage_after_handling(major=True, founded=True) is Stage.awaiting_leadership_review
+    assert stage_after_review(approved=False, founded=True) is Stage.awaiting_handling
+    assert stage_after_review(approved=True, founded=True) is Stage.awaiting_feedback
+
+
+def test_art4_2_unfounded_complaint_is_confirmed_by_the_customer_first() -> None:
+    assert stage_after_handling(major=False, founded=False) is (
+        Stage.awaiting_customer_confirmation
+    )
+    assert stage_after_confirmation(confirmed=False) is Stage.awaiting_handling
+    assert stage_after_confirmation(confirmed=True) is Stage.awaiting_feedback
+
+
+def test_art2_4_dissatisfied_customer_reopens_handling_satisfied_closes() -> None:
+    assert stage_after_feedback(satisfied=False) is Stage.awaiting_handling
+    assert stage_after_feedback(satisfied=True) is Stage.closed
+
+
+def test_art4_2_on_the_spot_resolution_goes_from_assignment_to_feedback() -> None:
+    assert (
+        stage_after_assignment(
+            needs_decision=False, handling_recorded=True, major=False, founded=True
+        )
+        is Stage.awaiting_feedback
+    )
+
+
+def test_art5_4_only_leadership_reviews_and_only_managers_assign() -> None:
+    assert ROLES_FOR_STEP[Step.leadership_review] == {Role.leadership}
+    assert ROLES_FOR_STEP[Step.assignment] == {Role.manager}
+    assert set(STAGE_OF_STEP) == set(Step)
+
+
+@pytest.mark.parametrize("step", list(Step))
+def test_pause_keys_are_valid_prefect_keys_and_read_back(step: Step) -> None:
+    key = pause_key(step, 2, 3)
+    assert key == key.lower() and "_" not in key
+    assert parse_pause_key(key) == (step, 2)
+
+
+def test_foreign_pause_keys_are_not_ours() -> None:
+    assert parse_pause_key("1") is None
+    assert parse_pause_key("approval-1-1") is None

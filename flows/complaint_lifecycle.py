@@ -35,7 +35,7 @@ from tasks.notify import notify, prepare_handling_form
 @flow(name="complaint-lifecycle", persist_result=True, log_prints=False)
 def complaint_lifecycle(complaint_id: int) -> str:
     case = open_case(complaint_id)
-    tag_flow_run(complaint_id)
+    tag_flow_run(complaint_id, "intake")
 
     # Art. 2(1), 2(4): acknowledge at once with the promised reply time; the department
     # manager receives the complaint with its handling form; the time limits start (Art. 7).
@@ -59,7 +59,7 @@ def complaint_lifecycle(complaint_id: int) -> str:
     major = bool(case["major"])
     if case["needs_major_decision"]:
         major = await_step(complaint_id, Step.major_decision)["major"]
-        tag_flow_run(complaint_id)
+        tag_flow_run(complaint_id, "major-decision")
     if major:
         notify(complaint_id, "major_case")
 

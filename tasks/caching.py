@@ -21,7 +21,10 @@ def per_flow_run_key(context: TaskRunContext, parameters: dict[str, Any]) -> str
 
 def side_effect_options() -> dict[str, Any]:
     """Task options for a side effect done once per flow run and inputs."""
-    return {"cache_key_fn": per_flow_run_key, "persist_result": True}
+    from prefect.cache_policies import CacheKeyFnPolicy
+
+    policy: CachePolicy = CacheKeyFnPolicy(cache_key_fn=per_flow_run_key)
+    return {"cache_policy": policy, "persist_result": True}
 
 
 def fresh_read_options() -> dict[str, Any]:

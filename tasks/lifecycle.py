@@ -53,9 +53,10 @@ def apply_prefect_ui_input(
     return None
 
 
-@task(name="tag-flow-run", **fresh_read_options())
-def tag_flow_run(complaint_id: int) -> list[str]:
-    """Ops filter runs by channel, category, department and major in the Prefect UI."""
+@task(name="tag-flow-run", **side_effect_options())
+def tag_flow_run(complaint_id: int, milestone: str) -> list[str]:
+    """Ops filter runs by channel, category, department and major in the Prefect UI; set at
+    intake and again at the ``milestone`` that changes them (the major decision)."""
     from prefect.client.orchestration import get_client
     from prefect.runtime import flow_run
 

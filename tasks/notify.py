@@ -12,12 +12,16 @@ from tasks.caching import side_effect_options
 from tasks.handling_form import generate_handling_form
 from tasks.mail import queue_notification, send_notification
 
+# Within one complaint's run a message, once handled, is not looked at again on every resume;
+# the outbox row still guards it against any second send.
+send_once = send_notification.with_options(**side_effect_options())
+
 
 def notify(complaint_id: int, kind: str, sequence: int = 1) -> str:
     notification_id = queue_notification(complaint_id, kind, sequence)
     if notification_id is None:
         return "no-recipient"
-    return str(send_notification(notification_id))
+    return str(send_once(notification_id))
 
 
 def notify_deadline(complaint_id: int, deadline_id: int, deadline_kind: str, action: str) -> str:
@@ -32,7 +36,7 @@ def notify_deadline(complaint_id: int, deadline_id: int, deadline_kind: str, act
     notification_id = queue_notification(complaint_id, kind, deadline_id=deadline_id)
     if notification_id is None:
         return "no-recipient"
-    return str(send_notification(notification_id))
+    return str(send_once(notification_id))
 
 
 @task(name="handling-form-at", **side_effect_options())

@@ -195,7 +195,7 @@ def main() -> None:  # pragma: no cover - console entry
 
 @app.command()
 def up() -> None:
-    """Start the Prefect server, the SMTP sink and a worker on 127.0.0.1 (Ctrl-C stops all)."""
+    """Start the Prefect server, SMTP sink, worker and web app on 127.0.0.1 (Ctrl-C stops all)."""
     from deployments.up import run_system
 
     raise typer.Exit(run_system(get_settings()))
@@ -208,3 +208,49 @@ def reconcile() -> None:
     from flows.reconcile import reconcile as reconcile_flow
 
     typer.echo(json.dumps(reconcile_flow()))
+
+
+@app.command()
+@database_errors_as_one_line
+def monitor(
+    as_of: Annotated[
+        str | None,
+        typer.Option(
+            "--as-of",
+            metavar="DATE",
+            help="report date YYYY-MM-DD (default today); the window is the days before it",
+        ),
+    ] = None,
+) -> None:
+    """Art. 8 concentration report: flag units whose complaints concentrate, store the alerts,
+    email compliance and leadership. Running it again for the same date changes nothing."""
+    from datetime import date
+
+    from flows.concentration_monitor import concentration_monitor
+
+    try:
+        report_date = date.fromisoformat(as_of) if as_of else None
+    except ValueError:
+        raise fail(f"--as-of {as_of!r} is not a date; write it as YYYY-MM-DD", 2) from None
+    summary = concentration_monitor(as_of=report_date)
+    typer.echo(
+        f"concentration report {summary['report_date']}: {summary['units_assessed']} units "
+        f"assessed, {summary['alerts']} alerts ({summary['high']} high, "
+        f"{summary['elevated']} elevated, {summary['watch']} watch); email: {summary['email']}"
+    )
+
+
+@app.command()
+def web() -> None:
+    """Serve the staff web app and JSON API on settings.web_host:web_port (uvicorn)."""
+    import uvicorn
+
+    settings = get_settings()
+    uvicorn.run(
+        "intake.app:create_app",
+        factory=True,
+        host=settings.web_host,
+        port=settings.web_port,
+        proxy_headers=True,
+        log_level="info",
+    )

@@ -53,6 +53,14 @@ class Settings(BaseSettings):
     reply_working_days: bool = True
     major_amount_threshold: Decimal = Decimal("1000000")
 
+    # Art. 8 concentration monitoring: when it runs, the windows compared, and when a unit is
+    # flagged (Poisson upper tail under monitor_alpha and at least monitor_min_count complaints).
+    monitor_cron: str = "0 8 * * *"
+    monitor_window_days: int = Field(default=30, ge=1, le=366)
+    monitor_baseline_days: int = Field(default=180, ge=1, le=3660)
+    monitor_alpha: float = Field(default=0.01, gt=0, lt=1)
+    monitor_min_count: int = Field(default=3, ge=1)
+
     smtp_host: str | None = None
     smtp_port: int = 25
     smtp_username: str | None = None
@@ -60,6 +68,9 @@ class Settings(BaseSettings):
     smtp_starttls: bool = False
     smtp_use_tls: bool = False
     smtp_timeout: float = 10.0
+    # A notification is tried 1 + mail_retries times, the waits growing from mail_retry_delay.
+    mail_retries: int = Field(default=4, ge=0, le=20)
+    mail_retry_delay: Duration = timedelta(seconds=30)
     mail_from: str = "complaints@scfae.example"
     # Where the local SMTP sink of `complaints up` listens when no smtp_host is set.
     smtp_sink_port: int = 8025

@@ -1,9 +1,9 @@
 """`make up` / `complaints up`: the whole system on one machine, on 127.0.0.1 only.
 
-Starts the Prefect server, a local SMTP sink (unless an SMTP host is configured) and a process
-worker; waits for each to be healthy; prints the URLs. Ctrl-C or SIGTERM stops the worker
-first (SIGTERM twice, as it takes one as a polite request), then the rest, each with a grace
-period before SIGKILL.
+Starts the Prefect server, a local SMTP sink (unless an SMTP host is configured), a process
+worker and the staff web app; waits for each to be healthy; prints the URLs. Ctrl-C or SIGTERM
+stops the web app and the worker first (the worker gets SIGTERM twice, as it takes one as a
+polite request), then the rest, each with a grace period before SIGKILL.
 """
 
 from __future__ import annotations
@@ -162,6 +162,10 @@ def run_system(settings: Settings) -> int:
             f"worker: pool {WORK_POOL} (pid {worker.process.pid}), logs in {settings.data_dir}",
             flush=True,
         )
+        web = start("web", [str(bin_dir / "complaints"), "web"], **smtp_env)
+        web_url = f"http://{settings.web_host}:{settings.web_port}"
+        _wait_http(f"{web_url}/login", 60, web)
+        print(f"staff web app and JSON API: {web_url} (OpenAPI at {web_url}/docs)", flush=True)
         print("ready — Ctrl-C stops everything", flush=True)
         while all(service.process.poll() is None for service in services):
             time.sleep(1)

@@ -12,6 +12,7 @@ from models.complaint import (
     WrittenRecord,
 )
 from models.db import Base, get_engine, make_engine, safe_url, session_scope, utcnow
+from models.monitoring import MONITORING_INDEXES  # noqa: F401  (Art. 8 indexes)
 from models.operations import (
     ConcentrationAlert,
     Deadline,
@@ -20,6 +21,7 @@ from models.operations import (
     ReferenceCounter,
 )
 from models.people import Customer, DepartmentRow, User
+from models.web import ApiToken, LoginAttempt, WebSession  # noqa: F401  (staff web app)
 
 __all__ = [
     "Assignment",

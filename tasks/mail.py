@@ -62,7 +62,7 @@ from models.outbox import (
 )
 from models.people import DepartmentRow
 from policy.concentration import Severity, Trend
-from policy.enums import Category, DeadlineKind, Department, NotificationStatus, Role
+from policy.enums import DeadlineKind, NotificationStatus, Role
 from tasks.handling_form import FORM_TITLE, write_handling_form
 
 TEMPLATE_DIR = Path(__file__).resolve().parent.parent / "templates" / "email"
@@ -327,6 +327,8 @@ def prepare_concentration_report(
     session: Session, *, window_end: date, settings: Settings
 ) -> Notification | None:
     """Art. 8: the units flagged for a window, to compliance and leadership; None if none."""
+    from models.monitoring import UnitKind, unit_label
+
     alerts = list(
         session.scalars(
             select(ConcentrationAlert)
@@ -352,8 +354,8 @@ def prepare_concentration_report(
         "window_end": window_end.isoformat(),
         "alerts": [
             {
-                "unit": _unit_label(alert.unit_kind, alert.unit_key),
-                "unit_kind": _UNIT_KINDS.get(alert.unit_kind, alert.unit_kind),
+                "unit": unit_label(session, alert.unit_kind, alert.unit_key),
+                "unit_kind": UnitKind(alert.unit_kind).label,
                 "count": alert.count,
                 "expected": f"{alert.expected:.1f}",
                 "severity": _label_of(Severity, alert.severity),
@@ -372,16 +374,6 @@ def prepare_concentration_report(
         context=context,
         subject=rendered.subject,
     )
-
-
-_UNIT_KINDS = {"department": "部门", "staff": "员工", "product": "产品", "category": "投诉类别"}
-
-
-def _unit_label(unit_kind: str, unit_key: str) -> str:
-    for enum in (Department, Category):
-        if unit_key in enum.__members__:
-            return enum(unit_key).label
-    return unit_key
 
 
 def _label_of(enum: type[Severity] | type[Trend], value: str) -> str:

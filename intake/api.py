@@ -1,0 +1,280 @@
+"""The JSON API under ``/api`` (DESIGN.md): sign-in, intake, a complaint, each human step, the form.
+
+Every call but ``POST /api/login`` carries ``Authorization: Bearer <token>``. Refusals are
+``Problem`` objects: 400 malformed JSON, 401 no or bad token, 403 role or department (with the
+reason), 404 unknown complaint, 409 the complaint is not on that step (with its stage), 413 body
+too large, 422 invalid input (each field with a Chinese message), 429 too many failed sign-ins.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, BackgroundTasks, Path, Request, Response
+
+from intake.access import Forbidden, may_see_personal_data
+from intake.actions import (
+    STEP_OF_STAGE,
+    IntakeValues,
+    start_flow_run,
+    take_complaint,
+    take_step,
+)
+from intake.deps import ApiUser, DbSession, SettingsDep, Unauthorized
+from intake.errors import MAX_BODY_BYTES
+from intake.schemas import (
+    AssignmentRequest,
+    ComplaintCreated,
+    ComplaintDetail,
+    ComplaintRequest,
+    CustomerConfirmationRequest,
+    FeedbackRequest,
+    HandlingRequest,
+    LeadershipReviewRequest,
+    LoginRequest,
+    MajorDecisionRequest,
+    Problem,
+    StepDone,
+    TokenResponse,
+    WrittenRecordRequest,
+)
+from intake.security import authenticate, issue_api_token
+from intake.views import DOCX, complaint_detail, handling_form_bytes, viewable_complaint
+from models.db import utcnow
+from models.people import User
+from policy.lifecycle import Step
+
+router = APIRouter(prefix="/api")
+
+_DESCRIPTIONS = {
+    400: "请求体不是合法的 JSON（code: malformed_json）或无法解析",
+    401: "缺少访问令牌，或令牌无效、已过期（登录接口：用户名或密码不正确）",
+    403: "角色或部门无权进行该操作（第五条第四项），detail 说明原因",
+    404: "找不到该编号的投诉",
+    409: "投诉当前不在该环节，detail 说明其所处环节",
+    413: f"请求体超过 {MAX_BODY_BYTES} 字节",
+    422: "输入不符合要求：errors 逐项给出字段和中文说明",
+    429: "登录失败次数过多，请按 Retry-After 秒后再试",
+}
+
+
+def _problems(*codes: int) -> dict[int | str, dict[str, Any]]:
+    return {code: {"model": Problem, "description": _DESCRIPTIONS[code]} for code in codes}
+
+
+Reference = Annotated[str, Path(description="投诉编号，如 TS-20261127-0001")]
+STEP_REFUSALS = _problems(400, 401, 403, 404, 409, 413, 422)
+
+
+def _client(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
+
+
+@router.post(
+    "/login",
+    response_model=TokenResponse,
+    responses=_problems(400, 401, 413, 422, 429),
+    summary="登录，取得访问令牌",
+    tags=["登录"],
+)
+def login(body: LoginRequest, request: Request, db: DbSession) -> TokenResponse:
+    now = utcnow()
+    user = authenticate(
+        db,
+        username=body.username,
+        password=body.password,
+        client=_client(request),
+        via="api",
+        now=now,
+    )
+    if user is None:
+        db.commit()  # keep the failed attempt: it counts towards the rate limit
+        raise Unauthorized("用户名或密码不正确，或账号已停用")
+    issued = issue_api_token(db, user=user, now=now)
+    db.commit()
+    return TokenResponse(token=issued.token, expires_at=issued.expires_at)
+
+
+@router.post(
+    "/complaints",
+    status_code=201,
+    response_model=ComplaintCreated,
+    responses=_problems(400, 401, 403, 413, 422),
+    summary="受理投诉（调用者为首问负责人）",
+    tags=["投诉"],
+)
+def create_complaint(
+    body: ComplaintRequest,
+    user: ApiUser,
+    db: DbSession,
+    settings: SettingsDep,
+    background: BackgroundTasks,
+) -> ComplaintCreated:
+    values = IntakeValues(**{name: getattr(body, name) for name in ComplaintRequest.model_fields})
+    complaint = take_complaint(db, values=values, user=user, now=utcnow(), settings=settings)
+    # Saved and committed: the flow run starts after this answer has been sent.
+    background.add_task(start_flow_run, complaint.id, settings.effective_database_url)
+    return ComplaintCreated(
+        id=complaint.id,
+        reference=complaint.reference,
+        flow_run_id=complaint.flow_run_id,
+        stage=complaint.stage,
+        department=complaint.department.code,
+        category=complaint.category,
+        suggested_major=complaint.suggested_major,
+        major=complaint.major,
+        message=f"投诉已受理，编号 {complaint.reference}；处理流程随即启动",
+    )
+
+
+@router.get(
+    "/complaints/{reference}",
+    response_model=ComplaintDetail,
+    responses=_problems(401, 403, 404, 422),
+    summary="投诉详情：环节、部门、类别、是否重大、时限、日志",
+    tags=["投诉"],
+)
+def get_complaint(
+    reference: Reference, user: ApiUser, db: DbSession, settings: SettingsDep
+) -> dict[str, Any]:
+    complaint = viewable_complaint(db, reference, user)
+    return complaint_detail(db, complaint, user, settings)
+
+
+def _done(
+    db: DbSession, reference: str, step: Step, user: User, values: dict[str, Any]
+) -> StepDone:
+    complaint = viewable_complaint(db, reference, user)
+    taken = take_step(db, complaint=complaint, step=step, user=user, values=values, now=utcnow())
+    next_step = STEP_OF_STAGE.get(complaint.stage)
+    message = f"已保存「{step.label}」；当前环节：{complaint.stage.label}。"
+    message += "流程已继续。" if taken.resumed else "流程将在稍后自动继续。"
+    return StepDone(
+        reference=complaint.reference,
+        step=step,
+        stage=complaint.stage,
+        stage_label=complaint.stage.label,
+        next_step=next_step,
+        flow_resumed=taken.resumed,
+        message=message,
+    )
+
+
+def _fields(body: Any) -> dict[str, Any]:
+    return {name: getattr(body, name) for name in type(body).model_fields}
+
+
+@router.post(
+    "/complaints/{reference}/written-record",
+    response_model=StepDone,
+    responses=STEP_REFUSALS,
+    summary="提交文字记录（第四条，首问负责人，24小时内）",
+    tags=["环节"],
+)
+def written_record(
+    reference: Reference, body: WrittenRecordRequest, user: ApiUser, db: DbSession
+) -> StepDone:
+    return _done(db, reference, Step.written_record, user, _fields(body))
+
+
+@router.post(
+    "/complaints/{reference}/assignment",
+    response_model=StepDone,
+    responses=STEP_REFUSALS,
+    summary="部门经理安排跟进人员或移交部门（第四条第一项）",
+    tags=["环节"],
+)
+def assignment(
+    reference: Reference, body: AssignmentRequest, user: ApiUser, db: DbSession
+) -> StepDone:
+    return _done(db, reference, Step.assignment, user, _fields(body))
+
+
+@router.post(
+    "/complaints/{reference}/major-decision",
+    response_model=StepDone,
+    responses=STEP_REFUSALS,
+    summary="认定是否重大投诉（第四条第三项）",
+    tags=["环节"],
+)
+def major_decision(
+    reference: Reference, body: MajorDecisionRequest, user: ApiUser, db: DbSession
+) -> StepDone:
+    return _done(db, reference, Step.major_decision, user, _fields(body))
+
+
+@router.post(
+    "/complaints/{reference}/leadership-review",
+    response_model=StepDone,
+    responses=STEP_REFUSALS,
+    summary="公司领导审阅重大投诉的处理（第四条第三项）",
+    tags=["环节"],
+)
+def leadership_review(
+    reference: Reference, body: LeadershipReviewRequest, user: ApiUser, db: DbSession
+) -> StepDone:
+    return _done(db, reference, Step.leadership_review, user, _fields(body))
+
+
+@router.post(
+    "/complaints/{reference}/handling",
+    response_model=StepDone,
+    responses=STEP_REFUSALS,
+    summary="核实与处理：是否属实、依据、处理方案（第二条第二项、第四条第二项）",
+    tags=["环节"],
+)
+def handling(reference: Reference, body: HandlingRequest, user: ApiUser, db: DbSession) -> StepDone:
+    return _done(db, reference, Step.handling, user, _fields(body))
+
+
+@router.post(
+    "/complaints/{reference}/customer-confirmation",
+    response_model=StepDone,
+    responses=STEP_REFUSALS,
+    summary="不属实时客户确认核实结果（第四条第二项）",
+    tags=["环节"],
+)
+def customer_confirmation(
+    reference: Reference, body: CustomerConfirmationRequest, user: ApiUser, db: DbSession
+) -> StepDone:
+    return _done(db, reference, Step.customer_confirmation, user, _fields(body))
+
+
+@router.post(
+    "/complaints/{reference}/feedback",
+    response_model=StepDone,
+    responses=STEP_REFUSALS,
+    summary="客户反馈意见；不满意则重新处理（第四条第二项、第二条第四项）",
+    tags=["环节"],
+)
+def feedback(reference: Reference, body: FeedbackRequest, user: ApiUser, db: DbSession) -> StepDone:
+    return _done(db, reference, Step.feedback, user, _fields(body))
+
+
+@router.get(
+    "/complaints/{reference}/form.docx",
+    response_class=Response,
+    responses={
+        200: {
+            "description": "客户投诉处理表（.docx），为当前状态；已归档的为归档版本",
+            "content": {DOCX: {"schema": {"type": "string", "format": "binary"}}},
+        },
+        **_problems(401, 403, 404, 422),
+    },
+    summary="下载客户投诉处理表（附件）",
+    tags=["投诉"],
+)
+def handling_form(
+    reference: Reference, user: ApiUser, db: DbSession, settings: SettingsDep
+) -> Response:
+    complaint = viewable_complaint(db, reference, user)
+    if not may_see_personal_data(user, complaint):
+        raise Forbidden(
+            "处理表含客户个人信息，只有首问负责人、跟进人员、本部门经理和公司领导可以下载"
+        )
+    content = handling_form_bytes(db, complaint, settings)
+    return Response(
+        content,
+        media_type=DOCX,
+        headers={"Content-Disposition": f'attachment; filename="{complaint.reference}.docx"'},
+    )

@@ -1,0 +1,64 @@
+"""The staff web app and JSON API (FastAPI): ``create_app()``; ``complaints web`` serves it.
+
+Pages are server-rendered Chinese (zh-CN) HTML that work without JavaScript; one small script
+adds the live classification suggestion. ``/api`` is the JSON API of DESIGN.md, documented at
+``/openapi.json`` (pages are left out of it).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+
+from intake import admin, api, complaint_pages, errors, pages
+
+STATIC = Path(__file__).resolve().parent / "static"
+
+DESCRIPTION = """\
+四川金融资产交易所客户投诉处理系统的接口，与员工页面的每一项操作一一对应。
+
+先以 `POST /api/login` 取得访问令牌，之后每次调用携带 `Authorization: Bearer <token>`
+（持令牌调用无需 CSRF 令牌）。拒绝时返回 `Problem`：`detail` 为中文说明，`code` 供程序判断，
+`errors` 逐项给出字段和说明。时间为带时区的 ISO 8601 字符串，金额为数字（元）。
+"""
+
+
+def _warm_up() -> None:
+    """Import what the first intake and the first step will need (Prefect's client, ~1–2 s),
+    so that the first staff member of the day does not wait for it."""
+    import importlib
+
+    for module in ("prefect.deployments", "prefect.flow_runs", "deployments.runs"):
+        importlib.import_module(module)
+
+
+@asynccontextmanager
+async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+    threading.Thread(target=_warm_up, name="warm-up", daemon=True).start()
+    yield
+
+
+def create_app() -> FastAPI:
+    app = FastAPI(
+        lifespan=lifespan,
+        title="客户投诉处理 API",
+        version="1.0",
+        description=DESCRIPTION,
+        openapi_url="/openapi.json",
+        docs_url="/docs",
+        redoc_url=None,
+    )
+    errors.install(app)
+    app.include_router(api.router)
+    app.include_router(pages.router)
+    app.include_router(complaint_pages.router)
+    app.include_router(admin.router)
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    app.add_middleware(errors.SecurityHeaders)
+    app.add_middleware(errors.BodyLimit)
+    return app

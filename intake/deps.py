@@ -1,0 +1,103 @@
+"""Typed dependencies: the database session, the settings, the signed-in user (page or API)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Annotated
+
+from fastapi import Depends, Request, Security
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy.orm import Session
+
+from complaints.settings import Settings, get_settings
+from intake.access import Forbidden
+from intake.security import SESSION_COOKIE, same, session_for, user_for_api_token
+from models.db import get_engine, utcnow
+from models.people import User
+from models.web import WebSession
+
+
+def get_db() -> Iterator[Session]:
+    """One session per request; whatever the handler did not commit is rolled back."""
+    engine = get_engine(get_settings().effective_database_url)
+    with Session(bind=engine, expire_on_commit=False) as session:
+        yield session
+
+
+DbSession = Annotated[Session, Depends(get_db)]
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+
+
+class SignInRequired(Exception):
+    """No live session: the page redirects to the sign-in form, then back to ``next_url``."""
+
+    def __init__(self, next_url: str) -> None:
+        super().__init__("sign-in required")
+        self.next_url = next_url
+
+
+class Unauthorized(Exception):
+    """The API call has no valid bearer token (HTTP 401)."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+def page_session(request: Request, db: DbSession) -> WebSession:
+    row = session_for(db, request.cookies.get(SESSION_COOKIE), now=utcnow())
+    if row is None:
+        target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        raise SignInRequired(target if request.method == "GET" else "/")
+    request.state.web_session = row
+    return row
+
+
+WebSessionDep = Annotated[WebSession, Depends(page_session)]
+
+
+def page_user(web_session: WebSessionDep) -> User:
+    return web_session.user
+
+
+PageUser = Annotated[User, Depends(page_user)]
+
+
+async def read_form(request: Request) -> dict[str, str]:
+    form = await request.form()
+    return {key: value for key, value in form.items() if isinstance(value, str)}
+
+
+FormFields = Annotated[dict[str, str], Depends(read_form)]
+
+
+def checked_form(form: FormFields, web_session: WebSessionDep) -> dict[str, str]:
+    """A form posted from one of our pages: its CSRF token must be this session's."""
+    if not same(form.get("csrf_token"), web_session.csrf_token):
+        raise Forbidden("表单已过期或来源不明（防跨站请求伪造校验未通过），请刷新页面后重新提交")
+    return form
+
+
+CheckedForm = Annotated[dict[str, str], Depends(checked_form)]
+
+bearer = HTTPBearer(
+    auto_error=False,
+    scheme_name="bearer",
+    description="POST /api/login 取得的访问令牌：Authorization: Bearer <token>",
+)
+
+
+def api_user(
+    db: DbSession, credentials: Annotated[HTTPAuthorizationCredentials | None, Security(bearer)]
+) -> User:
+    if credentials is None:
+        raise Unauthorized(
+            "缺少访问令牌：请先调用 POST /api/login，并以 Authorization: Bearer 携带"
+        )
+    user = user_for_api_token(db, credentials.credentials, now=utcnow())
+    if user is None:
+        raise Unauthorized("访问令牌无效、已过期或已撤销，请重新登录取得新令牌")
+    return user
+
+
+ApiUser = Annotated[User, Depends(api_user)]

@@ -1,0 +1,671 @@
+"""Art. 8 concentration monitoring (对客户投诉较为集中的单位和问题要重点监控): the data side.
+
+What the monitoring job reads and writes, and what the web page shows:
+
+- ``MonitorWindows``: the current window (default the 30 days before the report date), the
+  previous window of the same length (for the trend), and the baseline before it (default 180
+  days; the previous window is its last stretch). Days are local days (``settings.timezone``);
+  the report date itself is not counted, so every run on one day sees the same complaints.
+- ``count_units``: each unit's complaints in each window — departments, categories, channels,
+  department × category, products, first-inquiry owners, handlers, and customers with repeat
+  complaints. Counted by range counts on the indexes below: one walk of the window's index
+  entries per index, no table rows read, no sort, and no reliance on planner statistics.
+- ``store_alerts`` / ``alerts_for``: the ``concentration_alerts`` rows, one per unit and window,
+  written once: a re-run for the same report date leaves them as they are.
+- ``concentration_overview`` and ``trend_svg``: the alerts of a window with each unit's weekly
+  counts, and a small server-drawn sparkline, for the staff web app.
+
+Privacy (Art. 2(5)): a customer appears only as ``客户#<id>``, never by name or phone.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from enum import StrEnum
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import ColumnElement, Index, ScalarSelect, and_, case, func, select, text
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Session
+
+from models.complaint import Complaint
+from models.operations import ConcentrationAlert
+from models.people import DepartmentRow, User
+from policy.concentration import Severity, Trend
+from policy.enums import Category, Channel, Department
+
+_complaints = Complaint.__table__
+
+# Each index leads with what a unit is and ends with received_at, so a unit's count in a window
+# is one index range; the cells index serves department, category, channel and their pairs.
+# Migration 0003 creates them; they are declared here so the models and the schema agree.
+MONITORING_INDEXES = (
+    Index(
+        "ix_complaints_monitor_cells",
+        _complaints.c.department_id,
+        _complaints.c.category,
+        _complaints.c.channel,
+        _complaints.c.received_at,
+    ),
+    Index("ix_complaints_monitor_product", _complaints.c.product, _complaints.c.received_at),
+    Index(
+        "ix_complaints_monitor_owner",
+        _complaints.c.first_inquiry_owner_id,
+        _complaints.c.received_at,
+    ),
+    Index("ix_complaints_monitor_handler", _complaints.c.handler_id, _complaints.c.received_at),
+    Index("ix_complaints_monitor_customer", _complaints.c.received_at, _complaints.c.customer_id),
+)
+
+CUSTOMER_PREFIX = "客户#"
+
+
+class UnitKind(StrEnum):
+    """What complaints are grouped by (监控对象类型)."""
+
+    department = "department"
+    category = "category"
+    channel = "channel"
+    department_category = "department_category"
+    product = "product"
+    owner = "owner"
+    handler = "handler"
+    customer = "customer"
+
+    @property
+    def label(self) -> str:
+        return {
+            "department": "部门",
+            "category": "投诉类别",
+            "channel": "投诉渠道",
+            "department_category": "部门×类别",
+            "product": "产品",
+            "owner": "首问负责人",
+            "handler": "承办人",
+            "customer": "重复投诉客户",
+        }[self.value]
+
+
+def customer_key(customer_id: int) -> str:
+    """The opaque name of a customer in reports: ``客户#<id>`` (Art. 2(5))."""
+    return f"{CUSTOMER_PREFIX}{customer_id}"
+
+
+def pair_key(department: Department, category: Category) -> str:
+    return f"{department.value}:{category.value}"
+
+
+# Windows ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class MonitorWindows:
+    """The windows of one report; ``window_start``..``window_end`` are inclusive local dates."""
+
+    report_date: date
+    current_days: int = 30
+    baseline_days: int = 180
+    timezone: str = "Asia/Shanghai"
+
+    def __post_init__(self) -> None:
+        if self.current_days < 1:
+            raise ValueError("the monitoring window must be at least one day long")
+        if self.baseline_days < self.current_days:
+            raise ValueError(
+                "the baseline must be at least as long as the monitoring window "
+                f"({self.baseline_days} < {self.current_days} days); several times longer is best"
+            )
+
+    @property
+    def window_start(self) -> date:
+        return self.report_date - timedelta(days=self.current_days)
+
+    @property
+    def window_end(self) -> date:
+        return self.report_date - timedelta(days=1)
+
+    @property
+    def previous_start(self) -> date:
+        return self.window_start - timedelta(days=self.current_days)
+
+    @property
+    def baseline_start(self) -> date:
+        return self.window_start - timedelta(days=self.baseline_days)
+
+    def instant(self, day: date) -> datetime:
+        """Local midnight at the start of ``day``, in UTC."""
+        local = datetime(day.year, day.month, day.day, tzinfo=ZoneInfo(self.timezone))
+        return local.astimezone(UTC)
+
+    def ranges(self) -> dict[str, tuple[datetime, datetime]]:
+        """Three disjoint ranges: current, previous, and the baseline before the previous."""
+        return {
+            "current": (self.instant(self.window_start), self.instant(self.report_date)),
+            "previous": (self.instant(self.previous_start), self.instant(self.window_start)),
+            "earlier": (self.instant(self.baseline_start), self.instant(self.previous_start)),
+        }
+
+
+# Counting -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class WindowCounts:
+    """A unit's complaints in the current window, the previous one, and the whole baseline."""
+
+    current: int
+    previous: int
+    baseline: int
+
+    def __add__(self, other: WindowCounts) -> WindowCounts:
+        return WindowCounts(
+            self.current + other.current,
+            self.previous + other.previous,
+            self.baseline + other.baseline,
+        )
+
+
+@dataclass(frozen=True)
+class UnitCounts:
+    """One kind of unit: counts by unit key, and the name each unit is shown by.
+
+    ``complete`` is False for customers: only those with at least the minimum count in the
+    current window are listed (no one else can be flagged); ``totals`` are then the whole
+    exchange's, which the listed units do not add up to.
+    """
+
+    kind: UnitKind
+    counts: dict[str, WindowCounts]
+    names: dict[str, str]
+    totals: WindowCounts
+    complete: bool = True
+
+
+def _range_count(
+    condition: ColumnElement[bool], start: datetime, end: datetime
+) -> ScalarSelect[int]:
+    return (
+        select(func.count())
+        .select_from(_complaints)
+        .where(condition, _complaints.c.received_at >= start, _complaints.c.received_at < end)
+        .scalar_subquery()
+    )
+
+
+def _window_columns(
+    condition: ColumnElement[bool], windows: MonitorWindows
+) -> list[ScalarSelect[int]]:
+    return [_range_count(condition, start, end) for start, end in windows.ranges().values()]
+
+
+def _window_counts(current: int, previous: int, earlier: int) -> WindowCounts:
+    return WindowCounts(current=current, previous=previous, baseline=previous + earlier)
+
+
+def _cells(
+    session: Session, windows: MonitorWindows
+) -> dict[tuple[Department, Category], dict[Channel, WindowCounts]]:
+    """Counts per department × category × channel, driven by the departments table."""
+    departments = DepartmentRow.__table__
+    combos = [(category, channel) for category in Category for channel in Channel]
+    columns = []
+    for category, channel in combos:
+        condition = and_(
+            _complaints.c.department_id == departments.c.id,
+            _complaints.c.category == category,
+            _complaints.c.channel == channel,
+        )
+        columns.extend(_window_columns(condition, windows))
+    cells: dict[tuple[Department, Category], dict[Channel, WindowCounts]] = {}
+    for code, *values in session.execute(select(departments.c.code, *columns)):
+        for index, (category, channel) in enumerate(combos):
+            counts = _window_counts(*values[3 * index : 3 * index + 3])
+            cells.setdefault((Department(code), category), {})[channel] = counts
+    return cells
+
+
+def _roll_up(
+    kind: UnitKind, items: Iterable[tuple[str, str, WindowCounts]], totals: WindowCounts
+) -> UnitCounts:
+    counts: dict[str, WindowCounts] = {}
+    names: dict[str, str] = {}
+    for key, name, value in items:
+        counts[key] = counts.get(key, WindowCounts(0, 0, 0)) + value
+        names[key] = name
+    return UnitCounts(kind=kind, counts=_seen(counts), names=names, totals=totals)
+
+
+def _seen(counts: dict[str, WindowCounts]) -> dict[str, WindowCounts]:
+    """Units with a complaint in the current window or the baseline (as ``assess_units``)."""
+    return {key: c for key, c in counts.items() if c.current or c.baseline}
+
+
+def _products(session: Session, windows: MonitorWindows) -> UnitCounts:
+    """Products, found by a loose index scan (the next product after the last one)."""
+    product = _complaints.c.product
+    products = select(func.min(product).label("k")).cte("products", recursive=True)
+    following = select(func.min(product)).where(product > products.c.k).scalar_subquery()
+    products = products.union_all(select(following.label("k")).where(products.c.k.is_not(None)))
+    statement = select(products.c.k, *_window_columns(product == products.c.k, windows)).where(
+        products.c.k.is_not(None)
+    )
+    counts = {key: _window_counts(*values) for key, *values in session.execute(statement)}
+    counts = _seen(counts)
+    return UnitCounts(
+        kind=UnitKind.product,
+        counts=counts,
+        names={key: key for key in counts},
+        totals=_sum(counts.values()),
+    )
+
+
+def _staff(session: Session, windows: MonitorWindows, kind: UnitKind) -> UnitCounts:
+    column = (
+        _complaints.c.first_inquiry_owner_id if kind is UnitKind.owner else _complaints.c.handler_id
+    )
+    statement = select(
+        User.username, User.display_name, *_window_columns(column == User.id, windows)
+    )
+    counts: dict[str, WindowCounts] = {}
+    names: dict[str, str] = {}
+    for username, display_name, *values in session.execute(statement):
+        counts[username] = _window_counts(*values)
+        names[username] = display_name
+    counts = _seen(counts)
+    return UnitCounts(
+        kind=kind,
+        counts=counts,
+        names={key: names[key] for key in counts},
+        totals=_sum(counts.values()),
+    )
+
+
+def _customers(
+    session: Session, windows: MonitorWindows, *, min_count: int, totals: WindowCounts
+) -> UnitCounts:
+    """Customers with at least ``min_count`` complaints in the current window, and their past."""
+    ranges = windows.ranges()
+    received, customer = _complaints.c.received_at, _complaints.c.customer_id
+    current_start, end = ranges["current"]
+    previous_start, _ = ranges["previous"]
+    baseline_start, _ = ranges["earlier"]
+    current = {
+        customer_id: count
+        for customer_id, count in session.execute(
+            select(customer, func.count())
+            .where(received >= current_start, received < end)
+            .group_by(customer)
+            .having(func.count() >= min_count)
+        )
+    }
+    history: dict[int, tuple[int, int]] = {}
+    ids = sorted(current)
+    for start in range(0, len(ids), 500):
+        statement = (
+            select(customer, func.sum(case((received >= previous_start, 1), else_=0)), func.count())
+            .where(
+                customer.in_(ids[start : start + 500]),
+                received >= baseline_start,
+                received < current_start,
+            )
+            .group_by(customer)
+        )
+        history.update({row[0]: (int(row[1]), int(row[2])) for row in session.execute(statement)})
+    counts = {
+        customer_key(cid): WindowCounts(count, *history.get(cid, (0, 0)))
+        for cid, count in current.items()
+    }
+    return UnitCounts(
+        kind=UnitKind.customer,
+        counts=counts,
+        names={key: key for key in counts},
+        totals=totals,
+        complete=False,
+    )
+
+
+def _sum(values: Iterable[WindowCounts]) -> WindowCounts:
+    total = WindowCounts(0, 0, 0)
+    for value in values:
+        total = total + value
+    return total
+
+
+def _without_jit(session: Session) -> None:
+    """PostgreSQL: no JIT for the rest of this transaction. A statement of a hundred-odd index
+    range counts looks costly to the planner, which then spent seconds compiling what runs in
+    milliseconds (measured by bench/monitor.py)."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SET LOCAL jit = off"))
+
+
+def count_units(
+    session: Session, *, windows: MonitorWindows, min_count: int = 3
+) -> list[UnitCounts]:
+    """Every kind of unit with its counts in the windows of one report (read only)."""
+    _without_jit(session)
+    cells = _cells(session, windows)
+    flat = [
+        (department, category, channel, counts)
+        for (department, category), by_channel in cells.items()
+        for channel, counts in by_channel.items()
+    ]
+    totals = _sum(counts for *_, counts in flat)
+    kinds = [
+        _roll_up(UnitKind.department, ((d.value, d.label, c) for d, _, _, c in flat), totals),
+        _roll_up(UnitKind.category, ((k.value, k.label, c) for _, k, _, c in flat), totals),
+        _roll_up(UnitKind.channel, ((ch.value, ch.label, c) for _, _, ch, c in flat), totals),
+        _roll_up(
+            UnitKind.department_category,
+            ((pair_key(d, k), f"{d.label}·{k.label}", c) for d, k, _, c in flat),
+            totals,
+        ),
+        _products(session, windows),
+        _staff(session, windows, UnitKind.owner),
+        _staff(session, windows, UnitKind.handler),
+        _customers(session, windows, min_count=min_count, totals=totals),
+    ]
+    return kinds
+
+
+# Alerts -------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AlertRecord:
+    """What is stored for one flagged unit (the fields of ``ConcentrationAlert``)."""
+
+    unit_kind: UnitKind
+    unit_key: str
+    count: int
+    expected: float
+    p_value: float
+    severity: Severity
+    trend: Trend | None
+    explanation: str
+
+
+def store_alerts(
+    session: Session, *, windows: MonitorWindows, alerts: Sequence[AlertRecord]
+) -> list[ConcentrationAlert]:
+    """Store the alerts of a window, once: a unit already stored for this window is left as it
+    was (``ON CONFLICT DO NOTHING`` on the unit and window). Returns all the window's alerts."""
+    if alerts:
+        insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+        statement = insert(ConcentrationAlert).on_conflict_do_nothing(
+            index_elements=["unit_kind", "unit_key", "window_end"]
+        )
+        session.execute(
+            statement,
+            [
+                {
+                    "unit_kind": alert.unit_kind.value,
+                    "unit_key": alert.unit_key,
+                    "window_start": windows.window_start,
+                    "window_end": windows.window_end,
+                    "count": alert.count,
+                    "expected": alert.expected,
+                    "p_value": alert.p_value,
+                    "severity": alert.severity.value,
+                    "trend": alert.trend.value if alert.trend else None,
+                    "explanation": alert.explanation,
+                    "created_at": datetime.now(UTC),
+                }
+                for alert in alerts
+            ],
+        )
+    return alerts_for(session, window_end=windows.window_end)
+
+
+_SEVERITY_ORDER: dict[str, int] = {
+    Severity.high: 0,
+    Severity.elevated: 1,
+    Severity.watch: 2,
+    Severity.none: 3,
+}
+
+
+def alerts_for(session: Session, *, window_end: date) -> list[ConcentrationAlert]:
+    """The alerts of the window ending on ``window_end``: most severe, then most surprising."""
+    rows = session.scalars(
+        select(ConcentrationAlert)
+        .where(ConcentrationAlert.window_end == window_end)
+        .execution_options(populate_existing=True)
+    ).all()
+    return sorted(
+        rows,
+        key=lambda a: (
+            _SEVERITY_ORDER.get(a.severity, 9),
+            a.p_value,
+            a.unit_kind,
+            a.unit_key,
+        ),
+    )
+
+
+# The web page -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AlertView:
+    """One alert as the page shows it, with the unit's weekly counts (oldest first)."""
+
+    unit_kind: UnitKind
+    unit_key: str
+    kind_label: str
+    unit_label: str
+    count: int
+    expected: float
+    p_value: float
+    severity: Severity
+    trend: Trend | None
+    explanation: str
+    window_start: date
+    window_end: date
+    weekly_counts: list[int] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class ConcentrationOverview:
+    """The alerts of one window (None when no report has flagged anything yet)."""
+
+    window_end: date | None
+    alerts: list[AlertView]
+    weeks: int
+    report_dates: list[date]
+
+
+def unit_label(session: Session, kind: UnitKind | str, key: str) -> str:
+    """The name a unit is shown by: a department's or category's Chinese name, a staff member's
+    display name, a product as entered, a customer as ``客户#<id>``."""
+    kind = UnitKind(kind)
+    if kind is UnitKind.department and key in Department.__members__:
+        return Department(key).label
+    if kind is UnitKind.category and key in Category.__members__:
+        return Category(key).label
+    if kind is UnitKind.channel and key in Channel.__members__:
+        return Channel(key).label
+    if kind is UnitKind.department_category:
+        department, _, category = key.partition(":")
+        if department in Department.__members__ and category in Category.__members__:
+            return f"{Department(department).label}·{Category(category).label}"
+    if kind in (UnitKind.owner, UnitKind.handler):
+        name = session.scalar(select(User.display_name).where(User.username == key))
+        return name or key
+    return key
+
+
+def unit_condition(session: Session, kind: UnitKind | str, key: str) -> ColumnElement[bool] | None:
+    """Which complaints belong to a unit; None for a unit that no longer exists.
+
+    Department, category and channel conditions name all three of the cells index's leading
+    columns, so that each is a few index ranges on both backends.
+    """
+    kind = UnitKind(kind)
+    c = _complaints.c
+    department_ids = {
+        code: row_id
+        for code, row_id in session.execute(select(DepartmentRow.code, DepartmentRow.id))
+    }
+    every_department = c.department_id.in_(list(department_ids.values()))
+    every_category = c.category.in_(list(Category))
+    every_channel = c.channel.in_(list(Channel))
+    if kind is UnitKind.department and key in department_ids:
+        return and_(
+            c.department_id == department_ids[Department(key)], every_category, every_channel
+        )
+    if kind is UnitKind.category and key in Category.__members__:
+        return and_(every_department, c.category == Category(key), every_channel)
+    if kind is UnitKind.channel and key in Channel.__members__:
+        return and_(every_department, every_category, c.channel == Channel(key))
+    if kind is UnitKind.department_category:
+        department, _, category = key.partition(":")
+        if department in department_ids and category in Category.__members__:
+            return and_(
+                c.department_id == department_ids[Department(department)],
+                c.category == Category(category),
+                every_channel,
+            )
+        return None
+    if kind is UnitKind.product:
+        return c.product == key
+    if kind in (UnitKind.owner, UnitKind.handler):
+        user_id = session.scalar(select(User.id).where(User.username == key))
+        if user_id is None:
+            return None
+        column = c.first_inquiry_owner_id if kind is UnitKind.owner else c.handler_id
+        return column == user_id
+    if kind is UnitKind.customer and key.startswith(CUSTOMER_PREFIX):
+        digits = key.removeprefix(CUSTOMER_PREFIX)
+        return c.customer_id == int(digits) if digits.isdigit() else None
+    return None
+
+
+def weekly_counts(
+    session: Session,
+    *,
+    kind: UnitKind | str,
+    key: str,
+    last_day: date,
+    weeks: int = 12,
+    timezone: str = "Asia/Shanghai",
+) -> list[int]:
+    """A unit's complaints in each of the ``weeks`` weeks ending on ``last_day`` (inclusive),
+    oldest first; zeros for a unit that no longer exists."""
+    condition = unit_condition(session, kind, key)
+    if condition is None or weeks < 1:
+        return [0] * max(weeks, 0)
+    windows = MonitorWindows(report_date=last_day + timedelta(days=1), timezone=timezone)
+    ends = [windows.report_date - timedelta(days=7 * i) for i in reversed(range(weeks))]
+    columns = [
+        _range_count(condition, windows.instant(end - timedelta(days=7)), windows.instant(end))
+        for end in ends
+    ]
+    return [int(value) for value in session.execute(select(*columns)).one()]
+
+
+def report_dates(session: Session, *, limit: int = 30) -> list[date]:
+    """Windows that have alerts, newest first (their last days)."""
+    return list(
+        session.scalars(
+            select(ConcentrationAlert.window_end)
+            .group_by(ConcentrationAlert.window_end)
+            .order_by(ConcentrationAlert.window_end.desc())
+            .limit(limit)
+        )
+    )
+
+
+def concentration_overview(
+    session: Session,
+    *,
+    window_end: date | None = None,
+    weeks: int = 12,
+    timezone: str = "Asia/Shanghai",
+) -> ConcentrationOverview:
+    """What the web page lists: the alerts of a window (default the newest), each with its
+    unit's weekly counts for ``trend_svg``. Read only; no Prefect, no settings needed."""
+    _without_jit(session)
+    dates = report_dates(session)
+    if window_end is None:
+        window_end = dates[0] if dates else None
+    if window_end is None:
+        return ConcentrationOverview(window_end=None, alerts=[], weeks=weeks, report_dates=dates)
+    views = []
+    for alert in alerts_for(session, window_end=window_end):
+        kind = UnitKind(alert.unit_kind)
+        views.append(
+            AlertView(
+                unit_kind=kind,
+                unit_key=alert.unit_key,
+                kind_label=kind.label,
+                unit_label=unit_label(session, kind, alert.unit_key),
+                count=alert.count,
+                expected=alert.expected,
+                p_value=alert.p_value,
+                severity=Severity(alert.severity),
+                trend=Trend(alert.trend) if alert.trend else None,
+                explanation=alert.explanation,
+                window_start=alert.window_start,
+                window_end=alert.window_end,
+                weekly_counts=weekly_counts(
+                    session,
+                    kind=kind,
+                    key=alert.unit_key,
+                    last_day=alert.window_end,
+                    weeks=weeks,
+                    timezone=timezone,
+                ),
+            )
+        )
+    return ConcentrationOverview(
+        window_end=window_end, alerts=views, weeks=weeks, report_dates=dates
+    )
+
+
+def trend_svg(
+    counts: Sequence[int],
+    *,
+    width: int = 120,
+    height: int = 28,
+    color: str = "#c0392b",
+    label: str = "每周投诉数",
+) -> str:
+    """A sparkline of ``counts`` (oldest first) as an inline SVG string, drawn on the server.
+
+    The line is scaled so the largest count touches the top; the last week gets a dot. The
+    counts are also in the ``aria-label`` and ``<title>``, so the chart reads without sight.
+    Only numbers and the fixed ``label`` go into the markup (``label`` and ``color`` are the
+    caller's constants, not user input).
+    """
+    values = [int(v) for v in counts]
+    if any(v < 0 for v in values):
+        raise ValueError("counts must not be negative")
+    caption = f"{label}：{'、'.join(map(str, values))}" if values else f"{label}：无数据"
+    head = (
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
+        f'viewBox="0 0 {width} {height}" role="img" aria-label="{caption}">'
+        f"<title>{caption}</title>"
+    )
+    if not values:
+        return head + "</svg>"
+    pad = 2.0
+    top = max(values) or 1
+    step = (width - 2 * pad) / max(len(values) - 1, 1)
+
+    def point(i: int, v: int) -> tuple[float, float]:
+        x = pad + i * step if len(values) > 1 else width / 2
+        return x, height - pad - (height - 2 * pad) * v / top
+
+    points = [point(i, v) for i, v in enumerate(values)]
+    path = " ".join(f"{x:.1f},{y:.1f}" for x, y in points)
+    last_x, last_y = points[-1]
+    return (
+        head + f'<polyline fill="none" stroke="{color}" stroke-width="1.5" '
+        f'stroke-linejoin="round" points="{path}"/>'
+        + f'<circle cx="{last_x:.1f}" cy="{last_y:.1f}" r="2" fill="{color}"/>'
+        + "</svg>"
+    )

@@ -1,0 +1,167 @@
+"""Art. 8: the monitoring job counts each unit's complaints in each window exactly, on SQLite
+and PostgreSQL, by local days."""
+
+from __future__ import annotations
+
+import random
+from collections import Counter
+from datetime import UTC, date, datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from models.monitoring import MonitorWindows, UnitKind, WindowCounts, count_units, customer_key
+from models.people import User
+from policy.enums import Category, Channel, Department
+from tests.monitoring.conftest import REPORT_DATE, background, load
+from tests.monitoring.synthetic import COMPLAINT_COLUMNS, HotSpot, Population, complaint_rows
+
+TZ = ZoneInfo("Asia/Shanghai")
+COLUMN = {name: index for index, name in enumerate(COMPLAINT_COLUMNS)}
+
+
+def test_windows_are_the_local_days_before_the_report_date() -> None:
+    windows = MonitorWindows(report_date=date(2026, 11, 27))
+    assert (windows.window_start, windows.window_end) == (date(2026, 10, 28), date(2026, 11, 26))
+    assert windows.previous_start == date(2026, 9, 28)
+    assert windows.baseline_start == date(2026, 5, 1)
+    current = windows.ranges()["current"]
+    # Shanghai midnight is 16:00 UTC the day before; the report date itself is not counted.
+    assert current == (
+        datetime(2026, 10, 27, 16, tzinfo=UTC),
+        datetime(2026, 11, 26, 16, tzinfo=UTC),
+    )
+    assert windows.ranges()["earlier"][1] == windows.ranges()["previous"][0]
+
+
+def test_a_baseline_shorter_than_the_window_is_refused_with_a_sentence() -> None:
+    with pytest.raises(ValueError, match="baseline must be at least as long"):
+        MonitorWindows(report_date=REPORT_DATE, current_days=30, baseline_days=20)
+
+
+def _reference(
+    session: Session,
+    population: Population,
+    rows: list[tuple],
+    windows: MonitorWindows,
+    min_count: int,
+) -> dict[UnitKind, dict[str, WindowCounts]]:
+    """The same counts computed in Python from the rows as loaded."""
+    ranges = windows.ranges()
+    usernames = {uid: name for uid, name in session.execute(select(User.id, User.username))}
+    department_of = {i: code.value for code, i in population.departments.items()}
+    tallies: dict[UnitKind, dict[str, Counter[str]]] = {kind: {} for kind in UnitKind}
+    for row in rows:
+        received = row[COLUMN["received_at"]]
+        window = next(
+            (name for name, (start, end) in ranges.items() if start <= received < end), None
+        )
+        if window is None:
+            continue
+        department = department_of[row[COLUMN["department_id"]]]
+        category = row[COLUMN["category"]]
+        keys = {
+            UnitKind.department: department,
+            UnitKind.category: category,
+            UnitKind.channel: row[COLUMN["channel"]],
+            UnitKind.department_category: f"{department}:{category}",
+            UnitKind.product: row[COLUMN["product"]],
+            UnitKind.owner: usernames[row[COLUMN["first_inquiry_owner_id"]]],
+            UnitKind.handler: usernames.get(row[COLUMN["handler_id"]]),
+            UnitKind.customer: customer_key(row[COLUMN["customer_id"]]),
+        }
+        for kind, key in keys.items():
+            if key is not None:
+                tallies[kind].setdefault(key, Counter())[window] += 1
+    result: dict[UnitKind, dict[str, WindowCounts]] = {}
+    for kind, by_key in tallies.items():
+        result[kind] = {
+            key: WindowCounts(c["current"], c["previous"], c["previous"] + c["earlier"])
+            for key, c in by_key.items()
+            if kind is not UnitKind.customer or c["current"] >= min_count
+        }
+    return result
+
+
+def test_counts_match_a_count_by_hand_for_every_kind_of_unit(
+    session: Session, population: Population
+) -> None:
+    rng = random.Random(7)
+    rows = list(complaint_rows(rng, population, background(per_day=12)))
+    # Some complaints without a product, and a customer who keeps coming back.
+    rows += [
+        (*row[: COLUMN["product"]], None, *row[COLUMN["product"] + 1 :])
+        for row in complaint_rows(rng, population, background(per_day=0.5))
+    ]
+    rows += list(
+        complaint_rows(
+            rng,
+            population,
+            background(per_day=0),
+            [
+                HotSpot(
+                    "customer_id",
+                    population.customers[-1],
+                    4,
+                    date(2026, 11, 1),
+                    date(2026, 11, 20),
+                )
+            ],
+        )
+    )
+    load(session, rows)
+    windows = MonitorWindows(report_date=REPORT_DATE)
+
+    units = {u.kind: u for u in count_units(session, windows=windows, min_count=3)}
+
+    expected = _reference(session, population, rows, windows, min_count=3)
+    for kind in UnitKind:
+        assert units[kind].counts == expected[kind], kind
+    assert set(units[UnitKind.department].counts) == {d.value for d in Department}
+    assert set(units[UnitKind.category].counts) == {c.value for c in Category}
+    assert set(units[UnitKind.channel].counts) <= {c.value for c in Channel}
+    assert customer_key(population.customers[-1]) in units[UnitKind.customer].counts
+    # Totals are the whole exchange's: every complaint has a department.
+    department_total = units[UnitKind.department].totals
+    assert units[UnitKind.customer].totals == department_total
+    assert department_total.current == sum(
+        c.current for c in expected[UnitKind.department].values()
+    )
+    # Products and handlers add up over the complaints that have one.
+    assert units[UnitKind.product].totals.current < department_total.current
+    assert units[UnitKind.handler].totals.current < department_total.current
+
+
+def test_a_complaint_counts_in_the_window_of_its_local_day(
+    session: Session, population: Population
+) -> None:
+    rng = random.Random(1)
+    template = next(complaint_rows(rng, population, background(per_day=1)))
+    product = "边界测试产品"
+
+    def at(local: datetime) -> tuple:
+        received = local.replace(tzinfo=TZ).astimezone(UTC)
+        row = list(template)
+        row[COLUMN["reference"]] = f"EDGE{local:%Y%m%d%H%M%S}"
+        row[COLUMN["received_at"]] = received
+        row[COLUMN["created_at"]] = received
+        row[COLUMN["product"]] = product
+        return tuple(row)
+
+    load(
+        session,
+        [
+            at(datetime(2026, 10, 27, 23, 59, 59)),  # previous window's last second
+            at(datetime(2026, 10, 28, 0, 0, 0)),  # current window's first second
+            at(datetime(2026, 11, 26, 23, 59, 59)),  # current window's last second
+            at(datetime(2026, 11, 27, 0, 0, 0)),  # the report date: not counted yet
+            at(datetime(2026, 5, 1, 0, 0, 0)),  # the baseline's first second
+            at(datetime(2026, 4, 30, 23, 59, 59)),  # before the baseline: not counted
+        ],
+    )
+    units = {u.kind: u for u in count_units(session, windows=MonitorWindows(REPORT_DATE))}
+    assert units[UnitKind.product].counts[product] == WindowCounts(
+        current=2, previous=1, baseline=2
+    )

@@ -225,7 +225,9 @@ def test_unfounded_case_confirmed_and_dissatisfied_customer_reopens_once(
     assert case.notifications()["result"] == 2
 
 
-def test_transfer_to_another_department_is_notified_and_reassigned(session, settings, mail) -> None:
+def test_sales_manager_complaint_transferred_to_another_department_runs_to_archive(
+    session, settings, mail
+) -> None:
     staff = add_staff(session)
     case = start_complaint(session, settings, staff.owner, channel=Channel.sales_manager)
     case.act(submit_written_record, {"operator": "owner"}, actor=staff.owner, text="记录")
@@ -240,6 +242,27 @@ def test_transfer_to_another_department_is_notified_and_reassigned(session, sett
     assert case.complaint.department.code == "general_management"
     assert case.notifications()["transfer"] == 1
     assert any("manager_gm@staff.test" in m.recipients for m in mail.messages)
+    # Art. 4(1): the receiving department arranges the follow-up and handles it.
+    gm = staff.other_manager
+    case.act(
+        assign, {"operator": "manager_gm", "handler": "manager_gm"}, actor=gm, handler="manager_gm"
+    )
+    case.act(
+        record_handling,
+        {"operator": "manager_gm", "founded": True},
+        actor=gm,
+        founded=True,
+        evidence="网站故障属实",
+        solution="修复并致歉",
+    )
+    state = case.act(
+        record_feedback,
+        {"operator": "owner", "satisfied": True},
+        actor=staff.owner,
+        satisfied=True,
+        comment="",
+    )
+    assert state.is_completed() and case.complaint.stage is Stage.archived
 
 
 def test_resolved_on_the_spot_still_gets_written_record_and_archive(

@@ -15,7 +15,7 @@ from pathlib import Path
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from intake import admin, api, complaint_pages, errors, pages
+from intake import admin, api, complaint_pages, errors, monitoring_pages, pages
 
 STATIC = Path(__file__).resolve().parent / "static"
 
@@ -58,6 +58,7 @@ def create_app() -> FastAPI:
     app.include_router(pages.router)
     app.include_router(complaint_pages.router)
     app.include_router(admin.router)
+    app.include_router(monitoring_pages.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.add_middleware(errors.SecurityHeaders)
     app.add_middleware(errors.BodyLimit)

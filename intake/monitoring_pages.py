@@ -1,0 +1,32 @@
+"""Art. 8 重点监控: the concentration alerts of a report, each unit with a small weekly trend
+chart drawn on the server (SVG), for compliance and leadership."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+from markupsafe import Markup
+
+from intake.access import OVERSIGHT_ROLES, require_role
+from intake.deps import DbSession, PageUser, SettingsDep
+from intake.rendering import render
+from models.monitoring import concentration_overview, trend_svg
+
+router = APIRouter(include_in_schema=False)
+
+
+@router.get("/monitoring")
+def monitoring_page(
+    request: Request,
+    user: PageUser,
+    db: DbSession,
+    settings: SettingsDep,
+    window_end: date | None = None,
+) -> Response:
+    require_role(user, OVERSIGHT_ROLES, "查看投诉集中监控")
+    overview = concentration_overview(db, window_end=window_end, timezone=settings.timezone)
+    # trend_svg draws numbers only, so its markup is safe to place as it is.
+    rows = [(alert, Markup(trend_svg(alert.weekly_counts))) for alert in overview.alerts]
+    return render(request, "monitoring.html", {"overview": overview, "rows": rows})

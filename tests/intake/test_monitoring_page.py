@@ -1,0 +1,48 @@
+"""Art. 8: compliance and leadership see the concentration alerts, each with its trend chart."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from models.operations import ConcentrationAlert
+
+
+def _alert(session) -> None:  # type: ignore[no-untyped-def]
+    session.add(
+        ConcentrationAlert(
+            unit_kind="department",
+            unit_key="wealth_center",
+            window_start=date(2026, 10, 28),
+            window_end=date(2026, 11, 27),
+            count=12,
+            expected=3.1,
+            p_value=0.0004,
+            severity="high",
+            trend="rising",
+            explanation="财富中心 近30天投诉 12 件，按基线预期 3.1 件",
+        )
+    )
+    session.commit()
+
+
+def test_compliance_sees_each_alert_with_a_server_drawn_trend_chart(
+    browser, staff, session
+) -> None:
+    _alert(session)
+    page = browser.sign_in(staff.compliance).get("/monitoring")
+    assert page.status_code == 200
+    assert "财富中心" in page.text and "12" in page.text
+    assert "<svg" in page.text
+    assert 'href="/monitoring"' in page.text  # in the menu
+
+
+def test_staff_may_not_see_the_monitoring_page(browser, staff, session) -> None:
+    _alert(session)
+    page = browser.sign_in(staff.owner).get("/monitoring")
+    assert page.status_code == 403
+    assert "集中监控" in page.text
+
+
+def test_before_the_first_report_the_page_says_when_it_runs(browser, staff) -> None:
+    page = browser.sign_in(staff.leader).get("/monitoring")
+    assert page.status_code == 200 and "complaints monitor" in page.text

@@ -1,4 +1,9 @@
-"""The app database: the system of record for complaints (SQLAlchemy 2, typed)."""
+"""The app database: the system of record for complaints (SQLAlchemy 2, typed).
+
+The web app's tables (`models.web`) and the monitoring indexes (`models.monitoring`) are not
+imported here: a flow process imports this package on every resume and needs neither.
+`register_all()` loads them for migrations and schema checks.
+"""
 
 from models.complaint import (
     Assignment,
@@ -12,7 +17,6 @@ from models.complaint import (
     WrittenRecord,
 )
 from models.db import Base, get_engine, make_engine, safe_url, session_scope, utcnow
-from models.monitoring import MONITORING_INDEXES  # noqa: F401  (Art. 8 indexes)
 from models.operations import (
     ConcentrationAlert,
     Deadline,
@@ -21,7 +25,13 @@ from models.operations import (
     ReferenceCounter,
 )
 from models.people import Customer, DepartmentRow, User
-from models.web import ApiToken, LoginAttempt, WebSession  # noqa: F401  (staff web app)
+
+
+def register_all() -> None:
+    """Put every table and index of the schema on ``Base.metadata``."""
+    import models.monitoring
+    import models.web  # noqa: F401
+
 
 __all__ = [
     "Assignment",
@@ -44,6 +54,7 @@ __all__ = [
     "WrittenRecord",
     "get_engine",
     "make_engine",
+    "register_all",
     "safe_url",
     "session_scope",
     "utcnow",

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from alembic import context
 
-import models  # noqa: F401  (registers every table on Base.metadata)
+import models
 from models.db import Base, make_engine
 
+models.register_all()
 config = context.config
 target_metadata = Base.metadata
 

@@ -8,7 +8,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import select, text
 
-from models import DepartmentRow
+from models import DepartmentRow, register_all
 from models.db import Base, get_engine
 from models.migrate import NewerDatabaseError, alembic_config, current_revision, head_revision
 from models.setup import prepare_database
@@ -16,6 +16,7 @@ from policy.enums import Department
 
 
 def test_migrated_database_matches_the_models(database_url: str) -> None:
+    register_all()
     with get_engine(database_url).connect() as connection:
         context = MigrationContext.configure(connection, opts={"compare_type": True})
         assert compare_metadata(context, Base.metadata) == []

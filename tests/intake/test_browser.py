@@ -59,8 +59,10 @@ def server(app: Any, prefect_api_url: str) -> Iterator[str]:
     thread.join(10)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def chromium() -> Iterator[Any]:
+    # Module scope: Playwright's sync API keeps an event loop running in this thread while it
+    # is open, and Prefect's sync calls made by later tests would then return coroutines.
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:

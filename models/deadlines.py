@@ -11,21 +11,19 @@ from sqlalchemy.orm import Session
 
 from models.audit import append_event
 from models.complaint import Complaint
-from models.directory import department_manager
 from models.operations import Deadline
-from models.people import User
 from policy.enums import DeadlineStatus
 
 
 @dataclass(frozen=True)
 class DeadlineCheck:
-    """What a check did: ``action`` is none, warned or breached; ``notify`` whom (user ids)."""
+    """What a check did: ``action`` is none, warned or breached. Who hears of it is the outbox's
+    rule (`models.outbox.recipients_for`): the responsible person, or their superior."""
 
     action: str
     deadline_id: int
     complaint_id: int
     kind: str
-    notify_user_ids: tuple[int, ...] = ()
 
 
 def open_deadlines_without_checks(session: Session, complaint_id: int) -> list[Deadline]:
@@ -61,13 +59,7 @@ def check_deadline(
             occurred_at=now,
             data={"deadline": deadline.kind.value, "responsible_id": deadline.responsible_user_id},
         )
-        return DeadlineCheck(
-            "warned",
-            deadline.id,
-            complaint.id,
-            deadline.kind.value,
-            (deadline.responsible_user_id,),
-        )
+        return DeadlineCheck("warned", deadline.id, complaint.id, deadline.kind.value)
     if now < deadline.due_at:
         return result
     deadline.status = DeadlineStatus.breached
@@ -79,19 +71,4 @@ def check_deadline(
         occurred_at=now,
         data={"deadline": deadline.kind.value, "responsible_id": deadline.responsible_user_id},
     )
-    return DeadlineCheck(
-        "breached",
-        deadline.id,
-        complaint.id,
-        deadline.kind.value,
-        (superior_of(session, deadline.responsible_user_id, complaint).id,),
-    )
-
-
-def superior_of(session: Session, user_id: int, complaint: Complaint) -> User:
-    """Art. 7 报告上级: the user's superior, else the department's manager."""
-    user = session.get_one(User, user_id)
-    if user.superior is not None:
-        return user.superior
-    manager = department_manager(session, complaint.department_id)
-    return manager or user
+    return DeadlineCheck("breached", deadline.id, complaint.id, deadline.kind.value)

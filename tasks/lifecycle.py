@@ -108,7 +108,8 @@ def publish_timeline(complaint_id: int) -> str:
 
 @task(name="archive-complaint", **side_effect_options())
 def archive_complaint(complaint_id: int) -> bool:
-    """Art. 4 处理过程存档: the final handling form is written and the record made read-only."""
+    """Art. 4 处理过程存档: the closed complaint is marked archived (its final, read-only form
+    was written just before by the flow)."""
     from models.progress import mark_archived
 
     with session_scope() as session:

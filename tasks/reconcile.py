@@ -99,9 +99,9 @@ def resume_runs_with_recorded_steps() -> int:
     resumed = 0
     with session_scope() as session:
         by_run = {
-            UUID(run_id): (complaint_id, stage)
-            for complaint_id, run_id, stage in session.execute(
-                select(Complaint.id, Complaint.flow_run_id, Complaint.stage).where(
+            UUID(run_id): complaint_id
+            for complaint_id, run_id in session.execute(
+                select(Complaint.id, Complaint.flow_run_id).where(
                     Complaint.flow_run_id.is_not(None), Complaint.stage.in_(OPEN_STAGES)
                 )
             )
@@ -124,7 +124,7 @@ def resume_runs_with_recorded_steps() -> int:
         if parsed is None:
             continue
         step, number = parsed
-        complaint_id, _ = by_run[run.id]
+        complaint_id = by_run[run.id]
         with session_scope() as session:
             outcome = step_outcome(session, complaint_id=complaint_id, step=step, number=number)
         if outcome is None:

@@ -131,7 +131,12 @@ def _series(j: int, lam: float, *, upward: bool) -> float:
 
 
 def binomial_upper_tail(k: int, n: int, p: float) -> float:
-    """P(X ≥ k) for X ~ Binomial(n, p), summed exactly in log space (used for the trend)."""
+    """P(X ≥ k) for X ~ Binomial(n, p), used for the trend; as ``poisson_upper_tail``.
+
+    The sum starts at the term nearest the mean and moves away from it, so its terms only
+    shrink and it stops once they no longer change the total: a few standard deviations'
+    worth of terms, not all n (a department's thousands of complaints cost microseconds).
+    """
     if not 0 <= p <= 1:
         raise ValueError("p must be between 0 and 1")
     if k <= 0:
@@ -140,14 +145,39 @@ def binomial_upper_tail(k: int, n: int, p: float) -> float:
         return 0.0
     if p == 1:
         return 1.0
-    log_p, log_q = math.log(p), math.log1p(-p)
-    log_n = math.lgamma(n + 1)
-    terms = [
-        log_n - math.lgamma(i + 1) - math.lgamma(n - i + 1) + i * log_p + (n - i) * log_q
-        for i in range(k, n + 1)
-    ]
-    peak = max(terms)
-    return min(1.0, math.exp(peak) * math.fsum(math.exp(t - peak) for t in terms))
+    if k > n * p:
+        return min(1.0, math.exp(_binomial_log_pmf(k, n, p)) * _binomial_series(k, n, p, True))
+    lower = math.exp(_binomial_log_pmf(k - 1, n, p)) * _binomial_series(k - 1, n, p, False)
+    return min(1.0, max(0.0, 1.0 - lower))
+
+
+def _binomial_log_pmf(j: int, n: int, p: float) -> float:
+    return (
+        math.lgamma(n + 1)
+        - math.lgamma(j + 1)
+        - math.lgamma(n - j + 1)
+        + j * math.log(p)
+        + (n - j) * math.log1p(-p)
+    )
+
+
+def _binomial_series(j: int, n: int, p: float, upward: bool) -> float:
+    """Σ pmf(i)/pmf(j) over j ≤ i ≤ n (upward) or 0 ≤ i ≤ j (downward); terms only shrink
+    because ``j`` lies on the far side of the mean from where the sum goes."""
+    odds = p / (1 - p)
+    total = term = 1.0
+    i = j
+    while (i < n) if upward else (i > 0):
+        if upward:
+            term *= (n - i) / (i + 1) * odds
+            i += 1
+        else:
+            term *= i / ((n - i + 1) * odds)
+            i -= 1
+        total += term
+        if term <= total * 1e-17:
+            break
+    return total
 
 
 def assess_unit(

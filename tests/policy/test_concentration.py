@@ -70,6 +70,26 @@ def test_art8_binomial_tail_matches_hand_computation() -> None:
     assert binomial_upper_tail(5, 4, 0.5) == 0.0
 
 
+@pytest.mark.parametrize(
+    ("n", "p"), [(1, 0.5), (7, 0.5), (40, 0.5), (333, 0.5), (120, 0.03), (120, 0.97), (2000, 0.5)]
+)
+def test_art8_binomial_tail_agrees_with_exact_fractions_for_every_k(n: int, p: float) -> None:
+    """The trend's tail sums only the terms that matter; it must agree with the full sum in
+    exact rational arithmetic, on both sides of the mean and at its extremes."""
+    from fractions import Fraction
+
+    q = Fraction(p)
+    pmf = [math.comb(n, i) * q**i * (1 - q) ** (n - i) for i in range(n + 1)]
+    tail = Fraction(0)
+    exact = [Fraction(0)] * (n + 2)
+    for i in range(n, -1, -1):
+        tail += pmf[i]
+        exact[i] = tail
+    for k in range(0, n + 2, max(1, n // 150)):
+        expected = float(exact[k])
+        assert binomial_upper_tail(k, n, p) == pytest.approx(expected, rel=1e-11, abs=1e-300)
+
+
 def test_art8_concentrated_unit_is_flagged_with_a_chinese_explanation() -> None:
     result = assess_unit(
         "财富中心", current_count=12, baseline_count=31, total_current=100, total_baseline=1000

@@ -1,5 +1,6 @@
-"""Lifecycle benchmarks (issue 3), on `make up`'s defaults: SQLite for the app and for Prefect,
-one process worker (limit 4, polling every 2 s), a local SMTP sink.
+"""Lifecycle benchmarks (issue 3), on `make up`'s defaults: SQLite for the app, one process
+worker (limit 4, polling every 2 s), a local SMTP sink; the Prefect server on SQLite (the
+default) or on a throwaway PostgreSQL server (`--prefect-db postgresql`).
 
 Prints:
 1. intake-to-routed latency: from saving a complaint to its run suspended at the written-record
@@ -8,21 +9,31 @@ Prints:
    empty flow run's start, measured the same way in the same run — the ratio is the figure
    (target at most 1.5x: what the flow module imports is paid on every resume);
 3. N complaints suspended at once: flow processes alive (target 0) and the Prefect server's
-   memory.
+   memory (and PostgreSQL's, when used). Run creation answered 429/5xx or unreachable is retried
+   with backoff, as the app's reconciliation would, and the retries are counted.
 
     .venv/bin/python bench/lifecycle.py [--complaints 20] [--cpu-samples 5] [--suspended 1000]
+        [--prefect-db sqlite|postgresql] [--no-fsync] [--stall-minutes 20] [--retry-minutes 15]
+
+With `--prefect-db postgresql` the PostgreSQL server runs durably (fsync and synchronous commit
+on, unlike the test suite's) unless `--no-fsync`; the Prefect server gets `complaints up`'s pool
+settings (deployments/up.py: PREFECT_POSTGRES_DEFAULTS) unless PREFECT_SERVER_DATABASE_* are set.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import logging
 import os
 import resource
+import signal
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
+from collections import Counter
 from datetime import timedelta
 from pathlib import Path
 from uuid import UUID
@@ -37,55 +48,204 @@ def empty() -> None:
     """The baseline: a flow run that starts and ends."""
 
 
+# Answers and failures after which creating a run is worth trying again (the idempotency key
+# makes a retry return the run if the first attempt did create it).
+RETRYABLE_STATUS = {429, 500, 502, 503, 504}
+# The Prefect API answers at most this many runs per read (PREFECT_SERVER_API_DEFAULT_LIMIT).
+READ_PAGE = 200
+
+
+class ClientRetries(logging.Filter):
+    """Counts the Prefect client's own retries (it retries 429/502/503 and lost connections a
+    few times before raising), by status code; passes on only what would have been logged."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.counts: Counter[str] = Counter()
+        self.logger = logging.getLogger("prefect.client")
+        self.level = self.logger.getEffectiveLevel()
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        if message.startswith("Received response with retryable status code"):
+            self.counts[message.split()[6].rstrip(".")] += 1
+        elif message.startswith("Encountered retryable exception"):
+            self.counts["connection"] += 1
+        return record.levelno >= self.level
+
+    def install(self) -> ClientRetries:
+        self.logger.addFilter(self)
+        self.logger.setLevel(logging.DEBUG)
+        return self
+
+
+def describe(counts: Counter[str]) -> str:
+    return ", ".join(f"{key} ×{n}" for key, n in sorted(counts.items())) or "none"
+
+
+def make_durable(postgres) -> None:  # type: ignore[no-untyped-def]
+    """Restart the throwaway PostgreSQL server with fsync, synchronous commit and full-page
+    writes on (the test suite turns them off for speed; production keeps them on)."""
+    from tests.support.postgres import postgres_bin
+
+    options = (
+        f"-c listen_addresses=127.0.0.1 -p {postgres.port} -k {postgres.data_dir.parent} "
+        "-c max_connections=200"
+    )
+    subprocess.run(
+        [
+            *postgres.run_as,
+            postgres_bin("pg_ctl") or "pg_ctl",
+            "-D",
+            str(postgres.data_dir),
+            "-w",
+            "-m",
+            "fast",
+            "-l",
+            str(postgres.data_dir.parent / "server.log"),
+            "-o",
+            options,
+            "restart",
+        ],
+        check=True,
+        capture_output=True,
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--complaints", type=int, default=20)
     parser.add_argument("--cpu-samples", type=int, default=5)
     parser.add_argument("--suspended", type=int, default=100)
+    parser.add_argument(
+        "--prefect-db",
+        choices=["sqlite", "postgresql"],
+        default="sqlite",
+        help="where the Prefect server keeps its runs (default: sqlite, as `make up`)",
+    )
+    parser.add_argument(
+        "--no-fsync",
+        action="store_true",
+        help="PostgreSQL without fsync/synchronous commit (the test suite's; not production)",
+    )
+    parser.add_argument(
+        "--stall-minutes",
+        type=float,
+        default=20,
+        help="stop waiting for the suspended runs when none settled for this long",
+    )
+    parser.add_argument(
+        "--retry-minutes",
+        type=float,
+        default=15,
+        help="give up creating one run after retrying it for this long",
+    )
     args = parser.parse_args()
 
     home = Path(tempfile.mkdtemp(prefix="bench-lifecycle-"))
-    from tests.support.processes import PrefectServer
+    from deployments.up import prefect_database
+    from tests.support.postgres import start_postgres
+    from tests.support.processes import (
+        ManagedProcess,
+        PrefectServer,
+        prefect_database_on,
+        processes_with_environment,
+    )
     from tests.support.smtp import SmtpSink
 
+    managed: list[ManagedProcess] = []
+    postgres = None
+    server: PrefectServer | None = None
     smtp = SmtpSink().start()
-    env = {
-        **os.environ,
-        "COMPLAINTS_DATABASE_URL": f"sqlite:///{home / 'complaints.db'}",
-        "COMPLAINTS_DATA_DIR": str(home / "data"),
-        "COMPLAINTS_SMTP_HOST": "127.0.0.1",
-        "COMPLAINTS_SMTP_PORT": str(smtp.port),
-        "PREFECT_LOCAL_STORAGE_PATH": str(home / "results"),
-        "PREFECT_RESULTS_PERSIST_BY_DEFAULT": "true",
-        "PREFECT_WORKER_QUERY_SECONDS": "2",
-        "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
-        "PREFECT_LOGGING_LEVEL": "WARNING",
-    }
-    (home / "prefect").mkdir()
-    server = PrefectServer(home / "prefect", env).start()
-    env["PREFECT_API_URL"] = server.api_url
-    os.environ.update(env)
-    # Prefect read its settings when imported: point this process at the started server.
-    from prefect.settings import (
-        PREFECT_API_URL,
-        PREFECT_LOCAL_STORAGE_PATH,
-        PREFECT_RESULTS_PERSIST_BY_DEFAULT,
-        temporary_settings,
-    )
-
-    with temporary_settings(
-        updates={
-            PREFECT_API_URL: server.api_url,
-            PREFECT_LOCAL_STORAGE_PATH: str(home / "results"),
-            PREFECT_RESULTS_PERSIST_BY_DEFAULT: True,
+    try:
+        env = {
+            **os.environ,
+            "COMPLAINTS_DATABASE_URL": f"sqlite:///{home / 'complaints.db'}",
+            "COMPLAINTS_DATA_DIR": str(home / "data"),
+            "COMPLAINTS_SMTP_HOST": "127.0.0.1",
+            "COMPLAINTS_SMTP_PORT": str(smtp.port),
+            "PREFECT_HOME": str(home / "prefect"),
+            "PREFECT_LOCAL_STORAGE_PATH": str(home / "results"),
+            "PREFECT_RESULTS_PERSIST_BY_DEFAULT": "true",
+            "PREFECT_WORKER_QUERY_SECONDS": "2",
+            "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+            # The server logs each request it answers 503 (counted below).
+            "PREFECT_SERVER_LOG_RETRYABLE_ERRORS": "true",
+            "PREFECT_LOGGING_LEVEL": "WARNING",
         }
-    ):
-        measure(args, home, env, server, smtp)
-    server.stop()
-    smtp.stop()
+        for variable in (
+            "PREFECT_API_DATABASE_CONNECTION_URL",
+            "PREFECT_SERVER_DATABASE_CONNECTION_URL",
+        ):
+            env.pop(variable, None)
+        (home / "prefect").mkdir()
+        if args.prefect_db == "postgresql":
+            postgres = start_postgres()
+            if not args.no_fsync:
+                make_durable(postgres)
+            env["PREFECT_SERVER_DATABASE_CONNECTION_URL"] = prefect_database_on(postgres)
+        database = prefect_database(env)
+        env.update(database.env)
+        durability = ""
+        if postgres is not None:
+            durability = ", fsync off" if args.no_fsync else ", fsync on"
+        print(f"Prefect server database: {database.describe()}{durability}", flush=True)
+        server = PrefectServer(home / "prefect", env)
+        managed.append(server)
+        began = time.perf_counter()
+        server.start()
+        print(f"Prefect server healthy after {time.perf_counter() - began:.0f} s", flush=True)
+        env["PREFECT_API_URL"] = server.api_url
+        os.environ.update(env)
+        # Prefect read its settings when imported: point this process at the started server.
+        from prefect.settings import (
+            PREFECT_API_URL,
+            PREFECT_LOCAL_STORAGE_PATH,
+            PREFECT_RESULTS_PERSIST_BY_DEFAULT,
+            temporary_settings,
+        )
+
+        with temporary_settings(
+            updates={
+                PREFECT_API_URL: server.api_url,
+                PREFECT_LOCAL_STORAGE_PATH: str(home / "results"),
+                PREFECT_RESULTS_PERSIST_BY_DEFAULT: True,
+            }
+        ):
+            measure(args, home, env, server, managed, postgres)
+        log = (home / "prefect" / "server.log").read_text(errors="replace")
+        print(
+            f"Prefect server log: {log.count('Encountered retryable exception in request')} "
+            f"requests answered 503, {log.count('Encountered exception in request')} answered "
+            f"500, {log.count('database is locked')} mentions of 'database is locked'"
+        )
+        if postgres is not None:
+            from sqlalchemy import create_engine, text
+
+            engine = create_engine(postgres.url("prefect"))
+            with engine.connect() as connection:
+                stored = connection.execute(text("SELECT count(*) FROM flow_run")).scalar_one()
+            engine.dispose()
+            print(f"Prefect's PostgreSQL database holds {stored} flow runs")
+    finally:
+        for process in reversed(managed):
+            process.stop(grace=10)
+        if server is not None:
+            # Flow processes the worker left behind (there should be none): by process id.
+            for pid in processes_with_environment("PREFECT_API_URL", server.api_url):
+                if pid != os.getpid():
+                    with contextlib.suppress(OSError):
+                        os.kill(pid, signal.SIGKILL)
+        smtp.stop()
+        if postgres is not None:
+            postgres.stop()
+        print(f"logs in {home}")
 
 
-def measure(args: argparse.Namespace, home: Path, env: dict[str, str], server, smtp) -> None:  # type: ignore[no-untyped-def]
+def measure(  # type: ignore[no-untyped-def]
+    args: argparse.Namespace, home: Path, env: dict[str, str], server, managed, postgres
+) -> None:
+    import httpx
     from sqlalchemy import select
 
     from complaints.settings import get_settings
@@ -100,7 +260,13 @@ def measure(args: argparse.Namespace, home: Path, env: dict[str, str], server, s
     from models.steps import submit_written_record
     from policy.enums import Department, Role
     from tests.models.factories import sample_intake
-    from tests.support.processes import BIN, ManagedProcess, flow_processes
+    from tests.support.processes import (
+        BIN,
+        ManagedProcess,
+        memory_kib,
+        process_tree,
+        processes_with_environment,
+    )
     from tests.support.processes import wait_until as until
 
     get_settings.cache_clear()
@@ -137,9 +303,40 @@ def measure(args: argparse.Namespace, home: Path, env: dict[str, str], server, s
         ignore_warnings=True,
     )
     worker_args = worker_command(str(BIN / "prefect"))
-    worker = ManagedProcess("worker", worker_args, env, home / "worker.log").start()
+    worker = ManagedProcess("worker", worker_args, env, home / "worker.log")
+    managed.append(worker)
+    worker.start()
+    client_retries = ClientRetries().install()
+    retries: Counter[str] = Counter()  # the bench's own, after the client's gave up
+    given_up: list[int] = []
 
-    def intake() -> tuple[int, str]:
+    def start_run(complaint_id: int, reference: str, created_at) -> str | None:  # type: ignore[no-untyped-def]
+        """Create the run; on 429/5xx or a lost connection try again with backoff (1 s
+        doubling to 60 s) for up to --retry-minutes, then give up (reconciliation's job)."""
+        delay, give_up_at = 1.0, time.monotonic() + args.retry_minutes * 60
+        while True:
+            try:
+                return str(
+                    start_lifecycle_run(
+                        complaint_id=complaint_id,
+                        reference=reference,
+                        created_at=created_at,
+                        tags=["complaint", "bench"],
+                    )
+                )
+            except httpx.HTTPStatusError as problem:
+                if problem.response.status_code not in RETRYABLE_STATUS:
+                    raise
+                retries[str(problem.response.status_code)] += 1
+            except httpx.TransportError as problem:
+                retries[type(problem).__name__] += 1
+            if time.monotonic() > give_up_at:
+                given_up.append(complaint_id)
+                return None
+            time.sleep(delay)
+            delay = min(delay * 2, 60)
+
+    def intake() -> tuple[int, str | None]:
         with session_scope() as session:
             owner = session.scalars(select(User).where(User.username == "owner")).one()
             received = utcnow()
@@ -157,12 +354,16 @@ def measure(args: argparse.Namespace, home: Path, env: dict[str, str], server, s
             )
             session.flush()
             ids = complaint.id, complaint.reference, complaint.created_at
-        run_id = start_lifecycle_run(
-            complaint_id=ids[0], reference=ids[1], created_at=ids[2], tags=["complaint", "bench"]
-        )
-        with session_scope() as session:
-            session.get_one(Complaint, ids[0]).flow_run_id = str(run_id)
-        return ids[0], str(run_id)
+        run_id = start_run(*ids)
+        if run_id is not None:
+            with session_scope() as session:
+                session.get_one(Complaint, ids[0]).flow_run_id = run_id
+        return ids[0], run_id
+
+    def required(run_id: str | None) -> str:
+        if run_id is None:
+            raise RuntimeError(f"gave up creating a run after {args.retry_minutes:g} min")
+        return run_id
 
     def suspended(run_id: str) -> bool:
         with get_client(sync_client=True) as client:
@@ -173,7 +374,7 @@ def measure(args: argparse.Namespace, home: Path, env: dict[str, str], server, s
     latencies = []
     for _ in range(args.complaints):
         started = time.perf_counter()
-        _, run_id = intake()
+        run_id = required(intake()[1])
         until(lambda run_id=run_id: suspended(run_id), 120, "routing", every=0.1)
         latencies.append(time.perf_counter() - started)
     latencies.sort()
@@ -206,7 +407,8 @@ def measure(args: argparse.Namespace, home: Path, env: dict[str, str], server, s
     ]
     resume_cpu = []
     for _ in range(args.cpu_samples):
-        complaint_id, run_id = intake()
+        complaint_id, created = intake()
+        run_id = required(created)
         engine_cpu(run_id)  # the first execution, up to the written-record wait
         with session_scope() as session:
             complaint = session.get_one(Complaint, complaint_id)
@@ -226,45 +428,82 @@ def measure(args: argparse.Namespace, home: Path, env: dict[str, str], server, s
     )
 
     # 3. Many complaints suspended at once.
-    worker = ManagedProcess("worker", worker_args, env, home / "worker.log").start()
-    started = time.perf_counter()
-    run_ids = [intake()[1] for _ in range(args.suspended)]
-    with get_client(sync_client=True) as client:
-        from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterId
+    from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterId
 
-        def all_suspended() -> bool:
-            runs = client.read_flow_runs(
-                flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=[UUID(r) for r in run_ids])),
-                limit=len(run_ids),
-            )
-            return sum(bool(r.state and r.state.is_paused()) for r in runs) == len(run_ids)
+    retries.clear()
+    client_retries.counts.clear()
+    worker = ManagedProcess("worker", worker_args, env, home / "worker.log")
+    managed.append(worker)
+    worker.start()
+    began = time.perf_counter()
+    created = [intake()[1] for _ in range(args.suspended)]
+    run_ids = [UUID(run_id) for run_id in created if run_id is not None]
+    creating = time.perf_counter() - began
+    print(
+        f"{len(run_ids)} of {args.suspended} runs created in {creating:.0f} s; retries: "
+        f"the Prefect client's {describe(client_retries.counts)}, then the bench's "
+        f"{describe(retries)}; gave up on {len(given_up)}",
+        flush=True,
+    )
+    client_retries.counts.clear()  # from here on: the bench's reads of the runs' states
 
-        until(all_suspended, 60 * 60, "all complaints suspended", every=5)
-    elapsed = time.perf_counter() - started
+    def states() -> Counter[str]:
+        counts: Counter[str] = Counter()
+        with get_client(sync_client=True) as client:
+            for first in range(0, len(run_ids), READ_PAGE):
+                page = run_ids[first : first + READ_PAGE]
+                runs = client.read_flow_runs(
+                    flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=page)), limit=len(page)
+                )
+                counts["(missing)"] += len(page) - len(runs)
+                for run in runs:
+                    state = run.state
+                    settled = bool(state and (state.is_paused() or state.is_final()))
+                    counts[f"{state.name if state else 'none'}{'' if settled else '*'}"] += 1
+        return +counts
+
+    # Wait until every run is suspended or final, or nothing settled for --stall-minutes.
+    read_failures: Counter[str] = Counter()
+    last_settled, last_change, counts = -1, time.monotonic(), Counter[str]()
+    while True:
+        try:
+            counts = states()
+        except httpx.HTTPStatusError as problem:
+            read_failures[str(problem.response.status_code)] += 1
+        except httpx.TransportError as problem:
+            read_failures[type(problem).__name__] += 1
+        settled = sum(n for name, n in counts.items() if not name.endswith("*"))
+        if not run_ids or (counts and settled == len(run_ids)):
+            break
+        if settled != last_settled:
+            last_settled, last_change = settled, time.monotonic()
+        elif time.monotonic() - last_change > args.stall_minutes * 60:
+            print(f"stopped waiting: no run settled for {args.stall_minutes:g} min", flush=True)
+            break
+        time.sleep(5)
+    elapsed = time.perf_counter() - began
 
     def alive() -> int:
-        return sum(len(flow_processes(run_id)) for run_id in run_ids)
+        flow_run_ids = set(processes_with_environment("PREFECT__FLOW_RUN_ID").values())
+        return len(flow_run_ids & {str(run_id) for run_id in run_ids})
 
     # A process that has just suspended its run takes a moment to exit.
     deadline = time.monotonic() + 30
     while alive() and time.monotonic() < deadline:
         time.sleep(1)
-    rss = 0
-    for pid in [server.process.pid] + [int(p) for p in os.listdir("/proc") if p.isdigit()]:
-        try:
-            status = Path(f"/proc/{pid}/status").read_text()
-            parent = int(
-                next(line.split()[1] for line in status.splitlines() if line.startswith("PPid:"))
-            )
-        except (OSError, StopIteration):
-            continue
-        if pid == server.process.pid or parent == server.process.pid:
-            rss += int(
-                next(line.split()[1] for line in status.splitlines() if line.startswith("VmRSS:"))
-            )
+    # RSS of the server and its children (as measured before), and PostgreSQL's proportional
+    # set size (shared buffers split among its processes rather than counted in each).
+    rss = sum(memory_kib(pid, "VmRSS") for pid in process_tree(server.process.pid))
+    memory = f"Prefect server RSS {rss / 1024:.0f} MB"
+    if postgres is not None:
+        postmaster = int((postgres.data_dir / "postmaster.pid").read_text().split()[0])
+        pss = sum(memory_kib(pid, "Pss") for pid in process_tree(postmaster))
+        memory += f", PostgreSQL PSS {pss / 1024:.0f} MB"
     print(
         f"{args.suspended} complaints suspended at once after {elapsed:.0f} s: "
-        f"{alive()} flow processes alive, Prefect server RSS {rss / 1024:.0f} MB"
+        f"{alive()} flow processes alive, {memory}; runs by state: {describe(counts)}"
+        + ("" if not read_failures else f"; state reads failed: {describe(read_failures)}")
+        + f"; client retries while waiting {describe(client_retries.counts)}"
     )
     worker.stop(grace=5)
 

@@ -4,6 +4,11 @@ Starts the Prefect server, a local SMTP sink (unless an SMTP host is configured)
 worker and the staff web app; waits for each to be healthy; prints the URLs. Ctrl-C or SIGTERM
 stops the web app and the worker first (the worker gets SIGTERM twice, as it takes one as a
 polite request), then the rest, each with a grace period before SIGKILL.
+
+The Prefect server keeps its runs in SQLite under ``data/prefect`` unless the operator sets
+``PREFECT_API_DATABASE_CONNECTION_URL`` (or ``PREFECT_SERVER_DATABASE_CONNECTION_URL``) to a
+``postgresql+asyncpg://`` URL: the server inherits the environment, and on PostgreSQL gets the
+pool settings of ``PREFECT_POSTGRES_DEFAULTS`` unless the operator chose others.
 """
 
 from __future__ import annotations
@@ -15,6 +20,8 @@ import subprocess
 import sys
 import time
 import urllib.request
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -86,12 +93,100 @@ def prefect_environment(settings: Settings, port: int = 4200) -> dict[str, str]:
     }
 
 
+# The Prefect server's connection pool and timeouts on PostgreSQL. Prefect's own defaults are
+# 5 pooled connections + 10 overflow, 30 s to wait for a free one, 10 s per statement and 5 s to
+# connect. One API process serves the UI, the worker, every flow process and its own background
+# services from one pool, and on a small machine a burst of run creations starves it of CPU, so
+# statements and waits for a connection take longer than on an idle box: a larger pool (30
+# connections at most, well under PostgreSQL's default max_connections of 100) and longer
+# timeouts turn such bursts into slow answers rather than errors. Measured with
+# `bench/lifecycle.py --prefect-db postgresql`; an operator's own values always win.
+PREFECT_POSTGRES_DEFAULTS: dict[str, str] = {
+    "PREFECT_SERVER_DATABASE_SQLALCHEMY_POOL_SIZE": "10",
+    "PREFECT_SERVER_DATABASE_SQLALCHEMY_MAX_OVERFLOW": "20",
+    "PREFECT_SERVER_DATABASE_SQLALCHEMY_POOL_TIMEOUT": "60",
+    "PREFECT_SERVER_DATABASE_TIMEOUT": "30",
+    "PREFECT_SERVER_DATABASE_CONNECTION_TIMEOUT": "15",
+}
+
+
+@contextmanager
+def _environment(env: Mapping[str, str]) -> Iterator[None]:
+    saved = dict(os.environ)
+    os.environ.clear()
+    os.environ.update(env)
+    try:
+        yield
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+
+
+@dataclass(frozen=True)
+class PrefectDatabase:
+    """Where a Prefect server started with a given environment keeps its runs."""
+
+    url: str  # SQLAlchemy URL, password included
+    env: dict[str, str]  # what to add to the server's environment (pool settings)
+    settings: dict[str, object]  # the pool and timeout settings the server will use
+
+    @property
+    def is_postgresql(self) -> bool:
+        return self.url.startswith("postgresql")
+
+    def describe(self) -> str:
+        from sqlalchemy.engine import make_url
+
+        where = make_url(self.url).render_as_string(hide_password=True)
+        if not self.is_postgresql:
+            return f"SQLite ({where})"
+        s = self.settings
+        return (
+            f"PostgreSQL ({where}); pool {s['pool_size']} + {s['max_overflow']} overflow, "
+            f"{s['pool_timeout']:g} s to get a connection, {s['timeout']:g} s per statement, "
+            f"{s['connection_timeout']:g} s to connect"
+        )
+
+
+def prefect_database(env: Mapping[str, str]) -> PrefectDatabase:
+    """Read the Prefect server's database settings the way the server will read them from
+    ``env`` (environment first, then `.env`, `prefect.toml`, the profile under PREFECT_HOME),
+    and add PREFECT_POSTGRES_DEFAULTS for those the operator left unset, on PostgreSQL only."""
+    from prefect.settings.models.server.database import ServerDatabaseSettings
+
+    with _environment(env):
+        chosen = ServerDatabaseSettings()
+    secret = chosen.connection_url
+    home = Path(env.get("PREFECT_HOME", "~/.prefect")).expanduser()
+    url = secret.get_secret_value() if secret else f"sqlite+aiosqlite:///{home / 'prefect.db'}"
+    extra: dict[str, str] = {}
+    if url.startswith("postgresql"):
+        fields_set = {f"sqlalchemy_{name}" for name in chosen.sqlalchemy.model_fields_set}
+        fields_set |= chosen.model_fields_set
+        for variable, value in PREFECT_POSTGRES_DEFAULTS.items():
+            field_name = variable.removeprefix("PREFECT_SERVER_DATABASE_").lower()
+            if field_name not in fields_set:
+                extra[variable] = value
+        with _environment({**env, **extra}):
+            chosen = ServerDatabaseSettings()
+    settings: dict[str, object] = {
+        "pool_size": chosen.sqlalchemy.pool_size,
+        "max_overflow": chosen.sqlalchemy.max_overflow,
+        "pool_timeout": chosen.sqlalchemy.pool_timeout,
+        "timeout": chosen.timeout,
+        "connection_timeout": chosen.connection_timeout,
+    }
+    return PrefectDatabase(url=url, env=extra, settings=settings)
+
+
 def run_system(settings: Settings) -> int:
     from models.setup import prepare_database
 
     prepare_database(settings.effective_database_url)
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     env = {**os.environ, **prefect_environment(settings)}
+    database = prefect_database(env)
+    env.update(database.env)
     bin_dir = Path(sys.executable).parent
     services: list[Service] = []
 
@@ -118,8 +213,10 @@ def run_system(settings: Settings) -> int:
     signal.signal(signal.SIGTERM, shutdown)
     signal.signal(signal.SIGINT, shutdown)
     try:
+        print(f"Prefect server database: {database.describe()}", flush=True)
         server = start("prefect-server", [str(bin_dir / "prefect"), "server", "start"])
-        _wait_http("http://127.0.0.1:4200/api/health", 90, server)
+        # The first start migrates Prefect's database (longer on a new PostgreSQL database).
+        _wait_http("http://127.0.0.1:4200/api/health", 180, server)
         print("Prefect server and UI: http://127.0.0.1:4200", flush=True)
 
         smtp_env: dict[str, str] = {}

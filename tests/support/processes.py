@@ -12,7 +12,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from tests.support.postgres import free_port
+from tests.support.postgres import PostgresServer, free_port
 
 BIN = Path(sys.executable).parent
 
@@ -113,3 +113,76 @@ def flow_processes(flow_run_id: str) -> list[int]:
         if marker in environ.split(b"\0"):
             found.append(int(entry.name))
     return found
+
+
+def prefect_database_on(postgres: PostgresServer, name: str = "prefect") -> str:
+    """Create a database for a Prefect server on ``postgres``; its ``postgresql+asyncpg`` URL
+    (Prefect's server needs the asyncpg driver; the app uses psycopg: separate databases)."""
+    from sqlalchemy import create_engine, text
+
+    admin = create_engine(postgres.admin_url, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as connection:
+            connection.execute(text(f'CREATE DATABASE "{name}"'))
+    finally:
+        admin.dispose()
+    return f"postgresql+asyncpg://postgres@127.0.0.1:{postgres.port}/{name}"
+
+
+def processes_with_environment(name: str, value: str | None = None) -> dict[int, str]:
+    """PIDs of processes whose environment has the variable (and value, if given), with the
+    value each one has: e.g. every flow process of a server (``PREFECT_API_URL``) in one scan."""
+    prefix = f"{name}=".encode()
+    found = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            environ = (entry / "environ").read_bytes()
+        except OSError:
+            continue
+        for variable in environ.split(b"\0"):
+            if variable.startswith(prefix):
+                current = variable[len(prefix) :].decode(errors="replace")
+                if value is None or current == value:
+                    found[int(entry.name)] = current
+                break
+    return found
+
+
+def memory_kib(pid: int, field: str = "Pss") -> int:
+    """A process's memory in KiB: ``Pss`` (shared pages split among their users, from
+    smaps_rollup) or ``VmRSS``; 0 when the process is gone or unreadable."""
+    try:
+        if field == "VmRSS":
+            lines = Path(f"/proc/{pid}/status").read_text().splitlines()
+        else:
+            lines = Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines()
+    except OSError:
+        return 0
+    for line in lines:
+        if line.startswith(f"{field}:"):
+            return int(line.split()[1])
+    return 0
+
+
+def process_tree(root: int) -> list[int]:
+    """``root`` and all its descendants that are alive now."""
+    children: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            status = (entry / "status").read_text()
+        except OSError:
+            continue
+        for line in status.splitlines():
+            if line.startswith("PPid:"):
+                children.setdefault(int(line.split()[1]), []).append(int(entry.name))
+                break
+    tree, todo = [], [root]
+    while todo:
+        pid = todo.pop()
+        tree.append(pid)
+        todo.extend(children.get(pid, []))
+    return tree

@@ -1,0 +1,186 @@
+"""`complaints up` and the Prefect server's database: SQLite under data/prefect by default,
+the operator's PostgreSQL when PREFECT_API_DATABASE_CONNECTION_URL is set."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from complaints.settings import Settings
+from deployments import up
+from deployments.up import PREFECT_POSTGRES_DEFAULTS, prefect_database, prefect_environment
+
+POSTGRES_URL = "postgresql+asyncpg://prefect:s3cret@db.internal:5432/prefect"
+
+
+@pytest.fixture
+def clean_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
+    """An environment without the operator's Prefect database settings, in an empty folder
+    (no `.env`, no prefect.toml) with its own PREFECT_HOME (no profile)."""
+    monkeypatch.chdir(tmp_path)
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith(("PREFECT_SERVER_DATABASE_", "PREFECT_API_DATABASE_"))
+        and not key.startswith("PREFECT_SQLALCHEMY_")
+    }
+    env["PREFECT_HOME"] = str(tmp_path / "prefect")
+    return env
+
+
+def test_up_sets_nothing_about_the_prefect_database(tmp_path: Path) -> None:
+    env = prefect_environment(Settings(data_dir=tmp_path))
+    assert not [key for key in env if "DATABASE" in key or "SQLALCHEMY" in key]
+
+
+def test_by_default_the_prefect_server_keeps_its_runs_in_sqlite(
+    clean_env: dict[str, str], tmp_path: Path
+) -> None:
+    database = prefect_database(clean_env)
+    assert not database.is_postgresql
+    assert database.url == f"sqlite+aiosqlite:///{tmp_path / 'prefect' / 'prefect.db'}"
+    assert database.env == {}
+    assert database.describe().startswith("SQLite (")
+
+
+@pytest.mark.parametrize(
+    "variable", ["PREFECT_API_DATABASE_CONNECTION_URL", "PREFECT_SERVER_DATABASE_CONNECTION_URL"]
+)
+def test_postgresql_gets_the_pool_settings_and_the_password_is_not_shown(
+    clean_env: dict[str, str], variable: str
+) -> None:
+    before = dict(os.environ)
+    database = prefect_database({**clean_env, variable: POSTGRES_URL})
+    assert dict(os.environ) == before
+    assert database.is_postgresql
+    assert database.url == POSTGRES_URL
+    assert database.env == PREFECT_POSTGRES_DEFAULTS
+    assert database.settings == {
+        "pool_size": 10,
+        "max_overflow": 20,
+        "pool_timeout": 60.0,
+        "timeout": 30.0,
+        "connection_timeout": 15.0,
+    }
+    described = database.describe()
+    assert "s3cret" not in described
+    assert "db.internal:5432/prefect" in described
+    assert "pool 10 + 20 overflow" in described
+
+
+def test_the_operators_own_pool_settings_win_from_the_environment_or_dotenv(
+    clean_env: dict[str, str], tmp_path: Path
+) -> None:
+    (tmp_path / ".env").write_text("PREFECT_API_DATABASE_TIMEOUT=44\n")
+    database = prefect_database(
+        {
+            **clean_env,
+            "PREFECT_API_DATABASE_CONNECTION_URL": POSTGRES_URL,
+            "PREFECT_SERVER_DATABASE_SQLALCHEMY_POOL_SIZE": "7",
+        }
+    )
+    assert "PREFECT_SERVER_DATABASE_SQLALCHEMY_POOL_SIZE" not in database.env
+    assert "PREFECT_SERVER_DATABASE_TIMEOUT" not in database.env
+    assert database.settings["pool_size"] == 7
+    assert database.settings["timeout"] == 44.0
+    assert database.settings["max_overflow"] == 20
+
+
+def test_the_connection_url_set_in_dotenv_is_seen(
+    clean_env: dict[str, str], tmp_path: Path
+) -> None:
+    (tmp_path / ".env").write_text(f"PREFECT_API_DATABASE_CONNECTION_URL={POSTGRES_URL}\n")
+    database = prefect_database(clean_env)
+    assert database.is_postgresql
+    assert database.env == PREFECT_POSTGRES_DEFAULTS
+
+
+class _Exited:
+    """A started process that has already exited (the server 'fails' at once)."""
+
+    pid = 4242
+    returncode = 1
+
+    def poll(self) -> int:
+        return 1
+
+
+def test_up_starts_the_prefect_server_with_the_operators_database(
+    clean_env: dict[str, str],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    started: list[dict[str, Any]] = []
+
+    def popen(command: list[str], **kwargs: Any) -> _Exited:
+        started.append({"command": command, "env": kwargs["env"]})
+        return _Exited()
+
+    monkeypatch.setattr(subprocess, "Popen", popen)
+    monkeypatch.setattr("models.setup.prepare_database", lambda url: None)
+    monkeypatch.setattr(up.signal, "signal", lambda *args: None)
+    for key in list(os.environ):
+        if key.startswith(("PREFECT_SERVER_DATABASE_", "PREFECT_API_DATABASE_")):
+            monkeypatch.delenv(key)
+    monkeypatch.setenv("PREFECT_API_DATABASE_CONNECTION_URL", POSTGRES_URL)
+    monkeypatch.setenv("PREFECT_SERVER_DATABASE_SQLALCHEMY_POOL_SIZE", "12")
+
+    assert up.run_system(Settings(data_dir=tmp_path / "data")) == 1
+
+    (server,) = started
+    assert server["command"][-2:] == ["server", "start"]
+    env = server["env"]
+    assert env["PREFECT_API_DATABASE_CONNECTION_URL"] == POSTGRES_URL
+    assert env["PREFECT_SERVER_DATABASE_SQLALCHEMY_POOL_SIZE"] == "12"
+    assert (
+        env["PREFECT_SERVER_DATABASE_TIMEOUT"]
+        == PREFECT_POSTGRES_DEFAULTS["PREFECT_SERVER_DATABASE_TIMEOUT"]
+    )
+    out = capsys.readouterr()
+    assert "Prefect server database: PostgreSQL (" in out.out
+    assert "s3cret" not in out.out + out.err
+    assert "prefect-server exited with code 1" in out.err
+
+
+@pytest.mark.slow
+@pytest.mark.postgres
+def test_a_prefect_server_on_postgresql_keeps_its_runs_there(
+    postgres: Any, clean_env: dict[str, str], tmp_path: Path
+) -> None:
+    """The real thing: a Prefect server started with the connection URL migrates PostgreSQL
+    and stores what it is sent there (nothing in a SQLite file under its home)."""
+    from sqlalchemy import create_engine, text
+
+    from tests.support.processes import PrefectServer, prefect_database_on
+
+    url = prefect_database_on(postgres, "prefect_up_test")
+    env = {**clean_env, "PREFECT_API_DATABASE_CONNECTION_URL": url}
+    env.update(prefect_database(env).env)
+    (tmp_path / "prefect").mkdir(exist_ok=True)
+    server = PrefectServer(tmp_path / "prefect", env)
+    try:
+        server.start()
+        import json
+        import urllib.request
+
+        request = urllib.request.Request(
+            f"{server.api_url}/flows/",
+            data=json.dumps({"name": "stored-in-postgresql"}).encode(),
+            headers={"Content-Type": "application/json"},
+            method="POST",
+        )
+        with urllib.request.urlopen(request, timeout=10) as response:
+            assert response.status in (200, 201)
+    finally:
+        server.stop()
+    engine = create_engine(postgres.url("prefect_up_test"))
+    with engine.connect() as connection:
+        names = connection.execute(text("SELECT name FROM flow")).scalars().all()
+    engine.dispose()
+    assert names == ["stored-in-postgresql"]
+    assert not (tmp_path / "prefect" / "prefect.db").exists()

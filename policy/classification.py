@@ -16,19 +16,35 @@ Art. 3 (客户投诉类别) names four categories and defines each in one senten
   instead of naming: actions, gestures and quoted rude speech (attitude), durations and
   repeated chasing (efficiency), concrete wrong facts and contradicting documents (error),
   concrete acts, implied rules and rhetorical "合规吗?" (violation);
+* the remedy a complainant asks for names the grievance and is a clear sign of its category:
+  an apology (attitude), a date or speed (efficiency), a correction or the difference made
+  up (error), an investigation or someone held to account (violation);
 * a cue preceded by a negator in the same clause ("没有违规", "不是很慢") does not count;
   cues that carry their own negation ("未经同意", "未收到", "不耐烦") match as a whole;
 * explicit exclusions ("不是态度问题", "态度还可以", "没有违规") subtract from a category;
-* after a contrast (但是/可是/不过/就是 ...) the clause carries the complaint: cues after the
-  last contrast weigh more, cues before the first weigh less ("态度还可以，就是太慢" is
-  efficiency).
+* after a contrast (但是/可是/不过/就是 ..., and "不能接受的是", "更过分的是") the clause
+  carries the complaint: cues after the last contrast weigh more, cues before the first weigh
+  less ("态度还可以，就是太慢" is efficiency);
+* a concession ("晚一天到账我能理解", "慢点也就算了") gives up what it follows: cues from the
+  start of its sentence up to the concession weigh ``concession.factor``;
+* Art. 3 defines a category by its cause ("由于……导致"), so what a complaint gives as the
+  consequence ("导致……", "致使……", "造成……") weighs ``consequence.factor`` to the end of its
+  sentence: a mistake that made a payment late is a mistake, not a delay;
+* one stretch of text is one piece of evidence: where the cues of two concepts of the same
+  category overlap ("延期兑付"), only the heavier concept counts it;
+* quotes are written many ways ('…', ‘…’, 「…」, "…"); single quotes are read as double
+  quotes, so that quoted speech is recognised however the complaint was typed;
+* what a staff member is quoted as saying is evidence of how they spoke and what they
+  promised, not the complainant's own account of the facts: a category may weigh the cues
+  inside quotes by its ``quoted`` factor ("'晚一天又不会怎样'" is not a delay reported).
 
 Decision: the highest score wins.  Equal scores go to the graver category (``tie_break``:
 violation, business error, efficiency, attitude) so that a tie never hides a possible
-violation.  When no cue matches at all, the suggestion falls back to *business error*
-(``decision.fallback``), Art. 3(3) being the broadest definition and the category of the
-plainly stated facts that the cue families leave uncovered on the tuning sets (the lexicon
-comment gives the counts); staff confirm the category in every case.
+violation.  When no cue matches at all, or only hints too weak to name a category (a best
+score below ``decision.min_score``, e.g. the bare word 工作人员), the suggestion falls back
+to *business error* (``decision.fallback``), Art. 3(3) being the broadest definition and the
+category of the plainly stated facts that the cue families leave uncovered on the tuning
+sets (the lexicon comment gives the counts); staff confirm the category in every case.
 
 The result also carries the Art. 9 department (:func:`policy.routing.route`) and the major
 suggestion (:func:`policy.major.suggest_major`), each with its reasons.
@@ -37,7 +53,7 @@ suggestion (:func:`policy.major.suggest_major`), each with its reasons.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import lru_cache
@@ -81,6 +97,7 @@ class _CategoryCues:
     clause: str
     concepts: tuple[_Concept, ...]
     discounts: tuple[_Concept, ...]
+    quoted: float = 1.0
 
 
 @dataclass(frozen=True)
@@ -89,9 +106,14 @@ class _Rules:
     contrast: re.Pattern[str]
     before: float
     after: float
+    concession: re.Pattern[str]
+    concession_factor: float
     cause: re.Pattern[str]
     cause_factor: float
+    consequence: re.Pattern[str]
+    consequence_factor: float
     fallback: Category
+    min_score: float
     tie_break: tuple[Category, ...]
 
 
@@ -115,22 +137,67 @@ def _rules() -> _Rules:
                 clause=entry["clause"],
                 concepts=_concepts(entry["cues"]),
                 discounts=_concepts(entry.get("discounts")),
+                quoted=float(entry.get("quoted", 1.0)),
             )
             for code, entry in lexicon["categories"].items()
         ),
         contrast=re.compile("|".join(f"(?:{m})" for m in contrast["markers"])),
         before=float(contrast["before"]),
         after=float(contrast["after"]),
+        concession=re.compile("|".join(f"(?:{m})" for m in lexicon["concession"]["markers"])),
+        concession_factor=float(lexicon["concession"]["factor"]),
         cause=re.compile("|".join(f"(?:{m})" for m in lexicon["cause"]["markers"])),
         cause_factor=float(lexicon["cause"]["factor"]),
+        consequence=re.compile("|".join(f"(?:{m})" for m in lexicon["consequence"]["markers"])),
+        consequence_factor=float(lexicon["consequence"]["factor"]),
         fallback=Category(decision["fallback"]),
+        min_score=float(decision["min_score"]),
         tie_break=tuple(Category(code) for code in decision["tie_break"]),
     )
 
 
+_SENTENCE_END = re.compile(r"[。!?;！？；]")
+_QUOTED = re.compile(r'“[^“”]*”|"[^"]*"|「[^「」]*」|『[^『』]*』')
+# Single quotes, straight or curly, read as the double quotes the cue patterns expect.
+_QUOTES = str.maketrans({"'": '"', "‘": "“", "’": "”"})
+
+
 def _sentence_end(body: str, start: int) -> int:
-    found = re.compile(r"[。!?;！？；]").search(body, start)
+    found = _SENTENCE_END.search(body, start)
     return found.start() if found else len(body)
+
+
+def _sentence_start(body: str, end: int) -> int:
+    """Where the sentence holding ``end`` begins (Art. 3: the concession's reach)."""
+    starts = [found.end() for found in _SENTENCE_END.finditer(body, 0, end)]
+    return starts[-1] if starts else 0
+
+
+_QUOTE_MARKS = '“”"「」『』'
+
+
+def _core(body: str, start: int, end: int) -> tuple[int, int]:
+    """A cue's span without the quote marks at its edges."""
+    while start < end and body[start] in _QUOTE_MARKS:
+        start += 1
+    while end > start and body[end - 1] in _QUOTE_MARKS:
+        end -= 1
+    return start, end
+
+
+def _overlaps(span: tuple[int, int], spans: list[tuple[int, int]]) -> bool:
+    """Art. 3 scoring: one stretch of text is one piece of evidence, not two.
+
+    Spans are compared without their quote marks: "笑他" and the quoted words after it
+    («“这点钱») touch at the quote, and are two pieces of evidence.
+    """
+    start, end = span
+    return any(start < other_end and other_start < end for other_start, other_end in spans)
+
+
+def _quoted_spans(body: str) -> list[tuple[int, int]]:
+    """Art. 3: the stretches of text inside quotes, the quotes themselves excluded."""
+    return [(found.start() + 1, found.end() - 1) for found in _QUOTED.finditer(body)]
 
 
 def _quote(cues: list[str]) -> str:
@@ -138,27 +205,43 @@ def _quote(cues: list[str]) -> str:
 
 
 def _score_category(
-    cues: _CategoryCues, body: str, factor: Callable[[int], float]
+    cues: _CategoryCues,
+    body: str,
+    factor: Callable[[int], float],
+    quoted: Sequence[tuple[int, int]] = (),
 ) -> tuple[float, list[str]]:
-    """The score of one category and the reasons naming its evidence."""
+    """Art. 3(1)-(4): the score of one category and the reasons naming its evidence."""
     neg = negation()
     score = 0.0
     matched: list[str] = []
     negated: list[str] = []
-    for concept in cues.concepts:
+    in_quotes: list[str] = []
+    counted: list[tuple[int, int]] = []
+    # Heavier concepts first: a stretch of text another concept already counted is not
+    # evidence twice ("延期兑付" is one delay, not two).
+    for concept in sorted(cues.concepts, key=lambda c: -c.weight):
         best = 0.0
+        spans: list[tuple[int, int]] = []
         for match in concept.pattern.finditer(body):
             cue = match.group()
-            if not cue:
+            core = _core(body, match.start(), match.end())
+            if not cue or _overlaps(core, counted):
                 continue
             negator = neg.negator_before(body, match.start())
             if negator is not None:
                 if f"{negator}…{cue}" not in negated:
                     negated.append(f"{negator}…{cue}")
                 continue
-            best = max(best, factor(match.start()))
+            weight = factor(match.start())
+            if cues.quoted != 1.0 and any(start <= match.start() < end for start, end in quoted):
+                weight *= cues.quoted
+                if cue not in in_quotes:
+                    in_quotes.append(cue)
+            best = max(best, weight)
+            spans.append(core)
             if cue not in matched:
                 matched.append(cue)
+        counted.extend(spans)
         score += concept.weight * best
     excluded: list[str] = []
     for discount in cues.discounts:
@@ -173,6 +256,8 @@ def _score_category(
         reasons.append(f"{label}: 命中{_quote(matched)}")
     if negated:
         reasons.append(f"{label}: 否定语境不计{_quote(negated)}")
+    if in_quotes:
+        reasons.append(f"{label}: 引述他人原话中的线索按 {cues.quoted:g} 倍计{_quote(in_quotes)}")
     if excluded:
         reasons.append(f"{label}: 明确排除{_quote(excluded)}，降低该类得分")
     return round(score, 3), reasons
@@ -194,11 +279,17 @@ def classify(
             "投诉内容为空，无法分类：请填写客户投诉的具体内容 (complaint text is empty)."
         )
     rules = _rules()
-    body = normalize(text)
+    body = normalize(text).translate(_QUOTES)
     markers = list(rules.contrast.finditer(body))
     causes = [
         (found.end(), _sentence_end(body, found.end())) for found in rules.cause.finditer(body)
     ]
+    effects = [
+        (found.end(), _sentence_end(body, found.end()))
+        for found in rules.consequence.finditer(body)
+    ]
+    concessions = list(rules.concession.finditer(body))
+    conceded = [(_sentence_start(body, found.start()), found.end()) for found in concessions]
 
     def factor(position: int) -> float:
         weight = 1.0
@@ -208,18 +299,31 @@ def classify(
             weight = rules.before
         if any(start <= position < end for start, end in causes):
             weight = max(weight, rules.cause_factor)
+        if any(start <= position < end for start, end in effects):
+            weight = min(weight, rules.consequence_factor)
+        if any(start <= position < end for start, end in conceded):
+            weight = min(weight, rules.concession_factor)
         return weight
 
     scores: dict[Category, float] = {}
     evidence: dict[Category, list[str]] = {}
+    quoted = _quoted_spans(body)
     for cues in rules.categories:
-        scores[cues.category], evidence[cues.category] = _score_category(cues, body, factor)
+        scores[cues.category], evidence[cues.category] = _score_category(cues, body, factor, quoted)
 
     best = max(scores.values())
     reasons: list[str] = []
     if best <= 0:
         category = rules.fallback
         reasons.append(f"Art. 3 未命中任何类别线索，默认归为{category.label}(待人工确认)")
+    elif best < rules.min_score:
+        category = rules.fallback
+        for cues in rules.categories:
+            reasons.extend(evidence[cues.category])
+        reasons.append(
+            f"Art. 3 线索不足(最高得分 {best:g} 低于 {rules.min_score:g})，"
+            f"默认归为{category.label}(待人工确认)"
+        )
     else:
         tied = [c for c in rules.tie_break if scores.get(c) == best]
         category = tied[0]
@@ -236,6 +340,12 @@ def classify(
                 reasons.extend(evidence[other])
     if markers:
         reasons.append(f"转折「{markers[-1].group()}」之后的内容权重加大")
+    if concessions:
+        said = _quote([found.group() for found in concessions])
+        reasons.append(f"让步{said}之前的内容已被投诉人谅解，权重降低")
+    if effects:
+        said = _quote([found.group() for found in rules.consequence.finditer(body)])
+        reasons.append(f"后果{said}之后的内容是投诉事项的后果，权重降低")
 
     routing = route(text, complainant, category)
     major = suggest_major(text=text, channel=channel, category=category, amount=amount)

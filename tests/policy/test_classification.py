@@ -218,6 +218,133 @@ def test_people_being_kind_does_not_hide_the_delay() -> None:
     assert result.category_scores[Category.service_attitude] < 0
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        # Mockery and dismissive replies, quoted with single quotes as often as double.
+        "我问收益怎么算，她笑我连利息都不会算。",
+        "客服说'晚两天又不会怎样'，还说'这点小钱也值得跑一趟'。",
+        "对接人说'这个你们自己查'，让我们找财务部，财务部又推回会员部。",
+        "值班人员把材料往桌上一扔，说'你爱去哪告就去哪告'。",
+        "接电话的人说这个不归她们部门，让我自己想办法。",
+        "客户经理一副爱买不买的样子，问他细节就说“合同上都有，自己看”。",
+        "窗口的人说要下班了，可那时离下班还有二十分钟。",
+        "我问能不能分期赎回，经理冷冷地说“不能”，多一个字都不愿意说。",
+        "柜员让我找客户经理，客户经理让我找柜台，谁也不管。",
+        # Art. 3(1) 工作不主动: nobody takes the matter up.
+        "原来的客户经理离职了，接电话的同事说“我不清楚”，也没人主动联系我交接。",
+    ],
+)
+def test_art3_1_mockery_dismissal_and_passivity_are_service_attitude(text: str) -> None:
+    assert category_of(text) == Category.service_attitude
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "转让申请提交至今三个多月未办结，也没有明确的办结时间。",
+        "经办人员先后换了三个，每换一人就让我重新提交一遍材料。",
+        "年审结果说月底出，现在下个月中旬了还没出。",
+        "线上转让要人工审核，一审就是一个礼拜。",
+        "证明书经过九个工作日方才出具。",
+    ],
+)
+def test_art3_2_unfinished_work_and_repeated_handovers_are_efficiency(text: str) -> None:
+    assert category_of(text) == Category.efficiency
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # Two sources that disagree, the record against what happened.
+        "公众号上公布的付息日为5月10日，而说明书上写的是5月20日。",
+        "对账单上写我的产品已经兑付完毕，可我卡上根本没收到这笔钱。",
+        "会员年费明明交过了，系统里却显示欠费。",
+        # Art. 3(3) 没能有效与客户沟通: the customer was never asked for the paper.
+        "认购被退回，原因是缺少一份声明书，当时根本没人让我签。",
+        "工作人员把转让价格输成了每份0.9元，实际应该是9元。",
+        "问了三个工作人员，三个人说法都不一样。",
+    ],
+)
+def test_art3_3_records_that_disagree_and_papers_never_asked_for_are_business_error(
+    text: str,
+) -> None:
+    assert category_of(text) == Category.business_error
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # Conflicts of interest, side business, bribes.
+        "审核我们材料的员工，配偶在竞争对手那里任高管，她从未申报回避。",
+        "客服用他自己的手机加我微信，天天推销他兼职卖的保险。",
+        "我亲眼看见有人塞给保安一个红包，之后就放他们进来发传单了。",
+        "对接人多次暗示我们'表示一下'才能顺利通过。",
+        "员工以个人名义向客户借钱，到期了不还。",
+        # Guarantees in other words than 保本.
+        "经理拍着胸脯说'年化8%，出了事我负责'。",
+        "他说这是交易所自己的产品，出了问题交易所负责。",
+        # Suitability: a questionnaire filled in for the customer.
+        "经理拿来一张已经勾好选项的风险测评表让我签字。",
+        "测评时经理说按他说的选，不然买不了。",
+        "理财经理说这个产品有银行担保，我后来问银行，银行说根本没有这回事。",
+        "客户经理让我把认购款直接微信转给他，说他帮我交。",
+        # Personal data and confidential prices passed on.
+        "员工把我的持仓截图发到了他们的销售群里。",
+        "工作人员把我的身份证复印件给了旁边不认识的人看。",
+        "有个工作人员私下把底价透露给了其中一家竞买人。",
+        "员工在未进行风险承受能力评估的情况下向老人销售高风险产品。",
+    ],
+)
+def test_art3_4_conflicts_side_business_bribes_and_guarantees_are_violation(text: str) -> None:
+    assert category_of(text) == Category.violation
+
+
+@pytest.mark.parametrize(
+    ("text", "category"),
+    [
+        ("我就这一个要求：请当事人向我道歉。", Category.service_attitude),
+        ("别的不说了，要求给个准确的兑付时间。", Category.efficiency),
+        ("请你们重新核算，把差额补足。", Category.business_error),
+        ("我要求彻查这件事，追究相关人员的责任。", Category.violation),
+    ],
+)
+def test_the_remedy_asked_for_names_the_grievance(text: str, category: Category) -> None:
+    assert category_of(text) == category
+
+
+@pytest.mark.parametrize(
+    ("text", "category"),
+    [
+        # 承诺函 is a document, not a promise of returns.
+        ("认购失败，原因是缺少合格投资者承诺函。", Category.business_error),
+        # Demanding a public apology is not information left undisclosed.
+        ("值班人员对我大声呵斥，如不公开道歉我就一直投诉。", Category.service_attitude),
+        # 还在审核意见里 is "also, in the review opinion", not "still under review".
+        ("审核人员未申报回避，还在审核意见里给我们打了最低分。", Category.violation),
+        # 申请补发 is the request, not a demand to make up a shortfall.
+        ("我申请补发确认书，过了九个工作日才拿到。", Category.efficiency),
+        # Customers using their own phone or account act for themselves.
+        ("我用我的手机登录APP，发现收益金额少了一百块。", Category.business_error),
+        # Comparing with another platform is not selling its products.
+        ("我在别的平台买的产品都是当天到账，你们这里要等五天。", Category.efficiency),
+        # The customer's money paid to a relative's card by mistake is not money to staff.
+        ("你们把我的钱转到他的卡上了，他是我儿子，不是我。", Category.business_error),
+        # 到现在也没想明白 is not a delay.
+        ("我到现在也没想明白他为什么那么凶。", Category.service_attitude),
+        # 表示一下歉意 is an apology, not a bribe.
+        ("希望你们能表示一下歉意，这次收益算错了。", Category.business_error),
+        # "明明" alone is emphasis, not a mistake; 没办错 rules the mistake out.
+        (
+            "我不是说你们员工态度差，也没办错什么，可开个户我等了两个多小时，前面明明就三个人。",
+            Category.efficiency,
+        ),
+    ],
+)
+def test_new_cue_families_do_not_misfire(text: str, category: Category) -> None:
+    assert category_of(text) == category
+
+
 # --- negation, contrast and cause -------------------------------------------------------
 
 
@@ -265,6 +392,36 @@ def test_the_stated_cause_weighs_more() -> None:
     assert category_of(text) == Category.business_error
 
 
+def test_a_stated_outright_main_complaint_weighs_more() -> None:
+    text = "收益晚到账一天他能理解，不能接受的是对方说'晚一天又不会怎样'。"
+    result = classify(text)
+    assert result.category == Category.service_attitude
+    assert any("转折「不能接受的是」" in r for r in result.reasons)
+
+
+def test_a_conceded_part_weighs_less() -> None:
+    result = classify("手续慢了点，这我能理解，可经理当众说我“不懂装懂”。")
+    assert result.category == Category.service_attitude
+    assert any(r.startswith("让步") for r in result.reasons)
+
+
+def test_the_consequence_weighs_less_than_its_cause() -> None:
+    text = "柜员把账号录错了一位，导致收益晚到账十天。"
+    result = classify(text)
+    assert result.category == Category.business_error
+    assert any(r.startswith("后果") for r in result.reasons)
+
+
+def test_one_phrase_is_one_piece_of_evidence() -> None:
+    scores = classify("产品延期兑付了。").category_scores
+    assert scores[Category.efficiency] == 2.0
+
+
+def test_single_quotes_are_read_as_quotes() -> None:
+    assert category_of("顾问说'你自己看'。") == category_of("顾问说“你自己看”。")
+    assert category_of("顾问说‘你自己看’。") == Category.service_attitude
+
+
 # --- decision rules ---------------------------------------------------------------------
 
 
@@ -272,6 +429,12 @@ def test_no_cue_falls_back_to_business_error_and_says_so() -> None:
     result = classify("我想反映一下上周的事情。")
     assert result.category == Category.business_error
     assert any("未命中任何类别线索" in r for r in result.reasons)
+
+
+def test_a_hint_alone_is_too_weak_to_name_a_category() -> None:
+    result = classify("工作人员把我的材料拿走了。")
+    assert result.category == Category.business_error
+    assert any("线索不足" in r for r in result.reasons)
 
 
 def test_the_same_text_always_gets_the_same_suggestion() -> None:

@@ -104,6 +104,11 @@ def test_two_people_or_one_person_is_not_a_group() -> None:
     assert major("我和老伴是一起来办的。").major is False
 
 
+def test_bystanders_are_not_a_group_of_complainants() -> None:
+    assert major("经理当众训我，引得旁边几个客户都笑了。").major is False
+    assert major("周围的五六个客户都在看着。").major is False
+
+
 @pytest.mark.parametrize(
     "text",
     [

@@ -61,6 +61,10 @@ class Settings(BaseSettings):
     monitor_alpha: float = Field(default=0.01, gt=0, lt=1)
     monitor_min_count: int = Field(default=3, ge=1)
 
+    # Signs the sign-in form's CSRF token (before a session exists). Unset, each process draws
+    # its own: fine for one web process; with several, or across restarts, set one shared key.
+    secret_key: SecretStr | None = None
+
     smtp_host: str | None = None
     smtp_port: int = 25
     smtp_username: str | None = None

@@ -15,7 +15,6 @@ from __future__ import annotations
 import hashlib
 import hmac
 import logging
-import os
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -54,10 +53,13 @@ def _dummy_hash() -> str:
 
 
 def secret_key() -> bytes:
-    """``COMPLAINTS_SECRET_KEY``, else a random key for this process (development only: with
-    several processes or a restart, open sign-in forms must be reloaded)."""
-    configured = os.environ.get("COMPLAINTS_SECRET_KEY")
-    return configured.encode() if configured else _PROCESS_SECRET
+    """``Settings.secret_key`` (``COMPLAINTS_SECRET_KEY``), else a random key for this process
+    (one web process only: with several, or after a restart, open sign-in forms are refused
+    once and must be reloaded)."""
+    from complaints.settings import get_settings
+
+    configured = get_settings().secret_key
+    return configured.get_secret_value().encode() if configured else _PROCESS_SECRET
 
 
 def digest(token: str) -> str:

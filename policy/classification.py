@@ -8,7 +8,9 @@ Art. 3 (客户投诉类别) names four categories and defines each in one senten
    unfamiliarity leading to a mistake;
 4. 违规操作类 (violation): staff not following the rules, handling business in breach of them.
 
-:func:`classify` scores each category with the cues of ``lexicon.yaml`` (beside this module):
+:func:`classify` scores each category with the cues of ``lexicon.yaml`` (beside this module),
+after the intake framing is removed (:func:`policy.major.unframed`: the Art. 3 channel it came
+by and what the receiving staff member already did are the record, not the complaint):
 
 * each cue line is a concept with a weight; a category's score is the sum of the weights of
   its distinct matched concepts, so several cues outweigh one phrase;
@@ -36,7 +38,8 @@ Art. 3 (客户投诉类别) names four categories and defines each in one senten
   quotes, so that quoted speech is recognised however the complaint was typed;
 * what a staff member is quoted as saying is evidence of how they spoke and what they
   promised, not the complainant's own account of the facts: a category may weigh the cues
-  inside quotes by its ``quoted`` factor ("'晚一天又不会怎样'" is not a delay reported).
+  inside quotes by its ``quoted`` factor ("'晚一天又不会怎样'" is not a delay reported,
+  "'是你自己算错了'" is not a mistake found).
 
 Decision: the highest score wins.  Equal scores go to the graver category (``tie_break``:
 violation, business error, efficiency, attitude) so that a tie never hides a possible
@@ -60,7 +63,7 @@ from functools import lru_cache
 from typing import Any
 
 from policy.enums import Category, Channel, ComplainantKind, Department
-from policy.major import load_lexicon, negation, normalize, suggest_major
+from policy.major import load_lexicon, negation, normalize, suggest_major, unframed
 from policy.routing import route
 
 
@@ -279,7 +282,7 @@ def classify(
             "投诉内容为空，无法分类：请填写客户投诉的具体内容 (complaint text is empty)."
         )
     rules = _rules()
-    body = normalize(text).translate(_QUOTES)
+    body = unframed(normalize(text))[0].translate(_QUOTES)
     markers = list(rules.contrast.finditer(body))
     causes = [
         (found.end(), _sentence_end(body, found.end())) for found in rules.cause.finditer(body)

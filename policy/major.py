@@ -6,7 +6,10 @@ where the text is silent") does, and this module suggests it.  A complaint is su
 major when any of these holds:
 
 * its category is *violation* (违规操作类) and it touches customer funds, signatures,
-  suitability or personal data;
+  suitability or personal data: the subject must be *at stake* in the complaint (the
+  customer's money moved, taken or dealt with behind their back, or asked back; a signature
+  not theirs or given on a blank form; a product sold against their risk level; personal
+  data passed on or shown), not merely named ("说收益更高", "某某收益权产品", "留了电话");
 * it threatens litigation, media exposure or petitioning (诉讼、媒体曝光、信访);
 * it is a group complaint (群体投诉);
 * the amount at stake, given or written in the text ("200万", "一百二十万元",
@@ -15,6 +18,8 @@ major when any of these holds:
   *not* major; the suggestion says so, because Art. 4(3) still asks a person to decide.
 
 A person confirms the suggestion; the suggestion and its reasons are recorded elsewhere.
+The intake framing (the channel it came by, the receiving staff member's own notes) is read
+past first (:func:`unframed`): "经省信访局转办" is a transfer, not a threat to petition.
 
 The cues live in ``lexicon.yaml`` beside this module (section ``major``).  This module also
 holds the lexicon loader and the negation test shared with :mod:`policy.classification`,
@@ -48,6 +53,26 @@ def load_lexicon() -> dict[str, Any]:
 def normalize(text: str) -> str:
     """Full-width letters, digits and punctuation to half-width, whitespace removed."""
     return re.sub(r"\s+", "", unicodedata.normalize("NFKC", text)).lower()
+
+
+@lru_cache(maxsize=1)
+def _framing() -> re.Pattern[str]:
+    patterns = load_lexicon()["framing"]["patterns"]
+    return re.compile("|".join(f"(?:{pattern})" for pattern in patterns))
+
+
+def unframed(body: str) -> tuple[str, list[str]]:
+    """The normalised text without its intake framing, and the framing that was removed.
+
+    Art. 3 names the *channels* a complaint comes by (a phone call, a sales manager, a
+    regulator's transfer, a visit) apart from what it is *about*.  How it arrived (经……转办,
+    "客户经理记录:", "在前台投诉") and what the receiving staff member already did
+    ("已致歉，答应明天回电") are the record of the intake, not the complaint: they
+    name neither its category (Art. 3), nor its department (Art. 9), nor a threat or a
+    protected subject (major).  Each framing span becomes a comma.
+    """
+    removed = [found.group() for found in _framing().finditer(body) if found.group()]
+    return _framing().sub(",", body), removed
 
 
 class Negation:
@@ -170,7 +195,7 @@ def suggest_major(
     """
     limit = configured_threshold() if threshold is None else _decimal(threshold)
     given = None if amount is None else _decimal(amount)
-    body = normalize(text)
+    body, _ = unframed(normalize(text))
     subjects, escalations = _groups()
     reasons: list[str] = []
 

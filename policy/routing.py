@@ -12,6 +12,18 @@ The routing table is data, ``routing.yaml`` beside this module, read once:
 3. with no topic cue at all the complaint is "其它类" and goes to ``default``
    (General Management).
 
+Art. 9 routes by "投诉内容", what a complaint is *about*, so the text is read for its
+subject, not for every word it contains:
+
+* the intake framing is removed first (:func:`policy.major.unframed`): the channel it came
+  by (经市民热线转办, "客户经理记录:", "在前台投诉") is an Art. 3 channel, not the
+  content, and what the receiving staff member did is the handling, not the complaint;
+* a cue weighs less where the text only *cites* a source for what it says ("公告说月底前
+  付息": the interest payment is the subject, the announcement the source), where it
+  names what *followed* from the complaint ("导致……": a consequence, not the subject), and
+  inside brackets (an aside that describes something already named); ``weighing`` in
+  ``routing.yaml`` holds the factors.  A cue line counts once, at its best-placed match.
+
 ``category`` may refine the table through an optional ``category_prior`` section (a score
 added to a department for a category); the table shipped has none, because Art. 9 routes by
 the *content* of a complaint, not by its Art. 3 category.
@@ -20,7 +32,7 @@ the *content* of a complaint, not by its Art. 3 category.
 from __future__ import annotations
 
 import re
-import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -29,6 +41,7 @@ from typing import Any
 import yaml
 
 from policy.enums import Category, ComplainantKind, Department
+from policy.major import load_lexicon, normalize, unframed
 
 ROUTING_PATH = Path(__file__).with_name("routing.yaml")
 
@@ -66,6 +79,11 @@ class _Table:
     default: Department
     tie_break: tuple[Department, ...]
     category_prior: dict[Category, dict[Department, float]]
+    citation: re.Pattern[str]
+    citation_factor: float
+    consequence: re.Pattern[str]
+    consequence_factor: float
+    aside_factor: float
 
 
 @lru_cache(maxsize=1)
@@ -84,6 +102,7 @@ def _table() -> _Table:
         )
         for code, entry in raw["topics"].items()
     )
+    weighing = raw["weighing"]
     return _Table(
         directory=tuple(
             DepartmentInfo(code=Department(d["code"]), name=d["name"], phone=str(d["phone"]))
@@ -101,6 +120,14 @@ def _table() -> _Table:
             Category(category): {Department(d): float(w) for d, w in priors.items()}
             for category, priors in (raw.get("category_prior") or {}).items()
         },
+        citation=re.compile("|".join(f"(?:{p})" for p in weighing["citation"]["patterns"])),
+        citation_factor=float(weighing["citation"]["factor"]),
+        # What a consequence looks like is read once, in lexicon.yaml (Art. 3 uses it too).
+        consequence=re.compile(
+            "|".join(f"(?:{m})" for m in load_lexicon()["consequence"]["markers"])
+        ),
+        consequence_factor=float(weighing["consequence"]["factor"]),
+        aside_factor=float(weighing["aside"]["factor"]),
     )
 
 
@@ -134,17 +161,24 @@ def route(
             ),
         )
 
-    body = re.sub(r"\s+", "", unicodedata.normalize("NFKC", text)).lower()
+    body, framing = unframed(normalize(text))
+    factor, discounted = _weigher(table, body)
     scores: dict[Department, float] = {}
     evidence: dict[Department, list[str]] = {}
+    lowered: dict[Department, list[str]] = {}
     for topic in table.topics:
         for weight, pattern in topic.cues:
-            found = [m.group() for m in pattern.finditer(body) if m.group()]
-            if found:
-                scores[topic.department] = scores.get(topic.department, 0.0) + weight
-                for cue in found:
-                    if cue not in evidence.setdefault(topic.department, []):
-                        evidence[topic.department].append(cue)
+            found = [(m.group(), factor(m.start())) for m in pattern.finditer(body) if m.group()]
+            if not found:
+                continue
+            scores[topic.department] = scores.get(topic.department, 0.0) + weight * max(
+                f for _, f in found
+            )
+            for cue, f in found:
+                if cue not in evidence.setdefault(topic.department, []):
+                    evidence[topic.department].append(cue)
+                if f < 1.0 and cue not in lowered.setdefault(topic.department, []):
+                    lowered[topic.department].append(cue)
     if category is not None:
         for department, weight in table.category_prior.get(Category(category), {}).items():
             scores[department] = scores.get(department, 0.0) + weight
@@ -161,13 +195,15 @@ def route(
         return RoutingDecision(
             department,
             (
+                *_reading_notes(framing, discounted, []),
                 "Art. 9 其它类投诉: 未命中会员事务或服务类线索"
                 f" → {_department_label(table, department)}",
             ),
         )
 
     cues = "".join(f"「{cue}」" for cue in evidence.get(department, [])[:6])
-    reasons = [
+    reasons = _reading_notes(framing, discounted, [c for cues in lowered.values() for c in cues])
+    reasons += [
         f"Art. 9 {labels.get(department, department.label)}: 命中{cues or '(类别先验)'}"
         f" → {_department_label(table, department)}"
     ]
@@ -179,3 +215,45 @@ def route(
             f"Art. 9 比较: {department.label} {scores[department]:.1f} 胜过 " + "、".join(others)
         )
     return RoutingDecision(department, tuple(reasons))
+
+
+_SENTENCE_END = re.compile(r"[。!?;！？；]")
+_ASIDE = re.compile(r"\([^()]*\)|【[^【】]*】")
+
+
+def _weigher(table: _Table, body: str) -> tuple[Callable[[int], float], list[str]]:
+    """Art. 9 "投诉内容": the weight of a cue by where it stands, and the spans weighed less.
+
+    A cited source ("公告称"), a consequence ("导致……" to the end of its sentence) and an
+    aside in brackets name something other than the subject of the complaint.
+    """
+    spans: list[tuple[int, int, float]] = []
+    notes: list[str] = []
+    for found in table.citation.finditer(body):
+        spans.append((found.start(), found.end(), table.citation_factor))
+        notes.append(f"引述「{found.group()}」")
+    for found in table.consequence.finditer(body):
+        end = _SENTENCE_END.search(body, found.end())
+        spans.append((found.end(), end.start() if end else len(body), table.consequence_factor))
+        notes.append(f"后果「{found.group()}」")
+    for found in _ASIDE.finditer(body):
+        spans.append((found.start(), found.end(), table.aside_factor))
+        notes.append(f"括注「{found.group()}」")
+
+    def factor(position: int) -> float:
+        return min([f for start, end, f in spans if start <= position < end], default=1.0)
+
+    return factor, notes
+
+
+def _reading_notes(framing: list[str], discounted: list[str], lowered: list[str]) -> list[str]:
+    """Art. 9 reasons for what was not read as the subject of the complaint."""
+    notes: list[str] = []
+    if framing:
+        said = "".join(f"「{span}」" for span in framing[:4])
+        notes.append(f"Art. 3/9 受理渠道与接待记录不作为投诉内容: {said}")
+    if lowered:
+        said = "".join(f"「{cue}」" for cue in lowered[:6])
+        where = "、".join(discounted[:4])
+        notes.append(f"Art. 9 非投诉主题的线索权重降低{said}({where})")
+    return notes

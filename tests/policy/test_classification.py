@@ -206,6 +206,8 @@ def test_art3_4_an_implied_breach_or_rhetorical_question_is_violation(text: str)
         ("材料转给其他部门以后就没消息了，十几天了还没人回复。", Category.efficiency),
         # 补签 of a page the staff forgot is a mistake, not a forged signature.
         ("工作人员漏了让我签第二页，现在要我回来补签。", Category.business_error),
+        # An empty signature box is a signature forgotten, not a blank form signed.
+        ("合同的签名栏是空白的，你们漏了让我签，现在还要跑一趟。", Category.business_error),
     ],
 )
 def test_broad_cue_families_do_not_misfire(text: str, category: Category) -> None:
@@ -343,6 +345,78 @@ def test_the_remedy_asked_for_names_the_grievance(text: str, category: Category)
 )
 def test_new_cue_families_do_not_misfire(text: str, category: Category) -> None:
     assert category_of(text) == category
+
+
+# --- round four: acts against the rules, mistakes, passing the customer on ---------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # Art. 3(4) in its own words: a rule the staff did not follow.
+        "墙上写着按号办理，工作人员自己都不遵守，先给朋友办了。",
+        "按照《会员管理办法》应提前三十天通知，这次一天都没提前就改了收费标准。",
+        "公司规定大额赎回必须本人到场，这次却让别人代办了。",
+        # Acting for the customer without being asked.
+        "我从来没提过赎回申请，账户里的份额却被赎回了。",
+        # Money steered to someone's own account, whoever that someone is.
+        "业务员让我把认购款转进他表哥的个人账户。",
+        "客户经理把我准备认购的钱拿去给别人垫付了。",
+        # A signature or seal that is not the customer's own, or given on blank pages.
+        "转让确认书上的字不是我亲手写的，经理承认是他帮我签的。",
+        "叫我先在一叠空白纸上签名，说内容之后再打印上去。",
+        "他拿我的私章盖在了转让申请上。",
+        # The risk questionnaire filled in as the staff member told.
+        "客户经理让我在测评问卷上全选最激进的那一项。",
+        # Personal data handed to an outside firm.
+        "员工把我的手机号给了一家贷款中介。",
+    ],
+)
+def test_art3_4_rules_not_followed_and_protected_subjects_misused_are_violation(
+    text: str,
+) -> None:
+    assert category_of(text) == Category.violation
+
+
+@pytest.mark.parametrize(
+    ("text", "category"),
+    [
+        # Art. 3(3): a mistaken operation is a business error, even if the remedy asked
+        # for is to undo it.
+        ("柜员误操作，把我申请转让的一部分份额全挂了出去，要求撤销。", Category.business_error),
+        # Missing a chance (错失/错过) is not a mistake.
+        ("因为通知晚发了三天，我错失了这一期的认购。", Category.efficiency),
+        # Art. 3(1) 推诿: the customer passed from one person to the next.
+        (
+            "我问赎回进度，客户经理说这归运营管，运营又让我找客户经理，没一个人愿意管。",
+            Category.service_attitude,
+        ),
+        ("接线员一听我问第二遍就叹气，说你找你的客户经理去。", Category.service_attitude),
+        ("我在微信上问他产品的事，他回了两个字，后来再问就不回了。", Category.service_attitude),
+        # Art. 3(2): a delay told in years.
+        ("产品逾期半年了还没兑付。", Category.efficiency),
+    ],
+)
+def test_round_four_cue_families(text: str, category: Category) -> None:
+    assert category_of(text) == category
+
+
+def test_a_staff_member_quoted_on_errors_is_not_a_mistake_reported() -> None:
+    text = "我请客服核一下到账金额，她说'系统不会算错，是你自己算错了'，还笑话我不会算账。"
+    result = classify(text)
+    assert result.category == Category.service_attitude
+    assert any("引述他人原话" in r and "业务差错类" in r for r in result.reasons)
+
+
+def test_the_intake_record_is_not_the_complaint() -> None:
+    text = (
+        "接待记录：孙先生说办一个转让等了三个小时才轮到。"
+        "已初步核对，情况属实，已当面致歉并承诺两个工作日内答复。"
+    )
+    result = classify(text)
+    assert result.category == Category.efficiency
+    assert not any("「核对」" in r or "「承诺」" in r for r in result.reasons)
+    assert any("不作为投诉内容" in r for r in result.reasons)
 
 
 # --- negation, contrast and cause -------------------------------------------------------

@@ -147,6 +147,78 @@ def test_a_violation_not_touching_funds_is_not_major(text: str) -> None:
     assert major(text, category=Category.violation).major is False
 
 
+# --- the protected subject must be at stake, not merely named ------------------------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # Money words in passing: a return mentioned, a product's name, a question asked.
+        "员工在大厅推销外部理财，说收益比这里高，我没有买。",
+        "打电话问收益时客服顺手推销他自己卖的保险，这合规吗？",
+        "收益权项目的风险提示公告被擅自从官网撤下了。",
+        # An elderly person mentioned, not sold to.
+        "员工在大厅给老人发外面公司的传单。",
+        # A signature named, not forged; contact details left with the front desk.
+        "审核人员没有回避，审核意见上还有他的签名。",
+        "审核人员违规没有回避，我把联系方式留给了你们前台。",
+    ],
+)
+def test_a_protected_subject_named_in_passing_is_not_at_stake(text: str) -> None:
+    assert major(text, category=Category.violation).major is False
+
+
+@pytest.mark.parametrize(
+    ("text", "subject"),
+    [
+        # The customer's money moved, taken or dealt with behind their back.
+        ("客户经理把我的到期本金转投到了另一个项目。", "客户资金"),
+        ("员工私自操作我的账户，赎回了全部份额。", "客户资金"),
+        ("业务员收了我两万元现金说替我认购，系统里却查不到。", "客户资金"),
+        ("他让我把认购款转到他妻子的银行卡上。", "客户资金"),
+        ("我从没申请过转让，持有的份额却被挂出去卖了，要求恢复份额。", "客户资金"),
+        # A signature or seal that is not the customer's, or given on blank pages.
+        ("这份转让申请上的名字不是我写的。", "签字"),
+        ("经理说先帮你签了，回头再给你看。", "签字"),
+        ("让我在几张空白的表格上先签字。", "签字"),
+        ("我签字的时候金额那栏还空着没填。", "签字"),
+        # Suitability: an elderly customer sold a risky product.
+        ("给七十多岁的退休老人推荐了风险最高的产品。", "适当性"),
+        # Personal data passed on, or left for anyone to see.
+        ("我的手机号被员工给了一家贷款中介。", "个人信息"),
+        ("柜台把客户的身份证复印件摊在台面上，谁路过都能看到。", "个人信息"),
+    ],
+)
+def test_a_protected_subject_at_stake_in_a_violation_is_major(text: str, subject: str) -> None:
+    suggestion = major(text, category=Category.violation)
+    assert suggestion.major is True
+    assert any(subject in r for r in suggestion.reasons)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "规则写明公示满二十个工作日，可第十二个工作日就由另一家会员成交了。",
+        "他们单位派了五个人来参加培训，会务人员一直板着脸。",
+    ],
+)
+def test_a_count_of_days_or_of_attendees_is_not_a_group_complaint(text: str) -> None:
+    assert major(text).major is False
+
+
+def test_art4_3_a_petition_office_transferring_the_complaint_is_not_a_petition_threat() -> None:
+    suggestion = major(
+        "经省信访局转办：投诉人反映赎回款晚到了三天。", channel=Channel.regulator_transfer
+    )
+    assert suggestion.major is False
+    assert any("本身不构成重大投诉" in r for r in suggestion.reasons)
+
+
+def test_the_staff_members_intake_note_is_not_a_protected_subject() -> None:
+    text = "现场记录：审核人员未申报回避就参与了核查。已请其稍候，留存联系方式和身份证号。"
+    assert major(text, category=Category.violation).major is False
+
+
 # --- amount at or above the threshold -------------------------------------------------------
 
 

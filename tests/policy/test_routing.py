@@ -124,3 +124,88 @@ def test_art9_department_directory_lists_the_three_departments_and_their_phones(
         Department.wealth_center: ("财富中心", "028-85323543"),
         Department.general_management: ("综合管理部", "028-85323543"),
     }
+
+
+# --- Art. 9 routes by what a complaint is about, not by how it arrived ----------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "department"),
+    [
+        # The hotline or the regulator that passed it on is the Art. 3 channel.
+        ("经市12345热线转办：来电人称贵所开的发票税号错了一位。", Department.general_management),
+        ("经省金融监管局转办：来电人称停车场收费员对其大声呵斥。", Department.general_management),
+        # The sales manager who wrote it down is not the subject either.
+        ("客户经理记录：王女士说大楼电梯坏了一周没人修。", Department.general_management),
+        ("烦请客户经理代为转交：贵所官网的公告栏已经一个月没更新。", Department.general_management),
+        # Where it was lodged: the front desk took the complaint, the payout is its subject.
+        ("张先生到前台留言投诉，说他的兑付款比约定晚到了五天。", Department.wealth_center),
+    ],
+)
+def test_art9_the_channel_and_the_recorder_are_not_the_content(
+    text: str, department: Department
+) -> None:
+    decision = route(text, ComplainantKind.customer, None)
+    assert decision.department == department
+    assert any("不作为投诉内容" in r for r in decision.reasons)
+
+
+def test_art9_what_the_receiving_staff_did_is_not_the_content() -> None:
+    text = "现场记录：刘先生说大厅空调坏了，夏天等着办事热得受不了。已安排客户经理陪同办理赎回。"
+    assert department_of(text) == Department.general_management
+
+
+def test_art9_an_announcement_cited_for_a_promise_is_not_the_subject() -> None:
+    decision = route("公告称本月底前完成付息，可现在下个月都过半了，利息还没到。")
+    assert decision.department == Department.wealth_center
+    assert any("引述" in r and "「公告」" in r for r in decision.reasons)
+
+
+def test_art9_an_announcement_that_is_itself_wrong_stays_general_management() -> None:
+    assert department_of("官网公告把项目的到期日写错了一年。") == Department.general_management
+
+
+def test_art9_what_followed_from_the_complaint_weighs_less_than_its_subject() -> None:
+    text = "数字证书过期后提交了更新申请，三周了还没办好，导致我的认购协议和转让合同都签不了。"
+    assert department_of(text) == Department.general_management
+
+
+def test_art9_an_aside_in_brackets_describes_what_is_already_named() -> None:
+    text = "想复印一份早年的档案（里面有认购合同和兑付记录），跑了两趟都说找不到。"
+    assert department_of(text) == Department.general_management
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "系统升级以后我账户里的产品记录全不见了，技术人员说数据迁移时出了问题。",
+        "人脸识别怎么也过不去，打技术支持电话对方只说让我换手机。",
+        "电子签名证书更新了十天还没好，什么都签不了。",
+    ],
+)
+def test_art9_the_exchanges_systems_and_technical_staff_go_to_general_management(
+    text: str,
+) -> None:
+    assert department_of(text) == Department.general_management
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "我要调阅前几年的交易档案，申请交了一个月还没安排。",
+        "持有人会议的通知晚发了三天，我赶到时会已经开完了。",
+    ],
+)
+def test_art9_archives_and_disclosure_meetings_are_other_administration(text: str) -> None:
+    assert department_of(text) == Department.general_management
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "来办投资者开户，柜员对流程不熟，一个上午都没办下来。",
+        "我绑定的银行卡被人改成了别人的，这个月的付息差点打过去。",
+    ],
+)
+def test_art9_account_opening_and_the_payout_card_are_service_matters(text: str) -> None:
+    assert department_of(text) == Department.wealth_center

@@ -21,8 +21,12 @@ subject, not for every word it contains:
 * a cue weighs less where the text only *cites* a source for what it says ("公告说月底前
   付息": the interest payment is the subject, the announcement the source), where it
   names what *followed* from the complaint ("导致……": a consequence, not the subject), and
-  inside brackets (an aside that describes something already named); ``weighing`` in
-  ``routing.yaml`` holds the factors.  A cue line counts once, at its best-placed match.
+  inside brackets (an aside that describes something already named), in the reason a
+  staff member gave for not serving ("一次说系统维护": the excuse, not the subject), in
+  what the complainant marks as secondary ("顺便说一句……", "……不过那是小事"), and
+  in the words that describe which record is asked for ("调我那笔债权转让的交易档案": the
+  record is the subject, the product only names it); ``weighing`` in ``routing.yaml``
+  holds the factors.  A cue line counts once, at its best-placed match.
 
 ``category`` may refine the table through an optional ``category_prior`` section (a score
 added to a department for a category); the table shipped has none, because Art. 9 routes by
@@ -84,6 +88,13 @@ class _Table:
     consequence: re.Pattern[str]
     consequence_factor: float
     aside_factor: float
+    excuse: re.Pattern[str]
+    excuse_factor: float
+    minor_after: re.Pattern[str]
+    minor_before: re.Pattern[str]
+    minor_factor: float
+    record_description: re.Pattern[str]
+    record_description_factor: float
 
 
 @lru_cache(maxsize=1)
@@ -128,7 +139,18 @@ def _table() -> _Table:
         ),
         consequence_factor=float(weighing["consequence"]["factor"]),
         aside_factor=float(weighing["aside"]["factor"]),
+        excuse=_alternation(weighing["excuse"]["patterns"]),
+        excuse_factor=float(weighing["excuse"]["factor"]),
+        minor_after=_alternation(weighing["minor"]["after"]),
+        minor_before=_alternation(weighing["minor"]["before"]),
+        minor_factor=float(weighing["minor"]["factor"]),
+        record_description=re.compile("|".join(weighing["record_description"]["patterns"])),
+        record_description_factor=float(weighing["record_description"]["factor"]),
     )
+
+
+def _alternation(patterns: list[str]) -> re.Pattern[str]:
+    return re.compile("|".join(f"(?:{p})" for p in patterns))
 
 
 def department_directory() -> list[DepartmentInfo]:
@@ -168,7 +190,9 @@ def route(
     lowered: dict[Department, list[str]] = {}
     for topic in table.topics:
         for weight, pattern in topic.cues:
-            found = [(m.group(), factor(m.start())) for m in pattern.finditer(body) if m.group()]
+            found = [
+                (m.group(), factor(m.start(), m.end())) for m in pattern.finditer(body) if m.group()
+            ]
             if not found:
                 continue
             scores[topic.department] = scores.get(topic.department, 0.0) + weight * max(
@@ -218,30 +242,59 @@ def route(
 
 
 _SENTENCE_END = re.compile(r"[。!?;！？；]")
+_CLAUSE_END = re.compile(r"[,，。!?;！？；]")
 _ASIDE = re.compile(r"\([^()]*\)|【[^【】]*】")
 
 
-def _weigher(table: _Table, body: str) -> tuple[Callable[[int], float], list[str]]:
+def _end_of(pattern: re.Pattern[str], body: str, position: int) -> int:
+    found = pattern.search(body, position)
+    return found.start() if found else len(body)
+
+
+def _weigher(table: _Table, body: str) -> tuple[Callable[[int, int], float], list[str]]:
     """Art. 9 "投诉内容": the weight of a cue by where it stands, and the spans weighed less.
 
-    A cited source ("公告称"), a consequence ("导致……" to the end of its sentence) and an
-    aside in brackets name something other than the subject of the complaint.
+    A cited source ("公告称"), a consequence ("导致……" to the end of its sentence), an
+    aside in brackets, a staff member's excuse (to the end of its clause) and what the
+    complainant marks as secondary name something other than the subject of the complaint;
+    so do the words describing which record is asked for, for a cue wholly inside them.
     """
     spans: list[tuple[int, int, float]] = []
+    inner: list[tuple[int, int, float]] = []
     notes: list[str] = []
     for found in table.citation.finditer(body):
         spans.append((found.start(), found.end(), table.citation_factor))
         notes.append(f"引述「{found.group()}」")
     for found in table.consequence.finditer(body):
-        end = _SENTENCE_END.search(body, found.end())
-        spans.append((found.end(), end.start() if end else len(body), table.consequence_factor))
+        end = _end_of(_SENTENCE_END, body, found.end())
+        spans.append((found.end(), end, table.consequence_factor))
         notes.append(f"后果「{found.group()}」")
     for found in _ASIDE.finditer(body):
         spans.append((found.start(), found.end(), table.aside_factor))
         notes.append(f"括注「{found.group()}」")
+    for found in table.excuse.finditer(body):
+        end = _end_of(_CLAUSE_END, body, found.end())
+        spans.append((found.end(), end, table.excuse_factor))
+        notes.append(f"托辞「{body[found.start() : end]}」")
+    for found in table.minor_after.finditer(body):
+        end = _end_of(_SENTENCE_END, body, found.end())
+        spans.append((found.start(), end, table.minor_factor))
+        notes.append(f"次要「{body[found.start() : end]}」")
+    for found in table.minor_before.finditer(body):
+        starts = [m.end() for m in _SENTENCE_END.finditer(body, 0, found.start())]
+        start = starts[-1] if starts else 0
+        spans.append((start, found.end(), table.minor_factor))
+        notes.append(f"次要「{body[start : found.end()]}」")
+    for found in table.record_description.finditer(body):
+        if found.group("description"):
+            start, end = found.span("description")
+            inner.append((start, end, table.record_description_factor))
+            notes.append(f"所调档案的描述「{found.group('description')}」")
 
-    def factor(position: int) -> float:
-        return min([f for start, end, f in spans if start <= position < end], default=1.0)
+    def factor(position: int, stop: int) -> float:
+        weights = [f for start, end, f in spans if start <= position < end]
+        weights += [f for start, end, f in inner if start <= position and stop <= end]
+        return min(weights, default=1.0)
 
     return factor, notes
 

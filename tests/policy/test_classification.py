@@ -595,3 +595,48 @@ def test_tuning_set_meets_the_accuracy_targets(path: Path) -> None:
     assert department / len(items) >= 0.90
     assert found / majors >= 0.90
     assert alarms / minors <= 0.15
+
+
+# --- round five: families found missing on a blind set (own sentences) ---------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "财务让我去问运营，运营又让我找客户经理，问了三个部门没人接手。",
+        "两边来回推了一个星期，到底谁来管？请给我一个明确的对接人。",
+    ],
+)
+def test_art3_1_a_runaround_between_departments_is_shirking_customers(text: str) -> None:
+    assert category_of(text) == Category.service_attitude
+
+
+def test_art3_1_belittling_speech_and_its_sting_are_service_attitude() -> None:
+    text = (
+        "收益都按时到了，这没话说。我要说的是那个顾问，"
+        "他笑了一声说“这个都不懂还来投资”，听着太伤人。"
+    )
+    assert category_of(text) == Category.service_attitude
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "今天是我第四趟来办赎回了，每回都有新理由。",
+        "过了兑付日快一个月，承诺的兑付时间都没兑现。",
+        "说好上周处理，到现在还是没动静，到底哪天能办好？",
+    ],
+)
+def test_art3_2_repeated_visits_and_broken_dates_are_efficiency(text: str) -> None:
+    assert category_of(text) == Category.efficiency
+
+
+def test_art3_4_an_instruction_the_customer_never_gave_is_a_violation() -> None:
+    text = "我从来没有下达过转让指令，按你们自己的规定只能本人当面办理，份额却被转走了。"
+    assert category_of(text) == Category.violation
+
+
+def test_art3_4_a_customer_list_handed_out_is_a_violation_and_major() -> None:
+    result = classify("陌生人说得出我买了多少，原来是客户经理把客户名单往外给了。")
+    assert result.category == Category.violation
+    assert result.major is True

@@ -289,3 +289,31 @@ def test_nothing_found_says_so() -> None:
     suggestion = major("收益到账晚了一天。")
     assert suggestion.major is False
     assert suggestion.reasons
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "我也没想闹到法院，就是问问什么时候能到账。",
+        "不打算找报社曝光，给个说法就行。",
+        "更不会上电视曝光，只是心里不舒服。",
+    ],
+)
+def test_a_disclaimer_covers_every_threat_it_names(text: str) -> None:
+    assert major(text).major is False
+
+
+@pytest.mark.parametrize(
+    ("text", "subject"),
+    [
+        ("交易所没通知我们，就从缴存的保证金里扣划了二十万。", "客户资金"),
+        ("我没签过任何指令，款却被划入一个陌生人名下的账户。", "客户资金"),
+        ("客户经理把客户名单发给朋友做推销，外面的人叫得出我的全名。", "个人信息"),
+    ],
+)
+def test_funds_taken_or_misdirected_and_data_handed_out_are_at_stake(
+    text: str, subject: str
+) -> None:
+    suggestion = suggest_major(text=text, category=Category.violation)
+    assert suggestion.major is True
+    assert any(subject in r for r in suggestion.reasons)

@@ -209,3 +209,53 @@ def test_art9_archives_and_disclosure_meetings_are_other_administration(text: st
 )
 def test_art9_account_opening_and_the_payout_card_are_service_matters(text: str) -> None:
     assert department_of(text) == Department.wealth_center
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "我来第三次了，开个户到今天还没开好。",
+        "四号窗口的人一边打电话一边办，叫了两遍都不理我。",
+    ],
+)
+def test_art9_the_business_counter_and_spoken_account_opening_are_service_matters(
+    text: str,
+) -> None:
+    assert department_of(text) == Department.wealth_center
+
+
+def test_art9_a_government_hotline_is_the_channel_not_the_exchanges_hotline() -> None:
+    text = "市民服务热线转来：来电人申请开具成交证明一个月了，一直没人答复。"
+    assert department_of(text) == Department.general_management
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "赎回跑了三回，头一回说系统在维护，这回又说系统升级办不了。",
+        "付息一拖再拖，上次借口是系统故障，这次干脆不接电话。",
+    ],
+)
+def test_art9_a_system_given_as_the_excuse_is_not_the_subject(text: str) -> None:
+    decision = route(text)
+    assert decision.department == Department.wealth_center
+    assert any("托辞" in r for r in decision.reasons)
+
+
+def test_art9_what_the_complainant_calls_a_side_matter_is_not_the_subject() -> None:
+    text = "兑付晚了快一个月。顺便说一句，你们大楼的电梯也老坏，不过那是小事。"
+    decision = route(text)
+    assert decision.department == Department.wealth_center
+    assert any("次要" in r for r in decision.reasons)
+
+
+def test_art9_the_record_asked_for_is_the_subject_not_the_product_it_describes() -> None:
+    text = "我来调我前年那笔收益权转让的成交档案，管档案的人说下个月再来。"
+    decision = route(text)
+    assert decision.department == Department.general_management
+    assert any("所调档案的描述" in r for r in decision.reasons)
+
+
+def test_art9_where_staff_took_the_complainant_is_the_handling_not_the_content() -> None:
+    text = "十几位投资人因兑付逾期来大厅讨说法。已将他们请至会议室，由经理接待。"
+    assert department_of(text) == Department.wealth_center

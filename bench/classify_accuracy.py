@@ -15,11 +15,11 @@ The sets, and what their figures mean:
   tuned on in the third;
 * ``dev3``     classification_dev3.jsonl      (40)  the third round's own check: written before the
   classifier saw it, its errors then seen (85.0% before the round, 90.0% after);
-* ``holdout3`` classification_holdout3.jsonl  (64)  blind in the third round (another author:
+* ``holdout3`` classification_holdout3.jsonl  (64)  blind in the third round (its own author:
   category 85.9%, department 87.5%, major recall 75.0%), tuned on in the fourth;
-* ``holdout4`` classification_holdout4.jsonl  (72)  blind in the fourth round (a third author:
+* ``holdout4`` classification_holdout4.jsonl  (72)  blind in the fourth round (its own author:
   category 90.3%, department 87.5%, major recall 85.0%), tuned on in the fifth;
-* ``holdout5`` classification_holdout5.jsonl  (80)  blind: a fourth author, measured once after the
+* ``holdout5`` classification_holdout5.jsonl  (80)  blind: its own author, measured once after the
   fifth round, never used in tuning.
 
 Only ``holdout5`` estimates accuracy on unseen complaints.

@@ -3,103 +3,207 @@
 The flow reads like the regulation. Each human step is a durable wait: the flow first asks the
 app database whether the step was already taken (the staff app saves there first); if not, it
 suspends — the process exits and the run shows as Suspended — until the staff app or the
-Prefect UI's resume form wakes it. A resumed run re-executes from the top: steps already
-taken are read back from the database, and every side effect (email, form, timer) returns its
-persisted result or is refused by its key in the database, so nothing happens twice.
+Prefect UI's resume form wakes it. A resumed run re-executes from the top: it reads once what
+was already decided and done (``read_progress``), goes past those steps without a task run
+each, and reads the awaited step fresh right before it suspends. Every side effect (email,
+form, timer) is refused by its key in the database or returns its persisted result, so
+nothing happens twice.
 
 The flow receives the complaint's id only; nothing personal passes through Prefect (Art. 2(5)).
 """
 
+# ruff: noqa: E402 - Prefect's objects are frozen for the garbage collector before the imports
+
 from __future__ import annotations
 
+import gc
+import os
 from itertools import count
 from typing import Any
 
 from prefect import flow
 from prefect.flow_runs import suspend_flow_run
 
+
+def _freeze_loaded_objects() -> None:
+    """In a flow-run process, exempt every object loaded so far from garbage collection.
+
+    Each execution of a run (every resume) is a new process that imports this module, runs to
+    the next wait and exits; the modules it loaded live until then. Frozen, they are not walked
+    again by each collection during the imports below, nor by the full collection at exit:
+    about a third of what a resume cost beyond an empty flow run's start (bench/lifecycle.py).
+    Other processes importing the module (tests, deployment registration) are left as they are.
+    """
+    if os.environ.get("PREFECT__FLOW_RUN_ID"):
+        gc.freeze()
+
+
+_freeze_loaded_objects()
+
 from flows.inputs import STEP_INPUTS
+from models.progress import outcome_key
+from policy.enums import NotificationStatus
 from policy.lifecycle import Step, pause_key
 from tasks.deadlines import schedule_deadline_checks
 from tasks.lifecycle import (
     apply_prefect_ui_input,
     archive_complaint,
-    open_case,
     publish_timeline,
+    read_progress,
     read_step_outcome,
     tag_flow_run,
 )
 from tasks.notify import notify, prepare_handling_form
 
+_freeze_loaded_objects()
+
+# A notice in one of these states was handled by an earlier execution (a failed one is
+# re-sent by reconciliation, not by the flow).
+SETTLED_NOTICE = frozenset({NotificationStatus.sent.value, NotificationStatus.failed.value})
+
 
 @flow(name="complaint-lifecycle", persist_result=True, log_prints=False)
 def complaint_lifecycle(complaint_id: int) -> str:
-    case = open_case(complaint_id)
-    tag_flow_run(complaint_id, "intake")
+    run = Execution(complaint_id, read_progress(complaint_id))
+    case = run.case
+    run.tag("intake")
 
     # Art. 2(1), 2(4): acknowledge at once with the promised reply time; the department
     # manager receives the complaint with its handling form; the time limits start (Art. 7).
-    notify(complaint_id, "acknowledgement")
-    prepare_handling_form(complaint_id, "intake")
-    notify(complaint_id, "new_complaint")
-    schedule_deadline_checks(complaint_id)
+    run.notify("acknowledgement")
+    run.form_at("intake")
+    run.notify("new_complaint")
+    run.schedule_deadline_checks()
 
     # Art. 4(1)/(2): within 24 hours the first-inquiry owner's written record goes to the manager.
-    await_step(complaint_id, Step.written_record)
+    run.await_step(Step.written_record)
 
     # Art. 4(1): the manager arranges follow-up; a department that cannot handle it passes it on.
     for assignment_number in count(1):
-        assignment = await_step(complaint_id, Step.assignment, assignment_number)
+        assignment = run.await_step(Step.assignment, assignment_number)
         if assignment["transfer_to"] is None:
             break
-        notify(complaint_id, "transfer", assignment_number)
+        run.notify("transfer", assignment_number)
+        run.tag(f"transfer-{assignment_number}")
 
     # Art. 4(3): regulator transfers and suspected major cases get an explicit decision;
     # a major case is reported to company leadership.
     major = bool(case["major"])
-    if case["needs_major_decision"]:
-        major = await_step(complaint_id, Step.major_decision)["major"]
-        tag_flow_run(complaint_id, "major-decision")
+    if run.needs_major_decision:
+        major = run.await_step(Step.major_decision)["major"]
+        run.tag("major-decision")
     if major:
-        notify(complaint_id, "major_case")
+        run.notify("major_case")
 
     # Art. 2(2), 4(2): verify, propose a solution, tell the customer; Art. 4(3): leadership
     # reviews a major case's handling; Art. 2(4): a dissatisfied customer reopens handling.
     for handling_round in count(1):
-        handling = await_step(complaint_id, Step.handling, handling_round)
-        schedule_deadline_checks(complaint_id)
+        handling = run.await_step(Step.handling, handling_round)
+        run.schedule_deadline_checks()
         if major:
-            review = await_step(complaint_id, Step.leadership_review, handling_round)
+            review = run.await_step(Step.leadership_review, handling_round)
             if not review["approved"]:
                 continue
         if not handling["founded"]:
-            confirmation = await_step(complaint_id, Step.customer_confirmation, handling_round)
+            confirmation = run.await_step(Step.customer_confirmation, handling_round)
             if not confirmation["confirmed"]:
                 continue
-        notify(complaint_id, "result", handling_round)
-        feedback = await_step(complaint_id, Step.feedback, handling_round)
+        run.notify("result", handling_round)
+        feedback = run.await_step(Step.feedback, handling_round)
         if feedback["satisfied"]:
             break
 
     # Art. 4: closure, and the handling process archived with its final form.
-    notify(complaint_id, "closure")
-    prepare_handling_form(complaint_id, "archive", final=True)
+    run.notify("closure")
+    run.form_at("archive", final=True)
     archive_complaint(complaint_id)
     publish_timeline(complaint_id)
     return "archived"
 
 
-def await_step(complaint_id: int, step: Step, number: int = 1) -> dict[str, Any]:
-    """Wait, durably, until ``step`` has been taken; return its (non-personal) outcome."""
-    for attempt in count(1):
-        outcome = read_step_outcome(complaint_id, step, number)
-        if outcome is not None:
-            prepare_handling_form(complaint_id, f"{step.value}-{number}")
-            return outcome
-        publish_timeline(complaint_id)
-        given = suspend_flow_run(
-            wait_for_input=STEP_INPUTS[step], key=pause_key(step, number, attempt)
+class Execution:
+    """One execution of a complaint's run, from the top to its next wait or the archive.
+
+    It starts from one read of the app database (``read_progress``). Steps decided before
+    that read are taken from it; notices the outbox already settled, tags already on the run
+    and deadlines already scheduled are not looked at again; and the handling form is written
+    only for the latest step taken (a later step's form holds the earlier ones). The awaited
+    step is read fresh right before the run suspends (DESIGN: read before suspending), and once
+    a fresh read brought a new decision the snapshot no longer speaks for what follows: every
+    side effect after it goes to its task again. The database keys (outbox key, form version,
+    idempotency keys of the timers) remain the guarantee that nothing happens twice.
+    """
+
+    def __init__(self, complaint_id: int, progress: dict[str, Any]) -> None:
+        self.complaint_id = complaint_id
+        self.case: dict[str, Any] = progress["case"]
+        self._tags: list[str] = progress["tags"]
+        self._decided: dict[str, dict[str, Any]] = dict(progress["outcomes"])
+        self._notices: dict[str, str] = progress["notices"]
+        self._unscheduled: int = progress["unscheduled_deadlines"]
+        self._snapshot_current = True
+        self._form_due: str | None = None
+        # Once decided, the complaint's facts no longer ask for the decision: the decision
+        # itself is then passed again, with its form and tags.
+        self.needs_major_decision = bool(self.case["needs_major_decision"]) or (
+            outcome_key(Step.major_decision) in self._decided
         )
-        # Only reached when ops resumed from the Prefect UI's form without the staff app.
-        apply_prefect_ui_input(complaint_id, step, number, attempt, given.model_dump(mode="json"))
-    raise AssertionError("unreachable")
+
+    def tag(self, milestone: str) -> None:
+        if self._snapshot_current and _tagged(self._tags):
+            return
+        tag_flow_run(self.complaint_id, milestone)
+
+    def notify(self, kind: str, sequence: int = 1) -> None:
+        if self._snapshot_current and self._notices.get(f"{kind}:{sequence}") in SETTLED_NOTICE:
+            return
+        notify(self.complaint_id, kind, sequence)
+
+    def schedule_deadline_checks(self) -> None:
+        if self._snapshot_current and not self._unscheduled:
+            return
+        schedule_deadline_checks(self.complaint_id)
+        self._unscheduled = 0
+
+    def form_at(self, milestone: str, final: bool = False) -> None:
+        """The handling form as it stands at ``milestone``; deferred while a later step read
+        from the snapshot is still to come, whose form supersedes this one."""
+        if self._decided and not final:
+            self._form_due = milestone
+            return
+        self._form_due = None
+        prepare_handling_form(self.complaint_id, milestone, final)
+
+    def await_step(self, step: Step, number: int = 1) -> dict[str, Any]:
+        """Wait, durably, until ``step`` has been taken; return its (non-personal) outcome."""
+        milestone = outcome_key(step, number)
+        outcome = self._decided.pop(milestone, None)
+        if outcome is not None:
+            self.form_at(milestone)
+            return outcome
+        for attempt in count(1):
+            outcome = read_step_outcome(self.complaint_id, step, number)
+            if outcome is not None:
+                self._snapshot_current = False
+                self.form_at(milestone)
+                return outcome
+            if self._form_due is not None:
+                self._decided.clear()  # a step the flow did not pass: keep the form current
+                self.form_at(self._form_due)
+            publish_timeline(self.complaint_id)
+            given = suspend_flow_run(
+                wait_for_input=STEP_INPUTS[step], key=pause_key(step, number, attempt)
+            )
+            # Only reached when ops resumed from the Prefect UI's form without the staff app.
+            apply_prefect_ui_input(
+                self.complaint_id, step, number, attempt, given.model_dump(mode="json")
+            )
+        raise AssertionError("unreachable")
+
+
+def _tagged(wanted: list[str]) -> bool:
+    """Whether the run already carries ``wanted`` (``tag_flow_run`` keeps other plain tags)."""
+    from prefect.runtime import flow_run
+
+    current = set(flow_run.get_tags())
+    return {tag for tag in current if ":" in tag or tag == "complaint"} == set(wanted)

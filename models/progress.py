@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from models.complaint import (
@@ -23,8 +23,9 @@ from models.complaint import (
     Verification,
     WrittenRecord,
 )
-from models.people import User
-from policy.enums import Stage
+from models.operations import Deadline, Notification
+from models.people import DepartmentRow, User
+from policy.enums import DeadlineStatus, Stage
 from policy.lifecycle import Step, needs_major_decision
 
 
@@ -66,60 +67,106 @@ def step_outcome(
     """The decision taken on ``step`` (its ``number``-th time), or None while it is awaited.
 
     ``number`` counts assignments for Step.assignment (each transfer needs a new one) and the
-    handling round for the handling steps.
+    handling round for the handling steps. Read through ``step_outcomes``, so that one step and
+    all of them are decided by the same rules.
     """
-    if step is Step.written_record:
-        record = session.scalar(
-            select(WrittenRecord).where(WrittenRecord.complaint_id == complaint_id)
-        )
-        return None if record is None else {"submitted_at": record.submitted_at.isoformat()}
-    if step is Step.assignment:
-        assignments = session.scalars(
-            select(Assignment)
-            .where(Assignment.complaint_id == complaint_id)
-            .order_by(Assignment.id)
-        ).all()
-        if len(assignments) < number:
-            return None
-        chosen = assignments[number - 1]
-        transfer_to = None
-        if chosen.to_department_id is not None:
-            from models.people import DepartmentRow
+    return step_outcomes(session, complaint_id).get(outcome_key(step, number))
 
-            transfer_to = session.get_one(DepartmentRow, chosen.to_department_id).code.value
-        return {"transfer_to": transfer_to, "handler_id": chosen.handler_id}
-    if step is Step.major_decision:
-        decision = session.scalar(
-            select(MajorDecision)
-            .where(MajorDecision.complaint_id == complaint_id)
-            .order_by(MajorDecision.id.desc())
-        )
-        return None if decision is None else {"major": decision.major}
-    if step is Step.handling:
-        verification = session.scalar(
-            select(Verification).where(
-                Verification.complaint_id == complaint_id, Verification.round == number
+
+def outcome_key(step: Step, number: int = 1) -> str:
+    """How ``step_outcomes`` names the ``number``-th decision on ``step``: ``handling-2``."""
+    return f"{step.value}-{number}"
+
+
+def step_outcomes(session: Session, complaint_id: int) -> dict[str, dict[str, Any]]:
+    """Every decision taken so far, keyed by ``outcome_key``: a handful of small queries,
+    so that a resumed run reads all its past steps at once instead of one task per step."""
+    outcomes: dict[str, dict[str, Any]] = {}
+    submitted = session.scalar(
+        select(WrittenRecord.submitted_at)
+        .where(WrittenRecord.complaint_id == complaint_id)
+        .order_by(WrittenRecord.id)
+        .limit(1)
+    )
+    if submitted is not None:
+        outcomes[outcome_key(Step.written_record)] = {"submitted_at": submitted.isoformat()}
+    assignments = session.execute(
+        select(DepartmentRow.code, Assignment.handler_id)
+        .select_from(Assignment)
+        .outerjoin(DepartmentRow, DepartmentRow.id == Assignment.to_department_id)
+        .where(Assignment.complaint_id == complaint_id)
+        .order_by(Assignment.id)
+    ).all()
+    for number, (transfer_to, handler_id) in enumerate(assignments, start=1):
+        outcomes[outcome_key(Step.assignment, number)] = {
+            "transfer_to": None if transfer_to is None else transfer_to.value,
+            "handler_id": handler_id,
+        }
+    major = session.scalar(
+        select(MajorDecision.major)
+        .where(MajorDecision.complaint_id == complaint_id)
+        .order_by(MajorDecision.id.desc())
+        .limit(1)
+    )
+    if major is not None:
+        outcomes[outcome_key(Step.major_decision)] = {"major": major}
+    for number, founded in session.execute(
+        select(Verification.round, Verification.founded)
+        .where(Verification.complaint_id == complaint_id)
+        .order_by(Verification.id)
+    ):
+        outcomes.setdefault(outcome_key(Step.handling, number), {"founded": founded})
+    for number, approved in session.execute(
+        select(LeadershipReview.round, LeadershipReview.approved)
+        .where(LeadershipReview.complaint_id == complaint_id)
+        .order_by(LeadershipReview.id)
+    ):
+        outcomes.setdefault(outcome_key(Step.leadership_review, number), {"approved": approved})
+    for kind, number, positive in session.execute(
+        select(CustomerFeedback.kind, CustomerFeedback.round, CustomerFeedback.positive)
+        .where(CustomerFeedback.complaint_id == complaint_id)
+        .order_by(CustomerFeedback.id)
+    ):
+        if kind == "confirmation":
+            key, field = outcome_key(Step.customer_confirmation, number), "confirmed"
+        elif kind == "feedback":
+            key, field = outcome_key(Step.feedback, number), "satisfied"
+        else:
+            continue
+        outcomes.setdefault(key, {field: positive})
+    return outcomes
+
+
+def progress_snapshot(session: Session, complaint_id: int) -> dict[str, Any]:
+    """What a complaint's run needs to know when it (re-)executes from the top, in one read:
+    its facts and tags, every decision taken (``step_outcomes``), the state of each notice
+    in the outbox (``"<kind>:<sequence>": status``) and how many open deadlines still have
+    no scheduled check. Non-personal, like everything here."""
+    facts = case_facts(session, complaint_id)
+    prefix = f"complaint:{complaint_id}:"
+    notices = {
+        key.removeprefix(prefix): str(getattr(status, "value", status))
+        for key, status in session.execute(
+            select(Notification.idempotency_key, Notification.status).where(
+                Notification.complaint_id == complaint_id
             )
         )
-        return None if verification is None else {"founded": verification.founded}
-    if step is Step.leadership_review:
-        review = session.scalar(
-            select(LeadershipReview).where(
-                LeadershipReview.complaint_id == complaint_id, LeadershipReview.round == number
-            )
-        )
-        return None if review is None else {"approved": review.approved}
-    kind = "confirmation" if step is Step.customer_confirmation else "feedback"
-    answer = session.scalar(
-        select(CustomerFeedback).where(
-            CustomerFeedback.complaint_id == complaint_id,
-            CustomerFeedback.kind == kind,
-            CustomerFeedback.round == number,
+        if key.startswith(prefix)
+    }
+    unscheduled = session.scalar(
+        select(func.count(Deadline.id)).where(
+            Deadline.complaint_id == complaint_id,
+            Deadline.status == DeadlineStatus.open,
+            Deadline.check_flow_run_id.is_(None),
         )
     )
-    if answer is None:
-        return None
-    return {"confirmed" if kind == "confirmation" else "satisfied": answer.positive}
+    return {
+        "case": facts,
+        "tags": run_tags(facts),
+        "outcomes": step_outcomes(session, complaint_id),
+        "notices": notices,
+        "unscheduled_deadlines": unscheduled or 0,
+    }
 
 
 def mark_archived(session: Session, *, complaint_id: int, now: datetime) -> bool:

@@ -12,13 +12,15 @@ from policy.lifecycle import Step
 from tasks.caching import fresh_read_options, side_effect_options
 
 
-@task(name="open-case", **fresh_read_options())
-def open_case(complaint_id: int) -> dict[str, Any]:
-    """The complaint's non-personal facts (reference, channel, category, department, flags)."""
-    from models.progress import case_facts
+@task(name="read-progress", **fresh_read_options())
+def read_progress(complaint_id: int) -> dict[str, Any]:
+    """What an execution of the run starts from, read at once: the complaint's non-personal
+    facts and tags, every step already decided, the outbox's notices and whether deadlines
+    await their checks (``models.progress.progress_snapshot``)."""
+    from models.progress import progress_snapshot
 
     with session_scope() as session:
-        return case_facts(session, complaint_id)
+        return progress_snapshot(session, complaint_id)
 
 
 @task(name="read-step-outcome", **fresh_read_options())
@@ -56,7 +58,7 @@ def apply_prefect_ui_input(
 @task(name="tag-flow-run", **side_effect_options())
 def tag_flow_run(complaint_id: int, milestone: str) -> list[str]:
     """Ops filter runs by channel, category, department and major in the Prefect UI; set at
-    intake and again at the ``milestone`` that changes them (the major decision)."""
+    intake and again at the ``milestone`` that changes them (a transfer, the major decision)."""
     from prefect.client.orchestration import get_client
     from prefect.runtime import flow_run
 

@@ -30,13 +30,16 @@ def _send_once() -> Task[[int], str]:
     return send_notification.with_options(**side_effect_options())
 
 
-def notify(complaint_id: int, kind: str, sequence: int = 1) -> str:
-    from tasks.mail import queue_notification
-
-    notification_id = queue_notification(complaint_id, kind, sequence)
+def _send(notification_id: int | None) -> str:
     if notification_id is None:
         return "no-recipient"
     return str(_send_once()(notification_id))
+
+
+def notify(complaint_id: int, kind: str, sequence: int = 1) -> str:
+    from tasks.mail import queue_notification
+
+    return _send(queue_notification(complaint_id, kind, sequence))
 
 
 def notify_deadline(complaint_id: int, deadline_id: int, deadline_kind: str, action: str) -> str:
@@ -50,10 +53,7 @@ def notify_deadline(complaint_id: int, deadline_id: int, deadline_kind: str, act
         ("warned", False): "deadline_warning",
         ("breached", False): "deadline_breach",
     }[(action, record)]
-    notification_id = queue_notification(complaint_id, kind, deadline_id=deadline_id)
-    if notification_id is None:
-        return "no-recipient"
-    return str(_send_once()(notification_id))
+    return _send(queue_notification(complaint_id, kind, deadline_id=deadline_id))
 
 
 @task(name="handling-form-at", **side_effect_options())

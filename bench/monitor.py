@@ -6,7 +6,9 @@ SQLite file and a throwaway PostgreSQL server (``tests/support/postgres.py``), m
 newest schema, by executemany and COPY. Then, in the same run and on the same rows, it times:
 
 * ``job``: ``models.monitoring.count_units`` — every query the monitoring job makes (eight kinds
-  of unit, three windows each), with the Python that assembles the counts;
+  of unit, three windows each), with the Python that assembles the counts, read by
+  ``--readers`` connections at once (default: the setting ``monitor_readers``, 2);
+* ``job1``: the same read by one connection, statement after statement;
 * ``ref``: one hand-written GROUP BY over the same rows (the 210 days the job reads):
   ``SELECT department_id, count(*) ... WHERE received_at in the 210 days GROUP BY department_id``;
 * ``ref3``: the same GROUP BY giving the three window counts one kind of unit needs
@@ -19,7 +21,7 @@ indexes of migration 0003 and again without them (dropped, statistics refreshed)
 is ``job`` at most 2 × ``ref``.
 
     .venv/bin/python bench/monitor.py [--rows 1000000] [--backend sqlite|postgresql|both]
-                                      [--repeat 5] [--explain]
+                                      [--repeat 5] [--readers N] [--explain]
 
 Statistics are refreshed after the load (``ANALYZE``; ``VACUUM ANALYZE`` on PostgreSQL, whose
 index-only scans need the visibility map), as autovacuum would on a live system.
@@ -45,6 +47,7 @@ if str(ROOT) not in sys.path:
 from sqlalchemy import Engine, create_engine, text  # noqa: E402
 from sqlalchemy.orm import Session  # noqa: E402
 
+from complaints.settings import Settings  # noqa: E402
 from models.db import make_engine  # noqa: E402
 from models.monitoring import (  # noqa: E402
     MONITORING_INDEXES,
@@ -154,13 +157,18 @@ def timed(action: Callable[[], object], repeat: int) -> tuple[float, float]:
     return min(times), statistics.median(times)
 
 
-def measure(engine: Engine, repeat: int) -> dict[str, tuple[float, float]]:
+def measure(engine: Engine, repeat: int, readers: int) -> dict[str, tuple[float, float]]:
     ref, ref3, params = _windows_sql()
     bound = _bind(engine, params)
     results: dict[str, tuple[float, float]] = {}
     with Session(engine) as session:
-        units = count_units(session, windows=WINDOWS)
-        results["job"] = timed(lambda: count_units(session, windows=WINDOWS), repeat)
+        units = count_units(session, windows=WINDOWS, readers=readers)
+        if count_units(session, windows=WINDOWS, readers=1) != units:
+            raise AssertionError("one reader and several counted differently")
+        results["job"] = timed(
+            lambda: count_units(session, windows=WINDOWS, readers=readers), repeat
+        )
+        results["job1"] = timed(lambda: count_units(session, windows=WINDOWS, readers=1), repeat)
         results["ref"] = timed(lambda: session.execute(text(ref), bound).all(), repeat)
         results["ref3"] = timed(lambda: session.execute(text(ref3), bound).all(), repeat)
         results["assess"] = timed(lambda: assess_concentration(units, Thresholds()), repeat)
@@ -189,23 +197,27 @@ def explain(engine: Engine) -> None:
     print("  plan of ref:", " | ".join(str(row[-1]) for row in plan))
 
 
-def report(backend: str, label: str, results: dict[str, tuple[float, float]]) -> None:
+def report(backend: str, label: str, results: dict[str, tuple[float, float]], readers: int) -> None:
     job, ref, ref3 = results["job"][0], results["ref"][0], results["ref3"][0]
     read = READ[backend_name(backend)]
-    print(f"  {label}: the job reads {read:,} complaints (the 210 days before the report date)")
-    for name in ("job", "ref", "ref3", "assess", "page"):
+    print(
+        f"  {label}: the job reads {read:,} complaints (the 210 days before the report date)"
+        f" with {readers} readers"
+    )
+    for name in ("job", "job1", "ref", "ref3", "assess", "page"):
         best, median = results[name]
         print(f"    {name:7s} best {best * 1000:8.1f} ms   median {median * 1000:8.1f} ms")
     verdict = "meets" if job <= 2 * ref else "misses"
     whole = job + results["assess"][0]
     print(
         f"    job / ref = {job / ref:.2f} ({verdict} the 2x target); job / ref3 = {job / ref3:.2f};"
-        f" with the statistics (job + assess) / ref = {whole / ref:.2f}"
+        f" with the statistics (job + assess) / ref = {whole / ref:.2f};"
+        f" one reader: job1 / ref = {results['job1'][0] / ref:.2f}"
     )
-    SUMMARY.append((backend, label, job, ref, ref3))
+    SUMMARY.append((backend, label, job, results["job1"][0], ref, ref3))
 
 
-SUMMARY: list[tuple[str, str, float, float, float]] = []
+SUMMARY: list[tuple[str, str, float, float, float, float]] = []
 READ: dict[str, int] = {}
 
 
@@ -229,12 +241,16 @@ def run_backend(
     refresh_statistics(engine)
     if args.explain:
         explain(engine)
-    report(backend, "with migration 0003", measure(engine, args.repeat))
+    report(
+        backend, "with migrations 0003-4", measure(engine, args.repeat, args.readers), args.readers
+    )
     drop_monitoring_indexes(engine)
     refresh_statistics(engine)
     if args.explain:
         explain(engine)
-    report(backend, "without its indexes", measure(engine, args.repeat))
+    report(
+        backend, "without 0003's indexes", measure(engine, args.repeat, args.readers), args.readers
+    )
     engine.dispose()
     return rows
 
@@ -244,6 +260,12 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--backend", choices=["sqlite", "postgresql", "both"], default="both")
     parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument(
+        "--readers",
+        type=int,
+        default=Settings().monitor_readers,
+        help="connections the job reads with at once (default: the setting monitor_readers)",
+    )
     parser.add_argument("--explain", action="store_true", help="print the reference's plan")
     args = parser.parse_args()
 
@@ -266,11 +288,14 @@ def main() -> None:
                 server.stop()
 
     print("\nsummary (best of runs, ms):")
-    print(f"  {'backend':11s} {'indexes':22s} {'job':>8s} {'ref':>8s} {'ref3':>8s} {'job/ref':>8s}")
-    for backend, label, job, ref, ref3 in SUMMARY:
+    print(
+        f"  {'backend':11s} {'indexes':24s} {'job':>8s} {'job1':>8s} {'ref':>8s} {'ref3':>8s}"
+        f" {'job/ref':>8s} {'job1/ref':>9s}"
+    )
+    for backend, label, job, job1, ref, ref3 in SUMMARY:
         print(
-            f"  {backend:11s} {label:22s} {job * 1000:8.1f} {ref * 1000:8.1f} "
-            f"{ref3 * 1000:8.1f} {job / ref:8.2f}"
+            f"  {backend:11s} {label:24s} {job * 1000:8.1f} {job1 * 1000:8.1f} {ref * 1000:8.1f}"
+            f" {ref3 * 1000:8.1f} {job / ref:8.2f} {job1 / ref:9.2f}"
         )
 
 

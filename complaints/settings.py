@@ -60,6 +60,9 @@ class Settings(BaseSettings):
     monitor_baseline_days: int = Field(default=180, ge=1, le=3660)
     monitor_alpha: float = Field(default=0.01, gt=0, lt=1)
     monitor_min_count: int = Field(default=3, ge=1)
+    # Connections the counting reads with at once; the database does the counting, so this is
+    # how many of its cores one report uses (bench/monitor.py: 2 readers take 55% of 1's time).
+    monitor_readers: int = Field(default=2, ge=1, le=16)
 
     # Signs the sign-in form's CSRF token (before a session exists). Unset, each process draws
     # its own: fine for one web process; with several, or across restarts, set one shared key.

@@ -9,7 +9,8 @@ What the monitoring job reads and writes, and what the web page shows:
 - ``count_units``: each unit's complaints in each window — departments, categories, channels,
   department × category, products, first-inquiry owners, handlers, and customers with repeat
   complaints. Counted by range counts on the indexes below: one walk of the window's index
-  entries per index, no table rows read, no sort, and no reliance on planner statistics.
+  entries per index, no table rows read, no sort, and no reliance on planner statistics; the
+  statements are shared out among a few connections that read at once (``readers``).
 - ``store_alerts`` / ``alerts_for``: the ``concentration_alerts`` rows, one per unit and window,
   written once: a re-run for the same report date leaves them as they are.
 - ``concentration_overview`` and ``trend_svg``: the alerts of a window with each unit's weekly
@@ -20,13 +21,31 @@ Privacy (Art. 2(5)): a customer appears only as ``客户#<id>``, never by name o
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+import re
+from collections import deque
+from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from enum import StrEnum
+from functools import cache, partial
+from typing import Any, TypeAlias, TypeVar
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, Index, ScalarSelect, and_, case, func, select, text
+from sqlalchemy import (
+    BindParameter,
+    ColumnElement,
+    Engine,
+    Index,
+    ScalarSelect,
+    Select,
+    and_,
+    bindparam,
+    case,
+    func,
+    select,
+    text,
+)
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -184,8 +203,17 @@ class UnitCounts:
     complete: bool = True
 
 
+# The bounds of one range count. The statements below are built once with these parameters,
+# so a run pays neither for building nor for SQLAlchemy's cache key of a statement with dozens
+# of subqueries (4-6 ms of Python per kind on a million complaints, measured by bench/monitor.py).
+_START = bindparam("start", type_=_complaints.c.received_at.type)
+_END = bindparam("end", type_=_complaints.c.received_at.type)
+
+
 def _range_count(
-    condition: ColumnElement[bool], start: datetime, end: datetime
+    condition: ColumnElement[bool],
+    start: datetime | BindParameter[datetime] = _START,
+    end: datetime | BindParameter[datetime] = _END,
 ) -> ScalarSelect[int]:
     return (
         select(func.count())
@@ -195,97 +223,82 @@ def _range_count(
     )
 
 
-def _window_columns(
-    condition: ColumnElement[bool], windows: MonitorWindows
-) -> list[ScalarSelect[int]]:
-    return [_range_count(condition, start, end) for start, end in windows.ranges().values()]
-
-
 def _window_counts(current: int, previous: int, earlier: int) -> WindowCounts:
     return WindowCounts(current=current, previous=previous, baseline=previous + earlier)
 
 
-def _cells(
-    session: Session, windows: MonitorWindows
-) -> dict[tuple[Department, Category], dict[Channel, WindowCounts]]:
-    """Counts per department × category × channel, driven by the departments table."""
+_CELL_COMBOS = [(category, channel) for category in Category for channel in Channel]
+
+
+@cache
+def _cell_statement() -> Select[tuple[str, ...]]:
+    """Counts per department × category × channel in one range, driven by the departments."""
     departments = DepartmentRow.__table__
-    combos = [(category, channel) for category in Category for channel in Channel]
-    columns = []
-    for category, channel in combos:
-        condition = and_(
-            _complaints.c.department_id == departments.c.id,
-            _complaints.c.category == category,
-            _complaints.c.channel == channel,
-        )
-        columns.extend(_window_columns(condition, windows))
-    cells: dict[tuple[Department, Category], dict[Channel, WindowCounts]] = {}
-    for code, *values in session.execute(select(departments.c.code, *columns)):
-        for index, (category, channel) in enumerate(combos):
-            counts = _window_counts(*values[3 * index : 3 * index + 3])
-            cells.setdefault((Department(code), category), {})[channel] = counts
-    return cells
+    return select(
+        departments.c.code,
+        *(
+            _range_count(
+                and_(
+                    _complaints.c.department_id == departments.c.id,
+                    _complaints.c.category == category,
+                    _complaints.c.channel == channel,
+                )
+            )
+            for category, channel in _CELL_COMBOS
+        ),
+    )
 
 
-def _roll_up(
-    kind: UnitKind, items: Iterable[tuple[str, str, WindowCounts]], totals: WindowCounts
-) -> UnitCounts:
-    counts: dict[str, WindowCounts] = {}
-    names: dict[str, str] = {}
-    for key, name, value in items:
-        counts[key] = counts.get(key, WindowCounts(0, 0, 0)) + value
-        names[key] = name
-    return UnitCounts(kind=kind, counts=_seen(counts), names=names, totals=totals)
-
-
-def _seen(counts: dict[str, WindowCounts]) -> dict[str, WindowCounts]:
-    """Units with a complaint in the current window or the baseline (as ``assess_units``)."""
-    return {key: c for key, c in counts.items() if c.current or c.baseline}
-
-
-def _products(session: Session, windows: MonitorWindows) -> UnitCounts:
-    """Products, found by a loose index scan (the next product after the last one)."""
+@cache
+def _product_statement() -> Select[tuple[str, int]]:
+    """Counts per product in one range; products are found by a loose index scan (the next
+    product after the last one), so no sort and no table rows."""
     product = _complaints.c.product
     products = select(func.min(product).label("k")).cte("products", recursive=True)
     following = select(func.min(product)).where(product > products.c.k).scalar_subquery()
     products = products.union_all(select(following.label("k")).where(products.c.k.is_not(None)))
-    statement = select(products.c.k, *_window_columns(product == products.c.k, windows)).where(
+    return select(products.c.k, _range_count(product == products.c.k)).where(
         products.c.k.is_not(None)
     )
-    counts = {key: _window_counts(*values) for key, *values in session.execute(statement)}
-    counts = _seen(counts)
-    return UnitCounts(
-        kind=UnitKind.product,
-        counts=counts,
-        names={key: key for key in counts},
-        totals=_sum(counts.values()),
-    )
 
 
-def _staff(session: Session, windows: MonitorWindows, kind: UnitKind) -> UnitCounts:
+@cache
+def _staff_statement(kind: UnitKind) -> Select[tuple[str, str, int]]:
+    """Counts per first-inquiry owner or handler in one range, driven by the users."""
     column = (
         _complaints.c.first_inquiry_owner_id if kind is UnitKind.owner else _complaints.c.handler_id
     )
-    statement = select(
-        User.username, User.display_name, *_window_columns(column == User.id, windows)
-    )
-    counts: dict[str, WindowCounts] = {}
-    names: dict[str, str] = {}
-    for username, display_name, *values in session.execute(statement):
-        counts[username] = _window_counts(*values)
-        names[username] = display_name
-    counts = _seen(counts)
-    return UnitCounts(
-        kind=kind,
-        counts=counts,
-        names={key: names[key] for key in counts},
-        totals=_sum(counts.values()),
-    )
+    return select(User.username, User.display_name, _range_count(column == User.id))
 
 
-def _customers(
-    session: Session, windows: MonitorWindows, *, min_count: int, totals: WindowCounts
-) -> UnitCounts:
+_Cell: TypeAlias = tuple[Department, Category, Channel]
+_Staff: TypeAlias = tuple[str, str]  # username, display name
+_Key = TypeVar("_Key")
+
+
+def _cell_counts(session: Session, start: datetime, end: datetime) -> dict[_Cell, int]:
+    counts: dict[_Cell, int] = {}
+    for code, *values in session.execute(_cell_statement(), {"start": start, "end": end}):
+        for (category, channel), value in zip(_CELL_COMBOS, values, strict=True):
+            counts[(Department(code), category, channel)] = int(value)
+    return counts
+
+
+def _product_counts(session: Session, start: datetime, end: datetime) -> dict[str, int]:
+    rows = session.execute(_product_statement(), {"start": start, "end": end})
+    return {key: int(value) for key, value in rows}
+
+
+def _staff_counts(
+    session: Session, start: datetime, end: datetime, kind: UnitKind
+) -> dict[_Staff, int]:
+    rows = session.execute(_staff_statement(kind), {"start": start, "end": end})
+    return {(username, name): int(value) for username, name, value in rows}
+
+
+def _repeat_customers(
+    session: Session, windows: MonitorWindows, min_count: int
+) -> dict[str, WindowCounts]:
     """Customers with at least ``min_count`` complaints in the current window, and their past."""
     ranges = windows.ranges()
     received, customer = _complaints.c.received_at, _complaints.c.customer_id
@@ -314,17 +327,26 @@ def _customers(
             .group_by(customer)
         )
         history.update({row[0]: (int(row[1]), int(row[2])) for row in session.execute(statement)})
-    counts = {
+    return {
         customer_key(cid): WindowCounts(count, *history.get(cid, (0, 0)))
         for cid, count in current.items()
     }
-    return UnitCounts(
-        kind=UnitKind.customer,
-        counts=counts,
-        names={key: key for key in counts},
-        totals=totals,
-        complete=False,
-    )
+
+
+def _by_window(
+    per_window: dict[str, dict[_Key, int]],
+) -> dict[_Key, WindowCounts]:
+    """One kind's counts per range (current, previous, earlier) as each unit's window counts,
+    leaving out units with no complaint in the current window or the baseline."""
+    keys = {key for counts in per_window.values() for key in counts}
+    counts = {
+        key: _window_counts(*(per_window[name].get(key, 0) for name in _WINDOW_NAMES))
+        for key in keys
+    }
+    return {key: c for key, c in counts.items() if c.current or c.baseline}
+
+
+_WINDOW_NAMES = ("current", "previous", "earlier")
 
 
 def _sum(values: Iterable[WindowCounts]) -> WindowCounts:
@@ -332,6 +354,17 @@ def _sum(values: Iterable[WindowCounts]) -> WindowCounts:
     for value in values:
         total = total + value
     return total
+
+
+def _roll_up(
+    kind: UnitKind, items: Iterable[tuple[str, str, WindowCounts]], totals: WindowCounts
+) -> UnitCounts:
+    counts: dict[str, WindowCounts] = {}
+    names: dict[str, str] = {}
+    for key, name, value in items:
+        counts[key] = counts.get(key, WindowCounts(0, 0, 0)) + value
+        names[key] = name
+    return UnitCounts(kind=kind, counts=counts, names=names, totals=totals)
 
 
 def _without_jit(session: Session) -> None:
@@ -342,33 +375,147 @@ def _without_jit(session: Session) -> None:
         session.execute(text("SET LOCAL jit = off"))
 
 
+_Read: TypeAlias = Callable[[Session], object]
+
+
+def _reads(windows: MonitorWindows, min_count: int) -> dict[tuple[str, str], _Read]:
+    """Every statement of one report, keyed by (what is counted, window), longest first: the
+    earlier window is five times the others, and the customers' count is one of the longest,
+    so readers taking them in this order finish at about the same time."""
+    ranges = windows.ranges()
+    counters: dict[str, Callable[[Session, datetime, datetime], object]] = {
+        "cells": _cell_counts,
+        UnitKind.product: _product_counts,
+        UnitKind.owner: partial(_staff_counts, kind=UnitKind.owner),
+        UnitKind.handler: partial(_staff_counts, kind=UnitKind.handler),
+    }
+
+    def window_reads(window: str) -> dict[tuple[str, str], _Read]:
+        start, end = ranges[window]
+        return {
+            (name, window): partial(counter, start=start, end=end)
+            for name, counter in counters.items()
+        }
+
+    earlier = window_reads("earlier")
+    longest = ("cells", "earlier")
+    return {
+        longest: earlier.pop(longest),
+        (UnitKind.customer, "all"): partial(
+            _repeat_customers, windows=windows, min_count=min_count
+        ),
+        **earlier,
+        **window_reads("previous"),
+        **window_reads("current"),
+    }
+
+
 def count_units(
-    session: Session, *, windows: MonitorWindows, min_count: int = 3
+    session: Session, *, windows: MonitorWindows, min_count: int = 3, readers: int = 1
 ) -> list[UnitCounts]:
-    """Every kind of unit with its counts in the windows of one report (read only)."""
-    _without_jit(session)
-    cells = _cells(session, windows)
-    flat = [
-        (department, category, channel, counts)
-        for (department, category), by_channel in cells.items()
-        for channel, counts in by_channel.items()
-    ]
-    totals = _sum(counts for *_, counts in flat)
+    """Every kind of unit with its counts in the windows of one report (read only).
+
+    The statements are shared out among ``readers`` connections of the session's engine that
+    read at once: the database does the counting, so a report takes that many of its cores
+    (bench/monitor.py: two readers take 55% of one's time). They read what is committed. On
+    PostgreSQL every reader imports the snapshot of ``session``'s transaction
+    (``pg_export_snapshot``), so the report is one consistent reading. On SQLite each statement
+    reads the database as it is when it starts, as it always did there; the windows end before
+    the report date, so only a change to an old complaint (a transfer, say) in the
+    milliseconds between two statements could show it under its old unit in one kind and its
+    new unit in another.
+    """
+    results = _read_all(session, _reads(windows, min_count), readers)
+
+    def per_window(name: str) -> dict[str, dict[Any, int]]:
+        return {window: results[(name, window)] for window in _WINDOW_NAMES}  # type: ignore[misc]
+
+    cells: dict[_Cell, WindowCounts] = _by_window(per_window("cells"))
+    totals = _sum(cells.values())
+    products: dict[str, WindowCounts] = _by_window(per_window(UnitKind.product))
     kinds = [
-        _roll_up(UnitKind.department, ((d.value, d.label, c) for d, _, _, c in flat), totals),
-        _roll_up(UnitKind.category, ((k.value, k.label, c) for _, k, _, c in flat), totals),
-        _roll_up(UnitKind.channel, ((ch.value, ch.label, c) for _, _, ch, c in flat), totals),
+        _roll_up(
+            UnitKind.department, ((d.value, d.label, c) for (d, _, _), c in cells.items()), totals
+        ),
+        _roll_up(
+            UnitKind.category, ((k.value, k.label, c) for (_, k, _), c in cells.items()), totals
+        ),
+        _roll_up(
+            UnitKind.channel, ((ch.value, ch.label, c) for (_, _, ch), c in cells.items()), totals
+        ),
         _roll_up(
             UnitKind.department_category,
-            ((pair_key(d, k), f"{d.label}·{k.label}", c) for d, k, _, c in flat),
+            ((pair_key(d, k), f"{d.label}·{k.label}", c) for (d, k, _), c in cells.items()),
             totals,
         ),
-        _products(session, windows),
-        _staff(session, windows, UnitKind.owner),
-        _staff(session, windows, UnitKind.handler),
-        _customers(session, windows, min_count=min_count, totals=totals),
+        UnitCounts(
+            kind=UnitKind.product,
+            counts=products,
+            names={key: key for key in products},
+            totals=_sum(products.values()),
+        ),
     ]
+    for kind in (UnitKind.owner, UnitKind.handler):
+        staff: dict[_Staff, WindowCounts] = _by_window(per_window(kind))
+        kinds.append(
+            UnitCounts(
+                kind=kind,
+                counts={username: c for (username, _), c in staff.items()},
+                names={username: name for username, name in staff},
+                totals=_sum(staff.values()),
+            )
+        )
+    customers: dict[str, WindowCounts] = results[(UnitKind.customer, "all")]  # type: ignore[assignment]
+    kinds.append(
+        UnitCounts(
+            kind=UnitKind.customer,
+            counts=customers,
+            names={key: key for key in customers},
+            totals=totals,
+            complete=False,
+        )
+    )
     return kinds
+
+
+_SNAPSHOT_ID = re.compile(r"[0-9A-Fa-f]+(-[0-9A-Fa-f]+)+")
+
+
+def _read_all(
+    session: Session, reads: dict[tuple[str, str], _Read], readers: int
+) -> dict[tuple[str, str], Any]:
+    """Run ``reads`` on ``readers`` connections of the session's engine at once, each taking
+    the next read in order; on PostgreSQL every connection reads the snapshot of ``session``'s
+    transaction. An in-memory SQLite database exists only on the session's own connection."""
+    bind = session.get_bind()
+    engine = bind if isinstance(bind, Engine) else bind.engine
+    if engine.url.get_backend_name() == "sqlite" and engine.url.database in (None, "", ":memory:"):
+        return {key: read(session) for key, read in reads.items()}
+    snapshot = None
+    if engine.dialect.name == "postgresql":
+        snapshot = session.execute(text("SELECT pg_export_snapshot()")).scalar_one()
+        if not _SNAPSHOT_ID.fullmatch(snapshot):  # it goes into SQL text below
+            raise RuntimeError(f"unexpected snapshot id {snapshot!r}")
+    queue = deque(reads.items())
+    results: dict[tuple[str, str], Any] = {}
+
+    def reader() -> None:
+        with Session(engine) as own:
+            if snapshot is not None:
+                own.connection(execution_options={"isolation_level": "REPEATABLE READ"})
+                own.execute(text(f"SET TRANSACTION SNAPSHOT '{snapshot}'"))
+            _without_jit(own)
+            while queue:
+                try:
+                    key, read = queue.popleft()
+                except IndexError:  # another reader took the last one
+                    return
+                results[key] = read(own)
+
+    with ThreadPoolExecutor(readers, thread_name_prefix="monitor-reader") as pool:
+        for future in [pool.submit(reader) for _ in range(max(1, min(readers, len(reads))))]:
+            future.result()
+    return results
 
 
 # Alerts -------------------------------------------------------------------------------------

@@ -188,6 +188,7 @@ def count_complaints_by_unit(report_date: date) -> list[UnitCounts]:
             session,
             windows=windows_for(report_date, settings),
             min_count=settings.monitor_min_count,
+            readers=settings.monitor_readers,
         )
 
 

@@ -114,19 +114,18 @@ def _log_pmf(j: int, lam: float) -> float:
 def _series(j: int, lam: float, *, upward: bool) -> float:
     """Σ pmf(i)/pmf(j) over i ≥ j (upward) or 0 ≤ i ≤ j (downward); terms only shrink."""
     total = term = 1.0
-    i = j
-    while True:
-        if upward:
-            term *= lam / (i + 1)
+    if upward:
+        i = j + 1
+        while term > total * 1e-17:
+            term *= lam / i
+            total += term
             i += 1
-        else:
-            if i == 0:
-                break
+    else:
+        i = j
+        while i > 0 and term > total * 1e-17:
             term *= i / lam
+            total += term
             i -= 1
-        total += term
-        if term <= total * 1e-17:
-            break
     return total
 
 
@@ -166,17 +165,18 @@ def _binomial_series(j: int, n: int, p: float, upward: bool) -> float:
     because ``j`` lies on the far side of the mean from where the sum goes."""
     odds = p / (1 - p)
     total = term = 1.0
-    i = j
-    while (i < n) if upward else (i > 0):
-        if upward:
+    if upward:
+        i = j
+        while i < n and term > total * 1e-17:
             term *= (n - i) / (i + 1) * odds
+            total += term
             i += 1
-        else:
+    else:
+        i = j
+        while i > 0 and term > total * 1e-17:
             term *= i / ((n - i + 1) * odds)
+            total += term
             i -= 1
-        total += term
-        if term <= total * 1e-17:
-            break
     return total
 
 
@@ -317,6 +317,13 @@ def _trend(current: int, previous: int, trend_alpha: float) -> Trend:
     n = current + previous
     if n == 0:
         return Trend.steady
+    if trend_alpha <= 0.5:
+        # Under Binomial(n, ½) the smaller count's upper tail is at least ½, so only the larger
+        # count can be significant: one short tail instead of two (one of them long).
+        if current == previous:
+            return Trend.steady
+        larger, trend = (current, Trend.rising) if current > previous else (previous, Trend.falling)
+        return trend if binomial_upper_tail(larger, n, 0.5) < trend_alpha else Trend.steady
     if binomial_upper_tail(current, n, 0.5) < trend_alpha:
         return Trend.rising
     if binomial_upper_tail(previous, n, 0.5) < trend_alpha:

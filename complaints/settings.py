@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Annotated
 from zoneinfo import ZoneInfo
 
-from pydantic import BeforeValidator, Field, SecretStr
+from pydantic import BeforeValidator, Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhd]?)\s*$")
@@ -84,7 +84,16 @@ class Settings(BaseSettings):
 
     web_host: str = "127.0.0.1"
     web_port: int = 8000
-    prefect_ui_url: str = "http://127.0.0.1:4200"
+    # Where `complaints up` runs the Prefect server and UI (on 127.0.0.1).
+    prefect_port: int = Field(default=4200, ge=1, le=65535)
+    # Links from the web app to flow runs; default: the UI that `complaints up` starts.
+    prefect_ui_url: str = ""
+
+    @model_validator(mode="after")
+    def _prefect_ui_on_the_prefect_port(self) -> Settings:
+        if not self.prefect_ui_url:
+            self.prefect_ui_url = f"http://127.0.0.1:{self.prefect_port}"
+        return self
 
     @property
     def effective_database_url(self) -> str:

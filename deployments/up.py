@@ -76,8 +76,9 @@ def _wait_port(port: int, timeout: float, service: Service) -> None:
     raise RuntimeError(f"{service.name} did not listen on 127.0.0.1:{port}")
 
 
-def prefect_environment(settings: Settings, port: int = 4200) -> dict[str, str]:
+def prefect_environment(settings: Settings) -> dict[str, str]:
     home = (settings.data_dir / "prefect").resolve()
+    port = settings.prefect_port
     return {
         "PREFECT_HOME": str(home),
         "PREFECT_API_URL": f"http://127.0.0.1:{port}/api",
@@ -216,8 +217,9 @@ def run_system(settings: Settings) -> int:
         print(f"Prefect server database: {database.describe()}", flush=True)
         server = start("prefect-server", [str(bin_dir / "prefect"), "server", "start"])
         # The first start migrates Prefect's database (longer on a new PostgreSQL database).
-        _wait_http("http://127.0.0.1:4200/api/health", 180, server)
-        print("Prefect server and UI: http://127.0.0.1:4200", flush=True)
+        prefect_url = f"http://127.0.0.1:{settings.prefect_port}"
+        _wait_http(f"{prefect_url}/api/health", 180, server)
+        print(f"Prefect server and UI: {prefect_url}", flush=True)
 
         smtp_env: dict[str, str] = {}
         if not settings.smtp_host:
@@ -243,11 +245,16 @@ def run_system(settings: Settings) -> int:
             }
             print(f"local SMTP sink: 127.0.0.1:{settings.smtp_sink_port} → {mailbox}", flush=True)
 
-        os.environ.update({**prefect_environment(settings), **smtp_env})
+        from prefect.settings import PREFECT_API_URL, temporary_settings
+
         from deployments.names import WORK_POOL, worker_command
         from deployments.register import register_deployments
 
-        for name in register_deployments():
+        # Prefect read its settings when it was imported, before the server's URL was known;
+        # without this its client would start a server of its own to register with.
+        with temporary_settings(updates={PREFECT_API_URL: f"{prefect_url}/api"}):
+            names = register_deployments()
+        for name in names:
             print(f"deployment: {name}", flush=True)
         worker = start(
             "worker",

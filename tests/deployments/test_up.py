@@ -1,17 +1,16 @@
 """`complaints up` and the Prefect server's database: SQLite under data/prefect by default,
-the operator's PostgreSQL when PREFECT_API_DATABASE_CONNECTION_URL is set."""
+the operator's PostgreSQL when PREFECT_API_DATABASE_CONNECTION_URL is set. (The whole of
+`complaints up`, started for real on each, is in test_up_system.py.)"""
 
 from __future__ import annotations
 
 import os
-import subprocess
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from complaints.settings import Settings
-from deployments import up
 from deployments.up import PREFECT_POSTGRES_DEFAULTS, prefect_database, prefect_environment
 
 POSTGRES_URL = "postgresql+asyncpg://prefect:s3cret@db.internal:5432/prefect"
@@ -99,52 +98,14 @@ def test_the_connection_url_set_in_dotenv_is_seen(
     assert database.env == PREFECT_POSTGRES_DEFAULTS
 
 
-class _Exited:
-    """A started process that has already exited (the server 'fails' at once)."""
-
-    pid = 4242
-    returncode = 1
-
-    def poll(self) -> int:
-        return 1
-
-
-def test_up_starts_the_prefect_server_with_the_operators_database(
-    clean_env: dict[str, str],
-    tmp_path: Path,
-    monkeypatch: pytest.MonkeyPatch,
-    capsys: pytest.CaptureFixture[str],
-) -> None:
-    started: list[dict[str, Any]] = []
-
-    def popen(command: list[str], **kwargs: Any) -> _Exited:
-        started.append({"command": command, "env": kwargs["env"]})
-        return _Exited()
-
-    monkeypatch.setattr(subprocess, "Popen", popen)
-    monkeypatch.setattr("models.setup.prepare_database", lambda url: None)
-    monkeypatch.setattr(up.signal, "signal", lambda *args: None)
-    for key in list(os.environ):
-        if key.startswith(("PREFECT_SERVER_DATABASE_", "PREFECT_API_DATABASE_")):
-            monkeypatch.delenv(key)
-    monkeypatch.setenv("PREFECT_API_DATABASE_CONNECTION_URL", POSTGRES_URL)
-    monkeypatch.setenv("PREFECT_SERVER_DATABASE_SQLALCHEMY_POOL_SIZE", "12")
-
-    assert up.run_system(Settings(data_dir=tmp_path / "data")) == 1
-
-    (server,) = started
-    assert server["command"][-2:] == ["server", "start"]
-    env = server["env"]
-    assert env["PREFECT_API_DATABASE_CONNECTION_URL"] == POSTGRES_URL
-    assert env["PREFECT_SERVER_DATABASE_SQLALCHEMY_POOL_SIZE"] == "12"
-    assert (
-        env["PREFECT_SERVER_DATABASE_TIMEOUT"]
-        == PREFECT_POSTGRES_DEFAULTS["PREFECT_SERVER_DATABASE_TIMEOUT"]
+def test_the_prefect_port_moves_the_server_and_the_web_apps_links(tmp_path: Path) -> None:
+    settings = Settings(data_dir=tmp_path, prefect_port=4310)
+    assert prefect_environment(settings)["PREFECT_API_URL"] == "http://127.0.0.1:4310/api"
+    assert settings.prefect_ui_url == "http://127.0.0.1:4310"
+    # A UI behind a proxy keeps the address it was given.
+    assert Settings(prefect_ui_url="https://prefect.example").prefect_ui_url == (
+        "https://prefect.example"
     )
-    out = capsys.readouterr()
-    assert "Prefect server database: PostgreSQL (" in out.out
-    assert "s3cret" not in out.out + out.err
-    assert "prefect-server exited with code 1" in out.err
 
 
 @pytest.mark.slow

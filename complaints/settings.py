@@ -62,7 +62,7 @@ class Settings(BaseSettings):
     monitor_min_count: int = Field(default=3, ge=1)
     # Connections the counting reads with at once; the database does the counting, so this is
     # how many of its cores one report uses (bench/monitor.py: 2 readers take 55% of 1's time).
-    monitor_readers: int = Field(default=2, ge=1, le=16)
+    monitor_readers: int = Field(default=2, ge=1, le=8)
 
     # Signs the sign-in form's CSRF token (before a session exists). Unset, each process draws
     # its own: fine for one web process; with several, or across restarts, set one shared key.

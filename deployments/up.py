@@ -245,14 +245,15 @@ def run_system(settings: Settings) -> int:
             }
             print(f"local SMTP sink: 127.0.0.1:{settings.smtp_sink_port} → {mailbox}", flush=True)
 
-        from prefect.settings import PREFECT_API_URL, temporary_settings
+        import prefect.settings
 
         from deployments.names import WORK_POOL, worker_command
         from deployments.register import register_deployments
 
-        # Prefect read its settings when it was imported, before the server's URL was known;
-        # without this its client would start a server of its own to register with.
-        with temporary_settings(updates={PREFECT_API_URL: f"{prefect_url}/api"}):
+        # Prefect read its settings when it was imported, before they were known here: without
+        # these its client would start a server of its own to register with, under ~/.prefect.
+        ours = {getattr(prefect.settings, k): v for k, v in prefect_environment(settings).items()}
+        with prefect.settings.temporary_settings(updates=ours):
             names = register_deployments()
         for name in names:
             print(f"deployment: {name}", flush=True)

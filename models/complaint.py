@@ -32,8 +32,8 @@ from policy.enums import Category, Channel, ComplainantKind, Stage
 
 class Complaint(Base):
     __tablename__ = "complaints"
-    # A customer's complaints by time: the intake's repeat check (Art. 2(4)) and the monitoring
-    # job's history of repeat complaints (Art. 8) read it without touching table rows.
+    # A customer's complaints by time: the intake's repeat check (Art. 2(4)) finds the latest
+    # one since a date, the monitoring job (Art. 8) counts them without reading table rows.
     __table_args__ = (Index("ix_complaints_customer_received", "customer_id", "received_at"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -65,7 +65,9 @@ def safe_url(url: str) -> str:
 
 # Reads of the database file through memory mapping rather than read() calls: the monitoring
 # job's index walks take 12% less time (bench/monitor.py). Only address space: pages stay in
-# the operating system's cache, shared by every connection and process.
+# the operating system's cache, shared by every connection and process. The price: an I/O
+# error on the file (a failing disk, a truncated file) ends the process with SIGBUS instead of
+# raising an error; keep the database on a local disk, as SQLite asks anyway.
 SQLITE_MMAP_BYTES = 1 << 30
 
 

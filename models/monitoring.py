@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from enum import StrEnum
 from functools import cache, partial
-from typing import Any, TypeAlias, TypeVar
+from typing import Any, TypeAlias, TypeVar, cast
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import (
@@ -49,6 +49,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
+from sqlalchemy.pool import SingletonThreadPool, StaticPool
 
 from models.complaint import Complaint
 from models.operations import ConcentrationAlert
@@ -231,7 +232,7 @@ _CELL_COMBOS = [(category, channel) for category in Category for channel in Chan
 
 
 @cache
-def _cell_statement() -> Select[tuple[str, ...]]:
+def _cell_statement() -> Select[*tuple[Any, ...]]:
     """Counts per department × category × channel in one range, driven by the departments."""
     departments = DepartmentRow.__table__
     return select(
@@ -250,7 +251,7 @@ def _cell_statement() -> Select[tuple[str, ...]]:
 
 
 @cache
-def _product_statement() -> Select[tuple[str, int]]:
+def _product_statement() -> Select[str, int]:
     """Counts per product in one range; products are found by a loose index scan (the next
     product after the last one), so no sort and no table rows."""
     product = _complaints.c.product
@@ -263,7 +264,7 @@ def _product_statement() -> Select[tuple[str, int]]:
 
 
 @cache
-def _staff_statement(kind: UnitKind) -> Select[tuple[str, str, int]]:
+def _staff_statement(kind: UnitKind) -> Select[str, str, int]:
     """Counts per first-inquiry owner or handler in one range, driven by the users."""
     column = (
         _complaints.c.first_inquiry_owner_id if kind is UnitKind.owner else _complaints.c.handler_id
@@ -272,8 +273,8 @@ def _staff_statement(kind: UnitKind) -> Select[tuple[str, str, int]]:
 
 
 _Cell: TypeAlias = tuple[Department, Category, Channel]
-_Staff: TypeAlias = tuple[str, str]  # username, display name
 _Key = TypeVar("_Key")
+_WINDOW_NAMES = ("current", "previous", "earlier")
 
 
 def _cell_counts(session: Session, start: datetime, end: datetime) -> dict[_Cell, int]:
@@ -291,9 +292,15 @@ def _product_counts(session: Session, start: datetime, end: datetime) -> dict[st
 
 def _staff_counts(
     session: Session, start: datetime, end: datetime, kind: UnitKind
-) -> dict[_Staff, int]:
+) -> dict[str, int]:
+    """By username: a display name may change between two statements, a username does not."""
     rows = session.execute(_staff_statement(kind), {"start": start, "end": end})
-    return {(username, name): int(value) for username, name, value in rows}
+    return {username: int(value) for username, _, value in rows}
+
+
+def _staff_names(session: Session) -> dict[str, str]:
+    rows = session.execute(select(User.username, User.display_name))
+    return {username: display_name for username, display_name in rows}
 
 
 def _repeat_customers(
@@ -333,9 +340,7 @@ def _repeat_customers(
     }
 
 
-def _by_window(
-    per_window: dict[str, dict[_Key, int]],
-) -> dict[_Key, WindowCounts]:
+def _by_window(per_window: dict[str, dict[_Key, int]]) -> dict[_Key, WindowCounts]:
     """One kind's counts per range (current, previous, earlier) as each unit's window counts,
     leaving out units with no complaint in the current window or the baseline."""
     keys = {key for counts in per_window.values() for key in counts}
@@ -344,9 +349,6 @@ def _by_window(
         for key in keys
     }
     return {key: c for key, c in counts.items() if c.current or c.baseline}
-
-
-_WINDOW_NAMES = ("current", "previous", "earlier")
 
 
 def _sum(values: Iterable[WindowCounts]) -> WindowCounts:
@@ -359,6 +361,7 @@ def _sum(values: Iterable[WindowCounts]) -> WindowCounts:
 def _roll_up(
     kind: UnitKind, items: Iterable[tuple[str, str, WindowCounts]], totals: WindowCounts
 ) -> UnitCounts:
+    """Cells summed into a coarser unit; the cells are the ones seen, so its units are too."""
     counts: dict[str, WindowCounts] = {}
     names: dict[str, str] = {}
     for key, name, value in items:
@@ -376,6 +379,8 @@ def _without_jit(session: Session) -> None:
 
 
 _Read: TypeAlias = Callable[[Session], object]
+_STAFF_NAMES = ("staff", "names")
+_REPEAT_CUSTOMERS = (UnitKind.customer.value, "all")
 
 
 def _reads(windows: MonitorWindows, min_count: int) -> dict[tuple[str, str], _Read]:
@@ -383,7 +388,7 @@ def _reads(windows: MonitorWindows, min_count: int) -> dict[tuple[str, str], _Re
     earlier window is five times the others, and the customers' count is one of the longest,
     so readers taking them in this order finish at about the same time."""
     ranges = windows.ranges()
-    counters: dict[str, Callable[[Session, datetime, datetime], object]] = {
+    counters: dict[str, Callable[..., object]] = {
         "cells": _cell_counts,
         UnitKind.product: _product_counts,
         UnitKind.owner: partial(_staff_counts, kind=UnitKind.owner),
@@ -401,12 +406,11 @@ def _reads(windows: MonitorWindows, min_count: int) -> dict[tuple[str, str], _Re
     longest = ("cells", "earlier")
     return {
         longest: earlier.pop(longest),
-        (UnitKind.customer, "all"): partial(
-            _repeat_customers, windows=windows, min_count=min_count
-        ),
+        _REPEAT_CUSTOMERS: partial(_repeat_customers, windows=windows, min_count=min_count),
         **earlier,
         **window_reads("previous"),
         **window_reads("current"),
+        _STAFF_NAMES: _staff_names,
     }
 
 
@@ -415,20 +419,20 @@ def count_units(
 ) -> list[UnitCounts]:
     """Every kind of unit with its counts in the windows of one report (read only).
 
-    The statements are shared out among ``readers`` connections of the session's engine that
-    read at once: the database does the counting, so a report takes that many of its cores
-    (bench/monitor.py: two readers take 55% of one's time). They read what is committed. On
-    PostgreSQL every reader imports the snapshot of ``session``'s transaction
-    (``pg_export_snapshot``), so the report is one consistent reading. On SQLite each statement
-    reads the database as it is when it starts, as it always did there; the windows end before
-    the report date, so only a change to an old complaint (a transfer, say) in the
-    milliseconds between two statements could show it under its old unit in one kind and its
-    new unit in another.
+    With ``readers`` > 1 the statements are shared out among that many connections of the
+    session's engine that read at once: the database does the counting, so a report takes that
+    many of its cores (bench/monitor.py: two readers take 55% of one's time). They read what is
+    committed, not the session's own unflushed or uncommitted work. On PostgreSQL every reader
+    imports the snapshot of ``session``'s transaction (``pg_export_snapshot``), so the report
+    is one consistent reading. On SQLite each statement reads the database as it is when it
+    starts, as it always did there; the windows end before the report date, so only a change
+    to an old complaint (a transfer, say) in the milliseconds between two statements could
+    show it under its old unit in one kind and its new unit in another.
     """
     results = _read_all(session, _reads(windows, min_count), readers)
 
     def per_window(name: str) -> dict[str, dict[Any, int]]:
-        return {window: results[(name, window)] for window in _WINDOW_NAMES}  # type: ignore[misc]
+        return {window: cast(dict[Any, int], results[(name, window)]) for window in _WINDOW_NAMES}
 
     cells: dict[_Cell, WindowCounts] = _by_window(per_window("cells"))
     totals = _sum(cells.values())
@@ -455,17 +459,18 @@ def count_units(
             totals=_sum(products.values()),
         ),
     ]
+    staff_names = cast(dict[str, str], results[_STAFF_NAMES])
     for kind in (UnitKind.owner, UnitKind.handler):
-        staff: dict[_Staff, WindowCounts] = _by_window(per_window(kind))
+        staff: dict[str, WindowCounts] = _by_window(per_window(kind))
         kinds.append(
             UnitCounts(
                 kind=kind,
-                counts={username: c for (username, _), c in staff.items()},
-                names={username: name for username, name in staff},
+                counts=staff,
+                names={username: staff_names.get(username, username) for username in staff},
                 totals=_sum(staff.values()),
             )
         )
-    customers: dict[str, WindowCounts] = results[(UnitKind.customer, "all")]  # type: ignore[assignment]
+    customers = cast(dict[str, WindowCounts], results[_REPEAT_CUSTOMERS])
     kinds.append(
         UnitCounts(
             kind=UnitKind.customer,
@@ -483,38 +488,48 @@ _SNAPSHOT_ID = re.compile(r"[0-9A-Fa-f]+(-[0-9A-Fa-f]+)+")
 
 def _read_all(
     session: Session, reads: dict[tuple[str, str], _Read], readers: int
-) -> dict[tuple[str, str], Any]:
-    """Run ``reads`` on ``readers`` connections of the session's engine at once, each taking
-    the next read in order; on PostgreSQL every connection reads the snapshot of ``session``'s
-    transaction. An in-memory SQLite database exists only on the session's own connection."""
+) -> dict[tuple[str, str], object]:
+    """Run ``reads``: on ``readers`` connections of the session's engine at once, each taking
+    the next read in order, every one on PostgreSQL in the snapshot of ``session``'s
+    transaction; or one after another on ``session`` itself."""
     bind = session.get_bind()
-    engine = bind if isinstance(bind, Engine) else bind.engine
-    if engine.url.get_backend_name() == "sqlite" and engine.url.database in (None, "", ":memory:"):
+    if (
+        readers <= 1
+        or not isinstance(bind, Engine)  # a session on a connection the caller manages
+        or isinstance(bind.pool, SingletonThreadPool | StaticPool)  # in-memory SQLite
+    ):
+        _without_jit(session)
         return {key: read(session) for key, read in reads.items()}
+    engine = bind
     snapshot = None
     if engine.dialect.name == "postgresql":
         snapshot = session.execute(text("SELECT pg_export_snapshot()")).scalar_one()
         if not _SNAPSHOT_ID.fullmatch(snapshot):  # it goes into SQL text below
             raise RuntimeError(f"unexpected snapshot id {snapshot!r}")
     queue = deque(reads.items())
-    results: dict[tuple[str, str], Any] = {}
+    results: dict[tuple[str, str], object] = {}
 
     def reader() -> None:
-        with Session(engine) as own:
-            if snapshot is not None:
-                own.connection(execution_options={"isolation_level": "REPEATABLE READ"})
-                own.execute(text(f"SET TRANSACTION SNAPSHOT '{snapshot}'"))
-            _without_jit(own)
-            while queue:
-                try:
-                    key, read = queue.popleft()
-                except IndexError:  # another reader took the last one
-                    return
-                results[key] = read(own)
+        try:
+            with Session(engine) as own:
+                if snapshot is not None:
+                    own.connection(execution_options={"isolation_level": "REPEATABLE READ"})
+                    own.execute(text(f"SET TRANSACTION SNAPSHOT '{snapshot}'"))
+                _without_jit(own)
+                while queue:
+                    try:
+                        key, read = queue.popleft()
+                    except IndexError:  # another reader took the last one
+                        return
+                    results[key] = read(own)
+        except BaseException:
+            queue.clear()  # the other readers stop after their current statement
+            raise
 
     with ThreadPoolExecutor(readers, thread_name_prefix="monitor-reader") as pool:
-        for future in [pool.submit(reader) for _ in range(max(1, min(readers, len(reads))))]:
-            future.result()
+        futures = [pool.submit(reader) for _ in range(min(readers, len(reads)))]
+    for future in futures:
+        future.result()  # raises a reader's failure
     return results
 
 

@@ -98,7 +98,10 @@ def test_the_connection_url_set_in_dotenv_is_seen(
     assert database.env == PREFECT_POSTGRES_DEFAULTS
 
 
-def test_the_prefect_port_moves_the_server_and_the_web_apps_links(tmp_path: Path) -> None:
+def test_the_prefect_port_moves_the_server_and_the_web_apps_links(
+    clean_env: dict[str, str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("COMPLAINTS_PREFECT_UI_URL", raising=False)
     settings = Settings(data_dir=tmp_path, prefect_port=4310)
     assert prefect_environment(settings)["PREFECT_API_URL"] == "http://127.0.0.1:4310/api"
     assert settings.prefect_ui_url == "http://127.0.0.1:4310"

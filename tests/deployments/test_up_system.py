@@ -66,11 +66,25 @@ class RunningUp:
                 found[int(entry.name)] = cmdline
         return found
 
-    def kill_everything(self, services: dict[int, str]) -> None:
-        """Cleanup after a failed test: `up` and every service it started, with their groups."""
+    def exited(self, timeout: float) -> int:
+        """Wait for `up` to exit and for its last lines; its exit code."""
+        code = self.process.wait(timeout)
+        self._reader.join(10)
+        return code
+
+    def stop_everything(self, services: dict[int, str]) -> None:
+        """Cleanup, also after a failed test: SIGTERM to `up`, then SIGKILL to `up` and every
+        service it started (each in a session and process group of its own)."""
+        services = {**services, **self.services()}  # before `up` is gone and they are orphans
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                self.process.wait(90)
         for pid in [self.process.pid, *services]:
             with contextlib.suppress(ProcessLookupError):
                 os.killpg(pid, signal.SIGKILL)
+        self.process.wait()
+        self._reader.join(10)
 
 
 def _stat(pid: int) -> tuple[str, int]:
@@ -97,6 +111,7 @@ def _get(url: str) -> int:
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(900)  # up itself allows 180 s for the server, 60 s for the web app, …
 @pytest.mark.parametrize("prefect_database", ["sqlite", "postgresql"])
 def test_up_starts_the_whole_system_and_stops_it_on_sigterm(
     prefect_database: str, request: pytest.FixtureRequest, tmp_path: Path
@@ -108,6 +123,7 @@ def test_up_starts_the_whole_system_and_stops_it_on_sigterm(
         if not key.startswith(("PREFECT_", "COMPLAINTS_"))
     }
     env.update(
+        HOME=str(tmp_path / "home"),  # nothing of the test runner's own ~/.prefect
         COMPLAINTS_DATA_DIR=str(tmp_path / "data"),
         COMPLAINTS_PREFECT_PORT=str(prefect_port),
         COMPLAINTS_WEB_PORT=str(web_port),
@@ -122,7 +138,7 @@ def test_up_starts_the_whole_system_and_stops_it_on_sigterm(
     up = RunningUp(env, cwd=tmp_path)
     services: dict[int, str] = {}
     try:
-        up.wait_ready(240)
+        up.wait_ready(420)
         expected = "PostgreSQL (" if postgres else "SQLite ("
         assert f"Prefect server database: {expected}" in up.output
         assert f"Prefect server and UI: http://127.0.0.1:{prefect_port}" in up.output
@@ -157,9 +173,12 @@ def test_up_starts_the_whole_system_and_stops_it_on_sigterm(
         else:
             assert not [key for key in server_env if key.startswith("PREFECT_SERVER_DATABASE")]
 
+        # Registering went to that server: no server of up's own under the home folder.
+        assert not (tmp_path / "home" / ".prefect" / "prefect.db").exists()
+
         up.process.send_signal(signal.SIGTERM)
-        assert up.process.wait(60) == 0
+        assert up.exited(90) == 0
         wait_until(lambda: not any(_alive(pid) for pid in services), 30, "the services to stop")
         assert "stopping prefect-server" in up.output
     finally:
-        up.kill_everything(services)
+        up.stop_everything(services)

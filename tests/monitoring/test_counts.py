@@ -10,9 +10,12 @@ from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import event, select
+from sqlalchemy import create_engine, event, select
 from sqlalchemy.orm import Session
 
+from models import register_all
+from models.db import Base
+from models.directory import seed_departments
 from models.monitoring import MonitorWindows, UnitKind, WindowCounts, count_units, customer_key
 from models.people import User
 from policy.enums import Category, Channel, Department
@@ -23,6 +26,7 @@ from tests.monitoring.synthetic import (
     Population,
     bulk_insert,
     complaint_rows,
+    create_population,
 )
 
 TZ = ZoneInfo("Asia/Shanghai")
@@ -131,15 +135,17 @@ def test_counts_match_a_count_by_hand_for_every_kind_of_unit(
     assert set(units[UnitKind.category].counts) == {c.value for c in Category}
     assert set(units[UnitKind.channel].counts) <= {c.value for c in Channel}
     assert customer_key(population.customers[-1]) in units[UnitKind.customer].counts
-    # Totals are the whole exchange's: every complaint has a department.
-    department_total = units[UnitKind.department].totals
-    assert units[UnitKind.customer].totals == department_total
-    assert department_total.current == sum(
-        c.current for c in expected[UnitKind.department].values()
-    )
-    # Products and handlers add up over the complaints that have one.
-    assert units[UnitKind.product].totals.current < department_total.current
-    assert units[UnitKind.handler].totals.current < department_total.current
+    # Totals are the whole exchange's: every complaint has a department. Products and handlers
+    # add up over the complaints that have one.
+    for kind in UnitKind:
+        if kind is not UnitKind.customer:
+            assert units[kind].totals == sum(expected[kind].values(), WindowCounts(0, 0, 0)), kind
+    assert units[UnitKind.customer].totals == units[UnitKind.department].totals
+    assert units[UnitKind.product].totals.current < units[UnitKind.department].totals.current
+    # Staff are shown by their display names.
+    names = {u: n for u, n in session.execute(select(User.username, User.display_name))}
+    for kind in (UnitKind.owner, UnitKind.handler):
+        assert units[kind].names == {username: names[username] for username in units[kind].counts}
 
 
 def test_a_complaint_counts_in_the_window_of_its_local_day(
@@ -187,14 +193,20 @@ def test_every_reader_reads_the_snapshot_the_report_started_with(
     late[COLUMN["reference"]] = "LATE-ARRIVAL"
     late[COLUMN["product"]] = "计数途中到达的产品"
     late[COLUMN["received_at"]] = datetime(2026, 11, 20, 2, tzinfo=UTC)
+    late[COLUMN["handler_id"]] = late[COLUMN["first_inquiry_owner_id"]]
     engine = session.get_bind()
+    first_count = threading.Lock()
     committed = threading.Event()
 
-    def commit_the_late_complaint(_conn, _cursor, statement: str, *_: object) -> None:
-        if "count(*)" in statement and not committed.is_set():
+    def commit_the_late_complaint(
+        _connection: object, _cursor: object, statement: str, *_: object
+    ) -> None:
+        with first_count:  # the readers reach their first count at about the same time
+            if "count(*)" not in statement or committed.is_set():
+                return
             committed.set()
-            with engine.begin() as other:
-                bulk_insert(other, "complaints", COMPLAINT_COLUMNS, [late])
+        with engine.begin() as other:
+            bulk_insert(other, "complaints", COMPLAINT_COLUMNS, [late])
 
     windows = MonitorWindows(REPORT_DATE)
     event.listen(engine, "before_cursor_execute", commit_the_late_complaint)
@@ -208,5 +220,48 @@ def test_every_reader_reads_the_snapshot_the_report_started_with(
     assert committed.is_set()
     assert "计数途中到达的产品" not in during[UnitKind.product].counts
     assert "计数途中到达的产品" in after[UnitKind.product].counts
-    for kind in (UnitKind.department, UnitKind.owner):
-        assert after[kind].totals.current == during[kind].totals.current + 1, kind
+    for kind in UnitKind:
+        if after[kind].complete:
+            assert after[kind].totals.current == during[kind].totals.current + 1, kind
+
+
+def test_a_failing_read_fails_the_count_and_gives_back_every_connection(
+    session: Session, population: Population
+) -> None:
+    load(session, complaint_rows(random.Random(5), population, background(per_day=2)))
+    engine = session.get_bind()
+
+    def fail_on_products(_connection: object, _cursor: object, statement: str, *_: object) -> None:
+        if "RECURSIVE" in statement.upper():  # the products' loose index scan
+            raise RuntimeError("the database went away")
+
+    event.listen(engine, "before_cursor_execute", fail_on_products)
+    try:
+        with pytest.raises(RuntimeError, match="went away"):
+            count_units(session, windows=MonitorWindows(REPORT_DATE), readers=3)
+    finally:
+        event.remove(engine, "before_cursor_execute", fail_on_products)
+    session.close()
+    assert engine.pool.checkedout() == 0
+    # The connections went back as they were lent: a new count reads, and reads everything.
+    assert count_units(session, windows=MonitorWindows(REPORT_DATE), readers=3)[0].counts
+
+
+def test_an_in_memory_database_is_counted_on_the_sessions_own_connection() -> None:
+    """In-memory SQLite exists on one connection only: several readers would each see an empty
+    database, so the count runs on the session's."""
+    register_all()
+    engine = create_engine("sqlite://")
+    Base.metadata.create_all(engine)
+    windows = MonitorWindows(REPORT_DATE)
+    start, end = windows.ranges()["current"]
+    with Session(engine) as memory:
+        seed_departments(memory)
+        people = create_population(
+            memory.connection(), staff_per_department=2, products=3, customers=20
+        )
+        rows = load(memory, complaint_rows(random.Random(2), people, background(per_day=1)))
+        units = {u.kind: u for u in count_units(memory, windows=windows, readers=2)}
+    engine.dispose()
+    in_window = sum(1 for row in rows if start <= row[COLUMN["received_at"]] < end)
+    assert units[UnitKind.department].totals.current == in_window > 0

@@ -349,7 +349,7 @@ def _latest_pending(db: Session, complaints: list[Complaint]) -> dict[int, list[
     return pending
 
 
-def _rows(db: Session, query: Select[tuple[Complaint]]) -> list[ListRow]:
+def _rows(db: Session, query: Select[Complaint]) -> list[ListRow]:
     complaints = list(
         db.scalars(
             query.options(
@@ -387,7 +387,7 @@ def _rows(db: Session, query: Select[tuple[Complaint]]) -> list[ListRow]:
     return rows
 
 
-def _open_only(query: Select[tuple[Complaint]], include_closed: bool) -> Select[tuple[Complaint]]:
+def _open_only(query: Select[Complaint], include_closed: bool) -> Select[Complaint]:
     return query if include_closed else query.where(Complaint.stage.not_in(CLOSED_STAGES))
 
 

@@ -17,7 +17,18 @@ from models import Complaint, Notification, User
 from models.db import utcnow
 from models.directory import add_user
 from models.intake import register_complaint
+from models.progress import resume_input
+from models.steps import (
+    assign,
+    decide_major,
+    record_customer_confirmation,
+    record_feedback,
+    record_handling,
+    review_handling,
+    submit_written_record,
+)
 from policy.enums import Department, Role
+from policy.lifecycle import Step
 from tests.flows.conftest import execute
 from tests.models.factories import sample_intake
 
@@ -52,6 +63,18 @@ def add_staff(session: Session) -> Staff:
     return Staff(owner=owner, manager=manager, handler=handler, leader=leader, other_manager=other)
 
 
+# Which step each of the app's step functions saves.
+STEP_OF: dict[Callable[..., Any], Step] = {
+    submit_written_record: Step.written_record,
+    assign: Step.assignment,
+    decide_major: Step.major_decision,
+    record_handling: Step.handling,
+    review_handling: Step.leadership_review,
+    record_customer_confirmation: Step.customer_confirmation,
+    record_feedback: Step.feedback,
+}
+
+
 @dataclass
 class RunningComplaint:
     complaint_id: int
@@ -70,11 +93,12 @@ class RunningComplaint:
         self.session.commit()
         self.session.expire_all()
 
-    def act(self, step: Callable[..., Any], decision: dict[str, Any], **values: Any) -> Any:
-        """Save a step in the app database, then resume and execute the run."""
-        step(self.session, complaint=self.complaint, now=utcnow(), **values)
+    def act(self, step: Callable[..., Any], *, actor: User, **values: Any) -> Any:
+        """Save a step in the app database, then resume and execute the run with the input the
+        staff app sends (``resume_input``: the acting username and the step's decision)."""
+        step(self.session, complaint=self.complaint, actor=actor, now=utcnow(), **values)
         self.session.commit()
-        resume_for_step(self.run_id, decision)
+        resume_for_step(self.run_id, resume_input(STEP_OF[step], values, operator=actor.username))
         self.state = execute(complaint_lifecycle, self.run_id)
         self.fresh()
         return self.state

@@ -43,11 +43,10 @@ def test_resumed_run_goes_on_without_repeating_earlier_side_effects(
 ) -> None:
     staff = add_staff(session)
     case = start_complaint(session, settings, staff.owner)
-    case.act(submit_written_record, {"operator": "owner"}, actor=staff.owner, text="已致歉并记录")
+    case.act(submit_written_record, actor=staff.owner, text="已致歉并记录")
     assert case.complaint.stage is Stage.awaiting_assignment
     case.act(
         assign,
-        {"operator": "manager", "handler": "handler"},
         actor=staff.manager,
         handler="handler",
     )
@@ -65,16 +64,14 @@ def test_resumed_run_goes_on_without_repeating_earlier_side_effects(
 def test_phone_complaint_full_lifecycle_to_archive(session, settings, mail) -> None:
     staff = add_staff(session)
     case = start_complaint(session, settings, staff.owner, channel=Channel.phone)
-    case.act(submit_written_record, {"operator": "owner"}, actor=staff.owner, text="记录")
+    case.act(submit_written_record, actor=staff.owner, text="记录")
     case.act(
         assign,
-        {"operator": "manager", "handler": "handler"},
         actor=staff.manager,
         handler="handler",
     )
     case.act(
         record_handling,
-        {"operator": "handler", "founded": True},
         actor=staff.handler,
         founded=True,
         evidence="系统记录显示延迟",
@@ -83,7 +80,6 @@ def test_phone_complaint_full_lifecycle_to_archive(session, settings, mail) -> N
     assert case.complaint.stage is Stage.awaiting_feedback
     state = case.act(
         record_feedback,
-        {"operator": "owner", "satisfied": True},
         actor=staff.owner,
         satisfied=True,
         comment="",
@@ -108,10 +104,9 @@ def test_regulator_transfer_major_case_sent_back_once_then_approved(
 ) -> None:
     staff = add_staff(session)
     case = start_complaint(session, settings, staff.owner, channel=Channel.regulator_transfer)
-    case.act(submit_written_record, {"operator": "owner"}, actor=staff.owner, text="记录")
+    case.act(submit_written_record, actor=staff.owner, text="记录")
     case.act(
         assign,
-        {"operator": "manager", "handler": "handler"},
         actor=staff.manager,
         handler="handler",
     )
@@ -119,7 +114,6 @@ def test_regulator_transfer_major_case_sent_back_once_then_approved(
     assert case.complaint.stage is Stage.awaiting_major_decision
     case.act(
         decide_major,
-        {"operator": "manager", "major": True},
         actor=staff.manager,
         major=True,
         reason="监管转办且客户表示将诉诸媒体",
@@ -127,7 +121,6 @@ def test_regulator_transfer_major_case_sent_back_once_then_approved(
     assert case.notifications()["major_case"] == 1
     case.act(
         record_handling,
-        {"operator": "handler", "founded": True},
         actor=staff.handler,
         founded=True,
         evidence="核实属实",
@@ -136,7 +129,6 @@ def test_regulator_transfer_major_case_sent_back_once_then_approved(
     assert case.complaint.stage is Stage.awaiting_leadership_review
     case.act(
         review_handling,
-        {"operator": "leader", "approved": False},
         actor=staff.leader,
         approved=False,
         comment="补偿方案需重新评估",
@@ -145,7 +137,6 @@ def test_regulator_transfer_major_case_sent_back_once_then_approved(
     assert case.complaint.handling_round == 2
     case.act(
         record_handling,
-        {"operator": "handler", "founded": True},
         actor=staff.handler,
         founded=True,
         evidence="核实属实",
@@ -153,14 +144,12 @@ def test_regulator_transfer_major_case_sent_back_once_then_approved(
     )
     case.act(
         review_handling,
-        {"operator": "leader", "approved": True},
         actor=staff.leader,
         approved=True,
         comment="",
     )
     state = case.act(
         record_feedback,
-        {"operator": "owner", "satisfied": True},
         actor=staff.owner,
         satisfied=True,
         comment="",
@@ -174,16 +163,14 @@ def test_unfounded_case_confirmed_and_dissatisfied_customer_reopens_once(
 ) -> None:
     staff = add_staff(session)
     case = start_complaint(session, settings, staff.owner, channel=Channel.onsite)
-    case.act(submit_written_record, {"operator": "owner"}, actor=staff.owner, text="记录")
+    case.act(submit_written_record, actor=staff.owner, text="记录")
     case.act(
         assign,
-        {"operator": "manager", "handler": "handler"},
         actor=staff.manager,
         handler="handler",
     )
     case.act(
         record_handling,
-        {"operator": "handler", "founded": False},
         actor=staff.handler,
         founded=False,
         evidence="录音显示已按流程办理",
@@ -192,14 +179,12 @@ def test_unfounded_case_confirmed_and_dissatisfied_customer_reopens_once(
     assert case.complaint.stage is Stage.awaiting_customer_confirmation
     case.act(
         record_customer_confirmation,
-        {"operator": "owner", "confirmed": True},
         actor=staff.owner,
         confirmed=True,
         note="",
     )
     case.act(
         record_feedback,
-        {"operator": "owner", "satisfied": False},
         actor=staff.owner,
         satisfied=False,
         comment="仍不满意",
@@ -208,7 +193,6 @@ def test_unfounded_case_confirmed_and_dissatisfied_customer_reopens_once(
     assert case.complaint.stage is Stage.awaiting_handling
     case.act(
         record_handling,
-        {"operator": "handler", "founded": True},
         actor=staff.handler,
         founded=True,
         evidence="再次核实",
@@ -216,7 +200,6 @@ def test_unfounded_case_confirmed_and_dissatisfied_customer_reopens_once(
     )
     state = case.act(
         record_feedback,
-        {"operator": "owner", "satisfied": True},
         actor=staff.owner,
         satisfied=True,
         comment="",
@@ -230,10 +213,9 @@ def test_sales_manager_complaint_transferred_to_another_department_runs_to_archi
 ) -> None:
     staff = add_staff(session)
     case = start_complaint(session, settings, staff.owner, channel=Channel.sales_manager)
-    case.act(submit_written_record, {"operator": "owner"}, actor=staff.owner, text="记录")
+    case.act(submit_written_record, actor=staff.owner, text="记录")
     case.act(
         assign,
-        {"operator": "manager", "transfer_to_department": "general_management"},
         actor=staff.manager,
         transfer_to_department="general_management",
         reason="涉及网站系统问题",
@@ -244,12 +226,9 @@ def test_sales_manager_complaint_transferred_to_another_department_runs_to_archi
     assert any("manager_gm@staff.test" in m.recipients for m in mail.messages)
     # Art. 4(1): the receiving department arranges the follow-up and handles it.
     gm = staff.other_manager
-    case.act(
-        assign, {"operator": "manager_gm", "handler": "manager_gm"}, actor=gm, handler="manager_gm"
-    )
+    case.act(assign, actor=gm, handler="manager_gm")
     case.act(
         record_handling,
-        {"operator": "manager_gm", "founded": True},
         actor=gm,
         founded=True,
         evidence="网站故障属实",
@@ -257,7 +236,6 @@ def test_sales_manager_complaint_transferred_to_another_department_runs_to_archi
     )
     state = case.act(
         record_feedback,
-        {"operator": "owner", "satisfied": True},
         actor=staff.owner,
         satisfied=True,
         comment="",
@@ -278,14 +256,11 @@ def test_resolved_on_the_spot_still_gets_written_record_and_archive(
         resolution="当场更正并致歉",
         promised_reply_at=None,
     )
-    case.act(submit_written_record, {"operator": "owner"}, actor=staff.owner, text="现场处理记录")
-    case.act(
-        assign, {"operator": "manager", "handler": "owner"}, actor=staff.manager, handler="owner"
-    )
+    case.act(submit_written_record, actor=staff.owner, text="现场处理记录")
+    case.act(assign, actor=staff.manager, handler="owner")
     assert case.complaint.stage is Stage.awaiting_feedback
     state = case.act(
         record_feedback,
-        {"operator": "owner", "satisfied": True},
         actor=staff.owner,
         satisfied=True,
         comment="",
@@ -296,7 +271,7 @@ def test_resolved_on_the_spot_still_gets_written_record_and_archive(
 def test_record_deadline_is_met_when_the_record_comes_in_time(session, settings, mail) -> None:
     staff = add_staff(session)
     case = start_complaint(session, settings, staff.owner)
-    case.act(submit_written_record, {"operator": "owner"}, actor=staff.owner, text="记录")
+    case.act(submit_written_record, actor=staff.owner, text="记录")
     deadline = session.scalar(
         select(Deadline).where(
             Deadline.complaint_id == case.complaint_id,

@@ -93,7 +93,7 @@ def test_written_record_in_time_means_no_warning_and_no_breach(
 ) -> None:
     staff = add_staff(session)
     case = start_complaint(session, short_record_deadline, staff.owner)
-    case.act(submit_written_record, {"operator": "owner"}, actor=staff.owner, text="及时记录")
+    case.act(submit_written_record, actor=staff.owner, text="及时记录")
     deadline = _record_deadline(session, case.complaint_id)
     name = f"deadline-{case.reference}-written_record-1"
     warn_run, breach_run = _scheduled_check(f"{name}-warn"), _scheduled_check(name)

@@ -30,19 +30,16 @@ def test_a_whole_lifecycle_leaves_no_personal_data_in_prefect(session, settings,
     case = start_complaint(session, settings, staff.owner)
     case.act(
         submit_written_record,
-        {"operator": "owner"},
         actor=staff.owner,
         text="张三来电称赎回款未到账",
     )
     case.act(
         assign,
-        {"operator": "manager", "handler": "handler"},
         actor=staff.manager,
         handler="handler",
     )
     case.act(
         record_handling,
-        {"operator": "handler", "founded": True},
         actor=staff.handler,
         founded=True,
         evidence="张三的赎回款延迟",
@@ -50,7 +47,6 @@ def test_a_whole_lifecycle_leaves_no_personal_data_in_prefect(session, settings,
     )
     state = case.act(
         record_feedback,
-        {"operator": "owner", "satisfied": True},
         actor=staff.owner,
         satisfied=True,
         comment="",

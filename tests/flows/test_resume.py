@@ -71,16 +71,14 @@ def test_each_resume_runs_a_bounded_number_of_tasks_however_far_the_case_went(
 ) -> None:
     staff = add_staff(session)
     case = start_complaint(session, settings, staff.owner, channel=Channel.regulator_transfer)
-    case.act(submit_written_record, {"operator": "owner"}, actor=staff.owner, text="记录")
+    case.act(submit_written_record, actor=staff.owner, text="记录")
     case.act(
         assign,
-        {"operator": "manager", "handler": "handler"},
         actor=staff.manager,
         handler="handler",
     )
     case.act(
         decide_major,
-        {"operator": "manager", "major": True},
         actor=staff.manager,
         major=True,
         reason="监管转办",
@@ -90,7 +88,6 @@ def test_each_resume_runs_a_bounded_number_of_tasks_however_far_the_case_went(
     for approved in (False, True):
         case.act(
             record_handling,
-            {"operator": "handler", "founded": True},
             actor=staff.handler,
             founded=True,
             evidence="核实属实",
@@ -98,21 +95,18 @@ def test_each_resume_runs_a_bounded_number_of_tasks_however_far_the_case_went(
         )
         case.act(
             review_handling,
-            {"operator": "leader", "approved": approved},
             actor=staff.leader,
             approved=approved,
             comment="同意" if approved else "方案需重新评估",
         )
     case.act(
         record_feedback,
-        {"operator": "owner", "satisfied": False},
         actor=staff.owner,
         satisfied=False,
         comment="仍不满意",
     )
     case.act(
         record_handling,
-        {"operator": "handler", "founded": True},
         actor=staff.handler,
         founded=True,
         evidence="再次核实",
@@ -120,14 +114,12 @@ def test_each_resume_runs_a_bounded_number_of_tasks_however_far_the_case_went(
     )
     case.act(
         review_handling,
-        {"operator": "leader", "approved": True},
         actor=staff.leader,
         approved=True,
         comment="",
     )
     state = case.act(
         record_feedback,
-        {"operator": "owner", "satisfied": True},
         actor=staff.owner,
         satisfied=True,
         comment="",
@@ -165,10 +157,9 @@ def test_one_read_gives_every_decision_taken_with_transfers_and_rounds(
 ) -> None:
     staff = add_staff(session)
     case = start_complaint(session, settings, staff.owner, channel=Channel.sales_manager)
-    case.act(submit_written_record, {"operator": "owner"}, actor=staff.owner, text="记录")
+    case.act(submit_written_record, actor=staff.owner, text="记录")
     case.act(
         assign,
-        {"operator": "manager", "transfer_to_department": "general_management"},
         actor=staff.manager,
         transfer_to_department="general_management",
         reason="涉及网站系统问题",
@@ -176,12 +167,9 @@ def test_one_read_gives_every_decision_taken_with_transfers_and_rounds(
     # The transfer changed the department: the run's tags follow it.
     assert "department:general_management" in _tags(case.run_id)
     gm = staff.other_manager
-    case.act(
-        assign, {"operator": "manager_gm", "handler": "manager_gm"}, actor=gm, handler="manager_gm"
-    )
+    case.act(assign, actor=gm, handler="manager_gm")
     case.act(
         record_handling,
-        {"operator": "manager_gm", "founded": False},
         actor=gm,
         founded=False,
         evidence="系统日志正常",

@@ -34,18 +34,27 @@ def start_lifecycle_run(
 
 
 def schedule_deadline_run(
-    *, deadline_id: int, created_at: datetime, purpose: str, at: datetime, name: str
+    *,
+    deadline_id: int,
+    created_at: datetime,
+    purpose: str,
+    at: datetime,
+    name: str,
+    again: bool = False,
 ) -> UUID:
-    """A durable timer: a deadline-check run the Prefect server holds until ``at``."""
+    """A durable timer: a deadline-check run the Prefect server holds until ``at``. ``again``
+    is a further run for the same check (one that ran too early handed over to it): its key
+    holds ``at``, so each hand-over makes one run."""
     from prefect.deployments import run_deployment
 
+    extra = [purpose, f"{at:%Y%m%d%H%M%S%f}"] if again else [purpose]
     run = run_deployment(
         DEADLINE_DEPLOYMENT,
         parameters={"deadline_id": deadline_id, "purpose": purpose},
         scheduled_time=at,
         flow_run_name=name,
         tags=["deadline", f"purpose:{purpose}"],
-        idempotency_key=idempotency_key("deadline", deadline_id, created_at, purpose),
+        idempotency_key=idempotency_key("deadline", deadline_id, created_at, *extra),
         timeout=0,
         as_subflow=False,
     )

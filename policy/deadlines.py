@@ -5,7 +5,8 @@
 - Art. 2(4): a complaint not resolved at once gets a definite reply time (明确的回复时间) —
   ``proposed_reply_at`` suggests one, ``validate_promised_reply_at`` checks the one promised.
 - Art. 2(1) and Art. 7: warn before a breach (早预防), record a breach when it happens —
-  ``warning_time`` and ``deadline_state``.
+  ``warning_time``, ``deadline_state`` and, for a check that may run early or late,
+  ``deadline_check_decision``.
 
 All datetimes must be timezone-aware; the reply deadline falls at the end of a local working day.
 """
@@ -14,6 +15,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
+from enum import StrEnum
 from zoneinfo import ZoneInfo
 
 from policy.enums import DeadlineStatus
@@ -172,6 +174,60 @@ def deadline_state(due: datetime, now: datetime, done_at: datetime | None) -> De
     return DeadlineStatus.breached if _utc(now) > _utc(due) else DeadlineStatus.open
 
 
+class CheckAction(StrEnum):
+    """What a deadline check does when it runs (Art. 7)."""
+
+    none = "none"  # nothing to do: met, cancelled, already warned or already breached
+    wait = "wait"  # started before its time: check again at ``DeadlineCheckDecision.at``
+    warn = "warn"
+    breach = "breach"
+
+
+@dataclass(frozen=True, slots=True)
+class DeadlineCheckDecision:
+    """``at`` is when to check again (``wait``) or the moment the breach happened (``breach``:
+    the due time, however late the check runs); None otherwise."""
+
+    action: CheckAction
+    at: datetime | None = None
+
+
+def deadline_check_decision(
+    *,
+    purpose: str,
+    status: DeadlineStatus,
+    due: datetime,
+    warn_at: datetime | None,
+    warned_at: datetime | None,
+    now: datetime,
+) -> DeadlineCheckDecision:
+    """Art. 2(1) and Art. 7: what a check of one deadline does, whenever it runs.
+
+    A check can start before its time (a worker submits scheduled runs ahead of it), late (no
+    worker was up), or more than once. Time decides, not the moment the check was scheduled
+    for: before the moment it checks for, it waits; after it, it acts, and a late breach is a
+    breach at the due time it missed. ``purpose`` is ``"warn"`` (before the due time: warn the
+    responsible person once) or ``"breach"`` (after it: record the breach once). A warning
+    due after the deadline has passed is dropped: the breach report speaks then.
+    """
+    _require_aware(due=due, now=now)
+    if status is not DeadlineStatus.open:
+        return DeadlineCheckDecision(CheckAction.none)
+    if purpose == "warn":
+        if warn_at is None or warned_at is not None or _utc(now) >= _utc(due):
+            return DeadlineCheckDecision(CheckAction.none)
+        _require_aware(warn_at=warn_at)
+        if _utc(now) < _utc(warn_at):
+            return DeadlineCheckDecision(CheckAction.wait, warn_at)
+        return DeadlineCheckDecision(CheckAction.warn)
+    if purpose != "breach":
+        raise ValueError(f"unknown deadline check purpose {purpose!r}")
+    # As in ``deadline_state``: at the due time itself the limit is still kept.
+    if deadline_state(due, now, None) is DeadlineStatus.open:
+        return DeadlineCheckDecision(CheckAction.wait, due)
+    return DeadlineCheckDecision(CheckAction.breach, due)
+
+
 def _require_aware(**values: datetime) -> None:
     for name, value in values.items():
         if value.tzinfo is None or value.utcoffset() is None:
@@ -203,8 +259,11 @@ def _describe(sources: set[CalendarSource]) -> str:
 __all__ = [
     "DEFAULT_TIMEZONE",
     "END_OF_WORKING_DAY",
+    "CheckAction",
+    "DeadlineCheckDecision",
     "PromisedReplyError",
     "ReplyProposal",
+    "deadline_check_decision",
     "deadline_state",
     "proposed_reply_at",
     "validate_promised_reply_at",

@@ -3,10 +3,23 @@ time, and the check itself."""
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from prefect import task
 
 from models.db import session_scope, utcnow
 from tasks.caching import fresh_read_options
+
+# The notice each outcome of a check queues: the written record has notices of its own.
+_NOTICES = {
+    ("warned", True): "record_warning",
+    ("breached", True): "record_breach",
+    ("warned", False): "deadline_warning",
+    ("breached", False): "deadline_breach",
+}
+
+# A check at its exact due time still finds the limit kept: look again just after it.
+_PAST_THE_MOMENT_SECONDS = 0.05
 
 
 @task(name="schedule-deadline-checks", **fresh_read_options())
@@ -21,7 +34,7 @@ def schedule_deadline_checks(complaint_id: int) -> int:
     with session_scope() as session:
         reference = session.get_one(Complaint, complaint_id).reference
         for deadline in open_deadlines_without_checks(session, complaint_id):
-            name = f"deadline-{reference}-{deadline.kind.value}-{deadline.sequence}"
+            name = _run_name(reference, deadline.kind.value, deadline.sequence)
             if deadline.warn_at is not None and deadline.warn_at > utcnow():
                 schedule_deadline_run(
                     deadline_id=deadline.id,
@@ -44,11 +57,65 @@ def schedule_deadline_checks(complaint_id: int) -> int:
 
 @task(name="check-deadline", **fresh_read_options())
 def check_deadline(deadline_id: int, purpose: str) -> dict[str, object]:
-    """Warn before, or record the breach at, the due time; returns what was done."""
-    from dataclasses import asdict
+    """Warn before, or record the breach after, the due time, and queue the notice in the same
+    transaction (the outbox sends it; reconciliation re-sends one left pending by a crash).
 
+    Returns the action (none, waiting, warned, breached), the queued notice's id, and for a
+    check that ran before its time how many seconds to wait and until when."""
     from models.deadlines import check_deadline as evaluate
 
+    now = utcnow()
+    notification_id: int | None = None
     with session_scope() as session:
-        result = evaluate(session, deadline_id=deadline_id, purpose=purpose, now=utcnow())
-    return asdict(result)
+        result = evaluate(session, deadline_id=deadline_id, purpose=purpose, now=now)
+        if result.action in ("warned", "breached"):
+            from complaints.settings import get_settings
+            from tasks.mail import prepare_notification
+
+            notice = prepare_notification(
+                session,
+                complaint_id=result.complaint_id,
+                kind=_NOTICES[(result.action, result.kind == "written_record")],
+                settings=get_settings(),
+                deadline_id=result.deadline_id,
+            )
+            notification_id = notice.id if notice is not None else None
+    wait = None
+    if result.check_again_at is not None:
+        wait = (result.check_again_at - now).total_seconds() + _PAST_THE_MOMENT_SECONDS
+    return {
+        "action": result.action,
+        "notification_id": notification_id,
+        "check_again_at": result.check_again_at.isoformat() if result.check_again_at else None,
+        "wait_seconds": wait,
+    }
+
+
+@task(name="reschedule-deadline-check", **fresh_read_options())
+def reschedule_deadline_check(deadline_id: int, purpose: str, at: str) -> str:
+    """A check that ran long before its time hands over to a new scheduled run at ``at``
+    (idempotent: the new run's key holds that time)."""
+    from deployments.runs import schedule_deadline_run
+    from models.complaint import Complaint
+    from models.operations import Deadline
+
+    moment = datetime.fromisoformat(at)
+    with session_scope() as session:
+        deadline = session.get_one(Deadline, deadline_id)
+        reference = session.get_one(Complaint, deadline.complaint_id).reference
+        name = _run_name(reference, deadline.kind.value, deadline.sequence)
+        run_id = schedule_deadline_run(
+            deadline_id=deadline.id,
+            created_at=deadline.created_at,
+            purpose=purpose,
+            at=moment,
+            name=name if purpose == "breach" else f"{name}-warn",
+            again=True,
+        )
+        if purpose == "breach":
+            deadline.check_flow_run_id = str(run_id)
+    return str(run_id)
+
+
+def _run_name(reference: str, kind: str, sequence: int) -> str:
+    return f"deadline-{reference}-{kind}-{sequence}"

@@ -30,7 +30,8 @@ def _send_once() -> Task[[int], str]:
     return send_notification.with_options(**side_effect_options())
 
 
-def _send(notification_id: int | None) -> str:
+def send_queued(notification_id: int | None) -> str:
+    """Send a notice already in the outbox; ``None`` (no one to send it to) sends nothing."""
     if notification_id is None:
         return "no-recipient"
     return str(_send_once()(notification_id))
@@ -39,21 +40,7 @@ def _send(notification_id: int | None) -> str:
 def notify(complaint_id: int, kind: str, sequence: int = 1) -> str:
     from tasks.mail import queue_notification
 
-    return _send(queue_notification(complaint_id, kind, sequence))
-
-
-def notify_deadline(complaint_id: int, deadline_id: int, deadline_kind: str, action: str) -> str:
-    """Art. 7: the warning to the responsible person, the breach report to the superior."""
-    from tasks.mail import queue_notification
-
-    record = deadline_kind == "written_record"
-    kind = {
-        ("warned", True): "record_warning",
-        ("breached", True): "record_breach",
-        ("warned", False): "deadline_warning",
-        ("breached", False): "deadline_breach",
-    }[(action, record)]
-    return _send(queue_notification(complaint_id, kind, deadline_id=deadline_id))
+    return send_queued(queue_notification(complaint_id, kind, sequence))
 
 
 @task(name="handling-form-at", **side_effect_options())

@@ -102,3 +102,25 @@ def test_written_record_in_time_means_no_warning_and_no_breach(
     assert execute(deadline_check, breach_run).result() == "none"
     assert _record_deadline(session, case.complaint_id).status is DeadlineStatus.met
     assert "record_breach" not in case.notifications()
+
+
+def test_a_check_run_started_before_its_time_waits_and_records_the_breach(
+    session, short_record_deadline, mail
+) -> None:
+    """A worker submits scheduled runs ahead of their time: the check waits for the due time
+    instead of finding the deadline not yet due and doing nothing for good."""
+    staff = add_staff(session)
+    case = start_complaint(session, short_record_deadline, staff.owner)
+    deadline = _record_deadline(session, case.complaint_id)
+    name = f"deadline-{case.reference}-written_record-1"
+    warn_run, breach_run = _scheduled_check(f"{name}-warn"), _scheduled_check(name)
+    assert utcnow() < deadline.warn_at  # both runs start early
+    assert execute(deadline_check, warn_run).result() == "warned"
+    assert utcnow() >= deadline.warn_at
+    assert execute(deadline_check, breach_run).result() == "breached"
+
+    deadline = _record_deadline(session, case.complaint_id)
+    assert deadline.status is DeadlineStatus.breached
+    assert deadline.breached_at == deadline.due_at
+    counts = case.notifications()
+    assert counts["record_warning"] == 1 and counts["record_breach"] == 1

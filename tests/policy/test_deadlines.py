@@ -8,7 +8,10 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from policy.deadlines import (
+    CheckAction,
+    DeadlineCheckDecision,
     PromisedReplyError,
+    deadline_check_decision,
     deadline_state,
     proposed_reply_at,
     validate_promised_reply_at,
@@ -182,3 +185,64 @@ def test_art7_deadline_open_until_due_passes() -> None:
 def test_art7_deadline_state_refuses_naive_times() -> None:
     with pytest.raises(ValueError):
         deadline_state(datetime(2026, 3, 7, 9, 0), at(2026, 3, 7, 9, 0), None)
+
+
+# Art. 7: a check decides by the clock, whenever it runs (early, on time, late, again)
+
+
+def _check(purpose: str, now: datetime, **overrides: object) -> DeadlineCheckDecision:
+    values: dict[str, object] = {
+        "purpose": purpose,
+        "status": DeadlineStatus.open,
+        "due": at(2026, 3, 7, 9, 0),
+        "warn_at": at(2026, 3, 7, 3, 0),
+        "warned_at": None,
+        "now": now,
+    }
+    values.update(overrides)
+    return deadline_check_decision(**values)  # type: ignore[arg-type]
+
+
+def test_art7_a_breach_check_that_starts_early_waits_for_the_due_time() -> None:
+    due = at(2026, 3, 7, 9, 0)
+    assert _check("breach", due - timedelta(seconds=7)) == DeadlineCheckDecision(
+        CheckAction.wait, due
+    )
+    # At the due time itself the limit is still kept (as deadline_state says).
+    assert _check("breach", due).action is CheckAction.wait
+
+
+def test_art7_a_breach_check_on_time_or_late_records_the_breach_at_the_due_time() -> None:
+    due = at(2026, 3, 7, 9, 0)
+    on_time = _check("breach", due + timedelta(milliseconds=1))
+    late = _check("breach", due + timedelta(days=3))
+    assert on_time == late == DeadlineCheckDecision(CheckAction.breach, due)
+
+
+def test_art7_a_repeated_check_of_a_breached_met_or_cancelled_deadline_does_nothing() -> None:
+    late = at(2026, 3, 8, 9, 0)
+    for status in (DeadlineStatus.breached, DeadlineStatus.met, DeadlineStatus.cancelled):
+        assert _check("breach", late, status=status).action is CheckAction.none
+        assert _check("warn", late, status=status).action is CheckAction.none
+
+
+def test_art2_1_a_warning_check_that_starts_early_waits_for_the_warning_time() -> None:
+    warn_at = at(2026, 3, 7, 3, 0)
+    assert _check("warn", warn_at - timedelta(seconds=9)) == DeadlineCheckDecision(
+        CheckAction.wait, warn_at
+    )
+    assert _check("warn", warn_at).action is CheckAction.warn
+    assert _check("warn", warn_at + timedelta(hours=1)).action is CheckAction.warn
+
+
+def test_art2_1_a_warning_is_given_once_and_never_after_the_due_time() -> None:
+    assert _check("warn", at(2026, 3, 7, 4, 0), warned_at=at(2026, 3, 7, 3, 0)).action is (
+        CheckAction.none
+    )
+    assert _check("warn", at(2026, 3, 7, 9, 30)).action is CheckAction.none
+    assert _check("warn", at(2026, 3, 7, 4, 0), warn_at=None).action is CheckAction.none
+
+
+def test_art7_a_check_of_an_unknown_purpose_is_refused() -> None:
+    with pytest.raises(ValueError):
+        _check("remind", at(2026, 3, 7, 4, 0))

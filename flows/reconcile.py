@@ -5,8 +5,11 @@ from __future__ import annotations
 
 from prefect import flow
 
+from tasks.deadlines import check_deadline
 from tasks.mail import send_notification
+from tasks.notify import send_queued
 from tasks.reconcile import (
+    overdue_deadlines,
     publish_failed_notifications,
     requeue_crashed_runs,
     resume_runs_with_recorded_steps,
@@ -24,6 +27,12 @@ def reconcile() -> dict[str, int]:
         "resumed": resume_runs_with_recorded_steps(),
         "deadlines_scheduled": schedule_missing_deadline_checks(),
     }
+    # Art. 7: a breach is recorded and reported even when its own check never did it.
+    breaches = [check_deadline(deadline_id, "breach") for deadline_id in overdue_deadlines()]
+    for outcome in breaches:
+        notification_id = outcome["notification_id"]
+        send_queued(int(str(notification_id)) if notification_id is not None else None)
+    summary["breaches_recorded"] = sum(outcome["action"] == "breached" for outcome in breaches)
     # Issue 5: a notification stuck pending, or marked for re-sending, goes out (once: the
     # outbox row's status decides); those that failed for good are listed for ops.
     pending = unsent_notifications()

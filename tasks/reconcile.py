@@ -210,3 +210,22 @@ def publish_failed_notifications() -> int:
         description=f"{len(rows)} 封通知发送失败，可在员工系统的发件箱页面重新发送",
     )
     return len(rows)
+
+
+# A breach check normally runs at its due time; past this margin reconciliation records the
+# breach itself (a check that failed, was cancelled, or ran early under older code).
+OVERDUE_MARGIN_SECONDS = 60
+
+
+@task(name="overdue-deadlines", **fresh_read_options())
+def overdue_deadlines() -> list[int]:
+    """Open deadlines past their due time (by the margin) whose breach is not yet recorded."""
+    from datetime import timedelta
+
+    from models.db import utcnow
+    from models.deadlines import overdue_deadline_ids
+
+    with session_scope() as session:
+        return overdue_deadline_ids(
+            session, now=utcnow() - timedelta(seconds=OVERDUE_MARGIN_SECONDS)
+        )

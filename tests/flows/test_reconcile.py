@@ -10,11 +10,11 @@ from prefect.client.orchestration import get_client
 from sqlalchemy import select, update
 
 from flows.reconcile import reconcile
-from models import Complaint, Notification
+from models import Complaint, Deadline, Notification
 from models.db import utcnow
 from models.outbox import mark_for_resend
 from models.steps import submit_written_record
-from policy.enums import NotificationStatus
+from policy.enums import DeadlineKind, DeadlineStatus, NotificationStatus
 from tests.flows.lifecycle_driver import add_staff, start_complaint
 from tests.models.factories import make_complaint
 
@@ -70,3 +70,28 @@ def test_notification_marked_for_resending_goes_out_once(session, settings, mail
     first, second = reconcile(), reconcile()
     assert (first["notifications_sent"], second["notifications_sent"]) == (1, 0)
     assert [m.recipients for m in mail.messages] == [["customer@example.test"]]
+
+
+def test_a_breach_whose_check_never_recorded_it_is_recorded_and_reported_once(
+    session, settings, mail
+) -> None:
+    """Art. 7: the check ran too early (or failed, or was cancelled) and no later one exists."""
+    staff = add_staff(session)
+    case = start_complaint(session, settings, staff.owner)
+    record = session.scalars(
+        select(Deadline).where(
+            Deadline.complaint_id == case.complaint_id,
+            Deadline.kind == DeadlineKind.written_record,
+        )
+    ).one()
+    due = utcnow() - timedelta(minutes=10)
+    record.due_at, record.warn_at = due, due - timedelta(hours=6)
+    session.commit()
+    mail.messages.clear()
+
+    first, second = reconcile(), reconcile()
+    assert (first["breaches_recorded"], second["breaches_recorded"]) == (1, 0)
+    session.refresh(record)
+    assert record.status is DeadlineStatus.breached and record.breached_at == due
+    assert case.notifications()["record_breach"] == 1
+    assert [m.recipients for m in mail.messages] == [["manager@staff.test"]]

@@ -26,6 +26,7 @@ class DeadlineCheck:
     deadline_id: int
     complaint_id: int
     kind: str
+    status: str
     check_again_at: datetime | None = None
 
 
@@ -69,7 +70,9 @@ def check_deadline(
         warned_at=deadline.warned_at,
         now=now,
     )
-    result = DeadlineCheck("none", deadline.id, deadline.complaint_id, deadline.kind.value)
+    result = DeadlineCheck(
+        "none", deadline.id, deadline.complaint_id, deadline.kind.value, deadline.status.value
+    )
     if decision.action is CheckAction.none:
         return result
     if decision.action is CheckAction.wait:
@@ -83,7 +86,7 @@ def check_deadline(
         )
         kind, action = "deadline_breached", "breached"
     if not won:
-        return result
+        return replace(result, status=deadline.status.value)
     append_event(
         session,
         complaint=session.get_one(Complaint, deadline.complaint_id),
@@ -95,7 +98,7 @@ def check_deadline(
             "due_at": deadline.due_at.isoformat(),
         },
     )
-    return replace(result, action=action)
+    return replace(result, action=action, status=deadline.status.value)
 
 
 def _claim(

@@ -60,16 +60,27 @@ def check_deadline(deadline_id: int, purpose: str) -> dict[str, object]:
     """Warn before, or record the breach after, the due time, and queue the notice in the same
     transaction (the outbox sends it; reconciliation re-sends one left pending by a crash).
 
-    Returns the action (none, waiting, warned, breached), the queued notice's id, and for a
-    check that ran before its time how many seconds to wait and until when."""
+    Returns the action (none, waiting, warned, breached), what the check found, the queued
+    notice's id, for a check that ran before its time how many seconds to wait and until when,
+    and what ops read about it in the Prefect UI: the reference, the deadline, its due time and
+    the responsible person's username (no customer data)."""
+    from complaints.settings import get_settings
+    from models.complaint import Complaint
     from models.deadlines import check_deadline as evaluate
+    from models.operations import Deadline
 
     now = utcnow()
     notification_id: int | None = None
     with session_scope() as session:
         result = evaluate(session, deadline_id=deadline_id, purpose=purpose, now=now)
+        deadline = session.get_one(Deadline, deadline_id)
+        about = {
+            "reference": session.get_one(Complaint, result.complaint_id).reference,
+            "deadline": deadline.kind.label,
+            "due_at": f"{deadline.due_at.astimezone(get_settings().tz):%Y-%m-%d %H:%M}",
+            "responsible": deadline.responsible_user.username,
+        }
         if result.action in ("warned", "breached"):
-            from complaints.settings import get_settings
             from tasks.mail import prepare_notification
 
             notice = prepare_notification(
@@ -85,6 +96,8 @@ def check_deadline(deadline_id: int, purpose: str) -> dict[str, object]:
         wait = (result.check_again_at - now).total_seconds() + _PAST_THE_MOMENT_SECONDS
     return {
         "action": result.action,
+        "found": _found(result.action, result.status, deadline.warned_at is not None),
+        **about,
         "notification_id": notification_id,
         "check_again_at": result.check_again_at.isoformat() if result.check_again_at else None,
         "wait_seconds": wait,
@@ -115,6 +128,27 @@ def reschedule_deadline_check(deadline_id: int, purpose: str, at: str) -> str:
         if purpose == "breach":
             deadline.check_flow_run_id = str(run_id)
     return str(run_id)
+
+
+@task(name="tag-deadline-check", **fresh_read_options())
+def tag_deadline_check(outcome: str) -> None:
+    """Ops filter deadline checks by what they found: ``outcome:<outcome>``."""
+    from prefect.client.orchestration import get_client
+    from prefect.runtime import flow_run
+
+    with get_client(sync_client=True) as client:
+        current = client.read_flow_run(flow_run.get_id())  # type: ignore[arg-type]
+        keep = [tag for tag in current.tags if not tag.startswith("outcome:")]
+        client.update_flow_run(current.id, tags=sorted({*keep, f"outcome:{outcome}"}))
+
+
+def _found(action: str, status: str, warned: bool) -> str:
+    """What a check found, for ops: its action, or why it had nothing to do."""
+    if action != "none":
+        return action
+    if status == "open":  # a warning check: given already, or the due time has passed
+        return "already_warned" if warned else "past_due"
+    return {"breached": "already_breached"}.get(status, status)
 
 
 def _run_name(reference: str, kind: str, sequence: int) -> str:

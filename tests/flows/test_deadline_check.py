@@ -52,6 +52,11 @@ def _scheduled_check(name: str) -> UUID:
     return run.id
 
 
+def _tags(run_id: UUID) -> list[str]:
+    with get_client(sync_client=True) as client:
+        return client.read_flow_run(run_id).tags
+
+
 def _sleep_until(moment: datetime) -> None:
     time.sleep(max(0.0, (moment - utcnow()).total_seconds()) + 0.2)
 
@@ -69,7 +74,13 @@ def test_phone_complaint_without_written_record_warns_owner_then_escalates_to_su
     _sleep_until(deadline.warn_at)
     assert execute(deadline_check, warn_run).result() == "warned"
     _sleep_until(deadline.due_at)
-    assert execute(deadline_check, breach_run).result() == "breached"
+    breach = execute(deadline_check, breach_run)
+    assert breach.result() == "breached"
+    # Ops read what the check found in the Prefect UI, with no customer data.
+    assert breach.name == "已超时"
+    assert case.reference in breach.message and "owner" in breach.message
+    assert "张三" not in breach.message and "138" not in breach.message
+    assert "outcome:breached" in _tags(breach_run)
     # Checking again (a late or repeated run) changes nothing and tells no one twice.
     assert deadline_check(deadline.id, "breach") == "none"
 
@@ -99,7 +110,9 @@ def test_written_record_in_time_means_no_warning_and_no_breach(
     warn_run, breach_run = _scheduled_check(f"{name}-warn"), _scheduled_check(name)
     _sleep_until(deadline.due_at)
     assert execute(deadline_check, warn_run).result() == "none"
-    assert execute(deadline_check, breach_run).result() == "none"
+    met = execute(deadline_check, breach_run)
+    assert met.result() == "none"
+    assert met.name == "按时完成" and "outcome:met" in _tags(breach_run)
     assert _record_deadline(session, case.complaint_id).status is DeadlineStatus.met
     assert "record_breach" not in case.notifications()
 

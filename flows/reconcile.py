@@ -9,6 +9,7 @@ from tasks.deadlines import check_deadline
 from tasks.mail import send_notification
 from tasks.notify import send_queued
 from tasks.reconcile import (
+    cancel_checks_of_settled_deadlines,
     overdue_deadlines,
     publish_failed_notifications,
     requeue_crashed_runs,
@@ -33,6 +34,7 @@ def reconcile() -> dict[str, int]:
         notification_id = outcome["notification_id"]
         send_queued(int(str(notification_id)) if notification_id is not None else None)
     summary["breaches_recorded"] = sum(outcome["action"] == "breached" for outcome in breaches)
+    summary["checks_cancelled"] = cancel_checks_of_settled_deadlines()
     # Issue 5: a notification stuck pending, or marked for re-sending, goes out (once: the
     # outbox row's status decides); those that failed for good are listed for ops.
     pending = unsent_notifications()

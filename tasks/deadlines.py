@@ -4,11 +4,15 @@ time, and the check itself."""
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from prefect import task
 
 from models.db import session_scope, utcnow
 from tasks.caching import fresh_read_options
+
+if TYPE_CHECKING:
+    from models.operations import Deadline
 
 # The notice each outcome of a check queues: the written record has notices of its own.
 _NOTICES = {
@@ -41,7 +45,7 @@ def schedule_deadline_checks(complaint_id: int) -> int:
                     created_at=deadline.created_at,
                     purpose="warn",
                     at=deadline.warn_at,
-                    name=f"{name}-warn",
+                    name=warning_run_name(reference, deadline),
                 )
             run_id = schedule_deadline_run(
                 deadline_id=deadline.id,
@@ -122,7 +126,7 @@ def reschedule_deadline_check(deadline_id: int, purpose: str, at: str) -> str:
             created_at=deadline.created_at,
             purpose=purpose,
             at=moment,
-            name=name if purpose == "breach" else f"{name}-warn",
+            name=name if purpose == "breach" else warning_run_name(reference, deadline),
             again=True,
         )
         if purpose == "breach":
@@ -153,3 +157,8 @@ def _found(action: str, status: str, warned: bool) -> str:
 
 def _run_name(reference: str, kind: str, sequence: int) -> str:
     return f"deadline-{reference}-{kind}-{sequence}"
+
+
+def warning_run_name(reference: str, deadline: Deadline) -> str:
+    """The name of a deadline's warning check (its breach check's id is stored on the row)."""
+    return f"{_run_name(reference, deadline.kind.value, deadline.sequence)}-warn"

@@ -229,3 +229,64 @@ def overdue_deadlines() -> list[int]:
         return overdue_deadline_ids(
             session, now=utcnow() - timedelta(seconds=OVERDUE_MARGIN_SECONDS)
         )
+
+
+@task(name="cancel-checks-of-settled-deadlines", **fresh_read_options())
+def cancel_checks_of_settled_deadlines() -> int:
+    """A deadline met (or cancelled) before its time needs no check: its scheduled runs are
+    cancelled, so that the scheduled runs ops see in the Prefect UI are the waits still open."""
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import (
+        FlowRunFilter,
+        FlowRunFilterId,
+        FlowRunFilterName,
+        FlowRunFilterState,
+        FlowRunFilterStateType,
+    )
+    from prefect.client.schemas.objects import StateType
+    from prefect.states import Cancelled
+
+    from deployments.names import idempotency_key
+    from models.complaint import Complaint
+    from models.db import utcnow
+    from models.operations import Deadline
+    from policy.enums import DeadlineStatus
+    from tasks.deadlines import warning_run_name
+
+    with session_scope() as session:
+        settled = session.execute(
+            select(Deadline, Complaint.reference)
+            .join(Complaint, Complaint.id == Deadline.complaint_id)
+            .where(
+                Deadline.status.in_([DeadlineStatus.met, DeadlineStatus.cancelled]),
+                Deadline.check_flow_run_id.is_not(None),
+                Deadline.due_at > utcnow(),
+            )
+        ).all()
+        run_ids = [UUID(str(deadline.check_flow_run_id)) for deadline, _ in settled]
+        warning_names = [warning_run_name(reference, deadline) for deadline, reference in settled]
+        # A name could repeat across app databases; the idempotency key cannot.
+        warning_keys = {
+            idempotency_key("deadline", deadline.id, deadline.created_at, "warn")
+            for deadline, _ in settled
+        }
+    if not run_ids:
+        return 0
+    scheduled = FlowRunFilterState(type=FlowRunFilterStateType(any_=[StateType.SCHEDULED]))
+    with get_client(sync_client=True) as client:
+        warnings = client.read_flow_runs(
+            flow_run_filter=FlowRunFilter(
+                name=FlowRunFilterName(any_=warning_names), state=scheduled
+            )
+        )
+        runs = [
+            *client.read_flow_runs(
+                flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=run_ids), state=scheduled)
+            ),
+            *(run for run in warnings if run.idempotency_key in warning_keys),
+        ]
+        for run in runs:
+            client.set_flow_run_state(
+                run.id, Cancelled(message="期限已在到期前完成或取消，无需检查"), force=True
+            )
+    return len(runs)

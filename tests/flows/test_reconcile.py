@@ -7,6 +7,8 @@ from datetime import timedelta
 
 import pytest
 from prefect.client.orchestration import get_client
+from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterName
+from prefect.client.schemas.objects import StateType
 from sqlalchemy import select, update
 
 from flows.reconcile import reconcile
@@ -95,3 +97,28 @@ def test_a_breach_whose_check_never_recorded_it_is_recorded_and_reported_once(
     assert record.status is DeadlineStatus.breached and record.breached_at == due
     assert case.notifications()["record_breach"] == 1
     assert [m.recipients for m in mail.messages] == [["manager@staff.test"]]
+
+
+def test_checks_of_a_deadline_met_early_are_cancelled(session, settings, mail) -> None:
+    """Ops' scheduled runs in the Prefect UI are the waits still open."""
+    staff = add_staff(session)
+    case = start_complaint(session, settings, staff.owner)
+    name = f"deadline-{case.reference}-written_record-1"
+    assert {_state_of(name).type, _state_of(f"{name}-warn").type} == {StateType.SCHEDULED}
+    case.act(submit_written_record, actor=staff.owner, text="及时记录")
+
+    first, second = reconcile(), reconcile()
+    assert (first["checks_cancelled"], second["checks_cancelled"]) == (2, 0)
+    assert {_state_of(name).type, _state_of(f"{name}-warn").type} == {StateType.CANCELLED}
+    reply_check = f"deadline-{case.reference}-reply-1"
+    assert _state_of(reply_check).type is StateType.SCHEDULED  # still open: still watched
+
+
+def _state_of(run_name: str):  # type: ignore[no-untyped-def]
+    with get_client(sync_client=True) as client:
+        runs = client.read_flow_runs(
+            flow_run_filter=FlowRunFilter(name=FlowRunFilterName(any_=[run_name]))
+        )
+    state = max(runs, key=lambda run: run.created).state
+    assert state is not None
+    return state

@@ -1,4 +1,4 @@
-"""Lifecycle benchmarks (issue 3), on `make up`'s defaults: SQLite for the app, one process
+"""Lifecycle benchmarks, on `make up`'s defaults: SQLite for the app, one process
 worker (limit 4, polling every 2 s), a local SMTP sink; the Prefect server on SQLite (the
 default) or on a throwaway PostgreSQL server (`--prefect-db postgresql`).
 

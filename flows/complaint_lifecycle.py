@@ -128,7 +128,7 @@ class Execution:
     that read are taken from it; notices the outbox already settled, tags already on the run
     and deadlines already scheduled are not looked at again; and the handling form is written
     only for the latest step taken (a later step's form holds the earlier ones). The awaited
-    step is read fresh right before the run suspends (DESIGN: read before suspending), and once
+    step is read fresh right before the run suspends (docs/architecture.md), and once
     a fresh read brought a new decision the snapshot no longer speaks for what follows: every
     side effect after it goes to its task again. The database keys (outbox key, form version,
     idempotency keys of the timers) remain the guarantee that nothing happens twice.

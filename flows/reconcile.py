@@ -1,5 +1,5 @@
-"""No complaint lost (DESIGN): every few minutes, and on `complaints reconcile`, make the
-process match the app database. Idempotent: running it twice changes nothing more."""
+"""No complaint lost (docs/architecture.md): every few minutes, and on `complaints reconcile`,
+make the process match the app database. Idempotent: running it twice changes nothing more."""
 
 from __future__ import annotations
 
@@ -35,7 +35,7 @@ def reconcile() -> dict[str, int]:
         send_queued(int(str(notification_id)) if notification_id is not None else None)
     summary["breaches_recorded"] = sum(outcome["action"] == "breached" for outcome in breaches)
     summary["checks_cancelled"] = cancel_checks_of_settled_deadlines()
-    # Issue 5: a notification stuck pending, or marked for re-sending, goes out (once: the
+    # A notification stuck pending, or marked for re-sending, goes out (once: the
     # outbox row's status decides); those that failed for good are listed for ops.
     pending = unsent_notifications()
     summary["notifications_sent"] = sum(send_notification(id_) == "sent" for id_ in pending)

@@ -1,6 +1,6 @@
 """What the pages and the JSON API do, written once: take a complaint, take a step, wake the run.
 
-The order is always the one of DESIGN.md "No complaint lost": save in the app database and
+The order is always the one of docs/architecture.md ("Nothing lost"): save in the app database and
 commit, *then* talk to Prefect. Starting a complaint's flow run happens after the answer has
 been sent (a background task), so intake never waits for the Prefect API; waking a suspended
 run after a step is a single short call whose outcome the page reports. When the Prefect API

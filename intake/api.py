@@ -1,4 +1,4 @@
-"""The JSON API under ``/api`` (DESIGN.md): sign-in, intake, a complaint, each human step, the form.
+"""The JSON API under ``/api``: sign-in, intake, a complaint, each human step, the form.
 
 Every call but ``POST /api/login`` carries ``Authorization: Bearer <token>``. Refusals are
 ``Problem`` objects: 400 malformed JSON, 401 no or bad token, 403 role or department (with the

@@ -1,7 +1,7 @@
 """The staff web app and JSON API (FastAPI): ``create_app()``; ``complaints web`` serves it.
 
 Pages are server-rendered Chinese (zh-CN) HTML that work without JavaScript; one small script
-adds the live classification suggestion. ``/api`` is the JSON API of DESIGN.md, documented at
+adds the live classification suggestion. ``/api`` is the JSON API, documented at
 ``/openapi.json`` (pages are left out of it).
 """
 

@@ -1,4 +1,4 @@
-"""The JSON API's request and response models (DESIGN.md "Interfaces others depend on").
+"""The JSON API's request and response models: a stable interface that clients depend on.
 
 Requests are strict: no coercion of ``"1"`` to a number or ``1`` to ``true``, unknown fields
 refused, every text capped and free of control characters. JSON has no date or decimal type,

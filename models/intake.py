@@ -1,7 +1,7 @@
 """Intake (受理): a complaint saved with its customer, classification, deadline and first event.
 
 Everything here happens in the caller's transaction, so a complaint is saved whole or not
-at all; starting its flow run comes after the commit (DESIGN "No complaint lost").
+at all; starting its flow run comes after the commit (docs/architecture.md, "Nothing lost").
 """
 
 from __future__ import annotations

@@ -138,7 +138,7 @@ def validate_promised_reply_at(
     """Art. 2(4) and Art. 7: check a promised reply time (承诺回复时间).
 
     It must be after receipt and no later than the end of the local day ``max_days`` calendar
-    days after the day of receipt (REGULATION.md: 30 days for complex cases, extendable with
+    days after the day of receipt (docs/regulation.md: 30 days for complex cases, extendable with
     approval up to 60). Raises ``PromisedReplyError`` with a Chinese message otherwise.
     """
     _require_aware(received_at=received_at, promised=promised)

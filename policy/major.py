@@ -1,7 +1,7 @@
-"""Major complaint suggestion (重大客户投诉), Art. 4(3) and REGULATION.md.
+"""Major complaint suggestion (重大客户投诉), Art. 4(3) and docs/regulation.md.
 
 Art. 4(3) asks that every complaint transferred by a regulator be examined for whether it is
-a *major* complaint; the regulation does not define "major", so REGULATION.md ("Interpretation
+a *major* complaint; the regulation does not define "major", so docs/regulation.md ("Interpretation
 where the text is silent") does, and this module suggests it.  A complaint is suggested as
 major when any of these holds:
 

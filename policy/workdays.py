@@ -1,6 +1,6 @@
 """Mainland-China working-day calendar (工作日历) for deadlines counted in working days.
 
-REGULATION.md ("Reply time"): deadlines in days may count working days with the mainland China
+docs/regulation.md ("Reply time"): deadlines in days may count working days with the mainland China
 holiday calendar. The calendar must answer for *any* date, because a reply deadline set in December
 already falls in a year whose official schedule (国务院办公厅关于节假日安排的通知) is not yet
 published. Each answer says where it came from, so a deadline can record how sure it is:

@@ -2,7 +2,7 @@
 
 A completed task must return its persisted result when a resumed flow re-executes from the
 top. The key holds the flow run, the task's name and its inputs — not its source, so a code
-change while a complaint is suspended does not repeat a side effect (PREFECT-NOTES.md). The
+change while a complaint is suspended does not repeat a side effect. The
 database guards every side effect as well, so a cache miss repeats nothing either.
 """
 

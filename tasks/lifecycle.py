@@ -25,7 +25,7 @@ def read_progress(complaint_id: int) -> dict[str, Any]:
 
 @task(name="read-step-outcome", **fresh_read_options())
 def read_step_outcome(complaint_id: int, step: Step, number: int) -> dict[str, Any] | None:
-    """The decision on ``step`` if the app database has it (DESIGN: read before suspending)."""
+    """The decision on ``step`` if the app database has it (read before suspending)."""
     from models.progress import step_outcome
 
     with session_scope() as session:

@@ -1,4 +1,4 @@
-"""The `complaints` command, as an operator uses it (DESIGN "Interfaces others depend on")."""
+"""The `complaints` command, as an operator uses it: a stable interface."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
 """A real Prefect server (the test harness, once per session), the flows' deployments, and an
-in-process way to execute a flow run until it suspends or ends (PREFECT-NOTES.md, Tests)."""
+in-process way to execute a flow run until it suspends or ends."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Each complaint is one durable Prefect flow run (issue 3), against a real Prefect server,
+"""Each complaint is one durable Prefect flow run, against a real Prefect server,
 a real SMTP server and both databases."""
 
 from __future__ import annotations

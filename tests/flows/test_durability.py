@@ -1,4 +1,4 @@
-"""Durability with real processes (issue 3, must-show 1 and 4–7): a Prefect server and a
+"""Durability with real processes: a Prefect server and a
 process worker started as on a production box, the app database on both backends, a real
 SMTP server. Slow: each flow run start is a new Python process."""
 

@@ -1,5 +1,5 @@
-"""No complaint lost (DESIGN): reconciliation makes the process match the app database, and
-doing it twice changes nothing more."""
+"""No complaint lost (docs/architecture.md): reconciliation makes the process match the app
+database, and doing it twice changes nothing more."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""A resumed run re-executes from the top (issue 3): what one execution does must not grow with
+"""A resumed run re-executes from the top: what one execution does must not grow with
 the case. It reads the app database once, passes the steps taken before without a task run
 each, leaves alone what an earlier execution settled (notices, tags, timers, forms of earlier
 steps), reads the awaited step fresh before it suspends, and does only what is new."""

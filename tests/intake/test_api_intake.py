@@ -1,5 +1,6 @@
 """POST /api/complaints (受理) and GET /api/complaints/{reference}: saved first, then the flow run
-(DESIGN "No complaint lost"); every bad input refused with a Chinese message and nothing saved."""
+(docs/architecture.md, "Nothing lost"); every bad input refused with a Chinese message and
+nothing saved."""
 
 from __future__ import annotations
 

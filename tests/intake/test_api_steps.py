@@ -1,4 +1,4 @@
-"""One POST per human step (DESIGN.md): saved all-or-nothing, refused with 409 when the complaint
+"""One POST per human step: saved all-or-nothing, refused with 409 when the complaint
 is not on that step, 403 for the wrong role or department (with the reason), 404 for an unknown
 complaint, 422 for bad input; after saving, the suspended run is woken."""
 

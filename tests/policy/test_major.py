@@ -1,4 +1,4 @@
-"""Art. 4(3) and REGULATION.md: when a complaint is suggested as major (重大客户投诉)."""
+"""Art. 4(3) and docs/regulation.md: when a complaint is suggested as major (重大客户投诉)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""The working-day calendar for deadlines counted in working days (REGULATION.md, "Reply time")."""
+"""The working-day calendar for deadlines counted in working days (docs/regulation.md,
+"Reply time")."""
 
 from __future__ import annotations
 

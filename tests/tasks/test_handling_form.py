@@ -251,7 +251,7 @@ def test_form_converts_to_pdf_with_libreoffice(
         ["fc-list", ":lang=zh", "family"], capture_output=True, text=True, check=False
     ).stdout.strip()
     if cjk:
-        # With a CJK font installed, the Chinese is drawn in it, not as boxes (TOOLING-NOTES).
+        # With a CJK font installed, the Chinese is drawn in it, not as boxes.
         families = {name.replace(" ", "") for line in cjk.splitlines() for name in line.split(",")}
         embedded = [
             part.split(b"/")[0].split(b"+")[-1].decode() for part in pdf.split(b"/BaseFont/")[1:]

@@ -666,7 +666,7 @@ def downgrade() -> None:
 
 
 def _make_event_log_append_only() -> None:
-    """DESIGN "No complaint lost" 3: the database itself refuses UPDATE and DELETE on the log."""
+    """Nothing lost (docs/architecture.md): the database refuses UPDATE and DELETE on the log."""
     if op.get_bind().dialect.name == "postgresql":
         op.execute(
             "CREATE FUNCTION complaint_events_append_only() RETURNS trigger LANGUAGE plpgsql AS "

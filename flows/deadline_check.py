@@ -17,12 +17,12 @@ found (no customer data), and the tag ``outcome:<outcome>`` filters the runs.
 
 from __future__ import annotations
 
-import time
 from collections.abc import Mapping
 
 from prefect import flow
 from prefect.states import Completed, State
 
+from models import clock
 from tasks.deadlines import check_deadline, reschedule_deadline_check, tag_deadline_check
 from tasks.notify import send_queued
 
@@ -38,7 +38,7 @@ def deadline_check(deadline_id: int, purpose: str = "breach") -> State[str]:
         if wait > LONGEST_WAIT_IN_RUN_SECONDS:
             reschedule_deadline_check(deadline_id, purpose, str(outcome["check_again_at"]))
             return _finished(outcome, "rescheduled", "rescheduled")
-        time.sleep(max(wait, 0.0))
+        clock.sleep(wait)
         outcome = check_deadline(deadline_id, purpose)
     notification_id = outcome["notification_id"]
     send_queued(int(str(notification_id)) if notification_id is not None else None)

@@ -11,6 +11,7 @@ import itertools
 import os
 import shutil
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -18,6 +19,8 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from complaints.settings import Settings, get_settings
+from models.clock import ManualClock
+from models.clock import use as use_clock
 from models.db import dispose_engines, get_engine
 from models.setup import prepare_database
 from tests.support.postgres import PostgresServer, start_postgres
@@ -99,3 +102,11 @@ def session(database_url: str) -> Iterator[Session]:
     factory = sessionmaker(bind=get_engine(database_url), expire_on_commit=False)
     with factory() as db_session:
         yield db_session
+
+
+@pytest.fixture
+def manual_clock() -> Iterator[ManualClock]:
+    """The system's clock, stopped at the real now; the test moves it (``advance``, ``set``)."""
+    with use_clock(ManualClock(datetime.now(UTC))) as clock:
+        assert isinstance(clock, ManualClock)
+        yield clock

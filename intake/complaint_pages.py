@@ -383,7 +383,7 @@ def complaint_page(
             "may_act": may_act,
             "why_not": why_not,
             "records": case_records(db, complaint),
-            "timeline": timeline_of(db, complaint),
+            "timeline": timeline_of(db, complaint, user),
             "deadlines": deadlines_of(db, complaint),
             "run_url": prefect_run_url(settings, complaint.flow_run_id),
             "run_pending": complaint.flow_run_id is None

@@ -24,7 +24,7 @@ from models.operations import (
     Notification,
     ReferenceCounter,
 )
-from models.people import Customer, DepartmentRow, User
+from models.people import Contact, Customer, DepartmentRow, User
 
 
 def register_all() -> None:
@@ -39,6 +39,7 @@ __all__ = [
     "Complaint",
     "ComplaintEvent",
     "ConcentrationAlert",
+    "Contact",
     "Customer",
     "CustomerFeedback",
     "Deadline",

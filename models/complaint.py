@@ -25,7 +25,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models.db import Base, UTCDateTime, utcnow
-from models.people import Customer, DepartmentRow, User
+from models.people import Contact, Customer, DepartmentRow, User
 from models.types import enum_type
 from policy.enums import Category, Channel, ComplainantKind, Stage
 
@@ -77,6 +77,8 @@ class Complaint(Base):
     archived_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     customer: Mapped[Customer] = relationship()
+    # The complainant's details as taken with this complaint (Art. 2(5)).
+    contact: Mapped[Contact] = relationship(uselist=False)
     department: Mapped[DepartmentRow] = relationship()
     first_inquiry_owner: Mapped[User] = relationship(foreign_keys=[first_inquiry_owner_id])
     handler: Mapped[User | None] = relationship(foreign_keys=[handler_id])

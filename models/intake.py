@@ -20,7 +20,7 @@ from models.audit import append_event
 from models.complaint import Complaint, Resolution, Verification
 from models.directory import department_by_code
 from models.operations import Deadline, ReferenceCounter
-from models.people import Customer, User
+from models.people import Contact, Customer, User
 from policy.classification import classify
 from policy.deadlines import warning_time, written_record_due
 from policy.enums import Category, Channel, ComplainantKind, DeadlineKind, Department, Stage
@@ -78,6 +78,8 @@ def next_reference(session: Session, *, now: datetime, settings: Settings) -> st
 
 
 def _customer_for(session: Session, intake: ComplaintIntake) -> Customer:
+    """The customer known by this phone number (Art. 2(4): repeats are linked by it), or a new
+    one. Only the key is shared: each complaint keeps the details it was given (``Contact``)."""
     customer = session.scalar(
         select(Customer)
         .where(Customer.phone == intake.customer_phone, Customer.kind == intake.complainant)
@@ -85,13 +87,19 @@ def _customer_for(session: Session, intake: ComplaintIntake) -> Customer:
         .limit(1)
     )
     if customer is None:
-        customer = Customer(kind=intake.complainant, phone=intake.customer_phone, name="")
+        customer = Customer(kind=intake.complainant, phone=intake.customer_phone)
         session.add(customer)
-    customer.name = intake.customer_name
-    customer.email = intake.customer_email or customer.email
-    customer.member_institution = intake.member_institution or customer.member_institution
-    session.flush()
+        session.flush()
     return customer
+
+
+def _contact_of(intake: ComplaintIntake) -> Contact:
+    return Contact(
+        name=intake.customer_name,
+        phone=intake.customer_phone,
+        email=intake.customer_email or None,
+        member_institution=intake.member_institution or None,
+    )
 
 
 def _check(intake: ComplaintIntake, now: datetime) -> None:
@@ -147,6 +155,7 @@ def register_complaint(
         channel=intake.channel,
         complainant_kind=intake.complainant,
         customer=customer,
+        contact=_contact_of(intake),
         received_at=intake.received_at,
         content=intake.content.strip(),
         amount=intake.amount,

@@ -4,6 +4,8 @@ form for its current step, and the handling form download."""
 from __future__ import annotations
 
 import logging
+import re
+import secrets
 from datetime import datetime
 from typing import Any
 
@@ -55,7 +57,7 @@ from intake.views import (
     viewable_complaint,
 )
 from models.db import utcnow
-from models.intake import IntakeError
+from models.intake import IntakeError, IntakeKeyReused
 from models.people import DepartmentRow, User
 from models.steps import StepConflict, StepError, StepInputError
 from policy.classification import classify
@@ -64,6 +66,7 @@ from policy.enums import Category, Channel, ComplainantKind, Department, Role, S
 from policy.lifecycle import Step
 
 router = APIRouter(include_in_schema=False)
+INTAKE_TOKEN = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
 log = logging.getLogger("intake.access")
 
 NOTICES = {
@@ -225,6 +228,7 @@ def _intake_page(
     form: dict[str, str],
     *,
     errors: dict[str, str] | None = None,
+    problem: str = "",
     status: int = 200,
 ) -> Response:
     try:
@@ -246,6 +250,7 @@ def _intake_page(
         {
             "form": form,
             "errors": errors or {},
+            "problem": problem,
             "suggestion": _suggestion(form, settings),
             "proposal": _proposal(received, settings),
             "channels": list(Channel),
@@ -262,6 +267,8 @@ def intake_form(request: Request, user: PageUser, settings: SettingsDep) -> Resp
     require_role(user, INTAKE_ROLES, "受理投诉（首问负责人须为员工或部门经理）")
     now = utcnow()
     form = {
+        # One-time token: a form submitted twice (double click, resent) makes one complaint.
+        "intake_token": secrets.token_urlsafe(18),
         "channel": Channel.phone.value,
         "complainant": ComplainantKind.customer.value,
         "received_at": input_value(now),
@@ -285,12 +292,21 @@ def submit_intake(
     values, errors = parse_intake_form(form, settings)
     if values is None:
         return _intake_page(request, settings, form, errors=errors, status=422)
+    token = form.get("intake_token", "")
+    key = f"form:{token}" if INTAKE_TOKEN.match(token) else None
     try:
-        complaint = take_complaint(db, values=values, user=user, now=utcnow(), settings=settings)
+        taken = take_complaint(
+            db, values=values, user=user, now=utcnow(), settings=settings, key=key
+        )
     except (FieldError, IntakeError) as error:
         db.rollback()
         return _intake_page(request, settings, form, errors={error.field: str(error)}, status=422)
-    background.add_task(start_flow_run, complaint.id, settings.effective_database_url)
+    except IntakeKeyReused as error:
+        db.rollback()
+        return _intake_page(request, settings, form, problem=error.message, status=409)
+    complaint = taken.complaint
+    if not taken.replayed:  # the same form sent again is answered with its complaint, once
+        background.add_task(start_flow_run, complaint.id, settings.effective_database_url)
     return RedirectResponse(f"/complaints/{complaint.reference}?notice=created", status_code=303)
 
 

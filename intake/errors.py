@@ -22,7 +22,7 @@ from intake.schemas import FIELD_LABELS
 from intake.security import RateLimited
 from intake.validation import FieldError
 from intake.views import NotFound
-from models.intake import IntakeError
+from models.intake import IntakeError, IntakeKeyReused
 from models.steps import StepError
 
 log = logging.getLogger("intake.errors")
@@ -154,6 +154,10 @@ def install(app: FastAPI) -> None:
         message = exc.message if isinstance(exc, FieldError) else str(exc)
         return problem(request, 422, message, field=exc.field)
 
+    async def key_reused(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, IntakeKeyReused)
+        return problem(request, 409, exc.message, code="idempotency_key_reused")
+
     async def unauthorized(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, Unauthorized)
         return problem(request, 401, exc.message, headers={"WWW-Authenticate": "Bearer"})
@@ -193,6 +197,7 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(StepError, step_error)
     app.add_exception_handler(FieldError, field_error)
     app.add_exception_handler(IntakeError, field_error)
+    app.add_exception_handler(IntakeKeyReused, key_reused)
     app.add_exception_handler(Unauthorized, unauthorized)
     app.add_exception_handler(SignInRequired, sign_in)
     app.add_exception_handler(RateLimited, rate_limited)

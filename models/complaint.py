@@ -84,6 +84,23 @@ class Complaint(Base):
     handler: Mapped[User | None] = relationship(foreign_keys=[handler_id])
 
 
+class IntakeRequest(Base):
+    """An intake sent with a key (the API's ``Idempotency-Key``, the intake form's one-time
+    token): the same key from the same person names the same complaint, so a request sent
+    twice (a double click, a retry after a lost answer) registers one complaint. ``digest`` is
+    a hash of what was sent, to tell a repeat from a different complaint under a used key."""
+
+    __tablename__ = "intake_requests"
+    __table_args__ = (UniqueConstraint("owner_id", "key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    owner_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    key: Mapped[str] = mapped_column(String(100))
+    digest: Mapped[str] = mapped_column(String(64))
+    complaint_id: Mapped[int] = mapped_column(ForeignKey("complaints.id"), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
 class ComplaintEvent(Base):
     """Append-only audit log (投诉日志). Each event carries the hash of the one before it,
     so that an edited or deleted event breaks the chain and shows."""

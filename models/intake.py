@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from complaints.settings import Settings
 from models.audit import append_event
-from models.complaint import Complaint, Resolution, Verification
+from models.complaint import Complaint, IntakeRequest, Resolution, Verification
 from models.directory import department_by_code
 from models.operations import Deadline, ReferenceCounter
 from models.people import Contact, Customer, User
@@ -27,6 +27,40 @@ from policy.enums import Category, Channel, ComplainantKind, DeadlineKind, Depar
 
 # Art. 2(4) 杜绝二次投诉: a complaint by the same customer within this time is linked as a repeat.
 REPEAT_WINDOW = timedelta(days=180)
+
+
+class IntakeKeyReused(Exception):
+    """The intake's key was used before for a different complaint (HTTP 409)."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+@dataclass(frozen=True)
+class IntakeKey:
+    """The key an intake was sent with and a digest of what was sent (``IntakeRequest``)."""
+
+    key: str
+    digest: str
+
+
+def complaint_for_key(session: Session, *, owner: User, key: IntakeKey) -> Complaint | None:
+    """The complaint ``owner`` already registered under ``key``; ``IntakeKeyReused`` when that
+    was sent with other content (a different complaint must not be answered as this one)."""
+    row = session.scalar(
+        select(IntakeRequest).where(
+            IntakeRequest.owner_id == owner.id, IntakeRequest.key == key.key
+        )
+    )
+    if row is None:
+        return None
+    if row.digest != key.digest:
+        raise IntakeKeyReused(
+            "该幂等键（Idempotency-Key / 受理表单）已用于另一件内容不同的投诉，未重复登记；"
+            "如要登记新的投诉，请使用新的键或重新打开受理页面"
+        )
+    return session.get_one(Complaint, row.complaint_id)
 
 
 class IntakeError(ValueError):
@@ -128,8 +162,12 @@ def register_complaint(
     owner: User,
     now: datetime,
     settings: Settings,
+    key: IntakeKey | None = None,
 ) -> Complaint:
-    """Save a new complaint; ``owner`` is its first-inquiry owner (Art. 2(4) 首问负责制)."""
+    """Save a new complaint; ``owner`` is its first-inquiry owner (Art. 2(4) 首问负责制).
+
+    With a ``key`` the complaint is recorded under it, unique per owner: of two transactions
+    with the same key only one commits (the other fails on the unique constraint)."""
     _check(intake, now)
     suggestion = classify(
         intake.content,
@@ -177,6 +215,17 @@ def register_complaint(
     )
     session.add(complaint)
     session.flush()
+    if key is not None:
+        session.add(
+            IntakeRequest(
+                owner_id=owner.id,
+                key=key.key,
+                digest=key.digest,
+                complaint_id=complaint.id,
+                created_at=now,
+            )
+        )
+        session.flush()
     overrides = {
         name: {"suggested": suggested.value, "confirmed": chosen.value}
         for name, suggested, chosen in (

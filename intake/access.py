@@ -61,6 +61,20 @@ def may_see_personal_data(user: User, complaint: Complaint) -> bool:
     return user.role is Role.manager and user.department_id == complaint.department_id
 
 
+def unmasked_complaints(user: User) -> ColumnElement[bool]:
+    """The SQL form of ``may_see_personal_data``: a search by phone matches only these, so that
+    a masked number cannot be recovered by guessing its hidden digits (Art. 2(5))."""
+    if user.role is Role.leadership:
+        return true()
+    conditions = [
+        Complaint.first_inquiry_owner_id == user.id,
+        Complaint.handler_id == user.id,
+    ]
+    if user.role is Role.manager and user.department_id is not None:
+        conditions.append(Complaint.department_id == user.department_id)
+    return or_(*conditions)
+
+
 def visible_complaints(user: User) -> ColumnElement[bool]:
     """The SQL condition matching the complaints ``user`` may see (for lists and search)."""
     if user.role in OVERSIGHT_ROLES:

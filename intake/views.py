@@ -22,6 +22,7 @@ from intake.access import (
     mask_phone,
     may_see_personal_data,
     may_view,
+    unmasked_complaints,
     visible_complaints,
 )
 from intake.actions import STEP_OF_STAGE, prefect_run_url
@@ -494,8 +495,9 @@ class SearchResult:
 
 
 def search(db: Session, user: User, text: str) -> SearchResult:
-    """By reference (exact) or by the complainant's phone. A phone search is logged without
-    the phone number itself (Art. 2(5))."""
+    """By reference (exact) or by the complainant's phone — the latter only among complaints
+    whose customer the user sees unmasked. A phone search is logged without the number
+    (Art. 2(5))."""
     text = text.strip()
     if looks_like_reference(text):
         query = select(Complaint).where(Complaint.reference == text.upper())
@@ -503,7 +505,8 @@ def search(db: Session, user: User, text: str) -> SearchResult:
     elif looks_like_phone(text):
         phone = normalize_phone(text)
         query = select(Complaint).where(
-            Complaint.id.in_(select(Contact.complaint_id).where(Contact.phone == phone))
+            Complaint.id.in_(select(Contact.complaint_id).where(Contact.phone == phone)),
+            unmasked_complaints(user),
         )
         by = "phone"
     else:

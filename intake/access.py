@@ -12,6 +12,9 @@ the pages and the API show:
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterable
+
 from sqlalchemy import ColumnElement, false, or_, true
 
 from models.complaint import Complaint
@@ -110,3 +113,17 @@ def mask_email(email: str | None) -> str:
         return ""
     local, _, domain = email.partition("@")
     return f"{local[:1]}***@{domain}"
+
+
+_EMAIL_IN_TEXT = re.compile(r"[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+")
+_PHONE_IN_TEXT = re.compile(r"(?<!\d)(?:1[3-9]\d{9}|0\d{2,3}-?\d{7,8}|[48]00-?\d{3}-?\d{4})(?!\d)")
+
+
+def mask_text(text: str, *, names: Iterable[str] = ()) -> str:
+    """Free text (an email's body, an SMTP error) with every email address and phone number
+    in it masked, and each of ``names`` (the customers it is about) masked as well."""
+    text = _EMAIL_IN_TEXT.sub(lambda found: mask_email(found.group(0)), text)
+    text = _PHONE_IN_TEXT.sub(lambda found: mask_phone(found.group(0).replace("-", "")), text)
+    for name in sorted({name for name in names if name}, key=len, reverse=True):
+        text = text.replace(name, mask_name(name))
+    return text

@@ -29,8 +29,16 @@ from intake.actions import (
     take_complaint,
     take_step,
 )
-from intake.deps import CheckedForm, DbSession, PageUser, SettingsDep, WebSessionDep
+from intake.deps import (
+    CheckedForm,
+    DbSession,
+    FormFields,
+    PageUser,
+    SettingsDep,
+    WebSessionDep,
+)
 from intake.rendering import input_value, render
+from intake.schemas import FIELD_LABELS
 from intake.security import same
 from intake.validation import (
     MAX_EMAIL,
@@ -66,6 +74,8 @@ from policy.enums import Category, Channel, ComplainantKind, Department, Role, S
 from policy.lifecycle import Step
 
 router = APIRouter(include_in_schema=False)
+# The free-text fields of the step forms, shown back after a refusal.
+TYPED_FIELDS = ("text", "reason", "evidence", "solution", "comment", "note")
 INTAKE_TOKEN = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
 log = logging.getLogger("intake.access")
 
@@ -373,9 +383,11 @@ def complaint_page(
     *,
     step_errors: dict[str, str] | None = None,
     step_values: dict[str, str] | None = None,
+    typed: dict[str, str] | None = None,
     problem: str = "",
     status: int = 200,
 ) -> Response:
+    """``typed``: what a refused form held, shown back so that nothing typed is lost."""
     complaint = viewable_complaint(db, reference, user)
     step = STEP_OF_STAGE.get(complaint.stage)
     may_act, why_not = False, ""
@@ -409,6 +421,11 @@ def complaint_page(
             "problem": problem,
             "errors": step_errors or {},
             "values": step_values or {},
+            "typed": [
+                (FIELD_LABELS[name], value)
+                for name, value in (typed or {}).items()
+                if name in TYPED_FIELDS and value.strip()
+            ],
             "departments": list(Department),
             **_step_choices(db, complaint, step),
         },
@@ -493,15 +510,30 @@ def submit_step(
     request: Request,
     reference: str,
     step_name: str,
-    form: CheckedForm,
-    user: PageUser,
+    form: FormFields,
+    web_session: WebSessionDep,
     db: DbSession,
     settings: SettingsDep,
 ) -> Response:
+    user = web_session.user
     complaint = viewable_complaint(db, reference, user)
     if step_name not in Step.__members__:
         raise NotFound(f"没有名为 {step_name[:40]} 的环节")
     step = Step(step_name)
+    if not same(form.get("csrf_token"), web_session.csrf_token):
+        # Nothing is saved; the page comes back with a fresh token and what was typed.
+        return complaint_page(
+            request,
+            db,
+            settings,
+            user,
+            reference,
+            step_values=form,
+            typed=form,
+            problem="表单已过期或来源不明（防跨站请求伪造校验未通过），未保存；"
+            "您填写的内容保留在下方，请确认后重新提交",
+            status=403,
+        )
     try:
         check_step(complaint, step, user)
         values = parse_step_form(step, form, settings)
@@ -524,7 +556,14 @@ def submit_step(
     except StepConflict as error:
         db.rollback()
         return complaint_page(
-            request, db, settings, user, reference, problem=error.message, status=409
+            request,
+            db,
+            settings,
+            user,
+            reference,
+            typed=form,
+            problem=f"{error.message}；未保存，您填写的内容保留在下方",
+            status=409,
         )
     notice = "saved-resumed" if taken.resumed else "saved-later"
     return RedirectResponse(f"/complaints/{complaint.reference}?notice={notice}", status_code=303)

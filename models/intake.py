@@ -24,6 +24,7 @@ from models.people import Contact, Customer, User
 from policy.classification import classify
 from policy.deadlines import warning_time, written_record_due
 from policy.enums import Category, Channel, ComplainantKind, DeadlineKind, Department, Stage
+from policy.text import is_blank
 
 # Art. 2(4) 杜绝二次投诉: a complaint by the same customer within this time is linked as a repeat.
 REPEAT_WINDOW = timedelta(days=180)
@@ -137,8 +138,10 @@ def _contact_of(intake: ComplaintIntake) -> Contact:
 
 
 def _check(intake: ComplaintIntake, now: datetime) -> None:
-    if not intake.content.strip():
+    if is_blank(intake.content):
         raise IntakeError("content", "投诉内容不能为空")
+    if is_blank(intake.customer_name):
+        raise IntakeError("customer_name", "客户姓名不能为空")
     if intake.received_at.tzinfo is None:
         raise IntakeError("received_at", "受理时间必须带时区")
     if intake.received_at > now + timedelta(minutes=5):

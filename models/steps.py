@@ -43,6 +43,7 @@ from policy.lifecycle import (
     stage_after_major_decision,
     stage_after_review,
 )
+from policy.text import is_blank
 
 MAX_TEXT = 5000
 
@@ -72,8 +73,10 @@ class StepInputError(StepError):
 
 def _text(value: str | None, field: str, label: str, *, required: bool = True) -> str:
     value = (value or "").strip()
-    if required and not value:
-        raise StepInputError(f"请填写{label}", field=field)
+    if is_blank(value):
+        if required:
+            raise StepInputError(f"请填写{label}", field=field)
+        value = ""
     if len(value) > MAX_TEXT:
         raise StepInputError(f"{label}不能超过 {MAX_TEXT} 个字符", field=field)
     return value

@@ -82,6 +82,11 @@ class Settings(BaseSettings):
     # Where the local SMTP sink of `complaints up` listens when no smtp_host is set.
     smtp_sink_port: int = 8025
 
+    # Searches (by reference or phone) one user may make per window: enough for the desk, far
+    # too few to guess a number digit by digit (Art. 2(5)).
+    search_limit: int = Field(default=30, ge=1)
+    search_window: Duration = timedelta(minutes=10)
+
     web_host: str = "127.0.0.1"
     web_port: int = 8000
     # Where `complaints up` runs the Prefect server and UI (on 127.0.0.1).

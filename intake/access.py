@@ -12,6 +12,9 @@ the pages and the API show:
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterable
+
 from sqlalchemy import ColumnElement, false, or_, true
 
 from models.complaint import Complaint
@@ -61,6 +64,20 @@ def may_see_personal_data(user: User, complaint: Complaint) -> bool:
     return user.role is Role.manager and user.department_id == complaint.department_id
 
 
+def unmasked_complaints(user: User) -> ColumnElement[bool]:
+    """The SQL form of ``may_see_personal_data``: a search by phone matches only these, so that
+    a masked number cannot be recovered by guessing its hidden digits (Art. 2(5))."""
+    if user.role is Role.leadership:
+        return true()
+    conditions = [
+        Complaint.first_inquiry_owner_id == user.id,
+        Complaint.handler_id == user.id,
+    ]
+    if user.role is Role.manager and user.department_id is not None:
+        conditions.append(Complaint.department_id == user.department_id)
+    return or_(*conditions)
+
+
 def visible_complaints(user: User) -> ColumnElement[bool]:
     """The SQL condition matching the complaints ``user`` may see (for lists and search)."""
     if user.role in OVERSIGHT_ROLES:
@@ -96,3 +113,17 @@ def mask_email(email: str | None) -> str:
         return ""
     local, _, domain = email.partition("@")
     return f"{local[:1]}***@{domain}"
+
+
+_EMAIL_IN_TEXT = re.compile(r"[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+")
+_PHONE_IN_TEXT = re.compile(r"(?<!\d)(?:1[3-9]\d{9}|0\d{2,3}-?\d{7,8}|[48]00-?\d{3}-?\d{4})(?!\d)")
+
+
+def mask_text(text: str, *, names: Iterable[str] = ()) -> str:
+    """Free text (an email's body, an SMTP error) with every email address and phone number
+    in it masked, and each of ``names`` (the customers it is about) masked as well."""
+    text = _EMAIL_IN_TEXT.sub(lambda found: mask_email(found.group(0)), text)
+    text = _PHONE_IN_TEXT.sub(lambda found: mask_phone(found.group(0).replace("-", "")), text)
+    for name in sorted({name for name in names if name}, key=len, reverse=True):
+        text = text.replace(name, mask_name(name))
+    return text

@@ -11,14 +11,17 @@ Only ids, codes, usernames and decisions go to Prefect (Art. 2(5)).
 
 from __future__ import annotations
 
+import hashlib
+import json
 import logging
 import time
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from complaints.settings import Settings
@@ -38,7 +41,7 @@ from intake.validation import (
 )
 from models.complaint import Assignment, Complaint
 from models.db import session_scope
-from models.intake import ComplaintIntake, register_complaint
+from models.intake import ComplaintIntake, IntakeKey, complaint_for_key, register_complaint
 from models.people import User
 from models.progress import case_facts, resume_input, run_tags, step_outcome
 from models.steps import (
@@ -189,17 +192,54 @@ def build_intake(values: IntakeValues, *, now: datetime, settings: Settings) -> 
     )
 
 
+def intake_digest(values: IntakeValues) -> str:
+    """A hash of the intake as sent, to tell a repeated request from a different one."""
+    text = json.dumps(asdict(values), sort_keys=True, default=str, ensure_ascii=False)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class IntakeTaken:
+    complaint: Complaint
+    # True: the same request was taken before (same key); nothing new was registered.
+    replayed: bool = False
+
+
 def take_complaint(
-    db: Session, *, values: IntakeValues, user: User, now: datetime, settings: Settings
-) -> Complaint:
+    db: Session,
+    *,
+    values: IntakeValues,
+    user: User,
+    now: datetime,
+    settings: Settings,
+    key: str | None = None,
+) -> IntakeTaken:
     """Art. 2(4) 首问负责制: the signed-in user receives the complaint and owns it. Committed
-    here; the caller then starts its flow run (``start_flow_run``), after answering."""
+    here; the caller then starts its flow run (``start_flow_run``), after answering — unless
+    the answer is a replay: the same ``key`` and content as an earlier intake name that
+    complaint, whose run was started then. The same key with other content is refused
+    (``IntakeKeyReused``); the database decides between two requests arriving together."""
     require_role(user, INTAKE_ROLES, "受理投诉（首问负责人须为员工或部门经理）")
+    intake_key = IntakeKey(key, intake_digest(values)) if key else None
+    if intake_key is not None:
+        earlier = complaint_for_key(db, owner=user, key=intake_key)
+        if earlier is not None:
+            return IntakeTaken(earlier, replayed=True)
     intake = build_intake(values, now=now, settings=settings)
-    complaint = register_complaint(db, intake=intake, owner=user, now=now, settings=settings)
-    db.commit()
+    try:
+        complaint = register_complaint(
+            db, intake=intake, owner=user, now=now, settings=settings, key=intake_key
+        )
+        db.commit()
+    except IntegrityError:
+        db.rollback()
+        earlier = complaint_for_key(db, owner=user, key=intake_key) if intake_key else None
+        if earlier is None:
+            raise
+        log.info("intake by %s repeated at once: complaint %s", user.username, earlier.reference)
+        return IntakeTaken(earlier, replayed=True)
     log.info("complaint %s received by %s", complaint.reference, user.username)
-    return complaint
+    return IntakeTaken(complaint)
 
 
 def start_flow_run(complaint_id: int, database_url: str) -> str | None:

@@ -7,9 +7,9 @@ from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy import select
 
-from intake.access import Forbidden, mask_email, require_role
+from intake.access import Forbidden, mask_email, mask_text, require_role
 from intake.deps import CheckedForm, DbSession, PageUser, SettingsDep
-from intake.mailbox import list_messages, mailbox_path, read_message, sink_state
+from intake.mailbox import list_messages, mailbox_path, read_message, recipients_of, sink_state
 from intake.rendering import render
 from intake.security import end_all_sessions
 from intake.validation import MAX_EMAIL, MAX_NAME, MAX_USERNAME, FieldError, check_email, clean_text
@@ -19,7 +19,7 @@ from models.db import utcnow
 from models.directory import DirectoryError, add_user
 from models.operations import Notification
 from models.outbox import OutboxError, failed_notifications, mark_for_resend
-from models.people import DepartmentRow, User
+from models.people import Contact, DepartmentRow, User
 from models.security import WeakPasswordError, hash_password
 from policy.enums import Department, Role
 
@@ -217,6 +217,7 @@ def outbox(request: Request, db: DbSession) -> Response:
             "rows": rows,
             "references": references,
             "mask_email": mask_email,
+            "mask_text": mask_text,
             "notice": notice,
         },
     )
@@ -248,8 +249,11 @@ def mailbox(request: Request, settings: SettingsDep) -> Response:
 
 
 @router.get("/mailbox/{key}")
-def mailbox_message(request: Request, key: str, settings: SettingsDep) -> Response:
-    message = read_message(settings, key)
+def mailbox_message(request: Request, key: str, settings: SettingsDep, db: DbSession) -> Response:
+    # A notice to a customer names them: their names are masked in it too.
+    addresses = recipients_of(settings, key)
+    names = db.scalars(select(Contact.name).where(Contact.email.in_(addresses))).all()
+    message = read_message(settings, key, names=names)
     if message is None:
         raise NotFound("找不到该邮件")
     return render(request, "admin_message.html", {"message": message})

@@ -8,9 +8,10 @@ too large, 422 invalid input (each field with a Chinese message), 429 too many f
 
 from __future__ import annotations
 
+import re
 from typing import Annotated, Any
 
-from fastapi import APIRouter, BackgroundTasks, Path, Request, Response
+from fastapi import APIRouter, BackgroundTasks, Header, Path, Request, Response
 
 from intake.access import Forbidden, may_see_personal_data
 from intake.actions import (
@@ -39,6 +40,7 @@ from intake.schemas import (
     WrittenRecordRequest,
 )
 from intake.security import authenticate, issue_api_token
+from intake.validation import FieldError
 from intake.views import DOCX, complaint_detail, handling_form_bytes, viewable_complaint
 from models.db import utcnow
 from models.people import User
@@ -46,12 +48,14 @@ from policy.lifecycle import Step
 
 router = APIRouter(prefix="/api")
 
+IDEMPOTENCY_KEY = re.compile(r"^[\x21-\x7e]{1,100}$")
+
 _DESCRIPTIONS = {
     400: "请求体不是合法的 JSON（code: malformed_json）或无法解析",
     401: "缺少访问令牌，或令牌无效、已过期（登录接口：用户名或密码不正确）",
     403: "角色或部门无权进行该操作（第五条第四项），detail 说明原因",
     404: "找不到该编号的投诉",
-    409: "投诉当前不在该环节，detail 说明其所处环节",
+    409: "投诉当前不在该环节，detail 说明其所处环节；受理时：Idempotency-Key 已用于内容不同的投诉",
     413: f"请求体超过 {MAX_BODY_BYTES} 字节",
     422: "输入不符合要求：errors 逐项给出字段和中文说明",
     429: "登录失败次数过多，请按 Retry-After 秒后再试",
@@ -99,7 +103,10 @@ def login(body: LoginRequest, request: Request, db: DbSession) -> TokenResponse:
     "/complaints",
     status_code=201,
     response_model=ComplaintCreated,
-    responses=_problems(400, 401, 403, 413, 422),
+    responses={
+        200: {"model": ComplaintCreated, "description": "同一 Idempotency-Key 的重复请求：原投诉"},
+        **_problems(400, 401, 403, 409, 413, 422),
+    },
     summary="受理投诉（调用者为首问负责人）",
     tags=["投诉"],
 )
@@ -109,11 +116,34 @@ def create_complaint(
     db: DbSession,
     settings: SettingsDep,
     background: BackgroundTasks,
+    response: Response,
+    idempotency_key: Annotated[
+        str | None,
+        Header(
+            alias="Idempotency-Key",
+            description="选填，建议每件投诉一个 UUID：同一用户以同一键再次提交相同内容时，"
+            "返回原投诉（200，不重复登记、不重复通知）；同一键提交不同内容则 409",
+        ),
+    ] = None,
 ) -> ComplaintCreated:
+    key = None
+    if idempotency_key is not None:
+        if not IDEMPOTENCY_KEY.match(idempotency_key):
+            raise FieldError(
+                "Idempotency-Key", "Idempotency-Key 须为 1–100 个可见 ASCII 字符，建议使用 UUID"
+            )
+        key = f"api:{idempotency_key}"
     values = IntakeValues(**{name: getattr(body, name) for name in ComplaintRequest.model_fields})
-    complaint = take_complaint(db, values=values, user=user, now=utcnow(), settings=settings)
-    # Saved and committed: the flow run starts after this answer has been sent.
-    background.add_task(start_flow_run, complaint.id, settings.effective_database_url)
+    taken = take_complaint(db, values=values, user=user, now=utcnow(), settings=settings, key=key)
+    complaint = taken.complaint
+    if taken.replayed:
+        response.status_code = 200
+        response.headers["Idempotent-Replayed"] = "true"
+        message = f"该请求已受理过（同一 Idempotency-Key），编号 {complaint.reference}；未重复登记"
+    else:
+        # Saved and committed: the flow run starts after this answer has been sent.
+        background.add_task(start_flow_run, complaint.id, settings.effective_database_url)
+        message = f"投诉已受理，编号 {complaint.reference}；处理流程随即启动"
     return ComplaintCreated(
         id=complaint.id,
         reference=complaint.reference,
@@ -123,7 +153,7 @@ def create_complaint(
         category=complaint.category,
         suggested_major=complaint.suggested_major,
         major=complaint.major,
-        message=f"投诉已受理，编号 {complaint.reference}；处理流程随即启动",
+        message=message,
     )
 
 

@@ -10,14 +10,20 @@ from __future__ import annotations
 import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from importlib.resources import files
 from pathlib import Path
 
 from fastapi import FastAPI
+from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 
 from intake import admin, api, complaint_pages, errors, monitoring_pages, pages
 
 STATIC = Path(__file__).resolve().parent / "static"
+# Swagger UI as the fastapi-offline package ships it: /docs loads nothing from outside (an
+# intranet has no internet, and a third-party script would see the API's tokens).
+DOCS_ASSETS = Path(str(files("fastapi_offline") / "static"))
 
 DESCRIPTION = """\
 四川金融资产交易所客户投诉处理系统的接口，与员工页面的每一项操作一一对应。
@@ -50,15 +56,27 @@ def create_app() -> FastAPI:
         version="1.0",
         description=DESCRIPTION,
         openapi_url="/openapi.json",
-        docs_url="/docs",
+        docs_url=None,
         redoc_url=None,
     )
+
+    @app.get("/docs", include_in_schema=False)
+    def docs() -> HTMLResponse:
+        return get_swagger_ui_html(
+            openapi_url="/openapi.json",
+            title=f"{app.title} - Swagger UI",
+            swagger_js_url="/static/docs/swagger-ui-bundle.js",
+            swagger_css_url="/static/docs/swagger-ui.css",
+            swagger_favicon_url="/static/docs/favicon.png",
+        )
+
     errors.install(app)
     app.include_router(api.router)
     app.include_router(pages.router)
     app.include_router(complaint_pages.router)
     app.include_router(admin.router)
     app.include_router(monitoring_pages.router)
+    app.mount("/static/docs", StaticFiles(directory=DOCS_ASSETS), name="docs-assets")
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.add_middleware(errors.SecurityHeaders)
     app.add_middleware(errors.BodyLimit)

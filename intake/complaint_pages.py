@@ -4,6 +4,8 @@ form for its current step, and the handling form download."""
 from __future__ import annotations
 
 import logging
+import re
+import secrets
 from datetime import datetime
 from typing import Any
 
@@ -27,8 +29,16 @@ from intake.actions import (
     take_complaint,
     take_step,
 )
-from intake.deps import CheckedForm, DbSession, PageUser, SettingsDep, WebSessionDep
+from intake.deps import (
+    CheckedForm,
+    DbSession,
+    FormFields,
+    PageUser,
+    SettingsDep,
+    WebSessionDep,
+)
 from intake.rendering import input_value, render
+from intake.schemas import FIELD_LABELS
 from intake.security import same
 from intake.validation import (
     MAX_EMAIL,
@@ -55,7 +65,7 @@ from intake.views import (
     viewable_complaint,
 )
 from models.db import utcnow
-from models.intake import IntakeError
+from models.intake import IntakeError, IntakeKeyReused
 from models.people import DepartmentRow, User
 from models.steps import StepConflict, StepError, StepInputError
 from policy.classification import classify
@@ -64,6 +74,9 @@ from policy.enums import Category, Channel, ComplainantKind, Department, Role, S
 from policy.lifecycle import Step
 
 router = APIRouter(include_in_schema=False)
+# The free-text fields of the step forms, shown back after a refusal.
+TYPED_FIELDS = ("text", "reason", "evidence", "solution", "comment", "note")
+INTAKE_TOKEN = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
 log = logging.getLogger("intake.access")
 
 NOTICES = {
@@ -225,6 +238,7 @@ def _intake_page(
     form: dict[str, str],
     *,
     errors: dict[str, str] | None = None,
+    problem: str = "",
     status: int = 200,
 ) -> Response:
     try:
@@ -246,6 +260,7 @@ def _intake_page(
         {
             "form": form,
             "errors": errors or {},
+            "problem": problem,
             "suggestion": _suggestion(form, settings),
             "proposal": _proposal(received, settings),
             "channels": list(Channel),
@@ -262,6 +277,8 @@ def intake_form(request: Request, user: PageUser, settings: SettingsDep) -> Resp
     require_role(user, INTAKE_ROLES, "受理投诉（首问负责人须为员工或部门经理）")
     now = utcnow()
     form = {
+        # One-time token: a form submitted twice (double click, resent) makes one complaint.
+        "intake_token": secrets.token_urlsafe(18),
         "channel": Channel.phone.value,
         "complainant": ComplainantKind.customer.value,
         "received_at": input_value(now),
@@ -285,12 +302,21 @@ def submit_intake(
     values, errors = parse_intake_form(form, settings)
     if values is None:
         return _intake_page(request, settings, form, errors=errors, status=422)
+    token = form.get("intake_token", "")
+    key = f"form:{token}" if INTAKE_TOKEN.match(token) else None
     try:
-        complaint = take_complaint(db, values=values, user=user, now=utcnow(), settings=settings)
+        taken = take_complaint(
+            db, values=values, user=user, now=utcnow(), settings=settings, key=key
+        )
     except (FieldError, IntakeError) as error:
         db.rollback()
         return _intake_page(request, settings, form, errors={error.field: str(error)}, status=422)
-    background.add_task(start_flow_run, complaint.id, settings.effective_database_url)
+    except IntakeKeyReused as error:
+        db.rollback()
+        return _intake_page(request, settings, form, problem=error.message, status=409)
+    complaint = taken.complaint
+    if not taken.replayed:  # the same form sent again is answered with its complaint, once
+        background.add_task(start_flow_run, complaint.id, settings.effective_database_url)
     return RedirectResponse(f"/complaints/{complaint.reference}?notice=created", status_code=303)
 
 
@@ -357,9 +383,11 @@ def complaint_page(
     *,
     step_errors: dict[str, str] | None = None,
     step_values: dict[str, str] | None = None,
+    typed: dict[str, str] | None = None,
     problem: str = "",
     status: int = 200,
 ) -> Response:
+    """``typed``: what a refused form held, shown back so that nothing typed is lost."""
     complaint = viewable_complaint(db, reference, user)
     step = STEP_OF_STAGE.get(complaint.stage)
     may_act, why_not = False, ""
@@ -383,7 +411,7 @@ def complaint_page(
             "may_act": may_act,
             "why_not": why_not,
             "records": case_records(db, complaint),
-            "timeline": timeline_of(db, complaint),
+            "timeline": timeline_of(db, complaint, user),
             "deadlines": deadlines_of(db, complaint),
             "run_url": prefect_run_url(settings, complaint.flow_run_id),
             "run_pending": complaint.flow_run_id is None
@@ -393,6 +421,11 @@ def complaint_page(
             "problem": problem,
             "errors": step_errors or {},
             "values": step_values or {},
+            "typed": [
+                (FIELD_LABELS[name], value)
+                for name, value in (typed or {}).items()
+                if name in TYPED_FIELDS and value.strip()
+            ],
             "departments": list(Department),
             **_step_choices(db, complaint, step),
         },
@@ -477,15 +510,30 @@ def submit_step(
     request: Request,
     reference: str,
     step_name: str,
-    form: CheckedForm,
-    user: PageUser,
+    form: FormFields,
+    web_session: WebSessionDep,
     db: DbSession,
     settings: SettingsDep,
 ) -> Response:
+    user = web_session.user
     complaint = viewable_complaint(db, reference, user)
     if step_name not in Step.__members__:
         raise NotFound(f"没有名为 {step_name[:40]} 的环节")
     step = Step(step_name)
+    if not same(form.get("csrf_token"), web_session.csrf_token):
+        # Nothing is saved; the page comes back with a fresh token and what was typed.
+        return complaint_page(
+            request,
+            db,
+            settings,
+            user,
+            reference,
+            step_values=form,
+            typed=form,
+            problem="表单已过期或来源不明（防跨站请求伪造校验未通过），未保存；"
+            "您填写的内容保留在下方，请确认后重新提交",
+            status=403,
+        )
     try:
         check_step(complaint, step, user)
         values = parse_step_form(step, form, settings)
@@ -508,7 +556,14 @@ def submit_step(
     except StepConflict as error:
         db.rollback()
         return complaint_page(
-            request, db, settings, user, reference, problem=error.message, status=409
+            request,
+            db,
+            settings,
+            user,
+            reference,
+            typed=form,
+            problem=f"{error.message}；未保存，您填写的内容保留在下方",
+            status=409,
         )
     notice = "saved-resumed" if taken.resumed else "saved-later"
     return RedirectResponse(f"/complaints/{complaint.reference}?notice={notice}", status_code=303)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from typing import Annotated
+from urllib.parse import unquote_to_bytes
 
 from fastapi import Depends, Request, Security
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
@@ -63,7 +64,30 @@ def page_user(web_session: WebSessionDep) -> User:
 PageUser = Annotated[User, Depends(page_user)]
 
 
+class BadForm(Exception):
+    """A form that cannot be read as sent (HTTP 400); ``message`` says why, in Chinese."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+def _check_utf8(body: bytes) -> None:
+    """Every name and value of a urlencoded body must be UTF-8 once percent-decoded; otherwise
+    it would be stored as mojibake (U+FFFD in place of what was typed)."""
+    for pair in body.split(b"&"):
+        for part in pair.split(b"=", 1):
+            try:
+                unquote_to_bytes(part.replace(b"+", b" ")).decode("utf-8")
+            except UnicodeDecodeError:
+                raise BadForm(
+                    "提交的表单内容不是有效的 UTF-8 编码，未保存；请用浏览器重新打开页面后再提交"
+                ) from None
+
+
 async def read_form(request: Request) -> dict[str, str]:
+    if request.headers.get("content-type", "").startswith("application/x-www-form-urlencoded"):
+        _check_utf8(await request.body())
     form = await request.form()
     return {key: value for key, value in form.items() if isinstance(value, str)}
 

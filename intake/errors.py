@@ -17,12 +17,12 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from intake.access import Forbidden
-from intake.deps import SignInRequired, Unauthorized
+from intake.deps import BadForm, SignInRequired, Unauthorized
 from intake.schemas import FIELD_LABELS
 from intake.security import RateLimited
 from intake.validation import FieldError
 from intake.views import NotFound
-from models.intake import IntakeError
+from models.intake import IntakeError, IntakeKeyReused
 from models.steps import StepError
 
 log = logging.getLogger("intake.errors")
@@ -99,22 +99,46 @@ _PYDANTIC_MESSAGES = {
     "model_type": "请求体必须是 JSON 对象",
     "dict_type": "请求体必须是 JSON 对象",
     "none_required": "{label}必须为空",
+    "float_type": "{label}必须是数字",
+    "float_parsing": "{label}必须是数字",
+    "int_parsing": "{label}必须是整数",
+    "int_from_float": "{label}必须是整数",
+    "bool_parsing": "{label}必须是 true 或 false",
+    "list_type": "{label}必须是列表",
+    "string_unicode": "{label}必须是有效的 Unicode 文本",
+    "json_type": "{label}必须是 JSON 数据",
+    "literal_error": "{label}必须是以下之一：{expected}",
+    "greater_than": "{label}必须大于 {gt}",
+    "greater_than_equal": "{label}不能小于 {ge}",
+    "less_than": "{label}必须小于 {lt}",
+    "less_than_equal": "{label}不能大于 {le}",
+    "too_short": "{label}的项数太少",
+    "too_long": "{label}的项数太多",
 }
+# Names the messages use for where the error is when no field is named.
+_PLACES = {"body": "请求体", "query": "查询参数", "path": "路径参数", "header": "请求头"}
 
 
 def _translate(error: dict[str, Any]) -> dict[str, str]:
-    location = [part for part in error.get("loc", ()) if part not in ("body", "query", "path")]
+    raw_location = list(error.get("loc", ()))
+    location = [part for part in raw_location if part not in _PLACES and part != "cookie"]
+    place = str(raw_location[0]) if raw_location else "body"
     name = ".".join(str(part) for part in location) if location else "body"
-    top = str(location[0]) if location else "body"
-    label = FIELD_LABELS.get(top, top)
+    top = str(location[0]) if location else None
+    label = FIELD_LABELS.get(top, top) if top is not None else _PLACES.get(place, "请求内容")
     kind = error.get("type", "")
     context = error.get("ctx") or {}
     if kind == "value_error" and "error" in context:
         message = str(context["error"])
+    elif kind == "missing" and top is None:
+        message = "缺少请求体：请发送 JSON 对象" if place == "body" else f"缺少{label}"
     elif kind in _PYDANTIC_MESSAGES:
-        message = _PYDANTIC_MESSAGES[kind].format(label=label, name=name, **context)
-    else:
-        message = f"{label}不符合要求：{error.get('msg', '')}"
+        try:
+            message = _PYDANTIC_MESSAGES[kind].format(label=label, name=name, **context)
+        except (KeyError, IndexError):
+            message = f"{label}的值不符合要求，请核对后重试"
+    else:  # pydantic's own text is English: never shown
+        message = f"{label}的值不符合要求，请核对后重试"
     return {"field": name, "message": message}
 
 
@@ -153,6 +177,14 @@ def install(app: FastAPI) -> None:
         assert isinstance(exc, FieldError | IntakeError)
         message = exc.message if isinstance(exc, FieldError) else str(exc)
         return problem(request, 422, message, field=exc.field)
+
+    async def bad_form(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, BadForm)
+        return problem(request, 400, exc.message, code="malformed_form")
+
+    async def key_reused(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, IntakeKeyReused)
+        return problem(request, 409, exc.message, code="idempotency_key_reused")
 
     async def unauthorized(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, Unauthorized)
@@ -193,6 +225,8 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(StepError, step_error)
     app.add_exception_handler(FieldError, field_error)
     app.add_exception_handler(IntakeError, field_error)
+    app.add_exception_handler(IntakeKeyReused, key_reused)
+    app.add_exception_handler(BadForm, bad_form)
     app.add_exception_handler(Unauthorized, unauthorized)
     app.add_exception_handler(SignInRequired, sign_in)
     app.add_exception_handler(RateLimited, rate_limited)
@@ -266,14 +300,19 @@ class SecurityHeaders:
                 ]
                 if not path.startswith("/static/"):
                     extra.append((b"cache-control", b"no-store"))
-                if path != "/docs":
-                    extra.append(
-                        (
-                            b"content-security-policy",
-                            b"default-src 'self'; img-src 'self' data:; object-src 'none'; "
-                            b"frame-ancestors 'none'; base-uri 'self'; form-action 'self'",
-                        )
+                # /docs starts Swagger UI with an inline script; everything it loads is ours.
+                inline = b"'self' 'unsafe-inline'" if path == "/docs" else b"'self'"
+                extra.append(
+                    (
+                        b"content-security-policy",
+                        b"default-src 'self'; script-src "
+                        + inline
+                        + b"; style-src "
+                        + inline
+                        + b"; img-src 'self' data:; object-src 'none'; "
+                        b"frame-ancestors 'none'; base-uri 'self'; form-action 'self'",
                     )
+                )
                 headers.extend((name, value) for name, value in extra if name not in present)
                 message["headers"] = headers
             await send(message)

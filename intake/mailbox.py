@@ -6,6 +6,7 @@ from __future__ import annotations
 import email
 import mailbox
 import socket
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email import policy
@@ -13,6 +14,7 @@ from email.message import EmailMessage
 from pathlib import Path
 
 from complaints.settings import Settings
+from intake.access import mask_email, mask_name, mask_text
 
 
 @dataclass(frozen=True)
@@ -53,17 +55,42 @@ def _open(settings: Settings) -> mailbox.Maildir | None:
 
 
 def _summary(box: mailbox.Maildir, key: str) -> tuple[Summary, EmailMessage]:
+    """Addresses masked like every other view of customer data (Art. 2(5))."""
     parsed = email.message_from_bytes(box.get_bytes(key), policy=policy.default)
     assert isinstance(parsed, EmailMessage)
     delivered = datetime.fromtimestamp(box.get_message(key).get_date(), tz=UTC)
     summary = Summary(
         key=key,
         received_at=delivered,
-        sender=str(parsed.get("From", "")),
-        recipients=str(parsed.get("To", "")),
-        subject=str(parsed.get("Subject", "")),
+        sender=str(parsed.get("From", "")),  # this system's own address
+        recipients=_masked_addresses(parsed),
+        subject=mask_text(str(parsed.get("Subject", ""))),
     )
     return summary, parsed
+
+
+def _masked_addresses(parsed: EmailMessage) -> str:
+    header = parsed.get("To")
+    if header is None:
+        return ""
+    return ", ".join(
+        f"{mask_name(item.display_name)} <{mask_email(item.addr_spec)}>"
+        if item.display_name
+        else mask_email(item.addr_spec)
+        for item in getattr(header, "addresses", ())
+    ) or mask_text(str(header))
+
+
+def recipients_of(settings: Settings, key: str) -> list[str]:
+    """The message's recipient addresses, unmasked: to find whose names to mask in it."""
+    box = _open(settings)
+    if box is None:
+        return []
+    try:
+        parsed = email.message_from_bytes(box.get_bytes(key), policy=policy.default)
+    except KeyError:
+        return []
+    return [address.addr_spec for address in parsed.get("To", "").addresses]
 
 
 def list_messages(settings: Settings, limit: int = 100) -> list[Summary] | None:
@@ -75,7 +102,8 @@ def list_messages(settings: Settings, limit: int = 100) -> list[Summary] | None:
     return sorted(summaries, key=lambda item: item.received_at, reverse=True)[:limit]
 
 
-def read_message(settings: Settings, key: str) -> Message | None:
+def read_message(settings: Settings, key: str, *, names: Iterable[str] = ()) -> Message | None:
+    """The message with addresses, phone numbers and ``names`` masked."""
     box = _open(settings)
     if box is None:
         return None
@@ -85,4 +113,4 @@ def read_message(settings: Settings, key: str) -> Message | None:
         return None
     part = parsed.get_body(preferencelist=("plain", "html"))
     body = part.get_content() if part is not None else ""
-    return Message(summary, body if isinstance(body, str) else "")
+    return Message(summary, mask_text(body if isinstance(body, str) else "", names=names))

@@ -3,6 +3,8 @@ cases, search. Lists mask the complainant (Art. 2(5))."""
 
 from __future__ import annotations
 
+import logging
+from datetime import timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
@@ -10,7 +12,8 @@ from fastapi.responses import RedirectResponse, Response
 from sqlalchemy import select
 
 from intake.access import MAJOR_CASE_ROLES, OVERSIGHT_ROLES, require_role
-from intake.deps import CheckedForm, DbSession, FormFields, PageUser, WebSessionDep
+from intake.deps import CheckedForm, DbSession, FormFields, PageUser, SettingsDep, WebSessionDep
+from intake.ratelimit import SlidingWindow
 from intake.rendering import render
 from intake.security import (
     LOGIN_COOKIE,
@@ -31,6 +34,7 @@ from models.people import DepartmentRow
 from policy.enums import Department
 
 router = APIRouter(include_in_schema=False)
+log = logging.getLogger("intake.access")
 
 IncludeClosed = Annotated[bool, Query(alias="closed")]
 
@@ -230,10 +234,53 @@ def major(
     )
 
 
+# Searches per user (by id and database, so that accounts of different databases never meet).
+searches = SlidingWindow()
+
+
 @router.get("/search")
-def find(request: Request, user: PageUser, db: DbSession, q: str = "") -> Response:
-    q = q.strip()[:40]
-    result = search(db, user, q) if q else None
-    if result is not None and result.by == "reference" and len(result.rows) == 1:
+def search_form(request: Request, user: PageUser) -> Response:
+    """The search form; searching is a POST, so that no phone number lands in a URL (and so in
+    an access log or the browser's history)."""
+    return render(request, "search.html", {"q": "", "result": None})
+
+
+@router.post("/search")
+def find(
+    request: Request, form: CheckedForm, user: PageUser, db: DbSession, settings: SettingsDep
+) -> Response:
+    q = (form.get("q") or "").strip()[:40]
+    if not q:
+        return render(request, "search.html", {"q": "", "result": None})
+    wait = searches.take(
+        f"{settings.effective_database_url}|{user.id}",
+        now=utcnow(),
+        limit=settings.search_limit,
+        window=settings.search_window,
+    )
+    if wait is not None:
+        log.warning(
+            "search by %s refused: more than %d searches", user.username, settings.search_limit
+        )
+        minutes = max(1, round(wait / 60))
+        response = render(
+            request,
+            "search.html",
+            {
+                "q": "",
+                "result": None,
+                "problem": f"搜索过于频繁（每人每 {_minutes(settings.search_window)} 分钟最多 "
+                f"{settings.search_limit} 次），请约 {minutes} 分钟后再试",
+            },
+            status_code=429,
+        )
+        response.headers["Retry-After"] = str(wait)
+        return response
+    result = search(db, user, q)
+    if result.by == "reference" and len(result.rows) == 1:
         return RedirectResponse(f"/complaints/{result.rows[0].reference}", status_code=303)
     return render(request, "search.html", {"q": q, "result": result})
+
+
+def _minutes(window: timedelta) -> int:
+    return max(1, round(window.total_seconds() / 60))

@@ -71,6 +71,8 @@ FIELD_LABELS: dict[str, str] = {
     "confirmed": "客户是否确认",
     "note": "客户意见",
     "satisfied": "客户是否满意",
+    "closed": "是否显示已办结的投诉",
+    "Idempotency-Key": "幂等键 Idempotency-Key",
 }
 
 # Text without control characters (NUL cannot be stored in PostgreSQL); one line or several.

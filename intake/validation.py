@@ -12,6 +12,8 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from zoneinfo import ZoneInfo
 
+from policy.text import is_blank
+
 MAX_NAME = 100
 MAX_PHONE = 30
 MAX_EMAIL = 254
@@ -68,8 +70,10 @@ def clean_text(
 ) -> str:
     """Trimmed text, or ``FieldError``: empty when required, too long, or control characters."""
     value = (value or "").strip()
-    if required and not value:
-        raise FieldError(field, f"请填写{label}")
+    if is_blank(value):  # only blanks or invisible characters (zero-width …): nothing
+        if required:
+            raise FieldError(field, f"请填写{label}")
+        return ""
     if len(value) > max_length:
         raise FieldError(field, f"{label}不能超过 {max_length} 个字符（当前 {len(value)} 个）")
     if _bad_characters(value, multiline=multiline):

@@ -21,6 +21,8 @@ from intake.access import (
     mask_name,
     mask_phone,
     may_see_personal_data,
+    may_view,
+    unmasked_complaints,
     visible_complaints,
 )
 from intake.actions import STEP_OF_STAGE, prefect_run_url
@@ -37,7 +39,7 @@ from models.complaint import (
     WrittenRecord,
 )
 from models.operations import Deadline
-from models.people import Customer, User
+from models.people import Contact, User
 from policy.enums import Channel, DeadlineKind, DeadlineStatus, Role, Stage
 
 log = logging.getLogger("intake.access")
@@ -93,7 +95,7 @@ def viewable_complaint(db: Session, reference: str, user: User) -> Complaint:
 
 
 def customer_view(complaint: Complaint, user: User) -> dict[str, Any]:
-    customer = complaint.customer
+    customer = complaint.contact
     if may_see_personal_data(user, complaint):
         return {
             "masked": False,
@@ -132,7 +134,15 @@ def deadlines_of(db: Session, complaint: Complaint) -> list[dict[str, Any]]:
     ]
 
 
-def timeline_of(db: Session, complaint: Complaint) -> list[dict[str, Any]]:
+def _earlier_visible(db: Session, complaint: Complaint, user: User) -> bool:
+    """Art. 2(4) links a repeat to the earlier complaint; its reference is shown only to one
+    who may open that complaint (Art. 2(5))."""
+    earlier = db.get(Complaint, complaint.repeat_of_id) if complaint.repeat_of_id else None
+    return earlier is not None and may_view(user, earlier)
+
+
+def timeline_of(db: Session, complaint: Complaint, user: User) -> list[dict[str, Any]]:
+    show_earlier = _earlier_visible(db, complaint, user)
     rows = db.execute(
         select(ComplaintEvent, User)
         .outerjoin(User, User.id == ComplaintEvent.actor_id)
@@ -147,13 +157,13 @@ def timeline_of(db: Session, complaint: Complaint) -> list[dict[str, Any]]:
             "label": EVENT_LABELS.get(event.kind, event.kind),
             "actor": actor.username if actor else None,
             "actor_name": actor.display_name if actor else "系统",
-            "summary": _event_summary(event.data or {}),
+            "summary": _event_summary(event.data or {}, show_earlier=show_earlier),
         }
         for event, actor in rows
     ]
 
 
-def _event_summary(data: dict[str, Any]) -> str:
+def _event_summary(data: dict[str, Any], *, show_earlier: bool) -> str:
     parts = []
     if data.get("stage") in Stage.__members__:
         parts.append(f"→ {Stage(data['stage']).label}")
@@ -171,7 +181,7 @@ def _event_summary(data: dict[str, Any]) -> str:
     if data.get("overrides"):
         parts.append("人工调整了系统建议：" + "、".join(sorted(data["overrides"])))
     if data.get("repeat_of"):
-        parts.append(f"重复投诉（前次 {data['repeat_of']}）")
+        parts.append(f"重复投诉（前次 {data['repeat_of']}）" if show_earlier else "重复投诉")
     return "；".join(parts)
 
 
@@ -212,7 +222,7 @@ def complaint_detail(
         "content": complaint.content,
         "customer": customer,
         "deadlines": deadlines_of(db, complaint),
-        "timeline": timeline_of(db, complaint),
+        "timeline": timeline_of(db, complaint, user),
     }
 
 
@@ -353,7 +363,7 @@ def _rows(db: Session, query: Select[Complaint]) -> list[ListRow]:
     complaints = list(
         db.scalars(
             query.options(
-                joinedload(Complaint.customer),
+                joinedload(Complaint.contact),
                 joinedload(Complaint.department),
                 joinedload(Complaint.first_inquiry_owner),
                 joinedload(Complaint.handler),
@@ -374,8 +384,8 @@ def _rows(db: Session, query: Select[Complaint]) -> list[ListRow]:
                 category=complaint.category.label,
                 department=complaint.department.name,
                 stage=complaint.stage.label,
-                customer=mask_name(complaint.customer.name),
-                phone=mask_phone(complaint.customer.phone),
+                customer=mask_name(complaint.contact.name),
+                phone=mask_phone(complaint.contact.phone),
                 major=complaint.major,
                 suggested_major=complaint.suggested_major,
                 owner=complaint.first_inquiry_owner.display_name,
@@ -485,8 +495,9 @@ class SearchResult:
 
 
 def search(db: Session, user: User, text: str) -> SearchResult:
-    """By reference (exact) or by the complainant's phone. A phone search is logged without
-    the phone number itself (Art. 2(5))."""
+    """By reference (exact) or by the complainant's phone — the latter only among complaints
+    whose customer the user sees unmasked. A phone search is logged without the number
+    (Art. 2(5))."""
     text = text.strip()
     if looks_like_reference(text):
         query = select(Complaint).where(Complaint.reference == text.upper())
@@ -494,7 +505,8 @@ def search(db: Session, user: User, text: str) -> SearchResult:
     elif looks_like_phone(text):
         phone = normalize_phone(text)
         query = select(Complaint).where(
-            Complaint.customer_id.in_(select(Customer.id).where(Customer.phone == phone))
+            Complaint.id.in_(select(Contact.complaint_id).where(Contact.phone == phone)),
+            unmasked_complaints(user),
         )
         by = "phone"
     else:

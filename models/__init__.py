@@ -10,6 +10,7 @@ from models.complaint import (
     Complaint,
     ComplaintEvent,
     CustomerFeedback,
+    IntakeRequest,
     LeadershipReview,
     MajorDecision,
     Resolution,
@@ -24,7 +25,7 @@ from models.operations import (
     Notification,
     ReferenceCounter,
 )
-from models.people import Customer, DepartmentRow, User
+from models.people import Contact, Customer, DepartmentRow, User
 
 
 def register_all() -> None:
@@ -39,11 +40,13 @@ __all__ = [
     "Complaint",
     "ComplaintEvent",
     "ConcentrationAlert",
+    "Contact",
     "Customer",
     "CustomerFeedback",
     "Deadline",
     "DepartmentRow",
     "Document",
+    "IntakeRequest",
     "LeadershipReview",
     "MajorDecision",
     "Notification",

@@ -25,7 +25,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models.db import Base, UTCDateTime, utcnow
-from models.people import Customer, DepartmentRow, User
+from models.people import Contact, Customer, DepartmentRow, User
 from models.types import enum_type
 from policy.enums import Category, Channel, ComplainantKind, Stage
 
@@ -77,9 +77,28 @@ class Complaint(Base):
     archived_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     customer: Mapped[Customer] = relationship()
+    # The complainant's details as taken with this complaint (Art. 2(5)).
+    contact: Mapped[Contact] = relationship(uselist=False)
     department: Mapped[DepartmentRow] = relationship()
     first_inquiry_owner: Mapped[User] = relationship(foreign_keys=[first_inquiry_owner_id])
     handler: Mapped[User | None] = relationship(foreign_keys=[handler_id])
+
+
+class IntakeRequest(Base):
+    """An intake sent with a key (the API's ``Idempotency-Key``, the intake form's one-time
+    token): the same key from the same person names the same complaint, so a request sent
+    twice (a double click, a retry after a lost answer) registers one complaint. ``digest`` is
+    a hash of what was sent, to tell a repeat from a different complaint under a used key."""
+
+    __tablename__ = "intake_requests"
+    __table_args__ = (UniqueConstraint("owner_id", "key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    owner_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    key: Mapped[str] = mapped_column(String(100))
+    digest: Mapped[str] = mapped_column(String(64))
+    complaint_id: Mapped[int] = mapped_column(ForeignKey("complaints.id"), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
 class ComplaintEvent(Base):

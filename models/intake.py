@@ -17,16 +17,51 @@ from sqlalchemy.orm import Session
 
 from complaints.settings import Settings
 from models.audit import append_event
-from models.complaint import Complaint, Resolution, Verification
+from models.complaint import Complaint, IntakeRequest, Resolution, Verification
 from models.directory import department_by_code
 from models.operations import Deadline, ReferenceCounter
-from models.people import Customer, User
+from models.people import Contact, Customer, User
 from policy.classification import classify
 from policy.deadlines import warning_time, written_record_due
 from policy.enums import Category, Channel, ComplainantKind, DeadlineKind, Department, Stage
+from policy.text import is_blank
 
 # Art. 2(4) 杜绝二次投诉: a complaint by the same customer within this time is linked as a repeat.
 REPEAT_WINDOW = timedelta(days=180)
+
+
+class IntakeKeyReused(Exception):
+    """The intake's key was used before for a different complaint (HTTP 409)."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+@dataclass(frozen=True)
+class IntakeKey:
+    """The key an intake was sent with and a digest of what was sent (``IntakeRequest``)."""
+
+    key: str
+    digest: str
+
+
+def complaint_for_key(session: Session, *, owner: User, key: IntakeKey) -> Complaint | None:
+    """The complaint ``owner`` already registered under ``key``; ``IntakeKeyReused`` when that
+    was sent with other content (a different complaint must not be answered as this one)."""
+    row = session.scalar(
+        select(IntakeRequest).where(
+            IntakeRequest.owner_id == owner.id, IntakeRequest.key == key.key
+        )
+    )
+    if row is None:
+        return None
+    if row.digest != key.digest:
+        raise IntakeKeyReused(
+            "该幂等键（Idempotency-Key / 受理表单）已用于另一件内容不同的投诉，未重复登记；"
+            "如要登记新的投诉，请使用新的键或重新打开受理页面"
+        )
+    return session.get_one(Complaint, row.complaint_id)
 
 
 class IntakeError(ValueError):
@@ -78,6 +113,8 @@ def next_reference(session: Session, *, now: datetime, settings: Settings) -> st
 
 
 def _customer_for(session: Session, intake: ComplaintIntake) -> Customer:
+    """The customer known by this phone number (Art. 2(4): repeats are linked by it), or a new
+    one. Only the key is shared: each complaint keeps the details it was given (``Contact``)."""
     customer = session.scalar(
         select(Customer)
         .where(Customer.phone == intake.customer_phone, Customer.kind == intake.complainant)
@@ -85,18 +122,26 @@ def _customer_for(session: Session, intake: ComplaintIntake) -> Customer:
         .limit(1)
     )
     if customer is None:
-        customer = Customer(kind=intake.complainant, phone=intake.customer_phone, name="")
+        customer = Customer(kind=intake.complainant, phone=intake.customer_phone)
         session.add(customer)
-    customer.name = intake.customer_name
-    customer.email = intake.customer_email or customer.email
-    customer.member_institution = intake.member_institution or customer.member_institution
-    session.flush()
+        session.flush()
     return customer
 
 
+def _contact_of(intake: ComplaintIntake) -> Contact:
+    return Contact(
+        name=intake.customer_name,
+        phone=intake.customer_phone,
+        email=intake.customer_email or None,
+        member_institution=intake.member_institution or None,
+    )
+
+
 def _check(intake: ComplaintIntake, now: datetime) -> None:
-    if not intake.content.strip():
+    if is_blank(intake.content):
         raise IntakeError("content", "投诉内容不能为空")
+    if is_blank(intake.customer_name):
+        raise IntakeError("customer_name", "客户姓名不能为空")
     if intake.received_at.tzinfo is None:
         raise IntakeError("received_at", "受理时间必须带时区")
     if intake.received_at > now + timedelta(minutes=5):
@@ -120,8 +165,12 @@ def register_complaint(
     owner: User,
     now: datetime,
     settings: Settings,
+    key: IntakeKey | None = None,
 ) -> Complaint:
-    """Save a new complaint; ``owner`` is its first-inquiry owner (Art. 2(4) 首问负责制)."""
+    """Save a new complaint; ``owner`` is its first-inquiry owner (Art. 2(4) 首问负责制).
+
+    With a ``key`` the complaint is recorded under it, unique per owner: of two transactions
+    with the same key only one commits (the other fails on the unique constraint)."""
     _check(intake, now)
     suggestion = classify(
         intake.content,
@@ -147,6 +196,7 @@ def register_complaint(
         channel=intake.channel,
         complainant_kind=intake.complainant,
         customer=customer,
+        contact=_contact_of(intake),
         received_at=intake.received_at,
         content=intake.content.strip(),
         amount=intake.amount,
@@ -168,6 +218,17 @@ def register_complaint(
     )
     session.add(complaint)
     session.flush()
+    if key is not None:
+        session.add(
+            IntakeRequest(
+                owner_id=owner.id,
+                key=key.key,
+                digest=key.digest,
+                complaint_id=complaint.id,
+                created_at=now,
+            )
+        )
+        session.flush()
     overrides = {
         name: {"suggested": suggested.value, "confirmed": chosen.value}
         for name, suggested, chosen in (

@@ -273,7 +273,7 @@ def recipients_for(
     superior, or the department manager when no superior is set (breach, Art. 7).
     """
     if kind.customer_facing:
-        return [complaint.customer.email] if complaint.customer.email else []
+        return [complaint.contact.email] if complaint.contact.email else []
     if kind is NotificationKind.new_complaint:
         return department_recipients(session, complaint.department)
     if kind is NotificationKind.transfer:

@@ -1,6 +1,6 @@
-"""Departments, staff users and customers.
+"""Departments, staff users, customers and the contact details of each complaint.
 
-Customers' personal data (Art. 2(5)) lives in its own table so that access to it can be
+Complainants' personal data (Art. 2(5)) lives in its own table so that access to it can be
 limited and audited, and so that nothing else needs to carry it.
 """
 
@@ -49,15 +49,28 @@ class User(Base):
 
 
 class Customer(Base):
-    """The complainant's personal data (个人信息), kept apart from the complaint."""
+    """A complainant as recognised across complaints: the kind and the phone number, nothing
+    else. Complaints by the same customer are linked as repeats (Art. 2(4)) and counted by the
+    monitoring job (Art. 8); the details each complaint was taken with are its ``Contact``."""
 
     __tablename__ = "customers"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     kind: Mapped[ComplainantKind] = mapped_column(enum_type(ComplainantKind))
+    phone: Mapped[str] = mapped_column(String(30), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Contact(Base):
+    """The complainant's personal data (个人信息) as given when one complaint was taken: written
+    once at intake and never changed by another complaint, so what a complaint shows and where
+    its notices go are its own. Kept apart from the complaint (Art. 2(5))."""
+
+    __tablename__ = "complaint_contacts"
+
+    complaint_id: Mapped[int] = mapped_column(ForeignKey("complaints.id"), primary_key=True)
     name: Mapped[str] = mapped_column(String(100))
     phone: Mapped[str] = mapped_column(String(30), index=True)
     email: Mapped[str | None] = mapped_column(String(254))
     id_number: Mapped[str | None] = mapped_column(String(40))
     member_institution: Mapped[str | None] = mapped_column(Text)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

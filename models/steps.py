@@ -43,6 +43,7 @@ from policy.lifecycle import (
     stage_after_major_decision,
     stage_after_review,
 )
+from policy.text import is_blank
 
 MAX_TEXT = 5000
 
@@ -72,8 +73,10 @@ class StepInputError(StepError):
 
 def _text(value: str | None, field: str, label: str, *, required: bool = True) -> str:
     value = (value or "").strip()
-    if required and not value:
-        raise StepInputError(f"请填写{label}", field=field)
+    if is_blank(value):
+        if required:
+            raise StepInputError(f"请填写{label}", field=field)
+        value = ""
     if len(value) > MAX_TEXT:
         raise StepInputError(f"{label}不能超过 {MAX_TEXT} 个字符", field=field)
     return value
@@ -92,7 +95,11 @@ def ensure_may_act(complaint: Complaint, actor: User, step: Step) -> None:
     if not actor.active:
         raise StepForbidden("该账号已停用")
     if actor.role is Role.admin:
-        return
+        # Separation of duties: admin keeps accounts, departments and mail, not complaints.
+        raise StepForbidden(
+            f"系统管理员负责账号、部门和邮件设置，不办理投诉环节，不能进行「{step.label}」"
+            "（第五条第四项 权限划分）"
+        )
     if actor.role not in ROLES_FOR_STEP[step]:
         raise StepForbidden(f"角色「{actor.role.label}」不能进行「{step.label}」")
     in_department = actor.department_id == complaint.department_id
@@ -298,6 +305,13 @@ def assign(
         raise StepInputError(f"找不到跟进人员「{handler}」", field="handler")
     if handler_user.role not in (Role.staff, Role.manager):
         raise StepInputError("跟进人员必须是员工或部门经理", field="handler")
+    if handler_user.department_id != complaint.department_id:
+        # Art. 4(1): the department handles it, or the company transfers it with a reason.
+        raise StepInputError(
+            f"「{handler}」不属于本投诉的受理部门，不能安排其跟进；"
+            "如需其他部门处理，请选择「移交部门」并说明原因",
+            field="handler",
+        )
     assignment = Assignment(
         complaint_id=complaint.id,
         from_department_id=complaint.department_id,

@@ -49,7 +49,7 @@ STAGE_OF_STEP: dict[Step, Stage] = {
     Step.feedback: Stage.awaiting_feedback,
 }
 
-# Art. 5(4): who may act on each step (besides admin, who may act on any to unblock a case).
+# Art. 5(4): who may act on each step (admin none: it keeps accounts, departments and mail).
 ROLES_FOR_STEP: dict[Step, frozenset[Role]] = {
     Step.written_record: frozenset({Role.staff, Role.manager}),
     Step.assignment: frozenset({Role.manager}),

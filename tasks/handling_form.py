@@ -197,7 +197,7 @@ def handling_form_data(
     complaint = session.get(Complaint, complaint_id)
     if complaint is None:
         raise HandlingFormError(f"complaint {complaint_id} does not exist")
-    customer = complaint.customer
+    customer = complaint.contact
     record = session.scalar(select(WrittenRecord).where(WrittenRecord.complaint_id == complaint_id))
 
     manager_lines = []

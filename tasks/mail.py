@@ -131,7 +131,7 @@ def _customer_context(
 ) -> dict[str, Any]:
     """Customer notices: the department is named, staff never are."""
     context = _common_context(complaint, settings) | {
-        "customer_name": complaint.customer.name or "客户",
+        "customer_name": complaint.contact.name or "客户",
         "promised_reply_at": _local(complaint.promised_reply_at, settings),
     }
     if kind is NotificationKind.acknowledgement:

@@ -157,3 +157,47 @@ def test_with_a_real_smtp_server_there_is_no_local_mailbox(browser, staff, monke
     get_settings.cache_clear()
     page = browser.sign_in(staff.admin).get("/admin/mailbox").text
     assert "已配置外部 SMTP 服务器" in page
+
+
+def test_the_mailbox_viewer_and_outbox_mask_customer_data_like_every_other_view(
+    api, browser, staff, settings, session
+) -> None:
+    """Art. 2(5): admin keeps the mail running; it sees who was written to only masked."""
+    reference = api.new_complaint(
+        staff.owner, customer_name="王五", customer_email="wangwu@private.example"
+    )
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    box = mailbox.Maildir(str(settings.data_dir / "mailbox"), create=True)
+    message = EmailMessage()
+    message["From"] = "complaints@scfae.example"
+    message["To"] = "王五 <wangwu@private.example>"
+    message["Subject"] = f"您的投诉已受理（投诉编号 {reference}）"
+    message.set_content(f"尊敬的王五：您的投诉 {reference} 已受理，联系电话 13800001234。")
+    key = box.add(message)
+    browser.sign_in(staff.admin)
+    listing = browser.get("/admin/mailbox").text
+    shown = browser.get(f"/admin/mailbox/{key}").text
+    for page in (listing, shown):
+        assert "wangwu@private.example" not in page and "w***@private.example" in page
+        assert "王五" not in page
+    assert "尊敬的王*" in shown and "138****1234" in shown and "13800001234" not in shown
+
+    from models import Complaint
+
+    complaint = session.scalar(select(Complaint).where(Complaint.reference == reference))
+    session.add(
+        Notification(
+            idempotency_key=f"complaint:{complaint.id}:acknowledgement:9",
+            complaint_id=complaint.id,
+            kind="acknowledgement",
+            recipients=["wangwu@private.example"],
+            subject="受理回执",
+            context={},
+            status=NotificationStatus.failed,
+            attempts=5,
+            last_error="refused for 1 recipient(s): {'wangwu@private.example': (550, b'no')}",
+        )
+    )
+    session.commit()
+    outbox = browser.get("/admin/outbox").text
+    assert "wangwu@private.example" not in outbox and "w***@private.example" in outbox

@@ -36,7 +36,7 @@ def test_intake_saves_the_complaint_routes_it_and_the_caller_owns_it(api, staff,
     session.commit()
     complaint = session.scalar(select(Complaint).where(Complaint.reference == body["reference"]))
     assert complaint.first_inquiry_owner_id == staff.owner.id  # Art. 2(4) 首问负责制
-    assert complaint.customer.phone == "13800001234"  # normalised
+    assert complaint.contact.phone == "13800001234"  # normalised
     kinds = {row.kind for row in session.scalars(select(Deadline))}
     assert kinds == {DeadlineKind.written_record, DeadlineKind.reply}
 

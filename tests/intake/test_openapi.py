@@ -49,3 +49,21 @@ def test_the_api_never_answers_5xx_and_keeps_to_its_schema(
     case.call_and_validate(
         headers={"Authorization": manager_token}, excluded_checks=[positive_data_acceptance]
     )
+
+
+def test_the_docs_page_loads_swagger_ui_from_the_app_itself(client) -> None:
+    """An intranet has no CDN, and a third-party script would see the API's tokens."""
+    import re
+
+    page = client.get("/docs")
+    assert page.status_code == 200
+    sources = re.findall(r'(?:src|href)="([^"]+)"', page.text)
+    assert sources and all(source.startswith("/") for source in sources), sources
+    assert "cdn" not in page.text.lower()
+    policy = page.headers["content-security-policy"]
+    assert "script-src 'self' 'unsafe-inline'" in policy and "http" not in policy
+    for source in sources:
+        asset = client.get(source)
+        assert asset.status_code == 200 and len(asset.content) > 0, source
+    script = client.get("/static/docs/swagger-ui-bundle.js")
+    assert "javascript" in script.headers["content-type"] and b"SwaggerUIBundle" in script.content

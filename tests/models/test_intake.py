@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from models import Complaint, ComplaintEvent, Customer, Deadline
+from models import Complaint, ComplaintEvent, Contact, Customer, Deadline
 from models.intake import IntakeError
 from policy.enums import Category, DeadlineKind, Department, Stage
 from tests.models.factories import NOW, make_complaint, make_user
@@ -21,11 +21,12 @@ def test_references_count_up_per_local_day(session: Session, settings) -> None:
     assert (first.reference, second.reference) == ("TS-20261127-0001", "TS-20261127-0002")
 
 
-def test_personal_data_lives_in_the_customer_table_only(session: Session, settings) -> None:
+def test_personal_data_lives_in_the_contact_table_only(session: Session, settings) -> None:
     complaint = make_complaint(session, settings)
     session.commit()
-    customer = session.get(Customer, complaint.customer_id)
-    assert (customer.name, customer.phone) == ("张三", "13800001234")
+    contact = session.get(Contact, complaint.id)
+    assert (contact.name, contact.phone) == ("张三", "13800001234")
+    assert session.get(Customer, complaint.customer_id).phone == "13800001234"
     event = session.scalar(
         select(ComplaintEvent).where(ComplaintEvent.complaint_id == complaint.id)
     )

@@ -45,3 +45,50 @@ def test_database_from_a_newer_version_is_refused_and_left_untouched(database_ur
     with pytest.raises(NewerDatabaseError, match="f00d_from_future"):
         prepare_database(database_url)
     assert current_revision(database_url) == "f00d_from_future"
+
+
+def test_each_complaint_gets_a_copy_of_its_shared_customers_details(
+    database_url: str, settings
+) -> None:
+    """Before 0005 a customer row held the details, shared by every complaint with its phone;
+    the upgrade copies them onto each complaint, and the customer keeps only kind and phone."""
+    from sqlalchemy.orm import Session
+
+    from tests.models.factories import make_complaint
+
+    with Session(get_engine(database_url)) as session:
+        first = make_complaint(session, settings, customer_name="王五", customer_email="w@x.test")
+        second = make_complaint(session, settings, customer_name="王先生", customer_email=None)
+        session.commit()
+        ids = (first.id, second.id)
+    get_engine(database_url).dispose()
+    command.downgrade(alembic_config(database_url), "0004")
+    with get_engine(database_url).begin() as connection:
+        shared = connection.execute(text("SELECT name, email FROM customers")).all()
+        assert shared == [("王先生", "w@x.test")]  # the latest complaint's, as 0004 kept them
+        connection.execute(text("UPDATE customers SET id_number = 'X1'"))
+    get_engine(database_url).dispose()
+    prepare_database(database_url)
+    with get_engine(database_url).connect() as connection:
+        contacts = connection.execute(
+            text(
+                "SELECT complaint_id, name, phone, email, id_number "
+                "FROM complaint_contacts ORDER BY complaint_id"
+            )
+        ).all()
+        columns = {
+            row[1] if "sqlite" in database_url else row[0]
+            for row in connection.execute(
+                text("PRAGMA table_info(customers)")
+                if "sqlite" in database_url
+                else text(
+                    "SELECT column_name FROM information_schema.columns "
+                    "WHERE table_name = 'customers'"
+                )
+            )
+        }
+    assert contacts == [
+        (ids[0], "王先生", "13800001234", "w@x.test", "X1"),
+        (ids[1], "王先生", "13800001234", "w@x.test", "X1"),
+    ]
+    assert columns == {"id", "kind", "phone", "created_at"}

@@ -168,3 +168,46 @@ def test_art4_3_regulator_transfer_waits_for_an_explicit_major_decision(
         now=utcnow(),
     )
     assert complaint.stage is Stage.awaiting_leadership_review
+
+
+def test_art5_4_admin_takes_no_step_on_any_path_even_the_prefect_ui_resume(
+    session: Session, settings, people
+) -> None:
+    """Separation of duties: admin manages users, departments and mail, not complaints."""
+    from models.steps import apply_step_input
+    from policy.lifecycle import Step
+
+    admin = make_user(session, role=Role.admin, username="admin")
+    complaint = make_complaint(session, settings, owner=people["owner"])
+    before = _events(session)
+    with pytest.raises(StepForbidden, match="系统管理员"):
+        submit_written_record(session, complaint=complaint, actor=admin, text="记录", now=utcnow())
+    with pytest.raises(StepForbidden, match="系统管理员"):
+        apply_step_input(
+            session,
+            complaint_id=complaint.id,
+            step=Step.written_record,
+            values={"operator": "admin", "text": "记录"},
+            now=utcnow(),
+        )
+    assert complaint.stage is Stage.awaiting_written_record and _events(session) == before
+
+
+def test_art4_1_the_handler_must_be_of_the_complaints_department_else_transfer(
+    session: Session, settings, people
+) -> None:
+    complaint = make_complaint(session, settings, owner=people["owner"])
+    submit_written_record(
+        session, complaint=complaint, actor=people["owner"], text="记录", now=utcnow()
+    )
+    outsider = make_user(session, department=Department.general_management, username="gm_staff")
+    with pytest.raises(StepInputError, match="移交") as refused:
+        assign(
+            session, complaint=complaint, actor=people["manager"], handler="gm_staff", now=utcnow()
+        )
+    assert refused.value.field == "handler"
+    assert complaint.handler_id is None and complaint.stage is Stage.awaiting_assignment
+    # At that moment: once the person belongs to the department, they may be named.
+    outsider.department_id = complaint.department_id
+    assign(session, complaint=complaint, actor=people["manager"], handler="gm_staff", now=utcnow())
+    assert complaint.handler_id == outsider.id

@@ -14,6 +14,7 @@ from tests.monitoring.synthetic import (
     COMPLAINT_COLUMNS,
     Background,
     Population,
+    add_contacts,
     bulk_insert,
     create_population,
 )
@@ -40,6 +41,7 @@ def load(session: Session, rows: Iterable[Sequence[Any]]) -> list[tuple[Any, ...
     """Insert complaint rows in bulk and commit; returns them as loaded."""
     rows = [tuple(row) for row in rows]
     bulk_insert(session.connection(), "complaints", COMPLAINT_COLUMNS, rows)
+    add_contacts(session.connection())
     session.commit()
     return rows
 

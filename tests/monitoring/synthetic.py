@@ -17,7 +17,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, select, text
 
 from models.people import Customer, DepartmentRow, User
 from policy.enums import Category, Channel, Department
@@ -55,7 +55,7 @@ USER_COLUMNS = (
     "active",
     "created_at",
 )
-CUSTOMER_COLUMNS = ("kind", "name", "phone", "created_at")
+CUSTOMER_COLUMNS = ("kind", "phone", "created_at")
 
 DEPARTMENT_SHARES = {
     Department.member_management: 0.2,
@@ -152,10 +152,7 @@ def create_population(
         connection,
         "customers",
         CUSTOMER_COLUMNS,
-        (
-            ("customer", f"{NAME_PREFIX}{i:05d}", f"{PHONE_PREFIX}{i:08d}", now)
-            for i in range(customers)
-        ),
+        (("customer", f"{PHONE_PREFIX}{i:08d}", now) for i in range(customers)),
     )
     customer_ids = sorted(
         connection.scalars(select(Customer.id).order_by(Customer.id.desc()).limit(customers))
@@ -300,3 +297,17 @@ def bulk_insert(
     finally:
         cursor.close()
     return written
+
+
+def add_contacts(connection: Connection) -> None:
+    """Each complaint without one gets its complainant's details (a name, the phone), as the
+    intake stores them: what the monitoring job must never read out (Art. 2(5))."""
+    connection.execute(
+        text(
+            "INSERT INTO complaint_contacts (complaint_id, name, phone) "
+            f"SELECT complaints.id, '{NAME_PREFIX}' || customers.id, customers.phone "
+            "FROM complaints JOIN customers ON customers.id = complaints.customer_id "
+            "WHERE NOT EXISTS (SELECT 1 FROM complaint_contacts "
+            "WHERE complaint_contacts.complaint_id = complaints.id)"
+        )
+    )

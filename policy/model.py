@@ -209,5 +209,16 @@ def readable(feature: str) -> bool:
 def describe(feature: str) -> str:
     """A feature as a person reads it: a quoted piece of text, or the rule finding it names."""
     if feature.startswith("@"):
-        return feature[1:]
+        name, _, value = feature[1:].partition("=")
+        return f"[{_FINDINGS.get(name, name)}{'=' + value if value else ''}]"
     return f"「{feature}」"
+
+
+_FINDINGS = {
+    "rule_category": "规则类别",
+    "rule_department": "规则部门",
+    "rule_major": "规则重大",
+    "complainant": "投诉人",
+    "channel": "渠道",
+    "amount>=threshold": "金额达到阈值",
+}

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import sys
 from collections.abc import Callable
+from datetime import UTC, date, datetime, time
 from decimal import Decimal, InvalidOperation
 from functools import wraps
 from pathlib import Path
@@ -139,8 +140,23 @@ def classify(
         Path | None,
         typer.Option(help="classify each line {text, channel, complainant, amount}; - for stdin"),
     ] = None,
+    evaluate_overrides: Annotated[
+        bool,
+        typer.Option(
+            "--evaluate-overrides",
+            help="today's classifier on the complaints staff overrode and on those they confirmed",
+        ),
+    ] = False,
+    since: Annotated[
+        str | None, typer.Option(help="with --evaluate-overrides: received on or after DATE")
+    ] = None,
 ) -> None:
     """Suggest category (Art. 3), department (Art. 9) and major flag, with reasons, as JSON."""
+    if evaluate_overrides:
+        _evaluate_overrides(since)
+        return
+    if since is not None:
+        raise fail("--since goes with --evaluate-overrides", 2)
     if jsonl is not None:
         raise typer.Exit(_classify_jsonl(jsonl))
     if text is None or not text.strip():
@@ -150,6 +166,35 @@ def classify(
     except ValueError as exc:
         raise fail(str(exc), 2) from None
     typer.echo(_classification_json(text, channel, complainant, parsed_amount))
+
+
+@database_errors_as_one_line
+def _evaluate_overrides(since: str | None) -> None:
+    """Art. 3/9/4(3): the classifier against the labels staff gave, as JSON (no complaint text)."""
+    from models.corrections import classification_outcomes, evaluate_classifier
+    from models.db import session_scope
+    from policy.classification import classify as suggest
+
+    start = None
+    if since is not None:
+        try:
+            start = datetime.combine(date.fromisoformat(since), time.min, tzinfo=UTC)
+        except ValueError:
+            raise fail(f"--since {since!r} is not a date (YYYY-MM-DD)", 2) from None
+
+    def classifier(outcome: Any) -> dict[str, Any]:
+        result = suggest(
+            outcome.content,
+            channel=outcome.channel,
+            complainant=outcome.complainant,
+            amount=outcome.amount,
+        )
+        return {"category": result.category, "department": result.department, "major": result.major}
+
+    with session_scope() as session:
+        report = evaluate_classifier(classification_outcomes(session, since=start), classifier)
+    report["since"] = since
+    typer.echo(json.dumps(report, ensure_ascii=False, indent=2))
 
 
 def _classify_jsonl(path: Path) -> int:

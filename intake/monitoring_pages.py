@@ -12,6 +12,7 @@ from markupsafe import Markup
 from intake.access import OVERSIGHT_ROLES, require_role
 from intake.deps import DbSession, PageUser, SettingsDep
 from intake.rendering import render
+from models.corrections import classification_outcomes, override_rates
 from models.monitoring import concentration_overview, trend_svg
 
 router = APIRouter(include_in_schema=False)
@@ -29,4 +30,8 @@ def monitoring_page(
     overview = concentration_overview(db, window_end=window_end, timezone=settings.timezone)
     # trend_svg draws numbers only, so its markup is safe to place as it is.
     rows = [(alert, Markup(trend_svg(alert.weekly_counts))) for alert in overview.alerts]
-    return render(request, "monitoring.html", {"overview": overview, "rows": rows})
+    # Art. 3/9/4(3): how often staff overrode the classification suggestion, per month.
+    overrides = override_rates(classification_outcomes(db))
+    return render(
+        request, "monitoring.html", {"overview": overview, "rows": rows, "overrides": overrides}
+    )

@@ -63,7 +63,16 @@ from functools import lru_cache
 from typing import Any
 
 from policy.enums import Category, Channel, ComplainantKind, Department
-from policy.major import load_lexicon, negation, normalize, suggest_major, unframed
+from policy.major import (
+    amounts_in_text,
+    configured_threshold,
+    load_lexicon,
+    negation,
+    normalize,
+    suggest_major,
+    unframed,
+)
+from policy.model import Model, describe, features, load_model, predict
 from policy.routing import route
 
 
@@ -266,14 +275,14 @@ def _score_category(
     return round(score, 3), reasons
 
 
-def classify(
+def classify_by_rules(
     text: str,
     *,
     channel: Channel | None = None,
     complainant: ComplainantKind = ComplainantKind.customer,
     amount: Decimal | None = None,
 ) -> Classification:
-    """Suggest the Art. 3 category, the Art. 9 department and whether the complaint is major.
+    """The cue rules alone: Art. 3 category, Art. 9 department and the major suggestion.
 
     Raises ``ValueError`` when the text is empty: there is nothing to classify.
     """
@@ -359,4 +368,120 @@ def classify(
         reasons=(*reasons, *routing.reasons, *major.reasons),
         category_scores=scores,
         major_reasons=major.reasons,
+    )
+
+
+def classify(
+    text: str,
+    *,
+    channel: Channel | None = None,
+    complainant: ComplainantKind = ComplainantKind.customer,
+    amount: Decimal | None = None,
+) -> Classification:
+    """Suggest the Art. 3 category, the Art. 9 department and whether the complaint is major.
+
+    The cue rules (:func:`classify_by_rules`) read the words of the complaint; the shipped
+    model (:mod:`policy.model`) reads the whole story together with what the rules found,
+    and decides.  Two things stay rules whatever the model says: a member institution's
+    complaint is a member complaint (Art. 9), and a major suggestion of the rules (an amount
+    at or above the threshold, a threat, a group, a protected subject) is never withdrawn by
+    the model, which may only add one.  Every answer names the rules' cues, the features
+    that weighed most in the model, and the clause.
+
+    Raises ``ValueError`` when the text is empty: there is nothing to classify.
+    """
+    ruled = classify_by_rules(text, channel=channel, complainant=complainant, amount=amount)
+    model = load_model()
+    if model is None:
+        return ruled
+    return _with_model(model, ruled, text, channel, ComplainantKind(complainant), amount)
+
+
+def _with_model(
+    model: Model,
+    ruled: Classification,
+    text: str,
+    channel: Channel | None,
+    complainant: ComplainantKind,
+    amount: Decimal | None,
+) -> Classification:
+    body = unframed(normalize(text))[0]
+    # The model knows only whether the amount at stake reaches the configured threshold.
+    largest = max(
+        (Decimal(str(a)) for a in (amount, *amounts_in_text(text)) if a is not None), default=None
+    )
+    stated = largest if largest is not None and largest >= configured_threshold() else None
+    found = features(
+        body,
+        channel=channel.value if channel else None,
+        complainant=complainant.value,
+        amount=stated,
+        rule_category=ruled.category.value,
+        rule_department=ruled.department.value,
+        rule_major=ruled.major,
+    )
+    version = f"模型 {model.version}"
+    notes: list[str] = []
+
+    said = predict(model, "category", found)
+    category = Category(said.value) if model.overrules(said, body) else ruled.category
+    cues = "".join(describe(f) for f in said.evidence) or "(无突出特征)"
+    if category != Category(said.value):
+        notes.append(
+            f"Art. 3 {version}: 倾向{Category(said.value).label}(概率 {said.probability:.0%})，"
+            f"文本较短且把握不足，维持规则判定{category.label}"
+        )
+    elif category == ruled.category:
+        notes.append(
+            f"Art. 3 {version}: 通读全文同样判为{category.label}"
+            f"(概率 {said.probability:.0%})，主要依据{cues}"
+        )
+    else:
+        notes.append(
+            f"Art. 3 {version}: 通读全文改判为{category.label}"
+            f"(概率 {said.probability:.0%}，规则线索倾向{ruled.category.label})，主要依据{cues}"
+        )
+
+    if complainant == ComplainantKind.member:
+        department = ruled.department
+    else:
+        routed = predict(model, "department", found)
+        department = Department(routed.value) if model.overrules(routed, body) else ruled.department
+        cues = "".join(describe(f) for f in routed.evidence) or "(无突出特征)"
+        if department != Department(routed.value):
+            notes.append(
+                f"Art. 9 {version}: 倾向{Department(routed.value).label}"
+                f"(概率 {routed.probability:.0%})，文本较短且把握不足，"
+                f"维持规则判定{department.label}"
+            )
+        elif department == ruled.department:
+            notes.append(
+                f"Art. 9 {version}: 通读全文同样由{department.label}受理"
+                f"(概率 {routed.probability:.0%})，主要依据{cues}"
+            )
+        else:
+            notes.append(
+                f"Art. 9 {version}: 通读全文改由{department.label}受理"
+                f"(概率 {routed.probability:.0%}，规则线索倾向{ruled.department.label})，"
+                f"主要依据{cues}"
+            )
+
+    flagged = predict(model, "major", found)
+    major = ruled.major
+    major_reasons = list(ruled.major_reasons)
+    if flagged.value == "true" and not ruled.major:
+        major = True
+        cues = "".join(describe(f) for f in flagged.evidence) or "(无突出特征)"
+        major_reasons.append(
+            f"重大投诉(建议) {version}: 事实特征提示重大"
+            f"(概率 {flagged.probability:.0%})，主要依据{cues}；须由人员确认"
+        )
+    reasons = [r for r in ruled.reasons if r not in ruled.major_reasons]
+    return Classification(
+        category=category,
+        department=department,
+        major=major,
+        reasons=(*reasons, *notes, *major_reasons),
+        category_scores=ruled.category_scores,
+        major_reasons=tuple(major_reasons),
     )

@@ -141,3 +141,26 @@ def test_demo_seeds_users_and_sample_complaints_once(settings) -> None:
     assert first.stdout.count("complaint TS-") == 4
     again = complaints("demo", env=env)
     assert "already seeded" in again.stdout
+
+
+def test_classify_evaluate_overrides_reports_accuracy_on_overridden_and_confirmed(
+    settings, session
+) -> None:
+    from policy.enums import Category
+    from tests.models.factories import make_complaint
+
+    make_complaint(session, settings, category=Category.service_attitude)
+    session.commit()
+    env = {"COMPLAINTS_DATABASE_URL": settings.effective_database_url}
+    result = complaints("classify", "--evaluate-overrides", "--since", "2000-01-01", env=env)
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)
+    assert report["fields"]["category"]["overridden"]["items"] == 1
+    assert set(report["fields"]) == {"category", "department", "major"}
+    assert "赎回" not in result.stdout  # no complaint text in the report (Art. 2(5))
+
+
+def test_classify_evaluate_overrides_refuses_a_bad_date(settings) -> None:
+    env = {"COMPLAINTS_DATABASE_URL": settings.effective_database_url}
+    result = complaints("classify", "--evaluate-overrides", "--since", "yesterday", env=env)
+    assert result.returncode == 2 and "YYYY-MM-DD" in result.stderr

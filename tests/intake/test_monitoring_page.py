@@ -46,3 +46,19 @@ def test_staff_may_not_see_the_monitoring_page(browser, staff, session) -> None:
 def test_before_the_first_report_the_page_says_when_it_runs(browser, staff) -> None:
     page = browser.sign_in(staff.leader).get("/monitoring")
     assert page.status_code == 200 and "complaints monitor" in page.text
+
+
+def test_the_page_shows_how_often_staff_overrode_each_suggestion_per_month(
+    api, browser, staff
+) -> None:
+    """Art. 3/9/4(3): the override rate per field and month of receipt."""
+    api.new_complaint(staff.owner)  # the suggestion confirmed
+    api.new_complaint(staff.owner, category="service_attitude")  # the category overridden
+    page = browser.sign_in(staff.compliance).get("/monitoring")
+    assert page.status_code == 200
+    table = page.text.split('id="override-rates"', 1)[1].split("</table>", 1)[0]
+    rows = [row for row in table.split("<tr>")[2:]]
+    category = next(row for row in rows if "投诉类别" in row)
+    assert ">2<" in category and ">1<" in category and "50%" in category
+    department = next(row for row in rows if "受理部门" in row)
+    assert "0%" in department

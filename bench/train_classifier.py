@@ -1,0 +1,338 @@
+"""Train the classification model shipped as ``policy/classifier_model.json``.
+
+The model (:mod:`policy.model`) is a linear model per field (Art. 3 category, Art. 9
+department, major) over character n-grams of the complaint text and the cue rules' own
+findings.  It is trained here, offline, from labelled sets in the repository, and the
+result is committed and reviewed like any other rule change; nothing is learnt at run time.
+
+Training data (one JSON object a line, the schema of ``tests/data/*.jsonl``):
+
+* every synthetic set of ``bench/classify_accuracy.py`` except ``holdout5``, which stays
+  unseen so that the synthetic figures remain an honest estimate;
+* ``tests/data/classification_real_dev.jsonl``, real complaints rewritten as intake texts;
+* ``tests/data/classification_corrections.jsonl`` when present: staff corrections exported by
+  ``complaints classify --export-corrections`` and reviewed before they are committed.
+
+Real complaints and corrections weigh ``--real-weight`` times a synthetic one.
+
+    .venv/bin/python bench/train_classifier.py --cv       # grouped cross-validation only
+    .venv/bin/python bench/train_classifier.py --write    # train on everything, write the model
+
+``--cv`` holds out each fold of the real set (folds grouped by ``source``, so that texts
+rewritten from one page never sit on both sides) and prints the accuracy per field on the
+held-out folds, with the major threshold that keeps false alarms within ``--max-false-alarm``.
+Requires scikit-learn (``pip install -e .[train]``); the application does not.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import random
+import sys
+from collections import defaultdict
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from bench.classify_accuracy import FILES, load  # noqa: E402
+from policy.classification import classify_by_rules  # noqa: E402
+from policy.enums import Channel, ComplainantKind  # noqa: E402
+from policy.major import amounts_in_text, configured_threshold, normalize, unframed  # noqa: E402
+from policy.model import MODEL_PATH, features  # noqa: E402
+
+DATA = ROOT / "tests" / "data"
+REAL = DATA / "classification_real_dev.jsonl"
+CORRECTIONS = DATA / "classification_corrections.jsonl"
+UNSEEN = "holdout5"
+FIELDS = ("category", "department", "major")
+VERSION = "1"
+
+
+def item_features(item: dict[str, Any]) -> set[str]:
+    """The model's features of one labelled item, as :func:`policy.classification.classify`."""
+    amount = item.get("amount")
+    given = Decimal(str(amount)) if amount not in (None, "") else None
+    channel = Channel(item["channel"]) if item.get("channel") else None
+    complainant = ComplainantKind(item.get("complainant") or "customer")
+    ruled = classify_by_rules(item["text"], channel=channel, complainant=complainant, amount=given)
+    largest = max(
+        (a for a in (given, *amounts_in_text(item["text"])) if a is not None), default=None
+    )
+    stated = largest if largest is not None and largest >= configured_threshold() else None
+    return features(
+        unframed(normalize(item["text"]))[0],
+        channel=channel.value if channel else None,
+        complainant=complainant.value,
+        amount=stated,
+        rule_category=ruled.category.value,
+        rule_department=ruled.department.value,
+        rule_major=ruled.major,
+    )
+
+
+def label(item: dict[str, Any], field: str) -> str:
+    value = item[field]
+    return ("true" if value else "false") if field == "major" else str(value)
+
+
+def fit(items: list[dict[str, Any]], feats: list[set[str]], weights: list[float], c: float):
+    """One logistic regression per field; returns ``{field: (vocabulary, model)}``."""
+    from sklearn.feature_extraction import DictVectorizer
+    from sklearn.linear_model import LogisticRegression
+
+    counts: dict[str, int] = defaultdict(int)
+    for found in feats:
+        for feature in found:
+            counts[feature] += 1
+    keep = {f for f, n in counts.items() if n >= 2 or f.startswith("@")}
+    vectorizer = DictVectorizer()
+    matrix = vectorizer.fit_transform([{f: 1 for f in found if f in keep} for found in feats])
+    models = {}
+    for field in FIELDS:
+        model = LogisticRegression(C=c, max_iter=3000)
+        model.fit(matrix, [label(item, field) for item in items], sample_weight=weights)
+        models[field] = model
+    return vectorizer, models
+
+
+def predict_proba(vectorizer, models, found: set[str]) -> dict[str, dict[str, float]]:
+    row = vectorizer.transform([{f: 1 for f in found}])
+    return {
+        field: dict(zip(model.classes_, model.predict_proba(row)[0], strict=True))
+        for field, model in models.items()
+    }
+
+
+def training_sets() -> tuple[list[dict[str, Any]], list[float]]:
+    items: list[dict[str, Any]] = []
+    weights: list[float] = []
+    for name, path in FILES.items():
+        if name != UNSEEN:
+            rows = load(path)
+            items += rows
+            weights += [1.0] * len(rows)
+    return items, weights
+
+
+def folds_by_source(rows: list[dict[str, Any]], k: int, seed: int) -> list[list[int]]:
+    sources = sorted({row.get("source", row["id"]) for row in rows})
+    random.Random(seed).shuffle(sources)
+    fold_of = {source: i % k for i, source in enumerate(sources)}
+    folds: list[list[int]] = [[] for _ in range(k)]
+    for index, row in enumerate(rows):
+        folds[fold_of[row.get("source", row["id"])]].append(index)
+    return folds
+
+
+SHORT = 40  # shipped as ``short_text``: below it the model must be ``CONFIDENT`` to overrule
+CONFIDENT = 0.8
+
+
+def decided(
+    found: set[str], probabilities: dict[str, float], field: str, margin: float, length: int
+) -> str:
+    """The answer of :func:`policy.classification.classify` for one field: the model's,
+    unless it is less sure than the rules by ``margin`` or the text is short and the model
+    not confident."""
+    ruled = next(f.split("=", 1)[1] for f in found if f.startswith(f"@rule_{field}="))
+    best = max(probabilities, key=probabilities.get)
+    if length < SHORT and probabilities[best] < CONFIDENT:
+        return ruled
+    if probabilities[best] - probabilities.get(ruled, 0.0) >= margin:
+        return best
+    return ruled
+
+
+def body_length(item: dict[str, Any]) -> int:
+    return len(unframed(normalize(item["text"]))[0])
+
+
+def evaluate(
+    rows, feats, probabilities, threshold: float, rule_major: list[bool], margin: float = 0.0
+) -> dict:
+    n = len(rows)
+    category = sum(
+        decided(f, p["category"], "category", margin, body_length(r)) == r["category"]
+        for r, f, p in zip(rows, feats, probabilities, strict=True)
+    )
+    department = sum(
+        (r["complainant"] == "member" and r["department"] == "member_management")
+        or (
+            r["complainant"] != "member"
+            and decided(f, p["department"], "department", margin, body_length(r)) == r["department"]
+        )
+        for r, f, p in zip(rows, feats, probabilities, strict=True)
+    )
+    flagged = [
+        ruled or p["major"].get("true", 0.0) >= threshold
+        for p, ruled in zip(probabilities, rule_major, strict=True)
+    ]
+    positives = [r["major"] for r in rows]
+    found = sum(f and t for f, t in zip(flagged, positives, strict=True))
+    alarms = sum(f and not t for f, t in zip(flagged, positives, strict=True))
+    return {
+        "items": n,
+        "category": category / n,
+        "department": department / n,
+        "major_recall": found / max(1, sum(positives)),
+        "major_false_alarm": alarms / max(1, n - sum(positives)),
+    }
+
+
+def rule_major_of(found: set[str]) -> bool:
+    return "@rule_major=1" in found
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--cv", action="store_true", help="grouped cross-validation on the real set"
+    )
+    parser.add_argument("--write", action="store_true", help="train on everything, write the model")
+    parser.add_argument("--folds", type=int, default=5)
+    parser.add_argument("--seed", type=int, default=14)
+    parser.add_argument("--c", type=float, default=1.0, help="inverse regularisation strength")
+    parser.add_argument("--real-weight", type=float, default=3.0)
+    parser.add_argument("--max-false-alarm", type=float, default=0.12)
+    parser.add_argument("--threshold", type=float, default=None, help="major threshold to ship")
+    parser.add_argument(
+        "--margin", type=float, default=0.0, help="how much surer the model must be to overrule"
+    )
+    args = parser.parse_args(argv)
+
+    synthetic, synthetic_weights = training_sets()
+    real = load(REAL)
+    corrections = load(CORRECTIONS) if CORRECTIONS.exists() else []
+    cache: dict[str, set[str]] = {}
+
+    def feats_of(rows: list[dict[str, Any]]) -> list[set[str]]:
+        out = []
+        for row in rows:
+            key = json.dumps(
+                [row["text"], row.get("channel"), row.get("complainant"), row.get("amount")]
+            )
+            if key not in cache:
+                cache[key] = item_features(row)
+            out.append(cache[key])
+        return out
+
+    synthetic_feats = feats_of(synthetic)
+    real_feats = feats_of(real)
+    correction_feats = feats_of(corrections)
+    threshold = args.threshold if args.threshold is not None else 0.5
+
+    if args.cv:
+        out_of_fold: list[dict[str, dict[str, float]]] = [{} for _ in real]
+        for held in folds_by_source(real, args.folds, args.seed):
+            held_set = set(held)
+            train = synthetic + [r for i, r in enumerate(real) if i not in held_set] + corrections
+            train_feats = (
+                synthetic_feats
+                + [f for i, f in enumerate(real_feats) if i not in held_set]
+                + correction_feats
+            )
+            weights = (
+                synthetic_weights
+                + [args.real_weight] * (len(real) - len(held))
+                + [args.real_weight] * len(corrections)
+            )
+            vectorizer, models = fit(train, train_feats, weights, args.c)
+            for i in held:
+                out_of_fold[i] = predict_proba(vectorizer, models, real_feats[i])
+        rule_major = [rule_major_of(f) for f in real_feats]
+        best = None
+        for step in range(5, 96):
+            candidate = step / 100
+            scores = evaluate(real, real_feats, out_of_fold, candidate, rule_major)
+            within = scores["major_false_alarm"] <= args.max_false_alarm
+            if within and (best is None or scores["major_recall"] > best[1]["major_recall"]):
+                best = (candidate, scores)
+        chosen = args.threshold if args.threshold is not None else (best[0] if best else 0.5)
+        for margin in (0.0, 0.1, 0.2, 0.3, 0.4):
+            s2 = evaluate(real, real_feats, out_of_fold, chosen, rule_major, margin)
+            print(
+                f"  margin {margin:.1f}: category {s2['category']:.3f}"
+                f" department {s2['department']:.3f}"
+            )
+        scores = evaluate(real, real_feats, out_of_fold, chosen, rule_major, args.margin)
+        print(
+            f"== real set, {args.folds}-fold cross-validation grouped by source (C={args.c}, "
+            f"real weight {args.real_weight}, major threshold {chosen:.2f})"
+        )
+        for key, value in scores.items():
+            print(f"  {key:18} {value:.3f}" if key != "items" else f"  {key:18} {value}")
+        threshold = chosen
+
+    if args.write:
+        train = synthetic + real + corrections
+        weights = synthetic_weights + [args.real_weight] * (len(real) + len(corrections))
+        vectorizer, models = fit(
+            train, synthetic_feats + real_feats + correction_feats, weights, args.c
+        )
+        names = vectorizer.get_feature_names_out()
+        fields: dict[str, Any] = {}
+        for field, model in models.items():
+            classes = [str(c) for c in model.classes_]
+            coef = model.coef_
+            if len(classes) == 2:  # binary: the positive class only
+                positive = classes[1]
+                rows = {
+                    str(name): {"0": round(float(coef[0][j]), 4)}
+                    for j, name in enumerate(names)
+                    if abs(coef[0][j]) >= 0.005
+                }
+                fields[field] = {
+                    "classes": [positive],
+                    "intercepts": [round(float(model.intercept_[0]), 4)],
+                    "weights": rows,
+                    "threshold": threshold,
+                }
+            else:
+                rows = {}
+                for j, name in enumerate(names):
+                    row = {
+                        str(i): round(float(coef[i][j]), 4)
+                        for i in range(len(classes))
+                        if abs(coef[i][j]) >= 0.005
+                    }
+                    if row:
+                        rows[str(name)] = row
+                fields[field] = {
+                    "classes": classes,
+                    "intercepts": [round(float(b), 4) for b in model.intercept_],
+                    "weights": rows,
+                }
+        digest = {
+            path.name: hashlib.sha256(path.read_bytes()).hexdigest()[:16]
+            for path in [*(p for n, p in FILES.items() if n != UNSEEN), REAL, CORRECTIONS]
+            if path.exists()
+        }
+        payload = {
+            "version": VERSION,
+            "override_margin": args.margin,
+            "short_text": SHORT,
+            "confident": CONFIDENT,
+            "trained_on": {
+                "files": digest,
+                "items": len(train),
+                "c": args.c,
+                "real_weight": args.real_weight,
+            },
+            "fields": fields,
+        }
+        MODEL_PATH.write_text(
+            json.dumps(payload, ensure_ascii=False, separators=(",", ":"), sort_keys=True) + "\n",
+            encoding="utf-8",
+        )
+        print(f"wrote {MODEL_PATH.relative_to(ROOT)} ({MODEL_PATH.stat().st_size // 1024} KiB)")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

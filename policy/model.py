@@ -1,0 +1,224 @@
+"""Art. 3 / Art. 9 / major: the statistical reading of a whole complaint, beside the cue rules.
+
+The cue rules of ``lexicon.yaml`` and ``routing.yaml`` read the words a complaint uses for
+its grievance; real complainants often tell a story instead (what the salesman said, what
+happened to the money) without those words.  This module scores the story as a whole with
+a linear model over character n-grams of the complaint text, together with what the cue
+rules found (their category, department and major suggestion, the channel, the kind of
+complainant, an amount at or above the threshold), so that the rules remain evidence and
+the story can outweigh them.
+
+The model is data, ``classifier_model.json`` beside this module, written by
+``bench/train_classifier.py`` from the labelled sets in ``tests/data`` (the synthetic sets,
+the real-complaint development set and the reviewed staff corrections).  It is versioned,
+reviewed in a diff like the lexicon, and never changes at run time: nothing here learns.
+
+Scoring is a dictionary look-up per feature (no numerical library at run time); every
+answer names the features that weighed most for it, so a person can check the reasoning.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Iterable
+from dataclasses import dataclass
+from decimal import Decimal
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+MODEL_PATH = Path(__file__).with_name("classifier_model.json")
+
+NGRAM_SIZES = (1, 2, 3)
+
+
+def features(
+    body: str,
+    *,
+    channel: str | None,
+    complainant: str,
+    amount: Decimal | None,
+    rule_category: str,
+    rule_department: str,
+    rule_major: bool,
+) -> set[str]:
+    """The features of one complaint: character n-grams of its text and the rules' findings.
+
+    ``body`` is the normalised text without its intake framing (:func:`policy.major.unframed`).
+    Training (``bench/train_classifier.py``) and scoring call this same function.
+    """
+    found: set[str] = set()
+    for size in NGRAM_SIZES:
+        for start in range(len(body) - size + 1):
+            found.add(body[start : start + size])
+    found.add(f"@rule_category={rule_category}")
+    found.add(f"@rule_department={rule_department}")
+    found.add(f"@rule_major={int(rule_major)}")
+    found.add(f"@complainant={complainant}")
+    if channel:
+        found.add(f"@channel={channel}")
+    if amount is not None:  # the caller passes an amount only at or above the threshold
+        found.add("@amount>=threshold")
+    return found
+
+
+@dataclass(frozen=True)
+class FieldModel:
+    """One field's linear model: per class an intercept and feature weights."""
+
+    name: str
+    classes: tuple[str, ...]
+    intercepts: dict[str, float]
+    weights: dict[str, dict[str, float]]
+    threshold: float | None = None
+
+    def scores(self, found: Iterable[str]) -> dict[str, float]:
+        totals = dict(self.intercepts)
+        for feature in found:
+            row = self.weights.get(feature)
+            if row:
+                for cls, weight in row.items():
+                    totals[cls] += weight
+        return totals
+
+    def evidence(self, found: Iterable[str], cls: str, limit: int = 6) -> list[str]:
+        """The features that weighed most for ``cls`` (against the other classes)."""
+        ranked: list[tuple[float, str]] = []
+        for feature in found:
+            if not readable(feature):
+                continue
+            row = self.weights.get(feature)
+            if not row or cls not in row:
+                continue
+            others = [w for c, w in row.items() if c != cls]
+            margin = row[cls] - (max(others) if others else 0.0)
+            if margin > 0:
+                ranked.append((margin, feature))
+        ranked.sort(key=lambda item: (-item[0], item[1]))
+        return [feature for _, feature in ranked[:limit]]
+
+
+@dataclass(frozen=True)
+class Model:
+    """The shipped model: its version, what it was trained on, and one model per field."""
+
+    version: str
+    trained_on: dict[str, Any]
+    fields: dict[str, FieldModel]
+    short_text: int = 0
+    confident: float = 0.0
+
+    def overrules(self, prediction: Prediction, body: str) -> bool:
+        """Whether the model's answer stands against the rules' for this text.
+
+        A sentence or two is what the cue rules were written for, and gives the model few
+        features to go on: below ``short_text`` characters the model overrules the rules
+        only at ``confident`` probability or above.
+        """
+        return len(body) >= self.short_text or prediction.probability >= self.confident
+
+
+@dataclass(frozen=True)
+class Prediction:
+    """One field's answer: the class, its probability, and the features behind it."""
+
+    value: str
+    probability: float
+    evidence: tuple[str, ...]
+
+
+def _field(name: str, raw: dict[str, Any]) -> FieldModel:
+    classes = tuple(raw["classes"])
+    weights: dict[str, dict[str, float]] = {}
+    for feature, row in raw["weights"].items():
+        weights[feature] = {classes[int(i)]: float(w) for i, w in row.items() if w}
+    return FieldModel(
+        name=name,
+        classes=classes,
+        intercepts={cls: float(raw["intercepts"][i]) for i, cls in enumerate(classes)},
+        weights=weights,
+        threshold=raw.get("threshold"),
+    )
+
+
+@lru_cache(maxsize=1)
+def load_model() -> Model | None:
+    """The shipped model, read once; ``None`` when the file is absent (rules alone decide)."""
+    if not MODEL_PATH.exists():
+        return None
+    with MODEL_PATH.open(encoding="utf-8") as handle:
+        raw: dict[str, Any] = json.load(handle)
+    return Model(
+        version=str(raw["version"]),
+        trained_on=raw.get("trained_on", {}),
+        fields={name: _field(name, spec) for name, spec in raw["fields"].items()},
+        short_text=int(raw.get("short_text", 0)),
+        confident=float(raw.get("confident", 0.0)),
+    )
+
+
+def _softmax(scores: dict[str, float]) -> dict[str, float]:
+    top = max(scores.values())
+    exp = {cls: math.exp(score - top) for cls, score in scores.items()}
+    total = sum(exp.values())
+    return {cls: value / total for cls, value in exp.items()}
+
+
+def predict(model: Model, field: str, found: set[str]) -> Prediction:
+    """The model's answer for one field (``category``, ``department`` or ``major``)."""
+    spec = model.fields[field]
+    scores = spec.scores(found)
+    if len(spec.classes) == 1:  # a binary field stores the positive class only
+        (positive,) = spec.classes
+        probability = 1.0 / (1.0 + math.exp(-scores[positive]))
+        threshold = spec.threshold if spec.threshold is not None else 0.5
+        value = "true" if probability >= threshold else "false"
+        cls = positive if value == "true" else ""
+        evidence = _binary_evidence(spec, found, positive, value == "true")
+        return Prediction(value, probability if cls else 1.0 - probability, tuple(evidence))
+    probabilities = _softmax(scores)
+    value = max(spec.classes, key=lambda cls: probabilities[cls])
+    return Prediction(value, probabilities[value], tuple(spec.evidence(found, value)))
+
+
+def _binary_evidence(spec: FieldModel, found: set[str], positive: str, yes: bool) -> list[str]:
+    ranked = sorted(
+        (
+            (spec.weights[f][positive] if yes else -spec.weights[f][positive], f)
+            for f in found
+            if readable(f) and f in spec.weights and positive in spec.weights[f]
+        ),
+        key=lambda item: (-item[0], item[1]),
+    )
+    return [feature for weight, feature in ranked[:6] if weight > 0]
+
+
+_PUNCTUATION = set(",.!?;:，。！？；：、()（）“”\"'「」【】《》…-—")
+
+
+def readable(feature: str) -> bool:
+    """A feature a person can check as a reason: a rule finding, or two or more characters
+    of text that are not mostly punctuation (a single character says nothing on its own)."""
+    if feature.startswith("@"):
+        return True
+    letters = [char for char in feature if char not in _PUNCTUATION]
+    return len(letters) >= 2
+
+
+def describe(feature: str) -> str:
+    """A feature as a person reads it: a quoted piece of text, or the rule finding it names."""
+    if feature.startswith("@"):
+        name, _, value = feature[1:].partition("=")
+        return f"[{_FINDINGS.get(name, name)}{'=' + value if value else ''}]"
+    return f"「{feature}」"
+
+
+_FINDINGS = {
+    "rule_category": "规则类别",
+    "rule_department": "规则部门",
+    "rule_major": "规则重大",
+    "complainant": "投诉人",
+    "channel": "渠道",
+    "amount>=threshold": "金额达到阈值",
+}

@@ -1,0 +1,93 @@
+"""Classification with the shipped model: a story is read as a whole, and every answer
+still names its evidence and its clause (Art. 3, Art. 9, Art. 4(3))."""
+
+from __future__ import annotations
+
+import time
+
+from policy.classification import classify, classify_by_rules
+from policy.enums import Category, Channel, ComplainantKind, Department
+from policy.model import load_model
+
+MIS_SOLD = (
+    "客户经理记录：老人说，她本来是来存定期的，柜台人员说有一种利息更高的存款，"
+    "结果签的是保险合同，现在急用钱要取，才知道退保要损失本金。要求全额退还。"
+)
+
+
+def test_the_model_is_a_versioned_data_file_with_what_it_was_trained_on() -> None:
+    model = load_model()
+    assert model is not None and model.version
+    assert "classification_real_dev.jsonl" in model.trained_on["files"]
+    assert set(model.fields) == {"category", "department", "major"}
+
+
+def test_a_story_without_trigger_words_is_read_as_what_it_tells() -> None:
+    """A deposit sold as an insurance policy: a violation of the Wealth Center's sales staff
+    touching customer funds, major."""
+    result = classify(MIS_SOLD, channel=Channel.sales_manager)
+    assert result.category == Category.violation
+    assert result.department == Department.wealth_center
+    assert result.major
+
+
+def test_every_answer_names_the_model_features_and_the_clause() -> None:
+    reasons = classify(MIS_SOLD).reasons
+    model_notes = [r for r in reasons if "模型" in r]
+    assert any(r.startswith("Art. 3 模型") and "主要依据「" in r for r in model_notes)
+    assert any(r.startswith("Art. 9 模型") for r in model_notes)
+
+
+def test_a_member_institution_complaint_stays_a_member_complaint() -> None:
+    result = classify(MIS_SOLD, complainant=ComplainantKind.member)
+    assert result.department == Department.member_management
+
+
+def test_the_model_never_withdraws_a_major_suggestion_of_the_rules() -> None:
+    text = "赎回款一直没到账，金额一百五十万元，请尽快处理。"
+    assert classify_by_rules(text).major
+    assert classify(text).major
+
+
+def test_a_member_agent_trading_in_a_clients_account_is_a_major_member_complaint() -> None:
+    """Art. 9 clarified: the conduct of a member institution's staff toward a customer is a
+    member complaint, whoever complains; trading without authority is major."""
+    text = (
+        "投资者现场反映：会员单位营业部的客户经理多次向其推荐一只私募产品，后来直接登录"
+        "他的账户替他下单买入，现在亏损严重，买之前也没人揭示风险。要求解释并赔偿。"
+    )
+    result = classify(text, channel=Channel.onsite)
+    assert result.department == Department.member_management
+    assert result.category == Category.violation
+    assert result.major
+
+
+def test_an_outage_of_the_exchanges_own_app_is_efficiency_for_general_management() -> None:
+    """Art. 3 clarified: a system that is down or late is efficiency, General Management's."""
+    text = (
+        "客户来电：今天早上开盘后你们APP买不了、卖不出、撤不了，打客服热线也接不通，"
+        "一直到中午还没法交易，要求说明原因。"
+    )
+    result = classify(text, channel=Channel.phone)
+    assert result.category == Category.efficiency
+    assert result.department == Department.general_management
+
+
+def test_payouts_frozen_for_a_group_are_efficiency_and_suggested_major() -> None:
+    """Art. 3 clarified: a halt of payouts is efficiency unless staff misconduct is alleged,
+    and major when funds are frozen or a group is affected."""
+    text = (
+        "一群投资者来到大厅，说平台关闭了提现，他们的资金全部被锁定，到期的钱也不兑付，"
+        "要求马上给出兑付时间表。"
+    )
+    result = classify(text, channel=Channel.onsite)
+    assert result.category == Category.efficiency
+    assert result.major
+
+
+def test_a_text_is_classified_in_well_under_twenty_milliseconds() -> None:
+    classify(MIS_SOLD)  # the model and lexicons are read once
+    start = time.perf_counter()
+    for _ in range(20):
+        classify(MIS_SOLD)
+    assert (time.perf_counter() - start) / 20 < 0.020

@@ -34,8 +34,9 @@ The sets, and what their figures mean:
   55.2%, 52.2%, 70.3%, 0.0%).
 
 Since the model (``policy/classifier_model.json``) is trained on every set but ``holdout5`` and
-``real_blind``, only those two estimate accuracy on unseen complaints (synthetic and real).  ``--rules`` measures the
-cue rules alone, for comparison.  Each set also reports texts classified per second.
+``real_blind``, only those two estimate accuracy on unseen complaints (synthetic and real).
+``--rules`` measures the cue rules alone, for comparison.  Each set also reports texts
+classified per second.
 
     .venv/bin/python bench/classify_accuracy.py [--verbose] [--split NAME ...]
 

@@ -16,6 +16,7 @@ from intake.access import (
     INTAKE_ROLES,
     Forbidden,
     may_see_personal_data,
+    may_view,
     require_role,
 )
 from intake.actions import (
@@ -28,6 +29,7 @@ from intake.actions import (
     take_step,
 )
 from intake.deps import CheckedForm, DbSession, PageUser, SettingsDep, WebSessionDep
+from intake.errors import problem
 from intake.rendering import input_value, render
 from intake.security import same
 from intake.validation import (
@@ -48,6 +50,7 @@ from intake.views import (
     DOCX,
     NotFound,
     case_records,
+    complaint_for_step,
     customer_view,
     deadlines_of,
     handling_form_bytes,
@@ -482,10 +485,10 @@ def submit_step(
     db: DbSession,
     settings: SettingsDep,
 ) -> Response:
-    complaint = viewable_complaint(db, reference, user)
     if step_name not in Step.__members__:
         raise NotFound(f"没有名为 {step_name[:40]} 的环节")
     step = Step(step_name)
+    complaint = complaint_for_step(db, reference, user, step)
     try:
         check_step(complaint, step, user)
         values = parse_step_form(step, form, settings)
@@ -507,6 +510,8 @@ def submit_step(
         )
     except StepConflict as error:
         db.rollback()
+        if not may_view(user, complaint):  # transferred away meanwhile: no page to show
+            return problem(request, 409, error.message)
         return complaint_page(
             request, db, settings, user, reference, problem=error.message, status=409
         )

@@ -108,10 +108,35 @@ def ensure_may_act(complaint: Complaint, actor: User, step: Step) -> None:
             raise StepForbidden("只有跟进人员、首问负责人或部门经理可以处理该投诉")
 
 
+def ensure_not_transferred_away(
+    session: Session, complaint: Complaint, actor: User, step: Step
+) -> None:
+    """The assignment of a department that has transferred the complaint away was taken, by
+    that transfer: its managers are told so (409) rather than that the case is not theirs."""
+    if step is not Step.assignment or actor.department_id in (None, complaint.department_id):
+        return
+    transfer = session.scalar(
+        select(Assignment)
+        .where(
+            Assignment.complaint_id == complaint.id,
+            Assignment.from_department_id == actor.department_id,
+            Assignment.to_department_id.is_not(None),
+        )
+        .order_by(Assignment.assigned_at.desc(), Assignment.id.desc())
+        .limit(1)
+    )
+    if transfer is not None:
+        raise StepConflict(
+            f"投诉 {complaint.reference} 已由本部门移交至「{complaint.department.name}」，"
+            f"由该部门经理安排跟进"
+        )
+
+
 def _begin(session: Session, complaint: Complaint, actor: User, step: Step) -> None:
     """Check the step against the complaint as it is now, then claim it (`_claim`)."""
     session.refresh(complaint)
     ensure_on_step(complaint, step)
+    ensure_not_transferred_away(session, complaint, actor, step)
     ensure_may_act(complaint, actor, step)
     _claim(session, complaint, step)
 

@@ -16,6 +16,7 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from intake import admin, api, complaint_pages, errors, monitoring_pages, pages
+from intake.serving import quiet_access_log
 
 STATIC = Path(__file__).resolve().parent / "static"
 
@@ -39,6 +40,7 @@ def _warm_up() -> None:
 
 @asynccontextmanager
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+    quiet_access_log()  # after uvicorn has set up its logging, however it was started
     threading.Thread(target=_warm_up, name="warm-up", daemon=True).start()
     yield
 

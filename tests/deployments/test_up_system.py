@@ -290,19 +290,22 @@ def test_a_complaint_through_the_running_system_leaves_no_personal_data_in_any_l
         _call(web, "POST", f"{path}/feedback", owner, {"satisfied": True, "comment": ""})
         reached("archived")
 
-        # The logs Prefect keeps of every run (flow and task logs).
-        logs = _call(
-            f"http://127.0.0.1:{prefect_port}", "POST", "/api/logs/filter", body={"limit": 200}
-        )
-        prefect_logs = "\n".join(str(entry.get("message", "")) for entry in logs)
-        assert len(logs) > 10, "the runs logged nothing: the search below would prove nothing"
+        # The logs Prefect keeps of every run (flow and task logs), once they have arrived
+        # (the runs send them in batches): without them the search would prove nothing.
+        def prefect_logs() -> list[dict[str, Any]]:
+            prefect = f"http://127.0.0.1:{prefect_port}"
+            entries = _call(prefect, "POST", "/api/logs/filter", body={"limit": 200})
+            return entries if len(entries) > 10 else []
+
+        logs = wait_until(prefect_logs, 120, "the runs' logs in Prefect")
+        run_logs = "\n".join(str(entry.get("message", "")) for entry in logs)
 
         up.process.send_signal(signal.SIGTERM)
         assert up.exited(90) == 0
     finally:
         up.stop_everything(services)
 
-    assert _traces(prefect_logs) == [], "personal data in a Prefect run log"
+    assert _traces(run_logs) == [], "personal data in a Prefect run log"
     log_files = [
         file
         for file in tmp_path.rglob("*")

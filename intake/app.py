@@ -14,7 +14,9 @@ from pathlib import Path
 
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
+from complaints.settings import get_settings
 from intake import admin, api, complaint_pages, errors, monitoring_pages, pages
 from intake.serving import quiet_access_log
 
@@ -64,4 +66,6 @@ def create_app() -> FastAPI:
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.add_middleware(errors.SecurityHeaders)
     app.add_middleware(errors.BodyLimit)
+    # Outermost: every part of the app sees the client address that the settings allow.
+    app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=get_settings().trusted_proxy_list)
     return app

@@ -5,11 +5,17 @@ client's address.
   query may carry what a person typed (a search by phone or name), which is personal data
   (Art. 2(5)). The filter sits on uvicorn's access logger and is installed by the app itself
   when it starts, however uvicorn was started.
+- The client's address is the connection's; ``X-Forwarded-For`` (and ``X-Forwarded-Proto``) are
+  believed only from the proxies of ``Settings.trusted_proxies`` (default: loopback, a reverse
+  proxy on the same host), taking the last address no trusted proxy added. The app decides this
+  itself (uvicorn's ``ProxyHeadersMiddleware``, added in ``create_app``); ``complaints web``
+  tells uvicorn to leave the headers alone (``uvicorn_options``).
 """
 
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 ACCESS_LOGGER = "uvicorn.access"
 
@@ -32,3 +38,9 @@ def quiet_access_log() -> None:
     logger = logging.getLogger(ACCESS_LOGGER)
     if not any(isinstance(existing, WithoutQueryString) for existing in logger.filters):
         logger.addFilter(WithoutQueryString())
+
+
+def uvicorn_options() -> dict[str, Any]:
+    """How ``complaints web`` runs uvicorn: uvicorn's own proxy-header handling is off, since
+    the app applies ``trusted_proxies`` itself (uvicorn's default would believe 127.0.0.1)."""
+    return {"proxy_headers": False}

@@ -99,7 +99,8 @@ def web_server(env: dict[str, str]) -> Iterator[str]:
     port = free_port()
     process = subprocess.Popen(
         [sys.executable, "-m", "uvicorn", "intake.app:create_app", "--factory",
-         "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"],
+         "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning",
+         "--no-proxy-headers"],  # the app reads forwarded headers itself (trusted_proxies)
         cwd=ROOT,
         env={**os.environ, **env},
     )  # fmt: skip

@@ -89,6 +89,11 @@ class Settings(BaseSettings):
 
     web_host: str = "127.0.0.1"
     web_port: int = 8000
+    # Proxies whose X-Forwarded-For / X-Forwarded-Proto the web app believes (comma-separated
+    # addresses or networks, e.g. "10.0.0.5,192.168.1.0/24"; "" for none). The client address
+    # decides sign-in throttling, so a header from anyone else is ignored. Default: a reverse
+    # proxy on the same host.
+    trusted_proxies: str = "127.0.0.1,::1"
     # Where `complaints up` runs the Prefect server and UI (on 127.0.0.1).
     prefect_port: int = Field(default=4200, ge=1, le=65535)
     # Links from the web app to flow runs; default: the UI that `complaints up` starts.
@@ -99,6 +104,10 @@ class Settings(BaseSettings):
         if not self.prefect_ui_url:
             self.prefect_ui_url = f"http://127.0.0.1:{self.prefect_port}"
         return self
+
+    @property
+    def trusted_proxy_list(self) -> list[str]:
+        return [item.strip() for item in self.trusted_proxies.split(",") if item.strip()]
 
     @property
     def effective_database_url(self) -> str:

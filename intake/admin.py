@@ -11,7 +11,7 @@ from intake.access import Forbidden, mask_email, mask_text, require_role
 from intake.deps import CheckedForm, DbSession, PageUser, SettingsDep
 from intake.mailbox import list_messages, mailbox_path, read_message, recipients_of, sink_state
 from intake.rendering import render
-from intake.security import end_all_sessions
+from intake.security import end_all_sessions, sign_in_bursts
 from intake.validation import MAX_EMAIL, MAX_NAME, MAX_USERNAME, FieldError, check_email, clean_text
 from intake.views import NotFound
 from models.complaint import Complaint
@@ -48,6 +48,7 @@ def _users_page(
         request,
         "admin_users.html",
         {
+            "bursts": sign_in_bursts(db, now=utcnow()),
             "users": users,
             "roles": list(Role),
             "departments": list(Department),

@@ -41,7 +41,13 @@ from intake.schemas import (
 )
 from intake.security import authenticate, issue_api_token
 from intake.validation import FieldError
-from intake.views import DOCX, complaint_detail, handling_form_bytes, viewable_complaint
+from intake.views import (
+    DOCX,
+    complaint_detail,
+    complaint_for_step,
+    handling_form_bytes,
+    viewable_complaint,
+)
 from models.db import utcnow
 from models.people import User
 from policy.lifecycle import Step
@@ -174,7 +180,7 @@ def get_complaint(
 def _done(
     db: DbSession, reference: str, step: Step, user: User, values: dict[str, Any]
 ) -> StepDone:
-    complaint = viewable_complaint(db, reference, user)
+    complaint = complaint_for_step(db, reference, user, step)
     taken = take_step(db, complaint=complaint, step=step, user=user, values=values, now=utcnow())
     next_step = STEP_OF_STAGE.get(complaint.stage)
     message = f"已保存「{step.label}」；当前环节：{complaint.stage.label}。"

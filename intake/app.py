@@ -17,8 +17,11 @@ from fastapi import FastAPI
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
+from complaints.settings import get_settings
 from intake import admin, api, complaint_pages, errors, monitoring_pages, pages
+from intake.serving import quiet_access_log
 
 STATIC = Path(__file__).resolve().parent / "static"
 # Swagger UI as the fastapi-offline package ships it: /docs loads nothing from outside (an
@@ -45,6 +48,7 @@ def _warm_up() -> None:
 
 @asynccontextmanager
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+    quiet_access_log()  # after uvicorn has set up its logging, however it was started
     threading.Thread(target=_warm_up, name="warm-up", daemon=True).start()
     yield
 
@@ -80,4 +84,6 @@ def create_app() -> FastAPI:
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.add_middleware(errors.SecurityHeaders)
     app.add_middleware(errors.BodyLimit)
+    # Outermost: every part of the app sees the client address that the settings allow.
+    app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=get_settings().trusted_proxy_list)
     return app

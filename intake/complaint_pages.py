@@ -18,6 +18,7 @@ from intake.access import (
     INTAKE_ROLES,
     Forbidden,
     may_see_personal_data,
+    may_view,
     require_role,
 )
 from intake.actions import (
@@ -37,6 +38,7 @@ from intake.deps import (
     SettingsDep,
     WebSessionDep,
 )
+from intake.errors import problem
 from intake.rendering import input_value, render
 from intake.schemas import FIELD_LABELS
 from intake.security import same
@@ -58,6 +60,7 @@ from intake.views import (
     DOCX,
     NotFound,
     case_records,
+    complaint_for_step,
     customer_view,
     deadlines_of,
     handling_form_bytes,
@@ -516,10 +519,10 @@ def submit_step(
     settings: SettingsDep,
 ) -> Response:
     user = web_session.user
-    complaint = viewable_complaint(db, reference, user)
     if step_name not in Step.__members__:
         raise NotFound(f"没有名为 {step_name[:40]} 的环节")
     step = Step(step_name)
+    complaint = complaint_for_step(db, reference, user, step)
     if not same(form.get("csrf_token"), web_session.csrf_token):
         # Nothing is saved; the page comes back with a fresh token and what was typed.
         return complaint_page(
@@ -555,6 +558,8 @@ def submit_step(
         )
     except StepConflict as error:
         db.rollback()
+        if not may_view(user, complaint):  # transferred away meanwhile: no page to show
+            return problem(request, 409, error.message)
         return complaint_page(
             request,
             db,

@@ -196,11 +196,10 @@ def install(app: FastAPI) -> None:
 
     async def rate_limited(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, RateLimited)
-        minutes = max(1, round(exc.retry_after / 60))
         return problem(
             request,
             429,
-            f"登录失败次数过多，请约 {minutes} 分钟后再试",
+            f"登录失败次数过多，请 {exc.retry_after} 秒后再试",
             headers={"Retry-After": str(exc.retry_after)},
         )
 

@@ -116,11 +116,10 @@ def login(request: Request, form: FormFields, db: DbSession) -> Response:
             db, username=username, password=password, client=_client(request), via="web", now=now
         )
     except RateLimited as limited:
-        minutes = max(1, round(limited.retry_after / 60))
         response = _login_page(
             request,
             next_url=next_url,
-            error=f"登录失败次数过多，请约 {minutes} 分钟后再试",
+            error=f"登录失败次数过多，请 {limited.retry_after} 秒后再试",
             username=username,
             status=429,
         )

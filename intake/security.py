@@ -6,8 +6,14 @@
   the database keeps its SHA-256 only, with an idle and an absolute expiry.
 - Every form carries the session's CSRF token. The sign-in form, before any session exists,
   carries an HMAC of a random pre-session cookie under the app's secret key.
-- Each attempt is stored (``login_attempts``) and logged. Too many failures for one username
-  from one client, or from one client in all, refuse further attempts for a while (429).
+- Each attempt is stored (``login_attempts``) and logged. Failures slow further attempts down
+  with growing delays of seconds (429 with ``Retry-After``), never a lock-out: per account and
+  client address, per client address, and per account for the addresses that failed on it —
+  so an attacker hammering an account does not keep its owner, at another address, out.
+  A burst of failures is logged and shown to admins on the user administration page.
+- The client address is the connection's, or — only when the connection comes from a proxy
+  named in ``Settings.trusted_proxies`` — the one that proxy gives in ``X-Forwarded-For``
+  (``intake.serving``).
 """
 
 from __future__ import annotations
@@ -15,6 +21,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import logging
+import math
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -37,11 +44,22 @@ SESSION_MAX = timedelta(hours=12)
 SESSION_TOUCH = timedelta(minutes=5)  # how stale last_seen_at may be before it is written
 API_TOKEN_LIFETIME = timedelta(hours=24)
 
-# Rate limits over a sliding window (OWASP: throttle per account and per source).
+# Sign-in throttling (OWASP: per account and per source, growing delays, no lock-out). Failures
+# older than the window are forgotten. After the free failures of a kind, the next attempt must
+# wait FIRST_DELAY after the last failure, doubling with each further failure up to MAX_DELAY.
 ATTEMPT_WINDOW = timedelta(minutes=15)
-MAX_FAILURES_PER_USER_AND_CLIENT = 5
-MAX_FAILURES_PER_CLIENT = 20
-MAX_FAILURES_PER_USER = 50
+FIRST_DELAY = timedelta(seconds=2)
+MAX_DELAY = timedelta(seconds=60)
+# One account from one client address (after its last success there): guessing one password.
+FREE_PER_ACCOUNT_AND_CLIENT = 5
+# One client address, whatever the account: trying a password on many accounts.
+FREE_PER_CLIENT = 10
+# One account from all addresses: the delay applies to each address that has failed on that
+# account, never to one that has not, so the real user from another address still signs in.
+FREE_PER_ACCOUNT = 10
+# So many failures for one account, or from one address, in the window is a burst: it is logged
+# as a warning and shown to admins at the top of the user administration page.
+BURST = 20
 
 _PROCESS_SECRET = secrets.token_bytes(32)
 
@@ -94,44 +112,126 @@ class RateLimited(Exception):
         self.retry_after = retry_after
 
 
-def _failures(session: Session, now: datetime, *conditions: object) -> tuple[int, datetime | None]:
-    count, oldest = session.execute(
-        select(func.count(LoginAttempt.id), func.min(LoginAttempt.attempted_at)).where(
+def throttle_delay(failures: int, free: int) -> timedelta:
+    """How long after the last of ``failures`` the next attempt must wait."""
+    if failures < free:
+        return timedelta(0)
+    return min(FIRST_DELAY * 2 ** min(failures - free, 16), MAX_DELAY)
+
+
+def _failures(
+    session: Session, since: datetime, *conditions: object
+) -> tuple[int, datetime | None]:
+    count, last = session.execute(
+        select(func.count(LoginAttempt.id), func.max(LoginAttempt.attempted_at)).where(
             LoginAttempt.succeeded.is_(False),
-            LoginAttempt.attempted_at > now - ATTEMPT_WINDOW,
+            LoginAttempt.attempted_at > since,
             *conditions,  # type: ignore[arg-type]
         )
     ).one()
-    return int(count), oldest
+    return int(count), last
 
 
 def check_rate_limit(session: Session, *, username: str, client: str, now: datetime) -> None:
-    """Raise ``RateLimited`` when this username/client has failed too often lately."""
-    limits = (
-        (
-            MAX_FAILURES_PER_USER_AND_CLIENT,
-            (LoginAttempt.username == username, LoginAttempt.client == client),
-        ),
-        (MAX_FAILURES_PER_CLIENT, (LoginAttempt.client == client,)),
-        (MAX_FAILURES_PER_USER, (LoginAttempt.username == username,)),
+    """Raise ``RateLimited`` (with the seconds to wait) while this attempt must wait."""
+    since = now - ATTEMPT_WINDOW
+    last_success = session.scalar(
+        select(func.max(LoginAttempt.attempted_at)).where(
+            LoginAttempt.succeeded.is_(True),
+            LoginAttempt.username == username,
+            LoginAttempt.client == client,
+        )
     )
-    for limit, conditions in limits:
-        count, oldest = _failures(session, now, *conditions)
-        if count >= limit:
-            retry = (oldest + ATTEMPT_WINDOW - now) if oldest else ATTEMPT_WINDOW
-            raise RateLimited(max(1, int(retry.total_seconds()) + 1))
+    pair_since = max(since, last_success) if last_success else since
+    pair = _failures(
+        session, pair_since, LoginAttempt.username == username, LoginAttempt.client == client
+    )
+    checks = [(pair, FREE_PER_ACCOUNT_AND_CLIENT)]
+    checks.append((_failures(session, since, LoginAttempt.client == client), FREE_PER_CLIENT))
+    if pair[0]:  # this address has failed on this account: the account's delay applies to it
+        account = _failures(session, since, LoginAttempt.username == username)
+        checks.append((account, FREE_PER_ACCOUNT))
+    wait = timedelta(0)
+    for (count, last), free in checks:
+        if last is not None:
+            wait = max(wait, last + throttle_delay(count, free) - now)
+    if wait > timedelta(0):
+        raise RateLimited(math.ceil(wait.total_seconds()))
+
+
+def _note_burst(session: Session, *, username: str, client: str, now: datetime) -> None:
+    """Log a burst when this failure makes the account's, or the address's, count reach it."""
+    since = now - ATTEMPT_WINDOW
+    for what, condition in (
+        (f"account {username!r}", LoginAttempt.username == username),
+        (f"client {client}", LoginAttempt.client == client),
+    ):
+        count, _ = _failures(session, since, condition)
+        if count == BURST:
+            log.warning(
+                "sign-in burst: %d failed sign-ins for %s within %d minutes",
+                count,
+                what,
+                ATTEMPT_WINDOW.total_seconds() // 60,
+            )
+
+
+@dataclass(frozen=True)
+class Burst:
+    """Many failed sign-ins for one account, or from one address, shown to admins."""
+
+    kind: str  # "account" or "client"
+    name: str
+    failures: int
+    addresses: int
+    last: datetime
+
+
+BURST_SHOWN_FOR = timedelta(hours=24)
+
+
+def sign_in_bursts(session: Session, *, now: datetime) -> list[Burst]:
+    """Accounts and addresses with at least ``BURST`` failed sign-ins within the last
+    ``BURST_SHOWN_FOR`` (a coarse reading of the window: what an admin should look into)."""
+    since = now - BURST_SHOWN_FOR
+    failed = (LoginAttempt.succeeded.is_(False), LoginAttempt.attempted_at > since)
+    found = []
+    for kind, column, other in (
+        ("account", LoginAttempt.username, LoginAttempt.client),
+        ("client", LoginAttempt.client, LoginAttempt.username),
+    ):
+        rows = session.execute(
+            select(
+                column,
+                func.count(LoginAttempt.id),
+                func.count(func.distinct(other)),
+                func.max(LoginAttempt.attempted_at),
+            )
+            .where(*failed)
+            .group_by(column)
+            .having(func.count(LoginAttempt.id) >= BURST)
+            .order_by(func.max(LoginAttempt.attempted_at).desc())
+        ).all()
+        found += [
+            Burst(kind, str(name), int(n), int(spread), last) for name, n, spread, last in rows
+        ]
+    return found
 
 
 def authenticate(
     session: Session, *, username: str, password: str, client: str, via: str, now: datetime
 ) -> User | None:
     """The active user with this password, or None. The attempt is stored and logged either
-    way (the caller commits). Raises ``RateLimited`` before checking when over the limit."""
+    way (the caller commits). Raises ``RateLimited`` before checking while it must wait."""
     try:
         check_rate_limit(session, username=username, client=client, now=now)
-    except RateLimited:
+    except RateLimited as limited:
         log.warning(
-            "sign-in refused (rate limit) username=%r client=%s via=%s", username, client, via
+            "sign-in refused (rate limit, wait %d s) username=%r client=%s via=%s",
+            limited.retry_after,
+            username,
+            client,
+            via,
         )
         raise
     user = user_by_username(session, username)
@@ -151,6 +251,8 @@ def authenticate(
         return user
     reason = "unknown user" if user is None else ("inactive" if valid else "wrong password")
     log.warning("sign-in failed username=%r client=%s via=%s (%s)", username, client, via, reason)
+    session.flush()
+    _note_burst(session, username=username[:64], client=client[:64], now=now)
     return None
 
 

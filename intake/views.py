@@ -40,7 +40,9 @@ from models.complaint import (
 )
 from models.operations import Deadline
 from models.people import Contact, User
+from models.steps import ensure_not_transferred_away
 from policy.enums import Channel, DeadlineKind, DeadlineStatus, Role, Stage
+from policy.lifecycle import Step
 
 log = logging.getLogger("intake.access")
 
@@ -87,6 +89,16 @@ def complaint_by_reference(db: Session, reference: str) -> Complaint:
 
 def viewable_complaint(db: Session, reference: str, user: User) -> Complaint:
     complaint = complaint_by_reference(db, reference)
+    ensure_may_view(user, complaint)
+    return complaint
+
+
+def complaint_for_step(db: Session, reference: str, user: User, step: Step) -> Complaint:
+    """The complaint ``user`` submits ``step`` on. A manager whose department has just
+    transferred it away (another manager was quicker) hears that the step was taken (409)."""
+    complaint = complaint_by_reference(db, reference)
+    if not may_view(user, complaint):
+        ensure_not_transferred_away(db, complaint, user, step)
     ensure_may_view(user, complaint)
     return complaint
 

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import DateTime, Engine, MetaData, create_engine, event, make_url
-from sqlalchemy.engine import Dialect
+from sqlalchemy.engine import Dialect, ExceptionContext
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
@@ -85,7 +85,12 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
-    """An engine with the project's defaults: WAL and foreign keys on SQLite; pre-ping on PG."""
+    """An engine with the project's defaults: WAL and foreign keys on SQLite; pre-ping on PG.
+
+    Bound values never appear in an error's text (``hide_parameters``): a failing statement's
+    error may be logged or become a flow run's state message, and its values may be a
+    customer's name, phone or email (Art. 2(5))."""
+    kwargs.setdefault("hide_parameters", True)
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
@@ -96,7 +101,25 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
     kwargs.setdefault("pool_pre_ping", True)
-    return create_engine(url, **kwargs)
+    engine = create_engine(url, **kwargs)
+    event.listen(engine, "handle_error", _without_row_values)
+    return engine
+
+
+def _without_row_values(context: ExceptionContext) -> None:
+    """PostgreSQL's own message adds a DETAIL with the values of the row or key at fault
+    ("Failing row contains (…, 欧阳测试, 13712345678, …)"): the error keeps the primary message
+    and the constraint; the detail stays readable in ``orig.diag`` for code, not in the text."""
+    original = context.original_exception
+    diag = getattr(original, "diag", None)
+    if diag is not None and diag.message_detail:
+        where = f" (constraint {diag.constraint_name})" if diag.constraint_name else ""
+        text = f"{diag.message_primary}{where}"
+        original.args = (text,)
+        wrapped = context.sqlalchemy_exception
+        if wrapped is not None:
+            kind = type(original)
+            wrapped.args = (f"({kind.__module__}.{kind.__name__}) {text}",)
 
 
 _engines: dict[str, Engine] = {}

@@ -1,10 +1,11 @@
 """The human steps of the regulation as service functions (keyword-only, one transaction each).
 
 Each function checks that the complaint is on that step (else `StepConflict`, HTTP 409), that
-the actor may take it (Art. 5(4); else `StepForbidden`, 403) and that the input is complete
-(else `StepInputError`, 422); then it writes the step's record, moves the stage on, settles
-deadlines, and appends the audit event — all in the caller's transaction. The web app, the
-JSON API and the flow (for input given in the Prefect UI) all go through here.
+the actor may take it (Art. 5(4); else `StepForbidden`, 403), claims the step in the database so
+that of two people acting at once only one goes on (the other: `StepConflict`), and checks that
+the input is complete (else `StepInputError`, 422); then it writes the step's record, moves the
+stage on, settles deadlines, and appends the audit event — all in the caller's transaction. The
+web app, the JSON API and the flow (for input given in the Prefect UI) all go through here.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from models.audit import append_event
@@ -114,11 +115,63 @@ def ensure_may_act(complaint: Complaint, actor: User, step: Step) -> None:
             raise StepForbidden("只有跟进人员、首问负责人或部门经理可以处理该投诉")
 
 
+def ensure_not_transferred_away(
+    session: Session, complaint: Complaint, actor: User, step: Step
+) -> None:
+    """The assignment of a department that has transferred the complaint away was taken, by
+    that transfer: its managers are told so (409) rather than that the case is not theirs."""
+    if step is not Step.assignment or actor.department_id in (None, complaint.department_id):
+        return
+    transfer = session.scalar(
+        select(Assignment)
+        .where(
+            Assignment.complaint_id == complaint.id,
+            Assignment.from_department_id == actor.department_id,
+            Assignment.to_department_id.is_not(None),
+        )
+        .order_by(Assignment.assigned_at.desc(), Assignment.id.desc())
+        .limit(1)
+    )
+    if transfer is not None:
+        raise StepConflict(
+            f"投诉 {complaint.reference} 已由本部门移交至「{complaint.department.name}」，"
+            f"由该部门经理安排跟进"
+        )
+
+
 def _begin(session: Session, complaint: Complaint, actor: User, step: Step) -> None:
-    # Lock the complaint so that two people acting at once cannot both pass the stage check.
-    session.refresh(complaint, with_for_update=True)
+    """Check the step against the complaint as it is now, then claim it (`_claim`)."""
+    session.refresh(complaint)
     ensure_on_step(complaint, step)
+    ensure_not_transferred_away(session, complaint, actor, step)
     ensure_may_act(complaint, actor, step)
+    _claim(session, complaint, step)
+
+
+def _claim(session: Session, complaint: Complaint, step: Step) -> None:
+    """One winner per step: the database decides which of two people taking the step at once
+    goes on. A conditional UPDATE of the complaint row, on the stage, department and round just
+    checked, is the step's first write: on PostgreSQL it takes the row lock, on SQLite the
+    database's write lock (SQLite starts a transaction at its first write, so a read — even
+    ``FOR UPDATE`` — cannot lock). The second person's UPDATE waits for the first to commit,
+    then matches no row: the step was taken meanwhile (409), and nothing of it is written.
+    """
+    claimed = session.connection().execute(
+        update(Complaint)
+        .where(
+            Complaint.id == complaint.id,
+            Complaint.stage == complaint.stage,
+            Complaint.department_id == complaint.department_id,
+            Complaint.handling_round == complaint.handling_round,
+        )
+        .values(stage=complaint.stage)
+    )
+    if claimed.rowcount != 1:
+        session.refresh(complaint)
+        raise StepConflict(
+            f"投诉 {complaint.reference} 的「{step.label}」刚刚已由他人提交，当前处于"
+            f"「{complaint.stage.label}」（部门：{complaint.department.name}），请刷新后查看"
+        )
 
 
 def _settle(session: Session, complaint: Complaint, kind: DeadlineKind, now: datetime) -> None:

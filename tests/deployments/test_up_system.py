@@ -4,17 +4,21 @@ runs), or with the Prefect server on the operator's PostgreSQL, and stops on SIG
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import signal
 import sqlite3
 import subprocess
 import threading
 import urllib.request
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote, quote_plus
 
 import pytest
 
+from complaints.demo import DEMO_PASSWORD
 from deployments.register import ENTRYPOINTS
 from deployments.up import PREFECT_POSTGRES_DEFAULTS
 from tests.support.postgres import free_port
@@ -182,3 +186,135 @@ def test_up_starts_the_whole_system_and_stops_it_on_sigterm(
         assert "stopping prefect-server" in up.output
     finally:
         up.stop_everything(services)
+
+
+# The customer of the lifecycle below: none of this may reach a log (Art. 2(5)).
+CUSTOMER = {"name": "欧阳测试", "phone": "13712345678", "email": "ouyang.private@example.test"}
+
+
+def _call(base: str, method: str, path: str, token: str | None = None, body: Any = None) -> Any:
+    data = json.dumps(body).encode() if body is not None else None
+    request = urllib.request.Request(f"{base}{path}", data=data, method=method)
+    request.add_header("Content-Type", "application/json")
+    if token:
+        request.add_header("Authorization", f"Bearer {token}")
+    with urllib.request.urlopen(request, timeout=60) as response:
+        return json.loads(response.read() or b"null")
+
+
+def _traces(text: str) -> list[str]:
+    """The customer's details found in ``text``, as typed or as a URL carries them."""
+    found = []
+    for value in CUSTOMER.values():
+        for form in {value, quote(value), quote_plus(value)}:
+            if form in text:
+                found.append(form)
+    return found
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(900)
+def test_a_complaint_through_the_running_system_leaves_no_personal_data_in_any_log(
+    tmp_path: Path,
+) -> None:
+    """A complaint from intake to archive through `complaints up` (the web app, the worker, the
+    Prefect server, the SMTP sink), with a search by phone in a URL on the way; then every log
+    file under the system's folders, and every log Prefect keeps, is searched for the
+    customer's name, phone and email."""
+    prefect_port, web_port, sink_port = free_port(), free_port(), free_port()
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith(("PREFECT_", "COMPLAINTS_"))
+    }
+    env.update(
+        HOME=str(tmp_path / "home"),
+        COMPLAINTS_DATA_DIR=str(tmp_path / "data"),
+        COMPLAINTS_PREFECT_PORT=str(prefect_port),
+        COMPLAINTS_WEB_PORT=str(web_port),
+        COMPLAINTS_SMTP_SINK_PORT=str(sink_port),
+    )
+    subprocess.run([str(BIN / "complaints"), "demo"], env=env, cwd=tmp_path, check=True)
+    up = RunningUp(env, cwd=tmp_path)
+    services: dict[int, str] = {}
+    web = f"http://127.0.0.1:{web_port}"
+    try:
+        up.wait_ready(420)
+        services = up.services()
+
+        def login(username: str) -> str:
+            body = {"username": username, "password": DEMO_PASSWORD}
+            return str(_call(web, "POST", "/api/login", body=body)["token"])
+
+        owner, manager = login("staff_wealth"), login("mgr_wealth")
+        now = datetime.now(UTC)
+        created = _call(
+            web,
+            "POST",
+            "/api/complaints",
+            owner,
+            {
+                "channel": "phone",
+                "complainant": "customer",
+                "customer_name": CUSTOMER["name"],
+                "customer_phone": CUSTOMER["phone"],
+                "customer_email": CUSTOMER["email"],
+                "product": "稳盈1号",
+                "content": "赎回款半个月还没到账，客服一直说在处理。",
+                "received_at": (now - timedelta(minutes=5)).isoformat(),
+                "promised_reply_at": (now + timedelta(days=10)).isoformat(),
+            },
+        )
+        reference = created["reference"]
+        path = f"/api/complaints/{reference}"
+        # A URL that carries personal data: the search page, by phone and by name.
+        for query in (CUSTOMER["phone"], CUSTOMER["name"]):
+            with contextlib.suppress(OSError):
+                urllib.request.urlopen(f"{web}/search?q={quote(query)}", timeout=30).close()
+
+        def stage() -> str:
+            return str(_call(web, "GET", path, owner)["stage"])
+
+        def reached(*stages: str) -> Any:
+            return wait_until(lambda: stage() in stages, 300, f"{reference} at {stages}")
+
+        _call(web, "POST", f"{path}/written-record", owner, {"text": "客户来电，已记录并致歉。"})
+        _call(web, "POST", f"{path}/assignment", manager, {"handler": "staff_wealth"})
+        _call(
+            web,
+            "POST",
+            f"{path}/handling",
+            owner,
+            {"founded": True, "evidence": "系统记录属实", "solution": "加急处理赎回"},
+        )
+        _call(web, "POST", f"{path}/feedback", owner, {"satisfied": True, "comment": ""})
+        reached("archived")
+
+        # The logs Prefect keeps of every run (flow and task logs), once they have arrived
+        # (the runs send them in batches): without them the search would prove nothing.
+        def prefect_logs() -> list[dict[str, Any]]:
+            prefect = f"http://127.0.0.1:{prefect_port}"
+            entries = _call(prefect, "POST", "/api/logs/filter", body={"limit": 200})
+            return entries if len(entries) > 10 else []
+
+        logs = wait_until(prefect_logs, 120, "the runs' logs in Prefect")
+        run_logs = "\n".join(str(entry.get("message", "")) for entry in logs)
+
+        up.process.send_signal(signal.SIGTERM)
+        assert up.exited(90) == 0
+    finally:
+        up.stop_everything(services)
+
+    assert _traces(run_logs) == [], "personal data in a Prefect run log"
+    log_files = [
+        file
+        for file in tmp_path.rglob("*")
+        if file.is_file() and (".log" in file.name or file.parent.name == "logs")
+    ]
+    assert any(file.name == "web.log" for file in log_files), log_files
+    found = {
+        str(file.relative_to(tmp_path)): traces
+        for file in log_files
+        if (traces := _traces(file.read_text(errors="replace")))
+    }
+    assert found == {}, found

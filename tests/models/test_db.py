@@ -31,3 +31,23 @@ def test_naive_datetimes_are_refused(session: Session) -> None:
 def test_urls_shown_to_people_hide_the_password() -> None:
     shown = safe_url("postgresql+psycopg://app:s3cret@db.internal:5432/complaints")
     assert "s3cret" not in shown and "db.internal:5432/complaints" in shown
+
+
+def test_a_failing_statement_does_not_carry_its_values_into_the_error(session: Session) -> None:
+    """Art. 2(5): a database error may be logged or become a run's state message; the values
+    bound to the statement (a customer's name, phone, email) stay out of it."""
+    from sqlalchemy import insert
+    from sqlalchemy.exc import IntegrityError
+
+    from models.people import Customer
+
+    with pytest.raises(IntegrityError) as failed:
+        session.execute(
+            insert(Customer).values(
+                kind=None, name="欧阳测试", phone="13712345678", email="ouyang@private.example"
+            )
+        )
+    message = str(failed.value)
+    assert "customers" in message  # the statement is still named, for whoever debugs it
+    for value in ("欧阳测试", "13712345678", "ouyang@private.example"):
+        assert value not in message

@@ -124,8 +124,9 @@ def test_art4_1_transfer_needs_a_reason_and_moves_the_department(
     )
     assert complaint.department.code is Department.general_management
     assert complaint.stage is Stage.awaiting_assignment
-    # Now only the receiving department's manager may arrange the follow-up.
-    with pytest.raises(StepForbidden):
+    # Now only the receiving department's manager may arrange the follow-up; the manager who
+    # transferred it is told so (409: the step was taken, by the transfer).
+    with pytest.raises(StepConflict, match="已由本部门移交至「综合管理部」"):
         assign(session, complaint=complaint, actor=people["manager"], handler="owner", now=utcnow())
 
 

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from decimal import Decimal, InvalidOperation
 from functools import wraps
 from pathlib import Path
@@ -27,6 +29,35 @@ app.add_typer(db_app, name="db")
 app.add_typer(user_app, name="user")
 
 F = TypeVar("F", bound=Callable[..., Any])
+
+
+@app.callback()
+def reach_prefect(ctx: typer.Context) -> None:
+    """Every command talks to the Prefect server of `complaints up` for this data folder, with
+    its sign-in, unless the operator's environment names another (PREFECT_API_URL,
+    PREFECT_API_AUTH_STRING). Prefect reads its settings when first imported: after this."""
+    if ctx.invoked_subcommand == "up":  # up sets up the sign-in itself
+        return
+    if "prefect" in sys.modules:  # in-process callers (tests) chose their server already
+        return
+    from deployments.prefect_access import client_environment
+
+    ctx.with_resource(_environment_added(client_environment(get_settings(), os.environ)))
+
+
+@contextmanager
+def _environment_added(extra: dict[str, str]) -> Iterator[None]:
+    """``extra`` in the environment while the command runs."""
+    saved = {key: os.environ.get(key) for key in extra}
+    os.environ.update(extra)
+    try:
+        yield
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
 
 
 def fail(message: str, code: int = 1) -> typer.Exit:

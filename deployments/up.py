@@ -5,6 +5,13 @@ worker and the staff web app; waits for each to be healthy; prints the URLs. Ctr
 stops the web app and the worker first (the worker gets SIGTERM twice, as it takes one as a
 polite request), then the rest, each with a grace period before SIGKILL.
 
+Whatever else ends it (an error of any kind while starting, Ctrl-C before it is ready, a
+service that dies) stops every service it started and says why in one line. Its services also
+end when `up` itself is killed outright (PR_SET_PDEATHSIG), and ``data/up.pids`` names them so
+that the next `up` for the same data folder stops any that were left. Before starting, `up`
+checks its ports and names the process holding a busy one. The Prefect server requires sign-in
+(``deployments.prefect_access``).
+
 The Prefect server keeps its runs in SQLite under ``data/prefect`` unless the operator sets
 ``PREFECT_API_DATABASE_CONNECTION_URL`` (or ``PREFECT_SERVER_DATABASE_CONNECTION_URL``) to a
 ``postgresql+asyncpg://`` URL: the server inherits the environment, and on PostgreSQL gets the

@@ -398,10 +398,12 @@ def _die_with_parent(signum: int) -> Callable[[], None]:
     import ctypes
 
     parent = os.getpid()
-    libc = ctypes.CDLL(None, use_errno=True)  # loaded before the fork
+    # Looked up before the fork: the child runs nothing that could wait for a lock another
+    # thread of `up` held when it forked.
+    prctl = ctypes.CDLL(None, use_errno=True).prctl
 
     def arrange() -> None:
-        libc.prctl(PR_SET_PDEATHSIG, signum)
+        prctl(PR_SET_PDEATHSIG, signum)
         if os.getppid() != parent:  # `up` died before the line above
             os._exit(1)
 

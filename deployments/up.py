@@ -416,7 +416,7 @@ PR_SET_PDEATHSIG = 1
 def _start_and_watch(
     settings: Settings, services: list[Service], record: Callable[[], None]
 ) -> None:
-    from deployments.prefect_access import prefect_auth
+    from deployments.prefect_access import SERVER_AUTH, prefect_auth
     from models.setup import prepare_database
 
     prepare_database(settings.effective_database_url)
@@ -454,7 +454,8 @@ def _start_and_watch(
     _wait_http(f"{prefect_url}/api/health", 180, server)
     print(f"Prefect server and UI: {prefect_url}", flush=True)
     if auth.server:
-        print(f"Prefect UI sign-in: the string in {auth.source}", flush=True)
+        where = SERVER_AUTH if auth.source == "environment" else auth.source
+        print(f"Prefect UI sign-in: the string in {where}", flush=True)
 
     smtp_env: dict[str, str] = {}
     if not settings.smtp_host:

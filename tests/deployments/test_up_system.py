@@ -229,6 +229,18 @@ def _request(url: str, auth: str | None) -> int:
         return refused.code
 
 
+def _suspended_runs(api: str, auth: str) -> int:
+    request = urllib.request.Request(
+        f"{api}/flow_runs/filter",
+        data=json.dumps({"flow_runs": {"state": {"name": {"any_": ["Suspended"]}}}}).encode(),
+        method="POST",
+    )
+    request.add_header("Content-Type", "application/json")
+    request.add_header("Authorization", "Basic " + base64.b64encode(auth.encode()).decode())
+    with urllib.request.urlopen(request, timeout=10) as response:
+        return len(json.load(response))
+
+
 @pytest.mark.slow
 @pytest.mark.timeout(1200)
 def test_up_requires_sign_in_and_its_services_end_with_it_however_it_ends(
@@ -247,17 +259,23 @@ def test_up_requires_sign_in_and_its_services_end_with_it_however_it_ends(
         assert _request(f"{api}/flows/filter", None) == 401
         assert _request(f"{api}/flows/filter", "ops:guess") == 401
         assert _request(f"{api}/flows/filter", secret) == 200
-        # A command in another terminal finds the server and its sign-in by the data folder.
-        command = subprocess.run(
-            [str(BIN / "complaints"), "reconcile"],
-            env=env,
-            cwd=tmp_path,
-            capture_output=True,
-            text=True,
-            timeout=180,
+        # Commands in another terminal find the server and its sign-in by the data folder;
+        # the worker and the flow runs it starts sign in too: the sample complaints' runs
+        # reach their first wait.
+        for args in (["demo"], ["reconcile"]):
+            command = subprocess.run(
+                [str(BIN / "complaints"), *args],
+                env=env,
+                cwd=tmp_path,
+                capture_output=True,
+                text=True,
+                timeout=180,
+            )
+            assert command.returncode == 0, command.stderr
+        assert '"started": 4' in command.stdout
+        wait_until(
+            lambda: _suspended_runs(api, secret) >= 4, 300, "the sample complaints' first waits"
         )
-        assert command.returncode == 0, command.stderr
-        assert '"requeued": 0' in command.stdout
 
         # `up` killed outright: its services end with it and free the ports.
         services = up.services()

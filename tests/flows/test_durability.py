@@ -337,12 +337,14 @@ def recover_by_reconciliation(live: LiveSystem, run_ids: list[str]) -> None:
 
     held = [r for r in run_ids if state_of(r).type is StateType.PENDING]
     assert held, "the worker died holding no run: nothing was tested"
-    with stuck_run_after(3) as after, get_client(sync_client=True) as client:
+    # Long enough for two reconciliations back to back on a busy machine: the second finds
+    # the re-queued runs not yet late (a run still Scheduled past it would be re-queued again).
+    with stuck_run_after(20) as after, get_client(sync_client=True) as client:
         wait_until(
             lambda: (
                 set(held) <= {str(run.id) for run in stuck_runs(client, now=utcnow(), after=after)}
             ),
-            30,
+            60,
             "the held runs to pass the threshold",
         )
         assert reconcile()["requeued"] >= len(held)

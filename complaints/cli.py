@@ -234,8 +234,8 @@ def up() -> None:
 
 @app.command()
 def reconcile() -> None:
-    """Start missing runs, re-queue crashed ones, wake runs whose step is saved, re-schedule
-    missing deadline checks. Idempotent."""
+    """Start missing runs, re-queue crashed ones and those a dead worker left stuck, wake runs
+    whose step is saved, re-schedule missing deadline checks. Idempotent."""
     from flows.reconcile import reconcile as reconcile_flow
 
     typer.echo(json.dumps(reconcile_flow()))

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, date, datetime, time
 from decimal import Decimal, InvalidOperation
 from functools import wraps
@@ -28,6 +30,35 @@ app.add_typer(db_app, name="db")
 app.add_typer(user_app, name="user")
 
 F = TypeVar("F", bound=Callable[..., Any])
+
+
+@app.callback()
+def reach_prefect(ctx: typer.Context) -> None:
+    """Every command talks to the Prefect server of `complaints up` for this data folder, with
+    its sign-in, unless the operator's environment names another (PREFECT_API_URL,
+    PREFECT_API_AUTH_STRING). Prefect reads its settings when first imported: after this."""
+    if ctx.invoked_subcommand == "up":  # up sets up the sign-in itself
+        return
+    if "prefect" in sys.modules:  # in-process callers (tests) chose their server already
+        return
+    from deployments.prefect_access import client_environment
+
+    ctx.with_resource(_environment_added(client_environment(get_settings(), os.environ)))
+
+
+@contextmanager
+def _environment_added(extra: dict[str, str]) -> Iterator[None]:
+    """``extra`` in the environment while the command runs."""
+    saved = {key: os.environ.get(key) for key in extra}
+    os.environ.update(extra)
+    try:
+        yield
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
 
 
 def fail(message: str, code: int = 1) -> typer.Exit:
@@ -248,8 +279,8 @@ def up() -> None:
 
 @app.command()
 def reconcile() -> None:
-    """Start missing runs, re-queue crashed ones, wake runs whose step is saved, re-schedule
-    missing deadline checks. Idempotent."""
+    """Start missing runs, re-queue crashed ones and those a dead worker left stuck, wake runs
+    whose step is saved, re-schedule missing deadline checks. Idempotent."""
     from flows.reconcile import reconcile as reconcile_flow
 
     typer.echo(json.dumps(reconcile_flow()))

@@ -94,6 +94,11 @@ class Settings(BaseSettings):
     # decides sign-in throttling, so a header from anyone else is ignored. Default: a reverse
     # proxy on the same host.
     trusted_proxies: str = "127.0.0.1,::1"
+    # Reconciliation re-queues a run left in Pending or Submitting (its worker died while
+    # starting it), or still Scheduled this long after its start time, once per such episode.
+    # Longer than a flow process takes to start on a busy machine; short enough to matter.
+    stuck_run_after: Duration = Field(default=timedelta(minutes=2), ge=timedelta(seconds=1))
+
     # Where `complaints up` runs the Prefect server and UI (on 127.0.0.1).
     prefect_port: int = Field(default=4200, ge=1, le=65535)
     # Links from the web app to flow runs; default: the UI that `complaints up` starts.

@@ -3,7 +3,7 @@ reconciler and `complaints demo`). Only ids, usernames and decisions go to Prefe
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 from uuid import UUID
 
@@ -72,3 +72,55 @@ def resume_for_step(flow_run_id: str | UUID, decision: dict[str, Any]) -> bool:
     except NotPausedError:
         return False
     return True
+
+
+# The complaint log's events that record a step someone took (what a run must catch up with).
+STEP_EVENTS = frozenset(
+    {
+        "received",
+        "written_record_submitted",
+        "transferred",
+        "handler_assigned",
+        "major_decided",
+        "handling_recorded",
+        "leadership_reviewed",
+        "customer_confirmation",
+        "customer_feedback",
+        "step_via_prefect_ui",
+    }
+)
+_EXECUTING_OR_DONE = frozenset({"RUNNING", "COMPLETED", "CANCELLED", "CANCELLING"})
+
+
+def run_is_behind(
+    *,
+    state_type: str,
+    state_at: datetime,
+    last_step_at: datetime | None,
+    now: datetime,
+    grace: timedelta,
+) -> bool:
+    """Whether a complaint's run has fallen behind its record: its last execution is older
+    than the last step saved, by more than ``grace``. A run executing now, or ended, is not.
+    A suspended run executed last when it suspended (``state_at``); any other (scheduled,
+    pending, crashed) has not executed since it got that state, nor will without a worker."""
+    if state_type in _EXECUTING_OR_DONE:
+        return False
+    if state_type == "PAUSED":
+        # The log keeps whole seconds: a step of the suspension's second counts as after it.
+        after_suspension = last_step_at is not None and last_step_at >= state_at.replace(
+            microsecond=0
+        )
+        return after_suspension and now - last_step_at > grace  # type: ignore[operator]
+    return now - max(state_at, last_step_at or state_at) > grace
+
+
+def run_state(flow_run_id: str | UUID) -> tuple[str, datetime] | None:
+    """The run's state type and since when, or None when it has none."""
+    from prefect.client.orchestration import get_client
+
+    with get_client(sync_client=True) as client:
+        state = client.read_flow_run(UUID(str(flow_run_id))).state
+    if state is None or state.timestamp is None:
+        return None
+    return state.type.value, state.timestamp

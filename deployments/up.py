@@ -5,6 +5,13 @@ worker and the staff web app; waits for each to be healthy; prints the URLs. Ctr
 stops the web app and the worker first (the worker gets SIGTERM twice, as it takes one as a
 polite request), then the rest, each with a grace period before SIGKILL.
 
+Whatever else ends it (an error of any kind while starting, Ctrl-C before it is ready, a
+service that dies) stops every service it started and says why in one line. Its services also
+end when `up` itself is killed outright (PR_SET_PDEATHSIG), and ``data/up.pids`` names them so
+that the next `up` for the same data folder stops any that were left. Before starting, `up`
+checks its ports and names the process holding a busy one. The Prefect server requires sign-in
+(``deployments.prefect_access``).
+
 The Prefect server keeps its runs in SQLite under ``data/prefect`` unless the operator sets
 ``PREFECT_API_DATABASE_CONNECTION_URL`` (or ``PREFECT_SERVER_DATABASE_CONNECTION_URL``) to a
 ``postgresql+asyncpg://`` URL: the server inherits the environment, and on PostgreSQL gets the
@@ -20,7 +27,7 @@ import subprocess
 import sys
 import time
 import urllib.request
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -35,6 +42,7 @@ class Service:
     name: str
     process: subprocess.Popen[bytes]
     stop_signals: list[int] = field(default_factory=lambda: [signal.SIGTERM])
+    ready: bool = False
 
     def stop(self) -> None:
         if self.process.poll() is not None:
@@ -180,16 +188,245 @@ def prefect_database(env: Mapping[str, str]) -> PrefectDatabase:
     return PrefectDatabase(url=url, env=extra, settings=settings)
 
 
+class Interrupted(BaseException):
+    """SIGINT or SIGTERM reached `up`: stop everything."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signal.Signals(signum).name)
+        self.signum = signum
+
+
+class ServiceDied(RuntimeError):
+    pass
+
+
+def _interrupt(signum: int, _frame: object) -> None:
+    raise Interrupted(signum)
+
+
+def explain(problem: BaseException, environ: Mapping[str, str]) -> str:
+    """One line for the operator saying why `up` stopped."""
+    from deployments.prefect_access import CLIENT_AUTH, SERVER_AUTH
+
+    status = getattr(getattr(problem, "response", None), "status_code", None)
+    if status == 401:
+        if environ.get(SERVER_AUTH) and not environ.get(CLIENT_AUTH):
+            hint = (
+                f"{SERVER_AUTH} is set for the server only: the clients need {CLIENT_AUTH} "
+                "too, with the same value"
+            )
+        else:
+            hint = f"{CLIENT_AUTH} must equal the server's {SERVER_AUTH}"
+        return f"the Prefect server refused up's sign-in (401 Unauthorized): {hint}"
+    if type(problem) in (RuntimeError, ServiceDied):  # up's own, written for the operator
+        return str(problem)
+    text = str(problem).strip().splitlines()
+    return f"{type(problem).__name__}: {text[0]}" if text else type(problem).__name__
+
+
 def run_system(settings: Settings) -> int:
+    """Start the services, watch them, and stop every one of them whatever ends the watch:
+    a stop request, a service that died, or any error while starting (one line says which).
+    Each service dies with `up` even when `up` is killed outright (PR_SET_PDEATHSIG), and
+    the next `up` stops any that outlived an earlier one for the same data folder."""
+    services: list[Service] = []
+    ready = False
+    previous = {signum: signal.signal(signum, _interrupt) for signum in STOP_SIGNALS}
+    try:
+        for line in stop_leftovers(settings.data_dir):
+            print(line, flush=True)
+        check_ports(settings)
+        _start_and_watch(settings, services, lambda: services_started(settings, services))
+    except Interrupted as stop:
+        if any(service.ready for service in services):
+            print(f"stopping on {stop}", flush=True)
+            ready = True  # the way to stop a running system: exit 0
+        else:
+            print(f"error: interrupted ({stop}) while starting; stopping everything", flush=True)
+    except BaseException as problem:  # whatever it is, nothing up started outlives it
+        print(f"error: {explain(problem, os.environ)}", file=sys.stderr, flush=True)
+    finally:
+        for signum in STOP_SIGNALS:  # a second Ctrl-C does not cut the shutdown short
+            signal.signal(signum, signal.SIG_IGN)
+        # Workers first, so no run starts against a server that is going away.
+        for service in reversed(services):
+            print(f"stopping {service.name} (pid {service.process.pid})", flush=True)
+            service.stop()
+        _pid_file(settings.data_dir).unlink(missing_ok=True)
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+    return 0 if ready else 1
+
+
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
+PID_FILE = "up.pids"
+# What a service gets when `up` dies without stopping it: the worker is killed (it takes a
+# SIGTERM as a polite request and would go on), the others stop as on SIGTERM.
+DEATH_SIGNALS = {"worker": signal.SIGKILL}
+
+
+def services_started(settings: Settings, services: list[Service]) -> None:
+    """Record what runs, for the next `up` if this one is killed before it can stop them."""
+    import json
+
+    records = [
+        {"name": s.name, "pid": s.process.pid, "started": _start_ticks(s.process.pid)}
+        for s in services
+    ]
+    path = _pid_file(settings.data_dir)
+    temporary = path.with_suffix(".tmp")
+    temporary.write_text(json.dumps(records))
+    temporary.replace(path)
+
+
+def _pid_file(data_dir: Path) -> Path:
+    return data_dir / PID_FILE
+
+
+def _start_ticks(pid: int) -> int | None:
+    """When the process started (clock ticks after boot): tells a pid reused since apart."""
+    try:
+        return int(Path(f"/proc/{pid}/stat").read_text().rsplit(") ", 1)[1].split()[19])
+    except (OSError, IndexError, ValueError):
+        return None
+
+
+def stop_leftovers(data_dir: Path) -> list[str]:
+    """Stop the services an earlier `up` for this data folder started and left running (it
+    was killed before it could stop them); say which."""
+    import json
+
+    path = _pid_file(data_dir)
+    try:
+        records = json.loads(path.read_text())
+    except (OSError, ValueError):
+        return []
+    said = []
+    for record in reversed(records):
+        pid, started = int(record["pid"]), record.get("started")
+        if started is None or _start_ticks(pid) != started:
+            continue  # gone, or the pid now belongs to another process
+        said.append(
+            f"stopping {record['name']} (pid {pid}) left running by an earlier `complaints up` "
+            f"for {data_dir}"
+        )
+        _stop_group(pid)
+    path.unlink(missing_ok=True)
+    return said
+
+
+def _stop_group(pid: int) -> None:
+    """SIGTERM to the process group a service leads, SIGKILL after the grace period."""
+    for signum in (signal.SIGTERM, signal.SIGKILL):
+        try:
+            os.killpg(pid, signum)
+        except ProcessLookupError:
+            return
+        deadline = time.monotonic() + GRACE_SECONDS
+        while time.monotonic() < deadline:
+            if _start_ticks(pid) is None or _state(pid) == "Z":
+                return
+            time.sleep(0.2)
+
+
+def _state(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(") ", 1)[1].split()[0]
+    except (OSError, IndexError):
+        return ""
+
+
+def check_ports(settings: Settings) -> None:
+    """Refuse to start when a port `up` needs is taken, naming the process that holds it."""
+    ports = {"Prefect server": settings.prefect_port, "web app": settings.web_port}
+    if not settings.smtp_host:
+        ports["SMTP sink"] = settings.smtp_sink_port
+    for what, port in ports.items():
+        with socket.socket() as sock:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            try:
+                sock.bind(("127.0.0.1", port))
+                continue
+            except OSError:
+                pass
+        raise RuntimeError(
+            f"port {port} for the {what} is in use by {port_holder(port)}; stop it or choose "
+            "another port (COMPLAINTS_PREFECT_PORT, COMPLAINTS_WEB_PORT, COMPLAINTS_SMTP_SINK_PORT)"
+        )
+
+
+def port_holder(port: int) -> str:
+    """The process listening on ``port``, as "pid N (command line)", when this user can see it."""
+    inodes = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        try:
+            lines = Path(table).read_text().splitlines()[1:]
+        except OSError:
+            continue
+        for line in lines:
+            fields = line.split()
+            if fields[3] == "0A" and int(fields[1].rsplit(":", 1)[1], 16) == port:  # LISTEN
+                inodes.add(f"socket:[{fields[9]}]")
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        if _sockets_of(entry) & inodes:
+            try:
+                command = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode().strip()
+            except OSError:
+                command = "?"
+            return f"pid {entry.name} ({' '.join(command.split())[:120]})"
+    return "another process (not one this user can see)"
+
+
+def _sockets_of(process: Path) -> set[str]:
+    links = set()
+    try:
+        descriptors = list((process / "fd").iterdir())
+    except OSError:
+        return links
+    for descriptor in descriptors:
+        try:
+            links.add(os.readlink(descriptor))
+        except OSError:  # closed meanwhile
+            continue
+    return links
+
+
+def _die_with_parent(signum: int) -> Callable[[], None]:
+    """For preexec_fn: the child gets ``signum`` when `up` dies, however it dies (Linux)."""
+    import ctypes
+
+    parent = os.getpid()
+    # Looked up before the fork: the child runs nothing that could wait for a lock another
+    # thread of `up` held when it forked.
+    prctl = ctypes.CDLL(None, use_errno=True).prctl
+
+    def arrange() -> None:
+        prctl(PR_SET_PDEATHSIG, signum)
+        if os.getppid() != parent:  # `up` died before the line above
+            os._exit(1)
+
+    return arrange
+
+
+PR_SET_PDEATHSIG = 1
+
+
+def _start_and_watch(
+    settings: Settings, services: list[Service], record: Callable[[], None]
+) -> None:
+    from deployments.prefect_access import SERVER_AUTH, prefect_auth
     from models.setup import prepare_database
 
     prepare_database(settings.effective_database_url)
     settings.data_dir.mkdir(parents=True, exist_ok=True)
-    env = {**os.environ, **prefect_environment(settings)}
+    auth = prefect_auth(settings, os.environ)
+    ours = {**prefect_environment(settings), **auth.client_env()}
+    env = {**os.environ, **ours}
     database = prefect_database(env)
     env.update(database.env)
     bin_dir = Path(sys.executable).parent
-    services: list[Service] = []
 
     def start(name: str, command: list[str], **extra_env: str) -> Service:
         log = open(settings.data_dir / f"{name}.log", "ab")  # noqa: SIM115 (lives with the child)
@@ -199,87 +436,81 @@ def run_system(settings: Settings) -> int:
             stdout=log,
             stderr=subprocess.STDOUT,
             start_new_session=True,
+            preexec_fn=_die_with_parent(DEATH_SIGNALS.get(name, signal.SIGTERM))
+            if sys.platform == "linux"
+            else None,
         )
         service = Service(name, process)
         services.append(service)
+        record()
         return service
 
-    def shutdown(*_: object) -> None:
-        # Workers first, so no run starts against a server that is going away.
-        for service in reversed(services):
-            print(f"stopping {service.name} (pid {service.process.pid})", flush=True)
-            service.stop()
-        raise SystemExit(0)
+    print(f"Prefect server database: {database.describe()}", flush=True)
+    server = start(
+        "prefect-server", [str(bin_dir / "prefect"), "server", "start"], **auth.server_env()
+    )
+    # The first start migrates Prefect's database (longer on a new PostgreSQL database).
+    prefect_url = f"http://127.0.0.1:{settings.prefect_port}"
+    _wait_http(f"{prefect_url}/api/health", 180, server)
+    print(f"Prefect server and UI: {prefect_url}", flush=True)
+    if auth.server:
+        where = SERVER_AUTH if auth.source == "environment" else auth.source
+        print(f"Prefect UI sign-in: the string in {where}", flush=True)
 
-    signal.signal(signal.SIGTERM, shutdown)
-    signal.signal(signal.SIGINT, shutdown)
-    try:
-        print(f"Prefect server database: {database.describe()}", flush=True)
-        server = start("prefect-server", [str(bin_dir / "prefect"), "server", "start"])
-        # The first start migrates Prefect's database (longer on a new PostgreSQL database).
-        prefect_url = f"http://127.0.0.1:{settings.prefect_port}"
-        _wait_http(f"{prefect_url}/api/health", 180, server)
-        print(f"Prefect server and UI: {prefect_url}", flush=True)
-
-        smtp_env: dict[str, str] = {}
-        if not settings.smtp_host:
-            mailbox = (settings.data_dir / "mailbox").resolve()
-            sink = start(
-                "smtp-sink",
-                [
-                    sys.executable,
-                    "-m",
-                    "aiosmtpd",
-                    "-n",
-                    "-l",
-                    f"127.0.0.1:{settings.smtp_sink_port}",
-                    "-c",
-                    "aiosmtpd.handlers.Mailbox",
-                    str(mailbox),
-                ],
-            )
-            _wait_port(settings.smtp_sink_port, 20, sink)
-            smtp_env = {
-                "COMPLAINTS_SMTP_HOST": "127.0.0.1",
-                "COMPLAINTS_SMTP_PORT": str(settings.smtp_sink_port),
-            }
-            print(f"local SMTP sink: 127.0.0.1:{settings.smtp_sink_port} → {mailbox}", flush=True)
-
-        import prefect.settings
-
-        from deployments.names import WORK_POOL, worker_command
-        from deployments.register import register_deployments
-
-        # Prefect read its settings when it was imported, before they were known here: without
-        # these its client would start a server of its own to register with, under ~/.prefect.
-        ours = {getattr(prefect.settings, k): v for k, v in prefect_environment(settings).items()}
-        with prefect.settings.temporary_settings(updates=ours):
-            names = register_deployments()
-        for name in names:
-            print(f"deployment: {name}", flush=True)
-        worker = start(
-            "worker",
-            worker_command(str(bin_dir / "prefect")),
-            **smtp_env,
+    smtp_env: dict[str, str] = {}
+    if not settings.smtp_host:
+        mailbox = (settings.data_dir / "mailbox").resolve()
+        sink = start(
+            "smtp-sink",
+            [
+                sys.executable,
+                "-m",
+                "aiosmtpd",
+                "-n",
+                "-l",
+                f"127.0.0.1:{settings.smtp_sink_port}",
+                "-c",
+                "aiosmtpd.handlers.Mailbox",
+                str(mailbox),
+            ],
         )
-        worker.stop_signals = [signal.SIGTERM, signal.SIGTERM]
-        print(
-            f"worker: pool {WORK_POOL} (pid {worker.process.pid}), logs in {settings.data_dir}",
-            flush=True,
-        )
-        web = start("web", [str(bin_dir / "complaints"), "web"], **smtp_env)
-        web_url = f"http://{settings.web_host}:{settings.web_port}"
-        _wait_http(f"{web_url}/login", 60, web)
-        print(f"staff web app and JSON API: {web_url} (OpenAPI at {web_url}/docs)", flush=True)
-        print("ready — Ctrl-C stops everything", flush=True)
-        while all(service.process.poll() is None for service in services):
-            time.sleep(1)
-        failed = [s.name for s in services if s.process.poll() is not None]
-        print(f"stopped unexpectedly: {', '.join(failed)}; see the logs in {settings.data_dir}")
-        shutdown()
-    except RuntimeError as problem:
-        print(f"error: {problem}", file=sys.stderr, flush=True)
-        for service in reversed(services):
-            service.stop()
-        return 1
-    return 0
+        _wait_port(settings.smtp_sink_port, 20, sink)
+        smtp_env = {
+            "COMPLAINTS_SMTP_HOST": "127.0.0.1",
+            "COMPLAINTS_SMTP_PORT": str(settings.smtp_sink_port),
+        }
+        print(f"local SMTP sink: 127.0.0.1:{settings.smtp_sink_port} → {mailbox}", flush=True)
+
+    import prefect.settings
+
+    from deployments.names import WORK_POOL, worker_command
+    from deployments.register import register_deployments
+
+    # Prefect read its settings when it was imported, before they were known here: without
+    # these its client would start a server of its own to register with, under ~/.prefect.
+    updates = {getattr(prefect.settings, k): v for k, v in ours.items()}
+    with prefect.settings.temporary_settings(updates=updates):
+        names = register_deployments()
+    for name in names:
+        print(f"deployment: {name}", flush=True)
+    worker = start("worker", worker_command(str(bin_dir / "prefect")), **smtp_env)
+    worker.stop_signals = [signal.SIGTERM, signal.SIGTERM]
+    print(
+        f"worker: pool {WORK_POOL} (pid {worker.process.pid}), logs in {settings.data_dir}",
+        flush=True,
+    )
+    web = start("web", [str(bin_dir / "complaints"), "web"], **smtp_env)
+    web_url = f"http://{settings.web_host}:{settings.web_port}"
+    _wait_http(f"{web_url}/login", 60, web)
+    web.ready = True
+    print(f"staff web app and JSON API: {web_url} (OpenAPI at {web_url}/docs)", flush=True)
+    print("ready — Ctrl-C stops everything", flush=True)
+    while True:
+        for service in services:
+            if service.process.poll() is not None:
+                raise ServiceDied(
+                    f"{service.name} stopped unexpectedly (exit code "
+                    f"{service.process.returncode}); stopping the rest; see "
+                    f"{settings.data_dir / (service.name + '.log')}"
+                )
+        time.sleep(1)

@@ -39,8 +39,8 @@ from intake.validation import (
     clean_text,
     normalize_phone,
 )
-from models.complaint import Assignment, Complaint
-from models.db import session_scope
+from models.complaint import Assignment, Complaint, ComplaintEvent
+from models.db import session_scope, utcnow
 from models.intake import ComplaintIntake, IntakeKey, complaint_for_key, register_complaint
 from models.people import User
 from models.progress import case_facts, resume_input, run_tags, step_outcome
@@ -56,7 +56,7 @@ from models.steps import (
     submit_written_record,
 )
 from policy.deadlines import PromisedReplyError, validate_promised_reply_at
-from policy.enums import Category, Channel, ComplainantKind, Department
+from policy.enums import Category, Channel, ComplainantKind, Department, Stage
 from policy.lifecycle import STAGE_OF_STEP, Step
 
 log = logging.getLogger("intake.actions")
@@ -426,3 +426,43 @@ def prefect_run_url(settings: Settings, flow_run_id: str | None) -> str | None:
     if not flow_run_id:
         return None
     return f"{settings.prefect_ui_url.rstrip('/')}/runs/flow-run/{flow_run_id}"
+
+
+def run_behind(db: Session, complaint: Complaint, settings: Settings) -> bool:
+    """Whether the complaint's run has fallen behind its record (``run_is_behind``): shown on
+    the complaint's page. False when there is no run, or Prefect cannot be asked now."""
+    if not complaint.flow_run_id or complaint.stage is Stage.archived or prefect_paused():
+        return False
+    from deployments.runs import STEP_EVENTS, run_is_behind
+    from intake.prefect_lane import lane
+
+    try:
+        found = lane.call(_read_run_state, complaint.flow_run_id)
+    except Exception as error:  # the page shows what it can without Prefect
+        log.info("state of flow run %s not read (%s)", complaint.flow_run_id, error)
+        return False
+    if found is None:
+        return False
+    last_step_at = db.scalar(
+        select(func.max(ComplaintEvent.occurred_at)).where(
+            ComplaintEvent.complaint_id == complaint.id, ComplaintEvent.kind.in_(STEP_EVENTS)
+        )
+    )
+    state_type, state_at = found
+    return run_is_behind(
+        state_type=state_type,
+        state_at=state_at,
+        last_step_at=last_step_at,
+        now=utcnow(),
+        grace=settings.stuck_run_after,
+    )
+
+
+def _read_run_state(flow_run_id: str) -> tuple[str, datetime] | None:
+    from deployments.runs import run_state
+
+    try:
+        return run_state(flow_run_id)
+    except Exception as error:
+        _note_failure(error)
+        raise

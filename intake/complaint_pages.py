@@ -26,6 +26,7 @@ from intake.actions import (
     IntakeValues,
     check_step,
     prefect_run_url,
+    run_behind,
     start_flow_run,
     take_complaint,
     take_step,
@@ -419,6 +420,7 @@ def complaint_page(
             "run_url": prefect_run_url(settings, complaint.flow_run_id),
             "run_pending": complaint.flow_run_id is None
             and complaint.stage not in (Stage.closed, Stage.archived),
+            "run_behind": run_behind(db, complaint, settings),
             "may_download": may_see_personal_data(user, complaint),
             "notice": notice,
             "problem": problem,

@@ -68,6 +68,7 @@ EVENT_LABELS = {
     "notification_sent": "通知已发送",
     "notification_failed": "通知发送失败",
     "notification_resend": "通知重新排队发送",
+    "step_via_prefect_ui": "经 Prefect 界面办理",
 }
 
 

@@ -606,7 +606,9 @@ def apply_step_input(
     now: datetime,
 ) -> None:
     """Carry out a step from input given in the Prefect UI's resume form, with the same checks
-    as the staff app. Raises a `StepError` saying why the input cannot be taken."""
+    as the staff app (the named user must exist and may take the step), and record in the
+    complaint log that it came through the Prefect UI. Raises a `StepError` saying why the
+    input cannot be taken."""
     complaint = session.get_one(Complaint, complaint_id)
     actor = user_by_username(session, str(values.get("operator") or ""))
     if actor is None:
@@ -674,3 +676,13 @@ def apply_step_input(
             comment=values.get("comment") or "",
             now=now,
         )
+    # The complaint log says which door the step came through (the staff app's steps carry
+    # no such event): the Prefect UI's form, with the user it named.
+    append_event(
+        session,
+        complaint=complaint,
+        kind="step_via_prefect_ui",
+        actor_id=actor.id,
+        data={"step": step.value, "operator": actor.username},
+        occurred_at=now,
+    )

@@ -36,7 +36,8 @@ def read_step_outcome(complaint_id: int, step: Step, number: int) -> dict[str, A
 def apply_prefect_ui_input(
     complaint_id: int, step: Step, number: int, attempt: int, values: dict[str, Any]
 ) -> str | None:
-    """Carry out a step from the Prefect UI's resume form; returns the refusal, if any."""
+    """Carry out a step from the Prefect UI's resume form; returns the refusal, if any, which
+    the run also shows as an artifact (the person who sent the form looks there)."""
     from models.progress import step_outcome
     from models.steps import StepError, apply_step_input
 
@@ -48,8 +49,19 @@ def apply_prefect_ui_input(
                 session, complaint_id=complaint_id, step=step, values=values, now=utcnow()
             )
     except StepError as refused:
-        get_run_logger().warning(
+        from prefect.artifacts import create_markdown_artifact
+
+        get_run_logger().error(
             "input for step %s (attempt %s) refused: %s", step.value, attempt, refused.message
+        )
+        # Shown on the run's page in the Prefect UI, where the form was sent from.
+        create_markdown_artifact(
+            markdown=(
+                f"## 界面提交未被接受\n\n步骤 `{step.value}`（第 {attempt} 次提交）："
+                f"{refused.message}\n\n"
+                "流程仍在等待此步骤：请核对操作人用户名及其角色后重新提交，或在员工系统中办理。"
+            ),
+            description=f"Prefect 界面提交的步骤 {step.value} 未被接受：{refused.message}",
         )
         return refused.message
     return None

@@ -2,14 +2,21 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
 from uuid import UUID
 
 from prefect import get_run_logger, task
 from sqlalchemy import select
 
+from deployments.names import DEADLINE_FLOW, LIFECYCLE_FLOW, MONITOR_FLOW, OPS_ALERT_FLOW
 from models.db import session_scope
 from policy.enums import Stage
 from tasks.caching import fresh_read_options
+
+if TYPE_CHECKING:
+    from prefect.client.orchestration import SyncPrefectClient
+    from prefect.client.schemas.objects import FlowRun
 
 OPEN_STAGES = [stage for stage in Stage if stage is not Stage.archived]
 
@@ -42,8 +49,14 @@ def start_missing_runs() -> int:
 
 
 @task(name="requeue-crashed-runs", **fresh_read_options())
-def requeue_crashed_runs() -> int:
-    """A run whose process died is scheduled again; persisted task results are reused."""
+def requeue_crashed_runs(now: datetime | None = None) -> int:
+    """Runs whose process or worker died are scheduled again; persisted task results are reused.
+
+    Crashed and Failed complaint runs, and any run of the system's flows left Pending or
+    Submitting (its worker died while starting it) or still Scheduled longer than
+    ``stuck_run_after`` past its start time. A re-queued run is Scheduled for now, so the next
+    reconciliation leaves it alone unless it gets stuck again. Ops find what was re-queued in
+    the ``requeued-runs`` artifact and in the run's state message."""
     from prefect.client.orchestration import get_client
     from prefect.client.schemas.filters import (
         FlowRunFilter,
@@ -54,8 +67,11 @@ def requeue_crashed_runs() -> int:
     from prefect.client.schemas.objects import StateType
     from prefect.states import Scheduled
 
+    from complaints.settings import get_settings
     from models.complaint import Complaint
+    from models.db import utcnow
 
+    now = now or utcnow()
     with session_scope() as session:
         run_ids = [
             UUID(run_id)
@@ -66,23 +82,111 @@ def requeue_crashed_runs() -> int:
             )
             if run_id
         ]
-    if not run_ids:
-        return 0
-    requeued = 0
+    requeued: list[dict[str, str]] = []
     with get_client(sync_client=True) as client:
-        crashed = client.read_flow_runs(
-            flow_run_filter=FlowRunFilter(
-                id=FlowRunFilterId(any_=run_ids),
-                state=FlowRunFilterState(
-                    type=FlowRunFilterStateType(any_=[StateType.CRASHED, StateType.FAILED])
-                ),
+        crashed = (
+            client.read_flow_runs(
+                flow_run_filter=FlowRunFilter(
+                    id=FlowRunFilterId(any_=run_ids),
+                    state=FlowRunFilterState(
+                        type=FlowRunFilterStateType(any_=[StateType.CRASHED, StateType.FAILED])
+                    ),
+                )
             )
+            if run_ids
+            else []
         )
-        for run in crashed:
-            client.set_flow_run_state(run.id, Scheduled(name="AwaitingRetry"), force=True)
-            get_run_logger().info("re-queued flow run %s", run.id)
-            requeued += 1
-    return requeued
+        stuck = stuck_runs(client, now=now, after=get_settings().stuck_run_after)
+        for run in [*crashed, *stuck]:
+            state = run.state
+            assert state is not None
+            since = (stuck_since(run) or now).astimezone(UTC)
+            message = (
+                f"re-queued by reconciliation: {state.name} since {since:%Y-%m-%d %H:%M:%S} UTC"
+            )
+            client.set_flow_run_state(
+                run.id,
+                Scheduled(name="AwaitingRetry", scheduled_time=now, message=message),
+                force=True,
+            )
+            get_run_logger().info("re-queued flow run %s (%s)", run.id, state.name)
+            requeued.append(
+                {
+                    "flow_run": run.name,
+                    "was": state.name or "",
+                    "since": f"{since:%Y-%m-%d %H:%M:%S} UTC",
+                    "requeued": f"{now.astimezone(UTC):%Y-%m-%d %H:%M:%S} UTC",
+                }
+            )
+    if requeued:
+        from prefect.artifacts import create_table_artifact
+
+        create_table_artifact(
+            key="requeued-runs",
+            table=requeued,
+            description=f"对账重新排队了 {len(requeued)} 个中断的流程运行（进程或 worker 已终止）",
+        )
+    return len(requeued)
+
+
+# The flows of the system's deployments: their runs are the ones reconciliation looks after.
+SYSTEM_FLOWS = [LIFECYCLE_FLOW, DEADLINE_FLOW, MONITOR_FLOW, OPS_ALERT_FLOW]
+
+
+def stuck_runs(client: SyncPrefectClient, *, now: datetime, after: timedelta) -> list[FlowRun]:
+    """Runs of the system's flows that no process is executing and none will: left Pending or
+    Submitting for longer than ``after`` (a worker claims a run, then starts its process, which
+    sets it Running within seconds), or Scheduled more than ``after`` past their start time
+    (a run the worker was given back, or one the killed worker had claimed)."""
+    from prefect.client.schemas.filters import (
+        FlowFilter,
+        FlowFilterName,
+        FlowRunFilter,
+        FlowRunFilterNextScheduledStartTime,
+        FlowRunFilterState,
+        FlowRunFilterStateType,
+    )
+    from prefect.client.schemas.objects import StateType
+    from prefect.client.schemas.sorting import FlowRunSort
+
+    cutoff = now - after
+    flows = FlowFilter(name=FlowFilterName(any_=SYSTEM_FLOWS))
+    found: list[FlowRun] = []
+    for state_type, due_before in (
+        (StateType.PENDING, None),
+        (StateType.SCHEDULED, FlowRunFilterNextScheduledStartTime(before_=cutoff)),
+    ):
+        offset = 0
+        while True:
+            page = client.read_flow_runs(
+                flow_filter=flows,
+                flow_run_filter=FlowRunFilter(
+                    state=FlowRunFilterState(type=FlowRunFilterStateType(any_=[state_type])),
+                    next_scheduled_start_time=due_before,
+                ),
+                sort=FlowRunSort.ID_DESC,
+                offset=offset,
+                limit=PAGE,
+            )
+            found.extend(run for run in page if (since := stuck_since(run)) and since < cutoff)
+            if len(page) < PAGE:
+                break
+            offset += PAGE
+    return found
+
+
+def stuck_since(run: FlowRun) -> datetime | None:
+    """Since when a run has waited for a process: the start time a Scheduled run was given,
+    the moment a run entered Pending (or Submitting)."""
+    state = run.state
+    if state is None:
+        return None
+    if state.is_scheduled():
+        return state.state_details.scheduled_time or run.next_scheduled_start_time
+    return state.timestamp
+
+
+PAGE = 200
 
 
 @task(name="resume-runs-with-recorded-steps", **fresh_read_options())

@@ -3,13 +3,17 @@ runs), or with the Prefect server on the operator's PostgreSQL, and stops on SIG
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import json
 import os
 import signal
+import socket
 import sqlite3
+import stat
 import subprocess
 import threading
+import urllib.error
 import urllib.request
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -22,7 +26,12 @@ from complaints.demo import DEMO_PASSWORD
 from deployments.register import ENTRYPOINTS
 from deployments.up import PREFECT_POSTGRES_DEFAULTS
 from tests.support.postgres import free_port
-from tests.support.processes import BIN, prefect_database_on, wait_until
+from tests.support.processes import (
+    BIN,
+    prefect_database_on,
+    processes_with_environment,
+    wait_until,
+)
 
 READY = "ready — Ctrl-C stops everything"
 
@@ -188,16 +197,191 @@ def test_up_starts_the_whole_system_and_stops_it_on_sigterm(
         up.stop_everything(services)
 
 
+def up_environment(tmp_path: Path, **extra: str) -> dict[str, str]:
+    """`complaints up` on free ports with a data folder and HOME of its own."""
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith(("PREFECT_", "COMPLAINTS_"))
+    }
+    env.update(
+        HOME=str(tmp_path / "home"),
+        COMPLAINTS_DATA_DIR=str(tmp_path / "data"),
+        COMPLAINTS_PREFECT_PORT=str(free_port()),
+        COMPLAINTS_WEB_PORT=str(free_port()),
+        COMPLAINTS_SMTP_SINK_PORT=str(free_port()),
+        **extra,
+    )
+    return env
+
+
+def left_running(env: dict[str, str]) -> list[int]:
+    """Every process that still runs for the data folder (up's services, their flow runs)."""
+    return sorted(processes_with_environment("COMPLAINTS_DATA_DIR", env["COMPLAINTS_DATA_DIR"]))
+
+
+def _request(url: str, auth: str | None) -> int:
+    request = urllib.request.Request(url, data=b"{}", method="POST")
+    request.add_header("Content-Type", "application/json")
+    if auth:
+        request.add_header("Authorization", "Basic " + base64.b64encode(auth.encode()).decode())
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return int(response.status)
+    except urllib.error.HTTPError as refused:
+        return refused.code
+
+
+def _suspended_runs(api: str, auth: str) -> int:
+    request = urllib.request.Request(
+        f"{api}/flow_runs/filter",
+        data=json.dumps({"flow_runs": {"state": {"name": {"any_": ["Suspended"]}}}}).encode(),
+        method="POST",
+    )
+    request.add_header("Content-Type", "application/json")
+    request.add_header("Authorization", "Basic " + base64.b64encode(auth.encode()).decode())
+    with urllib.request.urlopen(request, timeout=10) as response:
+        return len(json.load(response))
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(1200)
+def test_up_requires_sign_in_and_its_services_end_with_it_however_it_ends(
+    tmp_path: Path,
+) -> None:
+    env = up_environment(tmp_path)
+    api = f"http://127.0.0.1:{env['COMPLAINTS_PREFECT_PORT']}/api"
+    up = RunningUp(env, cwd=tmp_path)
+    try:
+        up.wait_ready(420)
+        secret_file = tmp_path / "data" / "prefect-auth"
+        assert stat.S_IMODE(secret_file.stat().st_mode) == 0o600
+        secret = secret_file.read_text().strip()
+        assert secret not in up.output
+        assert f"Prefect UI sign-in: the string in {secret_file}" in up.output
+        assert _request(f"{api}/flows/filter", None) == 401
+        assert _request(f"{api}/flows/filter", "ops:guess") == 401
+        assert _request(f"{api}/flows/filter", secret) == 200
+        # Commands in another terminal find the server and its sign-in by the data folder;
+        # the worker and the flow runs it starts sign in too: the sample complaints' runs
+        # reach their first wait.
+        for args in (["demo"], ["reconcile"]):
+            command = subprocess.run(
+                [str(BIN / "complaints"), *args],
+                env=env,
+                cwd=tmp_path,
+                capture_output=True,
+                text=True,
+                timeout=180,
+            )
+            assert command.returncode == 0, command.stderr
+        assert '"started": 4' in command.stdout
+        wait_until(
+            lambda: _suspended_runs(api, secret) >= 4, 300, "the sample complaints' first waits"
+        )
+
+        # `up` killed outright: its services end with it and free the ports.
+        services = up.services()
+        assert len(services) == 4
+        up.process.kill()
+        up.exited(30)
+        wait_until(lambda: not left_running(env), 90, "the services to end with up")
+
+        # The next `up` starts cleanly, with the same sign-in.
+        up = RunningUp(env, cwd=tmp_path)
+        up.wait_ready(420)
+        assert secret_file.read_text().strip() == secret
+        assert _request(f"{api}/flows/filter", secret) == 200
+
+        # A service that dies takes the rest down, and `up` says which one it was.
+        (web,) = [pid for pid, command in up.services().items() if command.endswith(" web ")]
+        os.kill(web, signal.SIGKILL)
+        assert up.exited(120) == 1
+        assert "error: web stopped unexpectedly (exit code -9)" in up.output
+        assert not left_running(env)
+    finally:
+        up.stop_everything({})
+        for pid in left_running(env):
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(900)
+def test_up_that_cannot_start_stops_what_it_started_and_says_why(tmp_path: Path) -> None:
+    # The server is given a sign-in its clients are not: up's own registration is refused.
+    env = up_environment(tmp_path, PREFECT_SERVER_API_AUTH_STRING="admin:only-the-server")
+    up = RunningUp(env, cwd=tmp_path)
+    try:
+        assert up.exited(420) == 1
+        errors = [line for line in up.lines if line.startswith("error:")]
+        assert errors == [
+            "error: the Prefect server refused up's sign-in (401 Unauthorized): "
+            "PREFECT_SERVER_API_AUTH_STRING is set for the server only: the clients need "
+            "PREFECT_API_AUTH_STRING too, with the same value"
+        ], up.output
+        assert "stopping prefect-server" in up.output
+        assert not left_running(env)
+
+        # Ctrl-C while it starts.
+        del env["PREFECT_SERVER_API_AUTH_STRING"]
+        up = RunningUp(env, cwd=tmp_path)
+        wait_until(
+            lambda: any(line.startswith("Prefect server and UI") for line in up.lines),
+            420,
+            f"the Prefect server to start; so far:\n{up.output}",
+        )
+        up.process.send_signal(signal.SIGINT)
+        assert up.exited(120) == 1
+        assert "error: interrupted (SIGINT) while starting; stopping everything" in up.output
+        assert not left_running(env)
+
+        # Services an earlier `up` left behind (as if it had died before it could record
+        # their end) are stopped and named; a busy port is named with its holder.
+        leftover = subprocess.Popen(["sleep", "600"], env=env, start_new_session=True)
+        ticks = Path(f"/proc/{leftover.pid}/stat").read_text().rsplit(") ", 1)[1].split()[19]
+        (tmp_path / "data" / "up.pids").write_text(
+            json.dumps([{"name": "worker", "pid": leftover.pid, "started": int(ticks)}])
+        )
+        with socket.socket() as holder:
+            holder.bind(("127.0.0.1", int(env["COMPLAINTS_WEB_PORT"])))
+            holder.listen()
+            up = RunningUp(env, cwd=tmp_path)
+            assert up.exited(120) == 1
+        assert leftover.wait(30) == -signal.SIGTERM
+        assert f"stopping worker (pid {leftover.pid}) left running by an earlier" in up.output
+        assert (
+            f"error: port {env['COMPLAINTS_WEB_PORT']} for the web app is in use by "
+            f"pid {os.getpid()} (" in up.output
+        )
+        assert "Prefect server and UI" not in up.output
+        assert not left_running(env)
+    finally:
+        up.stop_everything({})
+        for pid in left_running(env):
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+
+
 # The customer of the lifecycle below: none of this may reach a log (Art. 2(5)).
 CUSTOMER = {"name": "欧阳测试", "phone": "13712345678", "email": "ouyang.private@example.test"}
 
 
-def _call(base: str, method: str, path: str, token: str | None = None, body: Any = None) -> Any:
+def _call(
+    base: str,
+    method: str,
+    path: str,
+    token: str | None = None,
+    body: Any = None,
+    basic: str | None = None,
+) -> Any:
     data = json.dumps(body).encode() if body is not None else None
     request = urllib.request.Request(f"{base}{path}", data=data, method=method)
     request.add_header("Content-Type", "application/json")
     if token:
         request.add_header("Authorization", f"Bearer {token}")
+    if basic:
+        request.add_header("Authorization", "Basic " + base64.b64encode(basic.encode()).decode())
     with urllib.request.urlopen(request, timeout=60) as response:
         return json.loads(response.read() or b"null")
 
@@ -221,19 +405,8 @@ def test_a_complaint_through_the_running_system_leaves_no_personal_data_in_any_l
     Prefect server, the SMTP sink), with a search by phone in a URL on the way; then every log
     file under the system's folders, and every log Prefect keeps, is searched for the
     customer's name, phone and email."""
-    prefect_port, web_port, sink_port = free_port(), free_port(), free_port()
-    env = {
-        key: value
-        for key, value in os.environ.items()
-        if not key.startswith(("PREFECT_", "COMPLAINTS_"))
-    }
-    env.update(
-        HOME=str(tmp_path / "home"),
-        COMPLAINTS_DATA_DIR=str(tmp_path / "data"),
-        COMPLAINTS_PREFECT_PORT=str(prefect_port),
-        COMPLAINTS_WEB_PORT=str(web_port),
-        COMPLAINTS_SMTP_SINK_PORT=str(sink_port),
-    )
+    env = up_environment(tmp_path)
+    prefect_port, web_port = env["COMPLAINTS_PREFECT_PORT"], env["COMPLAINTS_WEB_PORT"]
     subprocess.run([str(BIN / "complaints"), "demo"], env=env, cwd=tmp_path, check=True)
     up = RunningUp(env, cwd=tmp_path)
     services: dict[int, str] = {}
@@ -294,7 +467,8 @@ def test_a_complaint_through_the_running_system_leaves_no_personal_data_in_any_l
         # (the runs send them in batches): without them the search would prove nothing.
         def prefect_logs() -> list[dict[str, Any]]:
             prefect = f"http://127.0.0.1:{prefect_port}"
-            entries = _call(prefect, "POST", "/api/logs/filter", body={"limit": 200})
+            sign_in = (tmp_path / "data" / "prefect-auth").read_text().strip()
+            entries = _call(prefect, "POST", "/api/logs/filter", body={"limit": 200}, basic=sign_in)
             return entries if len(entries) > 10 else []
 
         logs = wait_until(prefect_logs, 120, "the runs' logs in Prefect")

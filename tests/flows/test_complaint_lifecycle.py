@@ -9,6 +9,7 @@ from sqlalchemy import select
 from deployments.runs import resume_for_step
 from flows.complaint_lifecycle import complaint_lifecycle
 from models import Deadline, Document
+from models.complaint import ComplaintEvent
 from models.steps import (
     assign,
     decide_major,
@@ -296,12 +297,40 @@ def test_prefect_ui_resume_form_is_validated_and_applied_with_the_step_rules(
     case.state = execute(complaint_lifecycle, case.run_id)
     assert _pause_key(case) == "written-record-1-2"
     assert case.complaint.stage is Stage.awaiting_written_record
+    # The refusal is shown on the run's page, where the form was sent from.
+    (refusal,) = _artifacts(case)
+    assert "written_record" in refusal.description and "未被接受" in refusal.description
+    # A name no user has: refused too.
+    resume_for_step(case.run_id, {"operator": "nobody", "text": "冒名提交"})
+    case.state = execute(complaint_lifecycle, case.run_id)
+    assert _pause_key(case) == "written-record-1-3"
+    assert any("找不到操作人「nobody」" in a.description for a in _artifacts(case))
     # The owner, from the Prefect UI: the record is saved and the run goes on.
     resume_for_step(case.run_id, {"operator": "owner", "text": "经界面提交的文字记录"})
     case.state = execute(complaint_lifecycle, case.run_id)
     case.fresh()
     assert case.complaint.stage is Stage.awaiting_assignment
     assert _pause_key(case) == "assignment-1-1"
+    # The complaint log says the step came through the Prefect UI, and from whom.
+    (via_ui,) = session.scalars(
+        select(ComplaintEvent).where(
+            ComplaintEvent.complaint_id == case.complaint_id,
+            ComplaintEvent.kind == "step_via_prefect_ui",
+        )
+    ).all()
+    assert via_ui.actor_id == staff.owner.id
+    assert via_ui.data == {"step": "written_record", "operator": "owner"}
+
+
+def _artifacts(case):  # type: ignore[no-untyped-def]
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterFlowRunId
+
+    with get_client(sync_client=True) as client:
+        found = client.read_artifacts(
+            artifact_filter=ArtifactFilter(flow_run_id=ArtifactFilterFlowRunId(any_=[case.run_id]))
+        )
+    return [a for a in found if a.type == "markdown" and "未被接受" in (a.description or "")]
 
 
 def _pause_key(case) -> str:  # type: ignore[no-untyped-def]

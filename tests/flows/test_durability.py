@@ -5,19 +5,23 @@ SMTP server. Slow: each flow run start is a new Python process."""
 from __future__ import annotations
 
 import os
+import signal
 from collections.abc import Iterator
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from datetime import timedelta
 from uuid import UUID
 
 import pytest
 from prefect.client.orchestration import get_client
+from prefect.client.schemas.objects import StateType
 from prefect.settings import (
     PREFECT_API_URL,
     PREFECT_LOCAL_STORAGE_PATH,
     PREFECT_RESULTS_PERSIST_BY_DEFAULT,
     temporary_settings,
 )
+from prefect.states import Crashed
 from sqlalchemy import select
 
 from complaints.settings import get_settings
@@ -285,3 +289,104 @@ def test_zombie_guard_expects_suspension_as_a_quiet_end(live: LiveSystem) -> Non
     assert "prefect.flow-run.Suspended" in guard.trigger.expect
     assert guard.trigger.within.total_seconds() == 90
     assert Automation.read(name=FAILURE_ALERT).actions[0].type == "run-deployment"
+
+
+@contextmanager
+def stuck_run_after(seconds: int) -> Iterator[timedelta]:
+    previous = os.environ.get("COMPLAINTS_STUCK_RUN_AFTER")
+    os.environ["COMPLAINTS_STUCK_RUN_AFTER"] = f"{seconds}s"
+    get_settings.cache_clear()
+    try:
+        yield timedelta(seconds=seconds)
+    finally:
+        if previous is None:
+            os.environ.pop("COMPLAINTS_STUCK_RUN_AFTER")
+        else:
+            os.environ["COMPLAINTS_STUCK_RUN_AFTER"] = previous
+        get_settings.cache_clear()
+
+
+def kill_worker_while_it_submits(live: LiveSystem, run_ids: list[str]) -> None:
+    """Start the worker on runs waiting for it and SIGKILL it, with every process it started,
+    the moment it has claimed one of them (Pending/Submitting); a run it had already started
+    is left Running with no process, which the zombie guard marks Crashed (done here, as the
+    guard waits for missed heartbeats)."""
+    live.restart_worker()
+    wait_until(
+        lambda: any(state_of(r).type is StateType.PENDING for r in run_ids),
+        90,
+        "the worker to claim a run",
+        every=0.02,
+    )
+    live.worker.kill()
+    for run_id in run_ids:
+        for pid in flow_processes(run_id):
+            with suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+    with get_client(sync_client=True) as client:
+        for run_id in run_ids:
+            if state_of(run_id).is_running():
+                client.set_flow_run_state(UUID(run_id), Crashed(), force=True)
+
+
+def recover_by_reconciliation(live: LiveSystem, run_ids: list[str]) -> None:
+    """With no worker running: the runs the dead worker held are re-queued once, past the
+    threshold; then a worker starts them."""
+    from flows.reconcile import reconcile
+    from tasks.reconcile import stuck_runs
+
+    held = [r for r in run_ids if state_of(r).type is StateType.PENDING]
+    assert held, "the worker died holding no run: nothing was tested"
+    # Long enough for two reconciliations back to back on a busy machine: the second finds
+    # the re-queued runs not yet late (a run still Scheduled past it would be re-queued again).
+    with stuck_run_after(20) as after, get_client(sync_client=True) as client:
+        wait_until(
+            lambda: (
+                set(held) <= {str(run.id) for run in stuck_runs(client, now=utcnow(), after=after)}
+            ),
+            60,
+            "the held runs to pass the threshold",
+        )
+        assert reconcile()["requeued"] >= len(held)
+        requeued = {r: client.read_flow_run(UUID(r)).state_id for r in run_ids}
+        assert all(state_of(r).name == "AwaitingRetry" for r in held)
+        reconcile()
+        assert {r: client.read_flow_run(UUID(r)).state_id for r in run_ids} == requeued
+    live.restart_worker()
+
+
+def test_runs_held_by_a_worker_killed_while_submitting_reach_their_wait(
+    live: LiveSystem,
+) -> None:
+    live.worker.kill()
+    complaints = [new_complaint(live) for _ in range(4)]
+    run_ids = [run_id for _, run_id in complaints if run_id]
+    kill_worker_while_it_submits(live, run_ids)
+    recover_by_reconciliation(live, run_ids)
+    wait_until(
+        lambda: all(suspended_at(r, "written-record") for r in run_ids), 240, "the first waits"
+    )
+    for complaint_id, _ in complaints:
+        assert notification_counts(live, complaint_id) == {
+            "acknowledgement": 1,
+            "new_complaint": 1,
+        }
+
+    # The same when the worker dies while it starts the runs resumed after a saved step.
+    wait_until(lambda: all(not flow_processes(r) for r in run_ids), 60, "the flows to exit")
+    live.worker.kill()
+    for complaint_id, run_id in complaints:
+        with session_scope(live.url) as session:
+            submit_written_record(
+                session,
+                complaint=session.get_one(Complaint, complaint_id),
+                actor=session.merge(live.staff.owner),
+                text="文字记录",
+                now=utcnow(),
+            )
+        assert run_id is not None and resume_for_step(run_id, {"operator": "owner"})
+    kill_worker_while_it_submits(live, run_ids)
+    recover_by_reconciliation(live, run_ids)
+    wait_until(
+        lambda: all(suspended_at(r, "assignment") for r in run_ids), 240, "the assignment waits"
+    )

@@ -4,19 +4,24 @@ database, and doing it twice changes nothing more."""
 from __future__ import annotations
 
 from datetime import timedelta
+from uuid import UUID
 
 import pytest
 from prefect.client.orchestration import get_client
 from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterName
 from prefect.client.schemas.objects import StateType
+from prefect.states import Pending, Scheduled, Submitting
 from sqlalchemy import select, update
 
+from complaints.settings import get_settings
+from deployments.runs import start_lifecycle_run
 from flows.reconcile import reconcile
 from models import Complaint, Deadline, Notification
 from models.db import utcnow
 from models.outbox import mark_for_resend
 from models.steps import submit_written_record
 from policy.enums import DeadlineKind, DeadlineStatus, NotificationStatus
+from tasks.reconcile import requeue_crashed_runs
 from tests.flows.lifecycle_driver import add_staff, start_complaint
 from tests.models.factories import make_complaint
 
@@ -122,3 +127,60 @@ def _state_of(run_name: str):  # type: ignore[no-untyped-def]
     state = max(runs, key=lambda run: run.created).state
     assert state is not None
     return state
+
+
+def _run_in(session, settings, staff, state) -> UUID:  # type: ignore[no-untyped-def]
+    """A complaint whose run a worker left in ``state`` (no process executes it)."""
+    complaint = make_complaint(session, settings, owner=staff.owner)
+    run_id = start_lifecycle_run(
+        complaint_id=complaint.id,
+        reference=complaint.reference,
+        created_at=complaint.created_at,
+        tags=["complaint"],
+    )
+    complaint.flow_run_id = str(run_id)
+    session.commit()
+    with get_client(sync_client=True) as client:
+        client.set_flow_run_state(run_id, state, force=True)
+    return run_id
+
+
+def _state(run_id: UUID):  # type: ignore[no-untyped-def]
+    with get_client(sync_client=True) as client:
+        return client.read_flow_run(run_id).state
+
+
+def test_runs_left_pending_submitting_or_late_by_a_dead_worker_are_requeued_once(
+    session, settings, mail
+) -> None:
+    staff = add_staff(session)
+    after = get_settings().stuck_run_after
+    began = utcnow()
+    pending = _run_in(session, settings, staff, Pending())
+    submitting = _run_in(session, settings, staff, Submitting())
+    late = _run_in(session, settings, staff, Scheduled(scheduled_time=began - after / 4))
+    on_time = _run_in(
+        session, settings, staff, Scheduled(scheduled_time=began + timedelta(seconds=30))
+    )
+    now = utcnow()
+
+    # Within the threshold a worker may still be starting them: nothing happens.
+    requeue_crashed_runs(now=now + after / 2)
+    assert _state(pending).name == "Pending" and _state(submitting).name == "Submitting"
+    assert _state(late).name == "Scheduled" and _state(on_time).name == "Scheduled"
+
+    later = now + after + timedelta(seconds=1)
+    assert requeue_crashed_runs(now=later) >= 3
+    for run_id in (pending, submitting, late):
+        state = _state(run_id)
+        assert state.name == "AwaitingRetry" and state.is_scheduled()
+        assert state.message.startswith("re-queued by reconciliation: ")
+    assert _state(on_time).name == "Scheduled"  # late, but by less than the threshold
+    assert "Submitting since" in _state(submitting).message
+
+    # Exactly once: the re-queued runs are now due, not stuck.
+    with get_client(sync_client=True) as client:
+        before = {r: client.read_flow_run(r).state_id for r in (pending, submitting, late)}
+    requeue_crashed_runs(now=later)
+    with get_client(sync_client=True) as client:
+        assert {r: client.read_flow_run(r).state_id for r in before} == before

@@ -425,3 +425,66 @@ def test_pages_are_not_cached_and_carry_security_headers(browser, staff, path) -
 def test_the_login_nonce_cookie_is_http_only(client, staff) -> None:
     client.get("/login")
     assert LOGIN_COOKIE in client.cookies
+
+
+@pytest.mark.prefect
+def test_the_page_says_when_the_complaints_run_is_behind_its_saved_steps(
+    browser, staff, session, settings, prefect_up, monkeypatch
+) -> None:
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.objects import State, StateType
+
+    import intake.actions
+    from deployments.runs import start_lifecycle_run
+    from models.db import utcnow
+    from models.intake import register_complaint
+    from models.steps import submit_written_record
+    from tests.models.factories import sample_intake
+
+    an_hour_ago = utcnow() - timedelta(hours=1)
+    complaint = register_complaint(
+        session,
+        intake=sample_intake(
+            received_at=an_hour_ago, promised_reply_at=an_hour_ago + timedelta(days=15)
+        ),
+        owner=staff.owner,
+        now=an_hour_ago,
+        settings=settings,
+    )
+    session.flush()
+    run_id = start_lifecycle_run(
+        complaint_id=complaint.id,
+        reference=complaint.reference,
+        created_at=complaint.created_at,
+        tags=["complaint"],
+    )
+    complaint.flow_run_id = str(run_id)
+    session.commit()
+    browser.sign_in(staff.owner)
+    grace = settings.stuck_run_after
+
+    def page_says_behind(state_type: StateType | None, later: timedelta = grace * 2) -> bool:
+        if state_type is not None:
+            with get_client(sync_client=True) as client:
+                client.set_flow_run_state(run_id, State(type=state_type), force=True)
+        with monkeypatch.context() as clock:
+            clock.setattr(intake.actions, "utcnow", lambda: utcnow() + later)
+            page = browser.get(f"/complaints/{complaint.reference}")
+        assert page.status_code == 200
+        return 'id="run-behind"' in page.text
+
+    # Given to a worker just now: not behind yet; still waiting past the threshold: behind.
+    assert not page_says_behind(StateType.SCHEDULED, later=timedelta(0))
+    assert page_says_behind(None)
+    # Suspended, then a step was saved and the run not woken: behind once past the threshold.
+    page_says_behind(StateType.PAUSED)
+    submit_written_record(
+        session, complaint=complaint, actor=staff.owner, text="文字记录", now=utcnow()
+    )
+    session.commit()
+    assert not page_says_behind(None, later=timedelta(0))
+    assert page_says_behind(None)
+    # Left Pending by a worker that died: behind.
+    assert page_says_behind(StateType.PENDING)
+    # Executing now: not behind (the rule in full: tests/deployments/test_runs.py).
+    assert not page_says_behind(StateType.RUNNING)

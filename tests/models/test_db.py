@@ -39,15 +39,20 @@ def test_a_failing_statement_does_not_carry_its_values_into_the_error(session: S
     from sqlalchemy import insert
     from sqlalchemy.exc import IntegrityError
 
-    from models.people import Customer
+    from models.people import Contact
 
     with pytest.raises(IntegrityError) as failed:
         session.execute(
-            insert(Customer).values(
-                kind=None, name="欧阳测试", phone="13712345678", email="ouyang@private.example"
+            insert(Contact).values(
+                complaint_id=None,
+                name="欧阳测试",
+                phone="13712345678",
+                email="ouyang@private.example",
+                id_number=None,
+                member_institution=None,
             )
         )
     message = str(failed.value)
-    assert "customers" in message  # the statement is still named, for whoever debugs it
+    assert "complaint_contacts" in message  # the statement is still named, for whoever debugs it
     for value in ("欧阳测试", "13712345678", "ouyang@private.example"):
         assert value not in message

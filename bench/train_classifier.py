@@ -50,7 +50,7 @@ DATA = ROOT / "tests" / "data"
 REAL = DATA / "classification_real_dev.jsonl"
 CORRECTIONS = DATA / "classification_corrections.jsonl"
 # Never trained on: the blind sets, which estimate accuracy on unseen complaints.
-UNSEEN = frozenset({"holdout5", "real_blind"})
+UNSEEN = frozenset({"holdout5", "real_blind", "real_blind2"})
 # Loaded apart from the synthetic sets (its own weight, and the folds of --cv).
 REAL_SPLIT = "real_dev"
 FIELDS = ("category", "department", "major")

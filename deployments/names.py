@@ -28,12 +28,28 @@ def idempotency_key(kind: str, row_id: int, created_at: datetime, *extra: str) -
 WORKER_LIMIT = 4
 
 
+def worker_name(host: str) -> str:
+    return f"complaints-worker-{host}"
+
+
+WORK_POOL_DESCRIPTION = (
+    "投诉处理流程的进程工作池：每件投诉一个流程运行（complaint-<编号>），"
+    "以及时限检查、对账与集中度监测。Complaint runs, deadline checks, reconciliation and "
+    "concentration monitoring run here."
+)
+
+
 def worker_command(prefect_executable: str) -> list[str]:
-    """The process worker `complaints up` starts; scale out by running it on more machines."""
+    """The process worker `complaints up` starts; scale out by running it on more machines.
+    Named after its host, so ops tell the machines' workers apart in the Prefect UI."""
+    import socket
+
     return [
         prefect_executable,
         "worker",
         "start",
+        "--name",
+        worker_name(socket.gethostname()),
         "--pool",
         WORK_POOL,
         "--type",

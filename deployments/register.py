@@ -14,6 +14,7 @@ from deployments.names import (
     OPS_ALERT_FLOW,
     RECONCILE_FLOW,
     WORK_POOL,
+    WORK_POOL_DESCRIPTION,
 )
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -28,12 +29,18 @@ ENTRYPOINTS = {
 
 
 def ensure_work_pool() -> None:
+    """The process work pool, described for ops (an existing pool gets the description too)."""
     from prefect.client.orchestration import get_client
-    from prefect.client.schemas.actions import WorkPoolCreate
+    from prefect.client.schemas.actions import WorkPoolCreate, WorkPoolUpdate
     from prefect.exceptions import ObjectAlreadyExists
 
-    with get_client(sync_client=True) as client, contextlib.suppress(ObjectAlreadyExists):
-        client.create_work_pool(WorkPoolCreate(name=WORK_POOL, type="process"))
+    with get_client(sync_client=True) as client:
+        try:
+            client.create_work_pool(
+                WorkPoolCreate(name=WORK_POOL, type="process", description=WORK_POOL_DESCRIPTION)
+            )
+        except ObjectAlreadyExists:
+            client.update_work_pool(WORK_POOL, WorkPoolUpdate(description=WORK_POOL_DESCRIPTION))
 
 
 def register_deployments(

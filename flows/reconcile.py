@@ -20,7 +20,20 @@ from tasks.reconcile import (
 )
 
 
-@flow(name="reconcile")
+def _run_name() -> str:
+    """Named by its local time (`reconcile-2026-12-04T09:05`), so the runs list reads as a log."""
+    from datetime import datetime
+
+    from prefect.runtime import flow_run
+
+    from complaints.settings import get_settings
+
+    scheduled = flow_run.scheduled_start_time
+    moment = scheduled if isinstance(scheduled, datetime) else datetime.now().astimezone()
+    return f"reconcile-{moment.astimezone(get_settings().tz):%Y-%m-%dT%H:%M}"
+
+
+@flow(name="reconcile", flow_run_name=_run_name)
 def reconcile() -> dict[str, int]:
     summary = {
         "started": start_missing_runs(),

@@ -42,6 +42,7 @@ from models.operations import Deadline
 from models.people import Contact, User
 from models.steps import ensure_not_transferred_away
 from policy.enums import Channel, DeadlineKind, DeadlineStatus, Role, Stage
+from policy.events import event_label
 from policy.lifecycle import Step
 
 log = logging.getLogger("intake.access")
@@ -49,27 +50,6 @@ log = logging.getLogger("intake.access")
 CLOSED_STAGES = (Stage.closed, Stage.archived)
 SOON = timedelta(hours=24)
 LIST_LIMIT = 200
-
-EVENT_LABELS = {
-    "received": "受理登记",
-    "written_record_submitted": "提交文字记录",
-    "transferred": "移交部门",
-    "handler_assigned": "安排跟进人员",
-    "major_decided": "认定是否重大投诉",
-    "handling_recorded": "核实与处理",
-    "leadership_reviewed": "公司领导审阅",
-    "customer_confirmation": "客户确认核实结果",
-    "customer_feedback": "客户反馈意见",
-    "deadline_warning": "时限即将届满提醒",
-    "deadline_breached": "超过时限",
-    "handling_form_generated": "生成投诉处理表",
-    "handling_form_archived": "投诉处理表归档",
-    "archived": "归档",
-    "notification_sent": "通知已发送",
-    "notification_failed": "通知发送失败",
-    "notification_resend": "通知重新排队发送",
-    "step_via_prefect_ui": "经 Prefect 界面办理",
-}
 
 
 class NotFound(Exception):
@@ -167,7 +147,7 @@ def timeline_of(db: Session, complaint: Complaint, user: User) -> list[dict[str,
             "seq": event.seq,
             "at": event.occurred_at,
             "kind": event.kind,
-            "label": EVENT_LABELS.get(event.kind, event.kind),
+            "label": event_label(event.kind),
             "actor": actor.username if actor else None,
             "actor_name": actor.display_name if actor else "系统",
             "summary": _event_summary(event.data or {}, show_earlier=show_earlier),

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -25,7 +26,8 @@ from models.complaint import (
 )
 from models.operations import Deadline, Notification
 from models.people import DepartmentRow, User
-from policy.enums import DeadlineStatus, Stage
+from policy.enums import Category, Channel, DeadlineStatus, Department, Stage
+from policy.events import event_label
 from policy.lifecycle import Step, needs_major_decision
 
 
@@ -204,6 +206,29 @@ def masked_timeline(session: Session, complaint_id: int) -> list[dict[str, Any]]
         }
         for event, username in rows
     ]
+
+
+def timeline_markdown(facts: dict[str, Any], events: list[dict[str, Any]], zone: ZoneInfo) -> str:
+    """The masked timeline as ops read it in the Prefect UI: Chinese names, local times."""
+    major = {True: "是", False: "否", None: "待认定"}[facts["major"]]
+    lines = [
+        f"# 投诉 {facts['reference']}",
+        "",
+        "| 渠道 | 类别 | 受理部门 | 是否重大 | 当前阶段 |",
+        "|---|---|---|---|---|",
+        f"| {Channel(facts['channel']).label} | {Category(facts['category']).label} "
+        f"| {Department(facts['department']).label} | {major} | {Stage(facts['stage']).label} |",
+        "",
+        "| # | 时间 | 事件 | 操作人 | 当时阶段 |",
+        "|---|---|---|---|---|",
+    ]
+    lines += [
+        f"| {e['seq']} | {e['at'].astimezone(zone):%Y-%m-%d %H:%M:%S} | {event_label(e['kind'])} "
+        f"| {e['actor'] if e['actor'] != 'system' else '系统'} "
+        f"| {Stage(e['stage']).label if e['stage'] in Stage.__members__ else e['stage']} |"
+        for e in events
+    ]
+    return "\n".join(lines)
 
 
 def resume_input(step: Step, outcome: dict[str, Any], *, operator: str) -> dict[str, Any]:

@@ -87,35 +87,24 @@ def tag_flow_run(complaint_id: int, milestone: str) -> list[str]:
 
 @task(name="publish-timeline", **fresh_read_options())
 def publish_timeline(complaint_id: int) -> str:
-    """A markdown artifact per complaint with its masked timeline (no personal data)."""
-    from zoneinfo import ZoneInfo
-
-    from prefect.artifacts import create_markdown_artifact
+    """A markdown artifact per complaint, under one key, with its masked timeline in Chinese
+    (no personal data); a new version only when the timeline changed since the last one."""
+    from prefect.artifacts import Artifact, create_markdown_artifact
 
     from complaints.settings import get_settings
-    from models.progress import case_facts, masked_timeline
+    from models.progress import case_facts, masked_timeline, timeline_markdown
 
-    zone = ZoneInfo(get_settings().timezone)
     with session_scope() as session:
         facts = case_facts(session, complaint_id)
-        events = masked_timeline(session, complaint_id)
-    lines = [
-        f"# 投诉 {facts['reference']}",
-        "",
-        f"渠道 `{facts['channel']}` · 类别 `{facts['category']}` · 部门 `{facts['department']}`"
-        f" · 重大 `{facts['major']}` · 当前阶段 `{facts['stage']}`",
-        "",
-        "| # | 时间 | 事件 | 操作人 | 阶段 |",
-        "|---|---|---|---|---|",
-    ]
-    lines += [
-        f"| {e['seq']} | {e['at'].astimezone(zone):%Y-%m-%d %H:%M:%S} | {e['kind']} "
-        f"| {e['actor']} | {e['stage']} |"
-        for e in events
-    ]
+        markdown = timeline_markdown(
+            facts, masked_timeline(session, complaint_id), get_settings().tz
+        )
     key = f"complaint-{facts['reference'].lower()}"
+    latest = Artifact.get(key)
+    if latest is not None and latest.data == markdown:
+        return key
     create_markdown_artifact(
-        key=key, markdown="\n".join(lines), description=f"{facts['reference']} 时间线（已脱敏）"
+        key=key, markdown=markdown, description=f"{facts['reference']} 处理时间线（已脱敏）"
     )
     return key
 

@@ -287,30 +287,39 @@ def unsent_notifications() -> list[int]:
 
 @task(name="publish-failed-notifications", **fresh_read_options())
 def publish_failed_notifications() -> int:
-    """A table artifact of notifications that failed for good, for ops in the Prefect UI
-    (ids, kinds and attempts only: the server's reply may quote an address)."""
-    from prefect.artifacts import create_table_artifact
+    """A table artifact of notifications that failed for good, for ops in the Prefect UI, in
+    Chinese (ids, kinds and attempts only: the server's reply may quote an address); a sentence
+    when none failed."""
+    from prefect.artifacts import create_markdown_artifact, create_table_artifact
 
+    from complaints.settings import get_settings
     from models.complaint import Complaint
-    from models.outbox import failed_notifications
+    from models.outbox import NotificationKind, failed_notifications
 
+    zone = get_settings().tz
     with session_scope() as session:
         rows = [
             {
-                "notification": row.id,
-                "kind": row.kind,
-                "complaint": session.get_one(Complaint, row.complaint_id).reference
+                "通知编号": row.id,
+                "通知类型": NotificationKind(row.kind).label,
+                "投诉编号": session.get_one(Complaint, row.complaint_id).reference
                 if row.complaint_id
-                else "",
-                "attempts": row.attempts,
-                "created": row.created_at.isoformat(timespec="seconds"),
+                else "（非单件投诉）",
+                "尝试次数": row.attempts,
+                "生成时间": f"{row.created_at.astimezone(zone):%Y-%m-%d %H:%M}",
             }
             for row in failed_notifications(session)
         ]
+    if not rows:
+        create_markdown_artifact(
+            key="failed-notifications",
+            markdown="没有发送失败的通知。",
+            description="发送失败的通知：无",
+        )
+        return 0
     create_table_artifact(
         key="failed-notifications",
-        table=rows
-        or [{"notification": "", "kind": "", "complaint": "", "attempts": "", "created": ""}],
+        table=rows,
         description=f"{len(rows)} 封通知发送失败，可在员工系统的发件箱页面重新发送",
     )
     return len(rows)

@@ -1,0 +1,110 @@
+"""What ops read in the Prefect UI: the masked timeline of each complaint in Chinese, one key
+per complaint, a new version only when something happened."""
+
+from __future__ import annotations
+
+import json
+import re
+import socket
+
+import pytest
+from prefect.artifacts import Artifact
+from prefect.client.orchestration import get_client
+from prefect.client.schemas.filters import (
+    ArtifactFilter,
+    ArtifactFilterFlowRunId,
+    ArtifactFilterKey,
+)
+from sqlalchemy import select
+
+from deployments.names import WORK_POOL, WORK_POOL_DESCRIPTION, worker_command
+from deployments.register import ensure_work_pool
+from deployments.runs import resume_for_step
+from flows.complaint_lifecycle import complaint_lifecycle
+from flows.reconcile import reconcile
+from models import Notification
+from models.steps import submit_written_record
+from policy.enums import NotificationStatus
+from tasks.reconcile import publish_failed_notifications
+from tests.flows.conftest import execute
+from tests.flows.lifecycle_driver import add_staff, start_complaint
+
+pytestmark = pytest.mark.usefixtures("prefect_server")
+
+
+def _timelines(case) -> list[str]:  # type: ignore[no-untyped-def]
+    key = f"complaint-{case.reference.lower()}"
+    with get_client(sync_client=True) as client:
+        found = client.read_artifacts(
+            artifact_filter=ArtifactFilter(
+                key=ArtifactFilterKey(any_=[key]),
+                flow_run_id=ArtifactFilterFlowRunId(any_=[case.run_id]),
+            )
+        )
+    return [str(artifact.data) for artifact in found]
+
+
+def test_the_timeline_is_in_chinese_and_published_again_only_when_it_changed(
+    session, settings, mail
+) -> None:
+    staff = add_staff(session)
+    case = start_complaint(session, settings, staff.owner)
+    (first,) = _timelines(case)
+    assert "电话投诉" in first and "受理登记" in first and "待提交文字记录" in first
+    for code in ("phone", "| received", "awaiting_written_record", "True", "None"):
+        assert code not in first
+    assert "张三" not in first and "13800001234" not in first
+
+    # An execution that changes nothing (an input the rules refuse) publishes nothing new.
+    resume_for_step(case.run_id, {"operator": "handler", "text": "代为提交"})
+    case.state = execute(complaint_lifecycle, case.run_id)
+    assert len(_timelines(case)) == 1
+
+    case.act(submit_written_record, actor=staff.owner, text="客户来电，已致歉")
+    latest = _timelines(case)
+    assert len(latest) == 2
+    assert any("提交文字记录" in text and "owner" in text for text in latest)
+
+
+def test_failed_notices_are_listed_in_chinese_and_none_is_said_in_a_sentence(
+    session, settings, mail
+) -> None:
+    staff = add_staff(session)
+    case = start_complaint(session, settings, staff.owner)
+    acknowledgement = session.scalars(
+        select(Notification).where(
+            Notification.complaint_id == case.complaint_id,
+            Notification.kind == "acknowledgement",
+        )
+    ).one()
+    acknowledgement.status = NotificationStatus.failed
+    session.commit()
+    assert publish_failed_notifications() == 1
+    table = Artifact.get("failed-notifications")
+    assert table is not None and table.type == "table"
+    (row,) = json.loads(str(table.data))
+    assert row["通知类型"] == "受理回执" and row["投诉编号"] == case.reference
+    assert set(row) == {"通知编号", "通知类型", "投诉编号", "尝试次数", "生成时间"}
+
+    acknowledgement.status = NotificationStatus.sent
+    session.commit()
+    assert publish_failed_notifications() == 0
+    sentence = Artifact.get("failed-notifications")
+    assert sentence is not None and sentence.data == "没有发送失败的通知。"
+
+
+def test_reconciliation_runs_are_named_by_their_time(session, settings, mail) -> None:
+    state = reconcile(return_state=True)
+    with get_client(sync_client=True) as client:
+        run = client.read_flow_run(state.state_details.flow_run_id)
+    assert re.fullmatch(r"reconcile-\d{4}-\d\d-\d\dT\d\d:\d\d", run.name)
+
+
+def test_the_work_pool_is_described_and_workers_are_named_after_their_host() -> None:
+    ensure_work_pool()
+    ensure_work_pool()  # again, as on every start: the pool keeps its description
+    with get_client(sync_client=True) as client:
+        pool = client.read_work_pool(WORK_POOL)
+    assert pool.description == WORK_POOL_DESCRIPTION and "投诉" in pool.description
+    command = worker_command("prefect")
+    assert command[command.index("--name") + 1] == f"complaints-worker-{socket.gethostname()}"

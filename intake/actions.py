@@ -16,7 +16,7 @@ import json
 import logging
 import time
 from dataclasses import asdict, dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
@@ -31,7 +31,6 @@ from intake.validation import (
     MAX_INSTITUTION,
     MAX_NAME,
     MAX_PRODUCT,
-    MAX_REPLY_DAYS,
     MAX_TEXT,
     FieldError,
     check_email,
@@ -55,7 +54,7 @@ from models.steps import (
     review_handling,
     submit_written_record,
 )
-from policy.deadlines import PromisedReplyError, validate_promised_reply_at
+from policy.deadlines import MAX_REPLY_DAYS, PromisedReplyError, validate_promised_reply_at
 from policy.enums import Category, Channel, ComplainantKind, Department, Stage
 from policy.lifecycle import STAGE_OF_STEP, Step
 
@@ -367,9 +366,6 @@ def take_step(
     """
     check_step(complaint, step, user)
     number = complaint.handling_round if step in ROUND_STEPS else 1
-    promised = values.get("promised_reply_at")
-    if promised is not None and promised - now > timedelta(days=MAX_REPLY_DAYS):
-        raise FieldError("promised_reply_at", f"新的承诺回复时间不能超过现在起 {MAX_REPLY_DAYS} 天")
     try:
         _apply(db, complaint, step, user, values, now)
         db.commit()

@@ -26,8 +26,6 @@ MAX_AMOUNT = Decimal("10000000000000")  # 10 万亿元: far above any real case,
 # A complaint is entered when it is received (Art. 4: the written record is due in 24 hours);
 # entering one received more than this long ago is a mistake in the date.
 MAX_BACKDATE = timedelta(days=30)
-# Art. 2(4): a promised reply time within 60 days (docs/regulation.md, "Reply time").
-MAX_REPLY_DAYS = 60
 
 _MOBILE = re.compile(r"^1[3-9]\d{9}$")
 _LANDLINE = re.compile(r"^0\d{9,11}$")  # area code (3–4 digits with the 0) + 7–8 digits

@@ -10,7 +10,7 @@ web app, the JSON API and the flow (for input given in the Prefect UI) all go th
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import func, select, update
@@ -30,7 +30,7 @@ from models.complaint import (
 from models.directory import department_by_code, user_by_username
 from models.operations import Deadline
 from models.people import User
-from policy.deadlines import warning_time
+from policy.deadlines import MAX_REPLY_DAYS, warning_time
 from policy.enums import DeadlineKind, DeadlineStatus, Department, Role, Stage
 from policy.lifecycle import (
     ROLES_FOR_STEP,
@@ -450,6 +450,8 @@ def record_handling(
     """Art. 2(2) 核实调查, Art. 4(2): the verification (founded or not, with evidence) and the
     proposed solution; a new promised reply time replaces the old one (Art. 2(4))."""
     _begin(session, complaint, actor, Step.handling)
+    if promised_reply_at is not None:
+        _check_new_promise(promised_reply_at, now)
     session.add(
         Verification(
             complaint_id=complaint.id,
@@ -470,8 +472,6 @@ def record_handling(
     )
     session.add(resolution)
     if promised_reply_at is not None:
-        if promised_reply_at <= now:
-            raise StepInputError("新的承诺回复时间必须晚于现在", field="promised_reply_at")
         complaint.promised_reply_at = promised_reply_at
         _open_deadline(
             session,
@@ -492,6 +492,16 @@ def record_handling(
         data={"founded": founded},
     )
     return resolution
+
+
+def _check_new_promise(promised_reply_at: datetime, now: datetime) -> None:
+    """Art. 2(4): a new promised reply time lies ahead, at most ``MAX_REPLY_DAYS`` from now."""
+    if promised_reply_at - now > timedelta(days=MAX_REPLY_DAYS):
+        raise StepInputError(
+            f"新的承诺回复时间不能超过现在起 {MAX_REPLY_DAYS} 天", field="promised_reply_at"
+        )
+    if promised_reply_at <= now:
+        raise StepInputError("新的承诺回复时间必须晚于现在", field="promised_reply_at")
 
 
 def review_handling(

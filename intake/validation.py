@@ -12,6 +12,9 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from zoneinfo import ZoneInfo
 
+# The steps' caps are the staff app's and the API's too.
+from models.step_registry import MAX_TEXT as MAX_TEXT
+from models.step_registry import MAX_USERNAME as MAX_USERNAME
 from policy.text import is_blank
 
 MAX_NAME = 100
@@ -19,8 +22,6 @@ MAX_PHONE = 30
 MAX_EMAIL = 254
 MAX_INSTITUTION = 200
 MAX_PRODUCT = 200
-MAX_TEXT = 5000  # the same cap as models.steps.MAX_TEXT
-MAX_USERNAME = 64
 MAX_PASSWORD = 256
 MAX_AMOUNT = Decimal("10000000000000")  # 10 万亿元: far above any real case, inside Numeric(18, 2)
 # A complaint is entered when it is received (Art. 4: the written record is due in 24 hours);

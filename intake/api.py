@@ -200,6 +200,7 @@ def _add_step_route(spec: StepSpec) -> None:
         values = {name: getattr(body, name) for name in type(body).model_fields}
         return _done(db, reference, step, user, values)
 
+    # FastAPI reads the body's model (validation, OpenAPI schema) from the annotation.
     take.__annotations__ = {**take.__annotations__, "body": body_model}
     router.add_api_route(
         f"/complaints/{{reference}}/{step.value.replace('_', '-')}",

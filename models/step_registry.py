@@ -3,7 +3,8 @@
 A step's declaration (`StepSpec`) says what the step takes — its input fields, with the
 Chinese titles and descriptions staff read —, who may take it (Art. 5(4)), which service of
 `models.steps` carries it out and which of its fields are the decision the flow branches on.
-The doors derive their part from it, generically, and hold nothing of their own per step:
+The doors derive their part from it, generically, and hold nothing of their own per step
+(but for the staff app's form markup, ``templates/web/_steps.html``):
 
 - the JSON API's request models and routes: ``intake.schemas.STEP_REQUESTS``, ``intake.api``;
 - the Prefect UI's resume forms (the flow's ``wait_for_input`` models): ``flows.inputs``;
@@ -12,15 +13,23 @@ The doors derive their part from it, generically, and hold nothing of their own 
   ``models.steps.apply_step_input``, first reads its JSON input with `values_from_json`);
 - the input that wakes a run after a step was saved in the app database: `resume_input`.
 
+The input is declared as typed fields (`Decision`, `FreeText`, `Username`, `DepartmentChoice`,
+`Moment`) rather than as one pydantic model because each door needs a model of its own from
+it: the API a strict one (JSON types, caps, no control characters, required texts), the
+Prefect UI a lenient one (texts optional and marked "no personal data", the acting username
+added), the staff app a parser of form strings. Declaring the fields keeps every door's format
+out of the declaration.
+
 Every rule about a step's input lives in its service, so every door enforces it; a door only
 turns its own format (JSON, form strings, the Prefect UI's JSON) into the typed values the
-service takes. Adding a step: declare it here, write its service in ``models.steps``, give the
-flow its wait, and its form in ``templates/web/_steps.html``.
+service takes. Adding a step: name it and its stage in ``policy.lifecycle``, declare it here,
+write its service in ``models.steps`` and its outcome in ``models.progress.step_outcomes``,
+let the flow wait for it, and lay out its form in ``templates/web/_steps.html``.
 
 This module sits on the models floor but imports nothing beyond ``policy``: the flow imports
 it (through ``flows.inputs``) in every execution of a run, and the services are named here
-rather than imported — importing ``models.steps`` costs about 0.2 s (password
-hashing, the holiday calendars), which a run that only suspends does not need.
+rather than imported — importing ``models.steps`` costs about 0.2 s (password hashing, the
+holiday calendars), which a run that only suspends does not need.
 """
 
 from __future__ import annotations

@@ -16,7 +16,7 @@ import json
 import logging
 import time
 from dataclasses import asdict, dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
@@ -31,7 +31,6 @@ from intake.validation import (
     MAX_INSTITUTION,
     MAX_NAME,
     MAX_PRODUCT,
-    MAX_REPLY_DAYS,
     MAX_TEXT,
     FieldError,
     check_email,
@@ -43,19 +42,10 @@ from models.complaint import Assignment, Complaint, ComplaintEvent
 from models.db import session_scope, utcnow
 from models.intake import ComplaintIntake, IntakeKey, complaint_for_key, register_complaint
 from models.people import User
-from models.progress import case_facts, resume_input, run_tags, step_outcome
-from models.steps import (
-    assign,
-    decide_major,
-    ensure_may_act,
-    ensure_on_step,
-    record_customer_confirmation,
-    record_feedback,
-    record_handling,
-    review_handling,
-    submit_written_record,
-)
-from policy.deadlines import PromisedReplyError, validate_promised_reply_at
+from models.progress import case_facts, run_tags, step_outcome
+from models.step_registry import resume_input
+from models.steps import apply_step, ensure_may_act, ensure_on_step
+from policy.deadlines import MAX_REPLY_DAYS, PromisedReplyError, validate_promised_reply_at
 from policy.enums import Category, Channel, ComplainantKind, Department, Stage
 from policy.lifecycle import STAGE_OF_STEP, Step
 
@@ -297,49 +287,6 @@ def _start_flow_run(complaint_id: int, database_url: str) -> str | None:
 # Steps ---------------------------------------------------------------------------------------
 
 
-def _reason(values: dict[str, Any], key: str) -> str:
-    return str(values.get(key) or "")
-
-
-def _apply(
-    db: Session, complaint: Complaint, step: Step, user: User, values: dict[str, Any], now: datetime
-) -> None:
-    common = {"complaint": complaint, "actor": user, "now": now}
-    if step is Step.written_record:
-        submit_written_record(db, text=_reason(values, "text"), **common)
-    elif step is Step.assignment:
-        assign(
-            db,
-            handler=values.get("handler") or None,
-            transfer_to_department=values.get("transfer_to_department"),
-            reason=values.get("reason"),
-            **common,
-        )
-    elif step is Step.major_decision:
-        decide_major(db, major=values["major"], reason=_reason(values, "reason"), **common)
-    elif step is Step.handling:
-        record_handling(
-            db,
-            founded=values["founded"],
-            evidence=_reason(values, "evidence"),
-            solution=_reason(values, "solution"),
-            promised_reply_at=values.get("promised_reply_at"),
-            **common,
-        )
-    elif step is Step.leadership_review:
-        review_handling(
-            db, approved=values["approved"], comment=_reason(values, "comment"), **common
-        )
-    elif step is Step.customer_confirmation:
-        record_customer_confirmation(
-            db, confirmed=values["confirmed"], note=_reason(values, "note"), **common
-        )
-    else:
-        record_feedback(
-            db, satisfied=values["satisfied"], comment=_reason(values, "comment"), **common
-        )
-
-
 def check_step(complaint: Complaint, step: Step, user: User) -> None:
     """409 when the complaint is not on ``step``, 403 when ``user`` may not take it."""
     ensure_on_step(complaint, step)
@@ -367,11 +314,8 @@ def take_step(
     """
     check_step(complaint, step, user)
     number = complaint.handling_round if step in ROUND_STEPS else 1
-    promised = values.get("promised_reply_at")
-    if promised is not None and promised - now > timedelta(days=MAX_REPLY_DAYS):
-        raise FieldError("promised_reply_at", f"新的承诺回复时间不能超过现在起 {MAX_REPLY_DAYS} 天")
     try:
-        _apply(db, complaint, step, user, values, now)
+        apply_step(db, complaint=complaint, actor=user, step=step, values=values, now=now)
         db.commit()
     except Exception:
         db.rollback()

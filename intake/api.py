@@ -12,6 +12,7 @@ import re
 from typing import Annotated, Any
 
 from fastapi import APIRouter, BackgroundTasks, Header, Path, Request, Response
+from pydantic import BaseModel
 
 from intake.access import Forbidden, may_see_personal_data
 from intake.actions import (
@@ -24,20 +25,14 @@ from intake.actions import (
 from intake.deps import ApiUser, DbSession, SettingsDep, Unauthorized
 from intake.errors import MAX_BODY_BYTES
 from intake.schemas import (
-    AssignmentRequest,
+    STEP_REQUESTS,
     ComplaintCreated,
     ComplaintDetail,
     ComplaintRequest,
-    CustomerConfirmationRequest,
-    FeedbackRequest,
-    HandlingRequest,
-    LeadershipReviewRequest,
     LoginRequest,
-    MajorDecisionRequest,
     Problem,
     StepDone,
     TokenResponse,
-    WrittenRecordRequest,
 )
 from intake.security import authenticate, issue_api_token
 from intake.validation import FieldError
@@ -50,6 +45,7 @@ from intake.views import (
 )
 from models.db import utcnow
 from models.people import User
+from models.step_registry import STEPS, StepSpec
 from policy.lifecycle import Step
 
 router = APIRouter(prefix="/api")
@@ -196,95 +192,30 @@ def _done(
     )
 
 
-def _fields(body: Any) -> dict[str, Any]:
-    return {name: getattr(body, name) for name in type(body).model_fields}
+def _add_step_route(spec: StepSpec) -> None:
+    """``POST /api/complaints/{reference}/<step>``, its body the step's request model."""
+    step, body_model = spec.step, STEP_REQUESTS[spec.step]
+
+    def take(reference: Reference, body: BaseModel, user: ApiUser, db: DbSession) -> StepDone:
+        values = {name: getattr(body, name) for name in type(body).model_fields}
+        return _done(db, reference, step, user, values)
+
+    # FastAPI reads the body's model (validation, OpenAPI schema) from the annotation.
+    take.__annotations__ = {**take.__annotations__, "body": body_model}
+    router.add_api_route(
+        f"/complaints/{{reference}}/{step.value.replace('_', '-')}",
+        take,
+        methods=["POST"],
+        name=step.value,
+        response_model=StepDone,
+        responses=STEP_REFUSALS,
+        summary=spec.summary,
+        tags=["环节"],
+    )
 
 
-@router.post(
-    "/complaints/{reference}/written-record",
-    response_model=StepDone,
-    responses=STEP_REFUSALS,
-    summary="提交文字记录（第四条，首问负责人，24小时内）",
-    tags=["环节"],
-)
-def written_record(
-    reference: Reference, body: WrittenRecordRequest, user: ApiUser, db: DbSession
-) -> StepDone:
-    return _done(db, reference, Step.written_record, user, _fields(body))
-
-
-@router.post(
-    "/complaints/{reference}/assignment",
-    response_model=StepDone,
-    responses=STEP_REFUSALS,
-    summary="部门经理安排跟进人员或移交部门（第四条第一项）",
-    tags=["环节"],
-)
-def assignment(
-    reference: Reference, body: AssignmentRequest, user: ApiUser, db: DbSession
-) -> StepDone:
-    return _done(db, reference, Step.assignment, user, _fields(body))
-
-
-@router.post(
-    "/complaints/{reference}/major-decision",
-    response_model=StepDone,
-    responses=STEP_REFUSALS,
-    summary="认定是否重大投诉（第四条第三项）",
-    tags=["环节"],
-)
-def major_decision(
-    reference: Reference, body: MajorDecisionRequest, user: ApiUser, db: DbSession
-) -> StepDone:
-    return _done(db, reference, Step.major_decision, user, _fields(body))
-
-
-@router.post(
-    "/complaints/{reference}/leadership-review",
-    response_model=StepDone,
-    responses=STEP_REFUSALS,
-    summary="公司领导审阅重大投诉的处理（第四条第三项）",
-    tags=["环节"],
-)
-def leadership_review(
-    reference: Reference, body: LeadershipReviewRequest, user: ApiUser, db: DbSession
-) -> StepDone:
-    return _done(db, reference, Step.leadership_review, user, _fields(body))
-
-
-@router.post(
-    "/complaints/{reference}/handling",
-    response_model=StepDone,
-    responses=STEP_REFUSALS,
-    summary="核实与处理：是否属实、依据、处理方案（第二条第二项、第四条第二项）",
-    tags=["环节"],
-)
-def handling(reference: Reference, body: HandlingRequest, user: ApiUser, db: DbSession) -> StepDone:
-    return _done(db, reference, Step.handling, user, _fields(body))
-
-
-@router.post(
-    "/complaints/{reference}/customer-confirmation",
-    response_model=StepDone,
-    responses=STEP_REFUSALS,
-    summary="不属实时客户确认核实结果（第四条第二项）",
-    tags=["环节"],
-)
-def customer_confirmation(
-    reference: Reference, body: CustomerConfirmationRequest, user: ApiUser, db: DbSession
-) -> StepDone:
-    return _done(db, reference, Step.customer_confirmation, user, _fields(body))
-
-
-@router.post(
-    "/complaints/{reference}/feedback",
-    response_model=StepDone,
-    responses=STEP_REFUSALS,
-    summary="客户反馈意见；不满意则重新处理（第四条第二项、第二条第四项）",
-    tags=["环节"],
-)
-def feedback(reference: Reference, body: FeedbackRequest, user: ApiUser, db: DbSession) -> StepDone:
-    return _done(db, reference, Step.feedback, user, _fields(body))
+for _spec in STEPS.values():
+    _add_step_route(_spec)
 
 
 @router.get(

@@ -71,6 +71,17 @@ from intake.views import (
 from models.db import utcnow
 from models.intake import IntakeError, IntakeKeyReused
 from models.people import DepartmentRow, User
+from models.step_registry import (
+    STEPS,
+    TEXT_FIELDS,
+    Alternative,
+    Decision,
+    DepartmentChoice,
+    FreeText,
+    Moment,
+    StepField,
+    Username,
+)
 from models.steps import StepConflict, StepError, StepInputError
 from policy.classification import classify
 from policy.deadlines import proposed_reply_at
@@ -78,8 +89,6 @@ from policy.enums import Category, Channel, ComplainantKind, Department, Role, S
 from policy.lifecycle import Step
 
 router = APIRouter(include_in_schema=False)
-# The free-text fields of the step forms, shown back after a refusal.
-TYPED_FIELDS = ("text", "reason", "evidence", "solution", "comment", "note")
 INTAKE_TOKEN = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
 log = logging.getLogger("intake.access")
 
@@ -429,7 +438,7 @@ def complaint_page(
             "typed": [
                 (FIELD_LABELS[name], value)
                 for name, value in (typed or {}).items()
-                if name in TYPED_FIELDS and value.strip()
+                if name in TEXT_FIELDS and value.strip()
             ],
             "departments": list(Department),
             **_step_choices(db, complaint, step),
@@ -445,68 +454,49 @@ def show_complaint(
     return complaint_page(request, db, settings, user, reference)
 
 
-def _yes_no(form: dict[str, str], name: str, message: str) -> bool:
-    value = form.get(name, "")
-    if value not in ("yes", "no"):
-        raise FieldError(name, message)
-    return value == "yes"
-
-
-def _text(form: dict[str, str], name: str, label: str, *, required: bool = True) -> str:
-    return clean_text(
-        form.get(name),
-        field=name,
-        label=label,
-        max_length=MAX_TEXT,
-        required=required,
-        multiline=True,
-    )
+def _form_value(spec: StepField, form: dict[str, str], settings: Settings) -> Any:
+    """One field of a step's form, read and checked as typed (``FieldError`` otherwise)."""
+    if isinstance(spec, Decision):
+        value = form.get(spec.name, "")
+        if value not in ("yes", "no"):
+            raise FieldError(spec.name, spec.ask)
+        return value == "yes"
+    if isinstance(spec, FreeText):
+        return clean_text(
+            form.get(spec.name),
+            field=spec.name,
+            label=spec.title,
+            max_length=MAX_TEXT,
+            required=spec.required,
+            multiline=True,
+        )
+    if isinstance(spec, Username):
+        return clean_text(
+            form.get(spec.name), field=spec.name, label=spec.title, max_length=MAX_USERNAME
+        )
+    if isinstance(spec, DepartmentChoice):
+        target = form.get(spec.name, "")
+        if target not in Department.__members__:
+            raise FieldError(spec.name, spec.ask)
+        return Department(target)
+    if isinstance(spec, Moment):
+        return parse_local_datetime(
+            form.get(spec.name), field=spec.name, label=spec.title, tz=settings.tz, required=False
+        )
+    raise TypeError(f"no form field for {type(spec).__name__}")
 
 
 def parse_step_form(step: Step, form: dict[str, str], settings: Settings) -> dict[str, Any]:
-    """The step's values from its form; the step service checks the rest (what depends on
-    the case: a reason required when sending back, a handler who exists, ...)."""
-    if step is Step.written_record:
-        return {"text": _text(form, "text", "文字记录")}
-    if step is Step.assignment:
-        reason = _text(form, "reason", "说明", required=False)
-        if form.get("mode") == "transfer":
-            target = form.get("transfer_to_department", "")
-            if target not in Department.__members__:
-                raise FieldError("transfer_to_department", "请选择移交的部门")
-            return {"transfer_to_department": Department(target), "reason": reason}
-        handler = clean_text(
-            form.get("handler"), field="handler", label="跟进人员", max_length=MAX_USERNAME
-        )
-        return {"handler": handler, "reason": reason}
-    if step is Step.major_decision:
-        major = _yes_no(form, "major", "请选择是否为重大投诉")
-        return {"major": major, "reason": _text(form, "reason", "认定理由")}
-    if step is Step.leadership_review:
-        approved = _yes_no(form, "approved", "请选择同意或退回")
-        return {"approved": approved, "comment": _text(form, "comment", "审阅意见", required=False)}
-    if step is Step.handling:
-        founded = _yes_no(form, "founded", "请选择核实结论：属实或不属实")
-        values = {
-            "founded": founded,
-            "evidence": _text(form, "evidence", "核实情况及依据"),
-            "solution": _text(form, "solution", "处理方案"),
-        }
-        values["promised_reply_at"] = parse_local_datetime(
-            form.get("promised_reply_at"),
-            field="promised_reply_at",
-            label="新的承诺回复时间",
-            tz=settings.tz,
-            required=False,
-        )
-        return values
-    if step is Step.customer_confirmation:
-        confirmed = _yes_no(form, "confirmed", "请选择客户是否确认核实结果")
-        return {"confirmed": confirmed, "note": _text(form, "note", "客户意见", required=False)}
-    satisfied = _yes_no(form, "satisfied", "请选择客户是否满意")
+    """The step's values from its form, field by field as its declaration says; the step
+    service checks the rest (what depends on the case: a reason required when sending back,
+    a handler who exists, ...). Of two alternatives the form's ``mode`` picks one."""
+    spec = STEPS[step]
+    mode = form.get("mode") if form.get("mode") in spec.web_modes else None
+    mode = mode or next(iter(spec.web_modes), None)
     return {
-        "satisfied": satisfied,
-        "comment": _text(form, "comment", "客户反馈意见", required=False),
+        field.name: _form_value(field, form, settings)
+        for field in spec.fields
+        if not isinstance(field, Alternative) or field.mode == mode
     }
 
 

@@ -20,6 +20,7 @@ from pydantic import (
     PlainValidator,
     StringConstraints,
     WithJsonSchema,
+    create_model,
 )
 
 from intake.validation import (
@@ -35,6 +36,16 @@ from intake.validation import (
     FieldError,
     check_amount,
     check_time_range,
+)
+from models.step_registry import (
+    STEPS,
+    Decision,
+    DepartmentChoice,
+    FreeText,
+    Moment,
+    StepField,
+    StepSpec,
+    Username,
 )
 from policy.enums import Category, Channel, ComplainantKind, Department, Stage
 from policy.lifecycle import Step
@@ -183,57 +194,42 @@ class ComplaintRequest(StrictModel):
     major: bool | None = None
 
 
-class WrittenRecordRequest(StrictModel):
-    """Art. 4(1)/(2): the first-inquiry owner's written record (文字记录)."""
-
-    text: Text(min_length=1)
-
-
-class AssignmentRequest(StrictModel):
-    """Art. 4(1): a handler (username) or a transfer to another department, one of the two."""
-
-    handler: Line(MAX_USERNAME) | None = None
-    transfer_to_department: DepartmentField | None = None
-    reason: Text() | None = Field(default=None, description="说明；移交时必填移交原因")
-
-
-class MajorDecisionRequest(StrictModel):
-    """Art. 4(3): whether this is a major complaint (重大客户投诉事件), with the reason."""
-
-    major: bool
-    reason: Text(min_length=1)
-
-
-class LeadershipReviewRequest(StrictModel):
-    """Art. 4(3): company leadership approves the handling or sends it back (comment then)."""
-
-    approved: bool
-    comment: Text() = ""
+def _request_field(spec: StepField) -> Any:
+    """A step's field as the API takes it: strict JSON, capped, no control characters."""
+    info = {"title": spec.title, "description": spec.description}
+    if isinstance(spec, Decision):
+        return bool, Field(**info)
+    if isinstance(spec, FreeText):
+        if spec.required:
+            return Text(min_length=1), Field(**info)
+        if spec.default is None:
+            return Text() | None, Field(default=None, **info)
+        return Text(), Field(default=spec.default, **info)
+    if isinstance(spec, Username):
+        return Line(MAX_USERNAME) | None, Field(default=None, **info)
+    if isinstance(spec, DepartmentChoice):
+        return DepartmentField | None, Field(default=None, **info)
+    if isinstance(spec, Moment):
+        return AwareDatetime | None, Field(default=None, **info)
+    raise TypeError(f"no API field for {type(spec).__name__}")
 
 
-class HandlingRequest(StrictModel):
-    """Art. 2(2), 4(2): verification founded/unfounded with evidence, and the solution."""
-
-    founded: bool
-    evidence: Text(min_length=1)
-    solution: Text(min_length=1)
-    promised_reply_at: AwareDatetime | None = Field(
-        default=None, description="新的承诺回复时间（带时区），不超过现在起 60 天"
+def step_request_model(spec: StepSpec) -> type[StrictModel]:
+    """The request body of ``spec``'s step: ``WrittenRecordRequest`` and so on."""
+    model: type[StrictModel] = create_model(  # type: ignore[call-overload]
+        f"{spec.model_name}Request",
+        __base__=StrictModel,
+        __doc__=spec.purpose,
+        __module__=__name__,
+        **{field.name: _request_field(field) for field in spec.fields},
     )
+    return model
 
 
-class CustomerConfirmationRequest(StrictModel):
-    """Art. 4(2): the customer confirms an unfounded finding, or disputes it (note then)."""
-
-    confirmed: bool
-    note: Text() = ""
-
-
-class FeedbackRequest(StrictModel):
-    """Art. 4(2): the customer's feedback after resolution; dissatisfied reopens handling."""
-
-    satisfied: bool
-    comment: Text() = ""
+# One request model per human step, derived from its declaration (models.step_registry).
+STEP_REQUESTS: dict[Step, type[StrictModel]] = {
+    step: step_request_model(spec) for step, spec in STEPS.items()
+}
 
 
 # Responses ----------------------------------------------------------------------------------

@@ -229,19 +229,3 @@ def timeline_markdown(facts: dict[str, Any], events: list[dict[str, Any]], zone:
         for e in events
     ]
     return "\n".join(lines)
-
-
-def resume_input(step: Step, outcome: dict[str, Any], *, operator: str) -> dict[str, Any]:
-    """The run input that wakes a run after ``step`` was saved in the app database: the acting
-    username and the step's decision (no text: that stays in the app database, Art. 2(5))."""
-    decision_field = {
-        Step.major_decision: "major",
-        Step.handling: "founded",
-        Step.leadership_review: "approved",
-        Step.customer_confirmation: "confirmed",
-        Step.feedback: "satisfied",
-    }.get(step)
-    values: dict[str, Any] = {"operator": operator}
-    if decision_field is not None:
-        values[decision_field] = outcome[decision_field]
-    return values

@@ -4,13 +4,18 @@ Each function checks that the complaint is on that step (else `StepConflict`, HT
 the actor may take it (Art. 5(4); else `StepForbidden`, 403), claims the step in the database so
 that of two people acting at once only one goes on (the other: `StepConflict`), and checks that
 the input is complete (else `StepInputError`, 422); then it writes the step's record, moves the
-stage on, settles deadlines, and appends the audit event — all in the caller's transaction. The
-web app, the JSON API and the flow (for input given in the Prefect UI) all go through here.
+stage on, settles deadlines, and appends the audit event — all in the caller's transaction.
+
+Each step is declared in ``models.step_registry`` (its fields, who may take it, the name of its
+service here); `apply_step` is the one dispatcher the web app, the JSON API and the flow (for
+input given in the Prefect UI, through `apply_step_input`) all go through. Every rule about a
+step's input is checked here, so that no door can pass it by.
 """
 
 from __future__ import annotations
 
-from datetime import datetime
+from collections.abc import Callable, Mapping
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import func, select, update
@@ -30,10 +35,10 @@ from models.complaint import (
 from models.directory import department_by_code, user_by_username
 from models.operations import Deadline
 from models.people import User
-from policy.deadlines import warning_time
+from models.step_registry import MAX_TEXT, STEPS, Decision, values_from_json
+from policy.deadlines import MAX_REPLY_DAYS, warning_time
 from policy.enums import DeadlineKind, DeadlineStatus, Department, Role, Stage
 from policy.lifecycle import (
-    ROLES_FOR_STEP,
     STAGE_OF_STEP,
     Step,
     needs_major_decision,
@@ -45,8 +50,6 @@ from policy.lifecycle import (
     stage_after_review,
 )
 from policy.text import is_blank
-
-MAX_TEXT = 5000
 
 
 class StepError(Exception):
@@ -101,7 +104,7 @@ def ensure_may_act(complaint: Complaint, actor: User, step: Step) -> None:
             f"系统管理员负责账号、部门和邮件设置，不办理投诉环节，不能进行「{step.label}」"
             "（第五条第四项 权限划分）"
         )
-    if actor.role not in ROLES_FOR_STEP[step]:
+    if actor.role not in STEPS[step].roles:
         raise StepForbidden(f"角色「{actor.role.label}」不能进行「{step.label}」")
     in_department = actor.department_id == complaint.department_id
     if step is Step.written_record and actor.id != complaint.first_inquiry_owner_id:
@@ -327,6 +330,7 @@ def assign(
     """Art. 4(1): the manager arranges follow-up, or — when the department cannot handle it —
     the company transfers it to another department, recorded with the reason."""
     _begin(session, complaint, actor, Step.assignment)
+    handler = handler or None
     if (handler is None) == (transfer_to_department is None):
         raise StepInputError("请选择跟进人员，或选择移交的部门（二选一）", field="handler")
     if transfer_to_department is not None:
@@ -450,6 +454,8 @@ def record_handling(
     """Art. 2(2) 核实调查, Art. 4(2): the verification (founded or not, with evidence) and the
     proposed solution; a new promised reply time replaces the old one (Art. 2(4))."""
     _begin(session, complaint, actor, Step.handling)
+    if promised_reply_at is not None:
+        _check_new_promise(promised_reply_at, now)
     session.add(
         Verification(
             complaint_id=complaint.id,
@@ -470,8 +476,6 @@ def record_handling(
     )
     session.add(resolution)
     if promised_reply_at is not None:
-        if promised_reply_at <= now:
-            raise StepInputError("新的承诺回复时间必须晚于现在", field="promised_reply_at")
         complaint.promised_reply_at = promised_reply_at
         _open_deadline(
             session,
@@ -492,6 +496,16 @@ def record_handling(
         data={"founded": founded},
     )
     return resolution
+
+
+def _check_new_promise(promised_reply_at: datetime, now: datetime) -> None:
+    """Art. 2(4): a new promised reply time lies ahead, at most ``MAX_REPLY_DAYS`` from now."""
+    if promised_reply_at - now > timedelta(days=MAX_REPLY_DAYS):
+        raise StepInputError(
+            f"新的承诺回复时间不能超过现在起 {MAX_REPLY_DAYS} 天", field="promised_reply_at"
+        )
+    if promised_reply_at <= now:
+        raise StepInputError("新的承诺回复时间必须晚于现在", field="promised_reply_at")
 
 
 def review_handling(
@@ -597,6 +611,24 @@ def record_feedback(
     return row
 
 
+def apply_step(
+    session: Session,
+    *,
+    complaint: Complaint,
+    actor: User,
+    step: Step,
+    values: Mapping[str, Any],
+    now: datetime,
+) -> None:
+    """Carry out ``step`` with typed ``values``: the one dispatcher behind every door (the
+    staff app, the JSON API, the Prefect UI). The step's service checks everything."""
+    spec = STEPS[step]
+    for field in spec.fields:
+        if isinstance(field, Decision) and values.get(field.name) is None:
+            raise StepInputError(field.ask, field=field.name)
+    SERVICES[step](session, complaint=complaint, actor=actor, now=now, **spec.arguments(values))
+
+
 def apply_step_input(
     session: Session,
     *,
@@ -609,73 +641,17 @@ def apply_step_input(
     as the staff app (the named user must exist and may take the step), and record in the
     complaint log that it came through the Prefect UI. Raises a `StepError` saying why the
     input cannot be taken."""
+    from complaints.settings import get_settings
+
     complaint = session.get_one(Complaint, complaint_id)
     actor = user_by_username(session, str(values.get("operator") or ""))
     if actor is None:
         raise StepForbidden(f"找不到操作人「{values.get('operator')}」")
-    if step is Step.written_record:
-        submit_written_record(
-            session, complaint=complaint, actor=actor, text=values.get("text") or "", now=now
-        )
-    elif step is Step.assignment:
-        department = values.get("transfer_to_department")
-        assign(
-            session,
-            complaint=complaint,
-            actor=actor,
-            now=now,
-            handler=values.get("handler"),
-            transfer_to_department=Department(department) if department else None,
-            reason=values.get("reason"),
-        )
-    elif step is Step.major_decision:
-        decide_major(
-            session,
-            complaint=complaint,
-            actor=actor,
-            major=bool(values["major"]),
-            reason=values.get("reason") or "",
-            now=now,
-        )
-    elif step is Step.handling:
-        promised = values.get("promised_reply_at")
-        record_handling(
-            session,
-            complaint=complaint,
-            actor=actor,
-            founded=bool(values["founded"]),
-            evidence=values.get("evidence") or "",
-            solution=values.get("solution") or "",
-            promised_reply_at=datetime.fromisoformat(promised) if promised else None,
-            now=now,
-        )
-    elif step is Step.leadership_review:
-        review_handling(
-            session,
-            complaint=complaint,
-            actor=actor,
-            approved=bool(values["approved"]),
-            comment=values.get("comment") or "",
-            now=now,
-        )
-    elif step is Step.customer_confirmation:
-        record_customer_confirmation(
-            session,
-            complaint=complaint,
-            actor=actor,
-            confirmed=bool(values["confirmed"]),
-            note=values.get("note") or "",
-            now=now,
-        )
-    else:
-        record_feedback(
-            session,
-            complaint=complaint,
-            actor=actor,
-            satisfied=bool(values["satisfied"]),
-            comment=values.get("comment") or "",
-            now=now,
-        )
+    try:
+        typed = values_from_json(step, values, tz=get_settings().tz)
+    except ValueError as error:
+        raise StepInputError(f"输入无法识别：{error}") from None
+    apply_step(session, complaint=complaint, actor=actor, step=step, values=typed, now=now)
     # The complaint log says which door the step came through (the staff app's steps carry
     # no such event): the Prefect UI's form, with the user it named.
     append_event(
@@ -686,3 +662,9 @@ def apply_step_input(
         data={"step": step.value, "operator": actor.username},
         occurred_at=now,
     )
+
+
+# Each step's service, by the name its declaration gives it.
+SERVICES: dict[Step, Callable[..., object]] = {
+    step: globals()[spec.service] for step, spec in STEPS.items()
+}

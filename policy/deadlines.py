@@ -22,6 +22,8 @@ from policy.enums import DeadlineStatus
 from policy.workdays import CalendarSource, WorkdayCalendar
 
 DEFAULT_TIMEZONE = "Asia/Shanghai"
+# Art. 2(4): a promised reply time within 60 days (docs/regulation.md, "Reply time").
+MAX_REPLY_DAYS = 60
 END_OF_WORKING_DAY = time(18, 0)
 
 
@@ -132,7 +134,7 @@ def validate_promised_reply_at(
     received_at: datetime,
     promised: datetime,
     *,
-    max_days: int = 60,
+    max_days: int = MAX_REPLY_DAYS,
     tz: str = DEFAULT_TIMEZONE,
 ) -> None:
     """Art. 2(4) and Art. 7: check a promised reply time (承诺回复时间).

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from policy.enums import Channel, Role, Stage
+from policy.enums import Channel, Stage
 
 
 class Step(StrEnum):
@@ -47,17 +47,6 @@ STAGE_OF_STEP: dict[Step, Stage] = {
     Step.leadership_review: Stage.awaiting_leadership_review,
     Step.customer_confirmation: Stage.awaiting_customer_confirmation,
     Step.feedback: Stage.awaiting_feedback,
-}
-
-# Art. 5(4): who may act on each step (admin none: it keeps accounts, departments and mail).
-ROLES_FOR_STEP: dict[Step, frozenset[Role]] = {
-    Step.written_record: frozenset({Role.staff, Role.manager}),
-    Step.assignment: frozenset({Role.manager}),
-    Step.major_decision: frozenset({Role.manager, Role.leadership}),
-    Step.handling: frozenset({Role.staff, Role.manager}),
-    Step.leadership_review: frozenset({Role.leadership}),
-    Step.customer_confirmation: frozenset({Role.staff, Role.manager}),
-    Step.feedback: frozenset({Role.staff, Role.manager}),
 }
 
 

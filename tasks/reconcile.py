@@ -218,7 +218,8 @@ def resume_runs_with_recorded_steps() -> int:
             flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=list(by_run)))
         )
     from deployments.runs import resume_for_step
-    from models.progress import resume_input, step_outcome
+    from models.progress import step_outcome
+    from models.step_registry import resume_input
     from policy.lifecycle import parse_pause_key
 
     for run in runs:

@@ -17,7 +17,7 @@ from models import Complaint, Notification, User
 from models.db import utcnow
 from models.directory import add_user
 from models.intake import register_complaint
-from models.progress import resume_input
+from models.step_registry import resume_input
 from models.steps import (
     assign,
     decide_major,

@@ -226,17 +226,19 @@ def test_step_input_is_strict_and_capped(api, staff) -> None:
     ):
         assert step(api, ref, "handling", staff.owner, **body).status_code == 422, body
     past = (datetime.now(UTC) - timedelta(hours=1)).isoformat()
-    refused = step(
-        api,
-        ref,
-        "handling",
-        staff.owner,
-        founded=True,
-        evidence="e",
-        solution="s",
-        promised_reply_at=past,
-    )
-    assert refused.status_code == 422 and refused.json()["field"] == "promised_reply_at"
+    beyond_60_days = (datetime.now(UTC) + timedelta(days=61)).isoformat()
+    for promised in (past, beyond_60_days):
+        refused = step(
+            api,
+            ref,
+            "handling",
+            staff.owner,
+            founded=True,
+            evidence="e",
+            solution="s",
+            promised_reply_at=promised,
+        )
+        assert refused.status_code == 422 and refused.json()["field"] == "promised_reply_at"
     unknown = step(api, ref, "assignment", staff.manager, handler="nobody")
     assert unknown.status_code == 409  # it is no longer on the assignment step
 

@@ -118,15 +118,6 @@ def test_a_step_refused_for_an_expired_csrf_token_keeps_what_was_typed(
     assert saved.status_code == 200  # followed the redirect to the page
 
 
-STEP_MODELS = {
-    "written-record": "WrittenRecordRequest",
-    "assignment": "AssignmentRequest",
-    "major-decision": "MajorDecisionRequest",
-    "leadership-review": "LeadershipReviewRequest",
-    "handling": "HandlingRequest",
-    "customer-confirmation": "CustomerConfirmationRequest",
-    "feedback": "FeedbackRequest",
-}
 WRONG_VALUES = [None, 1, 1.5, True, [], {}, "", "x" * 6000, "\x00", "2026-13-45"]
 
 
@@ -137,8 +128,8 @@ def test_no_wrong_value_of_any_field_gets_an_english_message(api, staff) -> None
     reference = api.new_complaint(staff.manager)
     targets = [("/api/complaints", schemas.ComplaintRequest, complaint_body())]
     targets += [
-        (f"/api/complaints/{reference}/{name}", getattr(schemas, model), {})
-        for name, model in STEP_MODELS.items()
+        (f"/api/complaints/{reference}/{step.value.replace('_', '-')}", model, {})
+        for step, model in schemas.STEP_REQUESTS.items()
     ]
     headers = api.headers(staff.manager)
     english = set()

@@ -212,3 +212,62 @@ def test_art4_1_the_handler_must_be_of_the_complaints_department_else_transfer(
     outsider.department_id = complaint.department_id
     assign(session, complaint=complaint, actor=people["manager"], handler="gm_staff", now=utcnow())
     assert complaint.handler_id == outsider.id
+
+
+def test_art2_4_a_new_promised_reply_time_is_at_most_60_days_ahead_on_every_path(
+    session: Session, settings, people
+) -> None:
+    """The cap is the step's own rule: the Prefect UI's resume form cannot set a promise a year
+    away any more than the staff app or the API can."""
+    from datetime import timedelta
+
+    from models.steps import apply_step_input
+    from policy.lifecycle import Step
+
+    complaint = make_complaint(session, settings, owner=people["owner"])
+    submit_written_record(
+        session, complaint=complaint, actor=people["owner"], text="记录", now=utcnow()
+    )
+    assign(session, complaint=complaint, actor=people["manager"], handler="owner", now=utcnow())
+    promised_before, before = complaint.promised_reply_at, _events(session)
+    a_year_away = utcnow() + timedelta(days=365)
+    with pytest.raises(StepInputError, match="60 天") as refused:
+        apply_step_input(
+            session,
+            complaint_id=complaint.id,
+            step=Step.handling,
+            values={
+                "operator": "owner",
+                "founded": True,
+                "evidence": "属实",
+                "solution": "退费",
+                "promised_reply_at": a_year_away.isoformat(),
+            },
+            now=utcnow(),
+        )
+    assert refused.value.field == "promised_reply_at"
+    with pytest.raises(StepInputError, match="60 天"):
+        record_handling(
+            session,
+            complaint=complaint,
+            actor=people["owner"],
+            founded=True,
+            evidence="属实",
+            solution="退费",
+            promised_reply_at=a_year_away,
+            now=utcnow(),
+        )
+    assert complaint.stage is Stage.awaiting_handling
+    assert complaint.promised_reply_at == promised_before and _events(session) == before
+    # Within the cap the new promise replaces the old one.
+    record_handling(
+        session,
+        complaint=complaint,
+        actor=people["owner"],
+        founded=True,
+        evidence="属实",
+        solution="退费",
+        promised_reply_at=utcnow() + timedelta(days=59),
+        now=utcnow(),
+    )
+    assert complaint.stage is Stage.awaiting_feedback

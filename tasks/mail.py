@@ -48,6 +48,7 @@ from complaints.settings import Settings, get_settings
 from models.complaint import Complaint, MajorDecision, Resolution, Verification
 from models.db import session_scope, utcnow
 from models.directory import department_manager
+from models.handling_form import FORM_TITLE, write_handling_form
 from models.operations import ConcentrationAlert, Deadline, Document, Notification
 from models.outbox import (
     NotificationKind,
@@ -63,7 +64,6 @@ from models.outbox import (
 from models.people import DepartmentRow
 from policy.concentration import Severity, Trend
 from policy.enums import DeadlineKind, NotificationStatus, Role
-from tasks.handling_form import FORM_TITLE, write_handling_form
 
 TEMPLATE_DIR = Path(__file__).resolve().parent.parent / "templates" / "email"
 SENDER_NAME = "四川金融资产交易所"

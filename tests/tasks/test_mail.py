@@ -40,8 +40,9 @@ from tasks.mail import (
     send_notification,
 )
 from tests.models.factories import NOW, make_complaint
+from tests.support.cases import Cast, carry_through, make_staff
 from tests.support.postgres import free_port
-from tests.tasks.conftest import Cast, SmtpServer, carry_through, make_staff, point_mail_at
+from tests.tasks.conftest import SmtpServer, point_mail_at
 
 STAFF_NAMES = ("王经理", "赵主任", "李首问", "陈处理", "刘总", "孙合规", "wang_manager", "li_owner")
 PERSONAL = ("zhangsan@example.test", "张三", "13800001234", "赎回款")

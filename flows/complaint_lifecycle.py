@@ -72,7 +72,7 @@ def complaint_lifecycle(complaint_id: int) -> str:
     # manager receives the complaint with its handling form; the time limits start (Art. 7).
     run.notify("acknowledgement")
     run.form_at("intake")
-    run.notify("new_complaint")
+    run.notify("new_complaint", with_form_at="intake")
     run.schedule_deadline_checks()
 
     # Art. 4(1)/(2): within 24 hours the first-inquiry owner's written record goes to the manager.
@@ -154,9 +154,14 @@ class Execution:
             return
         tag_flow_run(self.complaint_id, milestone)
 
-    def notify(self, kind: str, sequence: int = 1) -> None:
+    def notify(self, kind: str, sequence: int = 1, *, with_form_at: str | None = None) -> None:
+        """Queue and send a notice once; ``with_form_at``: the notice carries the handling form
+        as it stands at that milestone, written first (once per run and milestone: the form
+        task's cache key, so a form already written by ``form_at`` is not written again)."""
         if self._snapshot_current and self._notices.get(f"{kind}:{sequence}") in SETTLED_NOTICE:
             return
+        if with_form_at is not None:
+            prepare_handling_form(self.complaint_id, with_form_at)
         notify(self.complaint_id, kind, sequence)
 
     def schedule_deadline_checks(self) -> None:

@@ -30,9 +30,9 @@ from models.monitoring import (
     store_alerts,
     unit_label,
 )
+from models.notices import prepare_concentration_report
 from policy.concentration import Severity, Trend, assess_unit, assess_units
 from tasks.caching import fresh_read_options
-from tasks.mail import prepare_concentration_report
 
 REPORT_ARTIFACT_KEY = "concentration-report"
 SUMMARY_ARTIFACT_KEY = "concentration-summary"

@@ -3,9 +3,10 @@
 Queueing is idempotent by the outbox key and sending by the outbox row's status, so a
 resumed flow that passes here again sends nothing twice.
 
-The mail and form modules are imported when a notice is queued or a form written, not with
+The mail and form tasks are imported when a notice is queued or a form written, not with
 this module: a resumed lifecycle run that has nothing new to send skips their imports (the
-outbox, templates and SMTP client), which every resume would otherwise pay.
+outbox, templates, python-docx and the SMTP client: ~0.2 s by ``python -X importtime`` after
+the flow's own imports), which every resume would otherwise pay.
 """
 
 from __future__ import annotations

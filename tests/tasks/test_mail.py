@@ -27,18 +27,18 @@ from sqlalchemy.orm import Session
 from complaints.settings import Settings
 from models import Assignment, ComplaintEvent, ConcentrationAlert, Deadline, Document, Notification
 from models.complaint import Complaint
+from models.delivery import DeliveryError, deliver_notification
 from models.directory import department_by_code
-from models.outbox import NotificationKind, mark_for_resend
-from policy.enums import DeadlineKind, Department, NotificationStatus, Role
-from tasks.mail import (
+from models.handling_form import write_handling_form
+from models.notices import (
     TEMPLATE_DIR,
-    DeliveryError,
-    deliver_notification,
     prepare_concentration_report,
     prepare_notification,
     render_email,
-    send_notification,
 )
+from models.outbox import NotificationKind, OutboxError, mark_for_resend
+from policy.enums import DeadlineKind, Department, NotificationStatus, Role
+from tasks.mail import send_notification
 from tests.models.factories import NOW, make_complaint
 from tests.support.cases import Cast, carry_through, make_staff
 from tests.support.postgres import free_port
@@ -104,6 +104,8 @@ def test_each_notice_names_the_reference_and_the_department_hotline(
             Deadline.complaint_id == complaint.id, Deadline.kind == DeadlineKind.reply
         )
     )
+    # The flow writes the handling form before the notice that carries it.
+    write_handling_form(session, complaint_id=complaint.id, data_dir=settings.data_dir)
     session.commit()
     options = {"deadline_id": reply.id} if kind.value.startswith("deadline_") else {}
 
@@ -254,6 +256,21 @@ def test_acknowledgement_reaches_the_customer_as_text_and_html(
     assert (event.kind, event.data["notification_id"]) == ("notification_sent", row.id)
 
 
+def test_a_new_complaint_notice_attaches_the_written_form_and_writes_none_itself(
+    session: Session, settings: Settings, complaint: Complaint
+) -> None:
+    with pytest.raises(OutboxError, match="handling form"):
+        _queue(session, settings, complaint, NotificationKind.new_complaint)
+    session.rollback()
+    assert (
+        session.scalars(select(Document).where(Document.complaint_id == complaint.id)).all() == []
+    )
+
+    document = write_handling_form(session, complaint_id=complaint.id, data_dir=settings.data_dir)
+    row = _queue(session, settings, complaint, NotificationKind.new_complaint)
+    assert row.context["attach_document_id"] == document.id
+
+
 def test_art4_1_new_complaint_notice_carries_the_handling_form(
     session: Session,
     settings: Settings,
@@ -263,8 +280,9 @@ def test_art4_1_new_complaint_notice_carries_the_handling_form(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     settings = point_mail_at(monkeypatch, smtp_server.port)
+    document = write_handling_form(session, complaint_id=complaint.id, data_dir=settings.data_dir)
     row = _queue(session, settings, complaint, NotificationKind.new_complaint)
-    document = session.get(Document, row.context["attach_document_id"])
+    assert row.context["attach_document_id"] == document.id
 
     assert _deliver(row.id, settings) == "sent"
 

@@ -27,7 +27,6 @@ from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
-from enum import StrEnum
 from functools import cache, partial
 from typing import Any, TypeAlias, TypeVar, cast
 from zoneinfo import ZoneInfo
@@ -51,10 +50,19 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 from sqlalchemy.pool import SingletonThreadPool, StaticPool
 
+from complaints.settings import Settings
 from models.complaint import Complaint
 from models.operations import ConcentrationAlert
 from models.people import DepartmentRow, User
-from policy.concentration import Severity, Trend
+from policy.concentration import (
+    AlertRecord,
+    Severity,
+    Thresholds,
+    Trend,
+    UnitCounts,
+    UnitKind,
+    WindowCounts,
+)
 from policy.enums import Category, Channel, Department
 
 _complaints = Complaint.__table__
@@ -81,32 +89,6 @@ MONITORING_INDEXES = (
 )
 
 CUSTOMER_PREFIX = "客户#"
-
-
-class UnitKind(StrEnum):
-    """What complaints are grouped by (监控对象类型)."""
-
-    department = "department"
-    category = "category"
-    channel = "channel"
-    department_category = "department_category"
-    product = "product"
-    owner = "owner"
-    handler = "handler"
-    customer = "customer"
-
-    @property
-    def label(self) -> str:
-        return {
-            "department": "部门",
-            "category": "投诉类别",
-            "channel": "投诉渠道",
-            "department_category": "部门×类别",
-            "product": "产品",
-            "owner": "首问负责人",
-            "handler": "承办人",
-            "customer": "重复投诉客户",
-        }[self.value]
 
 
 def customer_key(customer_id: int) -> str:
@@ -170,38 +152,6 @@ class MonitorWindows:
 
 
 # Counting -----------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class WindowCounts:
-    """A unit's complaints in the current window, the previous one, and the whole baseline."""
-
-    current: int
-    previous: int
-    baseline: int
-
-    def __add__(self, other: WindowCounts) -> WindowCounts:
-        return WindowCounts(
-            self.current + other.current,
-            self.previous + other.previous,
-            self.baseline + other.baseline,
-        )
-
-
-@dataclass(frozen=True)
-class UnitCounts:
-    """One kind of unit: counts by unit key, and the name each unit is shown by.
-
-    ``complete`` is False for customers: only those with at least the minimum count in the
-    current window are listed (no one else can be flagged); ``totals`` are then the whole
-    exchange's, which the listed units do not add up to.
-    """
-
-    kind: UnitKind
-    counts: dict[str, WindowCounts]
-    names: dict[str, str]
-    totals: WindowCounts
-    complete: bool = True
 
 
 # The bounds of one range count. The statements below are built once with these parameters,
@@ -536,20 +486,6 @@ def _read_all(
 # Alerts -------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class AlertRecord:
-    """What is stored for one flagged unit (the fields of ``ConcentrationAlert``)."""
-
-    unit_kind: UnitKind
-    unit_key: str
-    count: int
-    expected: float
-    p_value: float
-    severity: Severity
-    trend: Trend | None
-    explanation: str
-
-
 def store_alerts(
     session: Session, *, windows: MonitorWindows, alerts: Sequence[AlertRecord]
 ) -> list[ConcentrationAlert]:
@@ -830,4 +766,26 @@ def trend_svg(
         f'stroke-linejoin="round" points="{path}"/>'
         + f'<circle cx="{last_x:.1f}" cy="{last_y:.1f}" r="2" fill="{color}"/>'
         + "</svg>"
+    )
+
+
+# From the settings (COMPLAINTS_MONITOR_*) ---------------------------------------------------
+
+
+def windows_for(report_date: date, settings: Settings) -> MonitorWindows:
+    return MonitorWindows(
+        report_date=report_date,
+        current_days=settings.monitor_window_days,
+        baseline_days=settings.monitor_baseline_days,
+        timezone=settings.timezone,
+    )
+
+
+def thresholds_for(settings: Settings) -> Thresholds:
+    """The statistic's thresholds as configured."""
+    return Thresholds(
+        current_days=settings.monitor_window_days,
+        baseline_days=settings.monitor_baseline_days,
+        alpha=settings.monitor_alpha,
+        min_count=settings.monitor_min_count,
     )

@@ -19,161 +19,30 @@ from typing import Any
 from prefect import task
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 
-from complaints.settings import Settings, get_settings
+from complaints.settings import get_settings
 from models.db import session_scope
 from models.monitoring import (
-    AlertRecord,
     MonitorWindows,
     UnitCounts,
     UnitKind,
     count_units,
     store_alerts,
+    thresholds_for,
     unit_label,
+    windows_for,
 )
 from models.notices import prepare_concentration_report
-from policy.concentration import Severity, Trend, assess_unit, assess_units
+from policy.concentration import (
+    AlertRecord,
+    Assessment,
+    Severity,
+    Thresholds,
+    Trend,
+)
 from tasks.caching import fresh_read_options
 
 REPORT_ARTIFACT_KEY = "concentration-report"
 SUMMARY_ARTIFACT_KEY = "concentration-summary"
-
-
-@dataclass(frozen=True)
-class Thresholds:
-    """The settings the statistic uses (``COMPLAINTS_MONITOR_*``)."""
-
-    current_days: int = 30
-    baseline_days: int = 180
-    alpha: float = 0.01
-    min_count: int = 3
-
-    @classmethod
-    def from_settings(cls, settings: Settings) -> Thresholds:
-        return cls(
-            current_days=settings.monitor_window_days,
-            baseline_days=settings.monitor_baseline_days,
-            alpha=settings.monitor_alpha,
-            min_count=settings.monitor_min_count,
-        )
-
-
-@dataclass(frozen=True)
-class KindSummary:
-    """How many units of one kind were assessed and flagged."""
-
-    kind: UnitKind
-    assessed: int
-    flagged: int
-    complete: bool
-
-
-@dataclass(frozen=True)
-class Assessment:
-    """The outcome of one report's statistics: alerts to store, and what was looked at."""
-
-    alerts: list[AlertRecord]
-    kinds: list[KindSummary]
-    complaints_current: int
-    complaints_baseline: int
-
-
-def windows_for(report_date: date, settings: Settings) -> MonitorWindows:
-    return MonitorWindows(
-        report_date=report_date,
-        current_days=settings.monitor_window_days,
-        baseline_days=settings.monitor_baseline_days,
-        timezone=settings.timezone,
-    )
-
-
-def assess_concentration(units: Sequence[UnitCounts], thresholds: Thresholds) -> Assessment:
-    """Art. 8 on every unit (pure): ``assess_units`` per kind, with each unit's own baseline,
-    rate-adjusted for the overall volume; flagged units become alerts, most surprising first.
-
-    Customers are a partial list (only those who could reach ``min_count``), so each is
-    assessed against the whole exchange's totals with the plain ``min_expected`` floor.
-    """
-    options: dict[str, Any] = {
-        "current_days": thresholds.current_days,
-        "baseline_days": thresholds.baseline_days,
-        "alpha": thresholds.alpha,
-        "min_count": thresholds.min_count,
-    }
-    alerts: list[AlertRecord] = []
-    kinds: list[KindSummary] = []
-    for unit_counts in units:
-        kind = unit_counts.kind
-        shown = _shown_names(unit_counts)
-        if unit_counts.complete:
-            assessments = assess_units(
-                {shown[k]: c.current for k, c in unit_counts.counts.items()},
-                {shown[k]: c.baseline for k, c in unit_counts.counts.items()},
-                previous={shown[k]: c.previous for k, c in unit_counts.counts.items()},
-                **options,
-            )
-        else:
-            assessments = sorted(
-                (
-                    assess_unit(
-                        shown[key],
-                        current_count=c.current,
-                        baseline_count=c.baseline,
-                        previous_count=c.previous,
-                        total_current=unit_counts.totals.current,
-                        total_baseline=unit_counts.totals.baseline,
-                        **options,
-                    )
-                    for key, c in unit_counts.counts.items()
-                ),
-                key=lambda a: (a.p_value, -a.count, a.unit),
-            )
-        key_of = {name: key for key, name in shown.items()}
-        flagged = [a for a in assessments if a.flagged]
-        alerts.extend(
-            AlertRecord(
-                unit_kind=kind,
-                unit_key=key_of[a.unit],
-                count=a.count,
-                expected=a.expected,
-                p_value=a.p_value,
-                severity=a.severity,
-                trend=a.trend,
-                explanation=a.explanation,
-            )
-            for a in flagged
-        )
-        kinds.append(
-            KindSummary(
-                kind=kind,
-                assessed=len(assessments),
-                flagged=len(flagged),
-                complete=unit_counts.complete,
-            )
-        )
-    alerts.sort(key=lambda a: (a.p_value, -a.count, a.unit_kind.value, a.unit_key))
-    totals = next((u.totals for u in units if u.kind is UnitKind.department), None)
-    return Assessment(
-        alerts=alerts,
-        kinds=kinds,
-        complaints_current=totals.current if totals else 0,
-        complaints_baseline=totals.baseline if totals else 0,
-    )
-
-
-def _shown_names(unit_counts: UnitCounts) -> dict[str, str]:
-    """Each unit's name in the explanation, unique within its kind: ``产品「X」``; a staff name
-    shared by two people gets the username; a customer is its opaque key."""
-    kind = unit_counts.kind
-    if kind is UnitKind.customer:
-        return {key: key for key in unit_counts.counts}
-    names = {key: unit_counts.names.get(key, key) for key in unit_counts.counts}
-    seen: dict[str, int] = {}
-    for name in names.values():
-        seen[name] = seen.get(name, 0) + 1
-    return {
-        key: f"{kind.label}「{name}」" if seen[name] == 1 else f"{kind.label}「{name}（{key}）」"
-        for key, name in names.items()
-    }
 
 
 # Tasks --------------------------------------------------------------------------------------
@@ -309,7 +178,7 @@ def publish_concentration_report(
     """Art. 8: the table artifact ``concentration-report`` and a markdown summary in the UI."""
     settings = get_settings()
     windows = windows_for(report_date, settings)
-    thresholds = Thresholds.from_settings(settings)
+    thresholds = thresholds_for(settings)
     description = f"第八条投诉集中监控 {windows.window_start}至{windows.window_end}"
     create_table_artifact(
         key=REPORT_ARTIFACT_KEY,

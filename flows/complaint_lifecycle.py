@@ -41,10 +41,12 @@ def _freeze_loaded_objects() -> None:
 _freeze_loaded_objects()
 
 from flows.inputs import STEP_INPUTS
+from flows.notices import notify
 from models.progress import outcome_key
 from policy.enums import NotificationStatus
 from policy.lifecycle import Step, pause_key
 from tasks.deadlines import schedule_deadline_checks
+from tasks.handling_form import prepare_handling_form
 from tasks.lifecycle import (
     apply_prefect_ui_input,
     archive_complaint,
@@ -53,7 +55,6 @@ from tasks.lifecycle import (
     read_step_outcome,
     tag_flow_run,
 )
-from tasks.notify import notify, prepare_handling_form
 
 _freeze_loaded_objects()
 

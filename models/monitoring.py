@@ -56,6 +56,7 @@ from models.operations import ConcentrationAlert
 from models.people import DepartmentRow, User
 from policy.concentration import (
     AlertRecord,
+    Assessment,
     Severity,
     Thresholds,
     Trend,
@@ -789,3 +790,115 @@ def thresholds_for(settings: Settings) -> Thresholds:
         alpha=settings.monitor_alpha,
         min_count=settings.monitor_min_count,
     )
+
+
+# The report as the Prefect UI shows it ------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class StoredAlert:
+    """An alert as stored (and as every re-run for the same day returns it)."""
+
+    id: int
+    unit_kind: str
+    unit_key: str
+    unit_label: str
+    window_start: date
+    window_end: date
+    count: int
+    expected: float
+    p_value: float
+    severity: str
+    trend: str | None
+    explanation: str
+
+
+def store_window_alerts(
+    session: Session, windows: MonitorWindows, alerts: Sequence[AlertRecord]
+) -> list[StoredAlert]:
+    """Store a window's alerts once (``store_alerts``); all its alerts as stored, with labels."""
+    rows = store_alerts(session, windows=windows, alerts=alerts)
+    return [
+        StoredAlert(
+            id=row.id,
+            unit_kind=row.unit_kind,
+            unit_key=row.unit_key,
+            unit_label=unit_label(session, row.unit_kind, row.unit_key),
+            window_start=row.window_start,
+            window_end=row.window_end,
+            count=row.count,
+            expected=row.expected,
+            p_value=row.p_value,
+            severity=row.severity,
+            trend=row.trend,
+            explanation=row.explanation,
+        )
+        for row in rows
+    ]
+
+
+def _label(enum: type[Severity] | type[Trend], value: str | None) -> str:
+    return enum(value).label if value in enum.__members__ else "—"
+
+
+def _format_p(p_value: float) -> str:
+    return "<0.0001" if p_value < 0.0001 else f"{p_value:.4f}"
+
+
+def report_table(alerts: Sequence[StoredAlert]) -> list[dict[str, Any]]:
+    """The rows of the ``concentration-report`` table artifact."""
+    return [
+        {
+            "级别": _label(Severity, alert.severity),
+            "监控对象类型": UnitKind(alert.unit_kind).label,
+            "监控对象": alert.unit_label,
+            "投诉数": alert.count,
+            "预期数": round(alert.expected, 1),
+            "P值": _format_p(alert.p_value),
+            "趋势": _label(Trend, alert.trend),
+            "说明": alert.explanation,
+        }
+        for alert in alerts
+    ]
+
+
+def report_markdown(
+    windows: MonitorWindows,
+    assessment: Assessment,
+    alerts: Sequence[StoredAlert],
+    thresholds: Thresholds,
+) -> str:
+    """The markdown summary: the window, what was assessed, what stands out."""
+    lines = [
+        f"# 投诉集中监控报告（第八条）{windows.window_start}至{windows.window_end}",
+        "",
+        f"近{windows.current_days}天投诉 {assessment.complaints_current} 件；"
+        f"基线（此前{windows.baseline_days}天）{assessment.complaints_baseline} 件。"
+        f"判定标准：P < {thresholds.alpha} 且投诉数 ≥ {thresholds.min_count}，"
+        "预期数按各对象自身基线占比并随总量调整。",
+        "",
+        "| 监控对象类型 | 评估数 | 列入重点监控 |",
+        "|---|---:|---:|",
+    ]
+    for kind in assessment.kinds:
+        note = (
+            f"（近{windows.current_days}天≥{thresholds.min_count}件者）"
+            if not kind.complete
+            else ""
+        )
+        lines.append(f"| {kind.kind.label}{note} | {kind.assessed} | {kind.flagged} |")
+    assessed = sum(k.assessed for k in assessment.kinds if k.complete)
+    lines += [
+        "",
+        f"随机波动下约有 {thresholds.alpha * assessed:.1f} 项会被偶然列入（多为“关注”级）；"
+        "“较高”“高”级别更可能是真实的集中。",
+        "",
+    ]
+    if not alerts:
+        lines.append("本期未发现投诉较为集中的单位或问题。")
+    else:
+        lines.append(f"## 列入重点监控 {len(alerts)} 项")
+        lines.append("")
+        for alert in alerts:
+            lines.append(f"- **{_label(Severity, alert.severity)}** {alert.explanation}")
+    return "\n".join(lines) + "\n"

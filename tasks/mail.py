@@ -35,10 +35,10 @@ from models.db import session_scope
 from models.delivery import DeliveryError, deliver_notification, mark_failed
 from models.notices import prepare_notification
 
-T = TypeVar("T")
+_T = TypeVar("_T")
 
 
-def _run(coroutine: Coroutine[Any, Any, T]) -> T:
+def _run(coroutine: Coroutine[Any, Any, _T]) -> _T:
     """Run a coroutine from sync code, also when the caller's thread runs an event loop."""
     try:
         asyncio.get_running_loop()

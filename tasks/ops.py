@@ -7,7 +7,7 @@ from uuid import UUID
 from prefect import task
 
 from models.db import session_scope
-from tasks.caching import fresh_read_options
+from tasks._caching import fresh_read_options
 
 
 @task(name="queue-run-failure-alert", **fresh_read_options())

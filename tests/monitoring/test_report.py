@@ -4,9 +4,16 @@ from __future__ import annotations
 
 from datetime import date
 
-from models.monitoring import MonitorWindows, UnitCounts, UnitKind, WindowCounts
+from models.monitoring import (
+    MonitorWindows,
+    StoredAlert,
+    UnitCounts,
+    UnitKind,
+    WindowCounts,
+    report_markdown,
+    report_table,
+)
 from policy.concentration import Thresholds, assess_concentration
-from tasks.monitoring import StoredAlert, report_markdown, report_table
 
 WINDOWS = MonitorWindows(report_date=date(2026, 11, 27))
 

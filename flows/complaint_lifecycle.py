@@ -144,6 +144,7 @@ class Execution:
         self._unscheduled: int = progress["unscheduled_deadlines"]
         self._snapshot_current = True
         self._form_due: str | None = None
+        self._forms_written: set[str] = set()
         # Once decided, the complaint's facts no longer ask for the decision: the decision
         # itself is then passed again, with its form and tags.
         self.needs_major_decision = bool(self.case["needs_major_decision"]) or (
@@ -157,12 +158,12 @@ class Execution:
 
     def notify(self, kind: str, sequence: int = 1, *, with_form_at: str | None = None) -> None:
         """Queue and send a notice once; ``with_form_at``: the notice carries the handling form
-        as it stands at that milestone, written first (once per run and milestone: the form
-        task's cache key, so a form already written by ``form_at`` is not written again)."""
+        as it stands at that milestone, written first unless ``form_at`` just wrote it (and at
+        most once per run and milestone anyway: the form task's cache key)."""
         if self._snapshot_current and self._notices.get(f"{kind}:{sequence}") in SETTLED_NOTICE:
             return
-        if with_form_at is not None:
-            prepare_handling_form(self.complaint_id, with_form_at)
+        if with_form_at is not None and with_form_at not in self._forms_written:
+            self._write_form(with_form_at)
         notify(self.complaint_id, kind, sequence)
 
     def schedule_deadline_checks(self) -> None:
@@ -178,7 +179,11 @@ class Execution:
             self._form_due = milestone
             return
         self._form_due = None
+        self._write_form(milestone, final)
+
+    def _write_form(self, milestone: str, final: bool = False) -> None:
         prepare_handling_form(self.complaint_id, milestone, final)
+        self._forms_written.add(milestone)
 
     def await_step(self, step: Step, number: int = 1) -> dict[str, Any]:
         """Wait, durably, until ``step`` has been taken; return its (non-personal) outcome."""

@@ -13,7 +13,7 @@ newest schema, by executemany and COPY. Then, in the same run and on the same ro
   ``SELECT department_id, count(*) ... WHERE received_at in the 210 days GROUP BY department_id``;
 * ``ref3``: the same GROUP BY giving the three window counts one kind of unit needs
   (``sum(CASE ...)`` per window) — what one would write by hand for one kind;
-* ``assess``: the statistics (``tasks.monitoring.assess_concentration``, pure Python);
+* ``assess``: the statistics (``policy.concentration.assess_concentration``, pure Python);
 * ``page``: the weekly counts behind the web page for a department, a product, a handler;
 
 each as the best and the median of ``--repeat`` runs after one warm-up, with the monitoring
@@ -57,7 +57,7 @@ from models.monitoring import (  # noqa: E402
     weekly_counts,
 )
 from models.setup import prepare_database  # noqa: E402
-from tasks.monitoring import Thresholds, assess_concentration  # noqa: E402
+from policy.concentration import Thresholds, assess_concentration  # noqa: E402
 from tests.monitoring.synthetic import (  # noqa: E402
     COMPLAINT_COLUMNS,
     Background,

@@ -18,6 +18,16 @@ def lifecycle_run_name(reference: str) -> str:
     return f"complaint-{reference}"
 
 
+def deadline_run_name(reference: str, kind: str, sequence: int) -> str:
+    """The name of a deadline's check run (its breach check; the id is stored on the row)."""
+    return f"deadline-{reference}-{kind}-{sequence}"
+
+
+def warning_run_name(reference: str, kind: str, sequence: int) -> str:
+    """The name of a deadline's warning check."""
+    return f"{deadline_run_name(reference, kind, sequence)}-warn"
+
+
 def idempotency_key(kind: str, row_id: int, created_at: datetime, *extra: str) -> str:
     """Unique per database row: the id alone would collide if an app database were ever
     recreated against the same Prefect server (and does between test databases)."""

@@ -41,10 +41,12 @@ def _freeze_loaded_objects() -> None:
 _freeze_loaded_objects()
 
 from flows.inputs import STEP_INPUTS
+from flows.notices import notify
 from models.progress import outcome_key
 from policy.enums import NotificationStatus
 from policy.lifecycle import Step, pause_key
 from tasks.deadlines import schedule_deadline_checks
+from tasks.handling_form import prepare_handling_form
 from tasks.lifecycle import (
     apply_prefect_ui_input,
     archive_complaint,
@@ -53,7 +55,6 @@ from tasks.lifecycle import (
     read_step_outcome,
     tag_flow_run,
 )
-from tasks.notify import notify, prepare_handling_form
 
 _freeze_loaded_objects()
 
@@ -72,7 +73,7 @@ def complaint_lifecycle(complaint_id: int) -> str:
     # manager receives the complaint with its handling form; the time limits start (Art. 7).
     run.notify("acknowledgement")
     run.form_at("intake")
-    run.notify("new_complaint")
+    run.notify("new_complaint", with_form_at="intake")
     run.schedule_deadline_checks()
 
     # Art. 4(1)/(2): within 24 hours the first-inquiry owner's written record goes to the manager.
@@ -143,6 +144,7 @@ class Execution:
         self._unscheduled: int = progress["unscheduled_deadlines"]
         self._snapshot_current = True
         self._form_due: str | None = None
+        self._forms_written: set[str] = set()
         # Once decided, the complaint's facts no longer ask for the decision: the decision
         # itself is then passed again, with its form and tags.
         self.needs_major_decision = bool(self.case["needs_major_decision"]) or (
@@ -154,9 +156,14 @@ class Execution:
             return
         tag_flow_run(self.complaint_id, milestone)
 
-    def notify(self, kind: str, sequence: int = 1) -> None:
+    def notify(self, kind: str, sequence: int = 1, *, with_form_at: str | None = None) -> None:
+        """Queue and send a notice once; ``with_form_at``: the notice carries the handling form
+        as it stands at that milestone, written first unless ``form_at`` just wrote it (and at
+        most once per run and milestone anyway: the form task's cache key)."""
         if self._snapshot_current and self._notices.get(f"{kind}:{sequence}") in SETTLED_NOTICE:
             return
+        if with_form_at is not None and with_form_at not in self._forms_written:
+            self._write_form(with_form_at)
         notify(self.complaint_id, kind, sequence)
 
     def schedule_deadline_checks(self) -> None:
@@ -172,7 +179,11 @@ class Execution:
             self._form_due = milestone
             return
         self._form_due = None
+        self._write_form(milestone, final)
+
+    def _write_form(self, milestone: str, final: bool = False) -> None:
         prepare_handling_form(self.complaint_id, milestone, final)
+        self._forms_written.add(milestone)
 
     def await_step(self, step: Step, number: int = 1) -> dict[str, Any]:
         """Wait, durably, until ``step`` has been taken; return its (non-personal) outcome."""

@@ -28,10 +28,10 @@ from prefect import flow, get_run_logger
 
 from complaints.settings import get_settings
 from deployments.names import MONITOR_FLOW
+from models.monitoring import thresholds_for
+from policy.concentration import assess_concentration
 from tasks.mail import send_notification
 from tasks.monitoring import (
-    Thresholds,
-    assess_concentration,
     count_complaints_by_unit,
     publish_concentration_report,
     queue_concentration_report,
@@ -60,7 +60,7 @@ def concentration_monitor(as_of: date | None = None) -> dict[str, Any]:
     """Art. 8 concentration report for ``as_of`` (default: the scheduled day); the window is
     the days before it, so the report date's own complaints are not counted."""
     report_date = as_of or scheduled_report_date()
-    thresholds = Thresholds.from_settings(get_settings())
+    thresholds = thresholds_for(get_settings())
 
     counts = count_complaints_by_unit(report_date)
     assessment = assess_concentration(counts, thresholds)

@@ -22,9 +22,9 @@ from collections.abc import Mapping
 from prefect import flow
 from prefect.states import Completed, State
 
+from flows.notices import send_queued
 from models import clock
 from tasks.deadlines import check_deadline, reschedule_deadline_check, tag_deadline_check
-from tasks.notify import send_queued
 
 # Longer than a worker's prefetch; past this a waiting process would be held for nothing.
 LONGEST_WAIT_IN_RUN_SECONDS = 300.0

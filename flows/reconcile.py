@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from prefect import flow
 
+from flows.notices import send_queued
 from tasks.deadlines import check_deadline
 from tasks.mail import send_notification
-from tasks.notify import send_queued
 from tasks.reconcile import (
     cancel_checks_of_settled_deadlines,
     overdue_deadlines,

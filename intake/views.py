@@ -518,7 +518,7 @@ DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 def handling_form_bytes(db: Session, complaint: Complaint, settings: Settings) -> bytes:
     """The form as it stands: the archived copy (checksum verified) once archived, otherwise
     rendered now from the database (nothing is written)."""
-    from tasks.handling_form import handling_form_data, read_archived_form, render_handling_form
+    from models.handling_form import handling_form_data, read_archived_form, render_handling_form
 
     if complaint.stage is Stage.archived:
         return read_archived_form(db, complaint.id)

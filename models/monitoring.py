@@ -27,7 +27,6 @@ from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
-from enum import StrEnum
 from functools import cache, partial
 from typing import Any, TypeAlias, TypeVar, cast
 from zoneinfo import ZoneInfo
@@ -51,10 +50,20 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 from sqlalchemy.pool import SingletonThreadPool, StaticPool
 
+from complaints.settings import Settings
 from models.complaint import Complaint
 from models.operations import ConcentrationAlert
 from models.people import DepartmentRow, User
-from policy.concentration import Severity, Trend
+from policy.concentration import (
+    AlertRecord,
+    Assessment,
+    Severity,
+    Thresholds,
+    Trend,
+    UnitCounts,
+    UnitKind,
+    WindowCounts,
+)
 from policy.enums import Category, Channel, Department
 
 _complaints = Complaint.__table__
@@ -81,32 +90,6 @@ MONITORING_INDEXES = (
 )
 
 CUSTOMER_PREFIX = "客户#"
-
-
-class UnitKind(StrEnum):
-    """What complaints are grouped by (监控对象类型)."""
-
-    department = "department"
-    category = "category"
-    channel = "channel"
-    department_category = "department_category"
-    product = "product"
-    owner = "owner"
-    handler = "handler"
-    customer = "customer"
-
-    @property
-    def label(self) -> str:
-        return {
-            "department": "部门",
-            "category": "投诉类别",
-            "channel": "投诉渠道",
-            "department_category": "部门×类别",
-            "product": "产品",
-            "owner": "首问负责人",
-            "handler": "承办人",
-            "customer": "重复投诉客户",
-        }[self.value]
 
 
 def customer_key(customer_id: int) -> str:
@@ -170,38 +153,6 @@ class MonitorWindows:
 
 
 # Counting -----------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class WindowCounts:
-    """A unit's complaints in the current window, the previous one, and the whole baseline."""
-
-    current: int
-    previous: int
-    baseline: int
-
-    def __add__(self, other: WindowCounts) -> WindowCounts:
-        return WindowCounts(
-            self.current + other.current,
-            self.previous + other.previous,
-            self.baseline + other.baseline,
-        )
-
-
-@dataclass(frozen=True)
-class UnitCounts:
-    """One kind of unit: counts by unit key, and the name each unit is shown by.
-
-    ``complete`` is False for customers: only those with at least the minimum count in the
-    current window are listed (no one else can be flagged); ``totals`` are then the whole
-    exchange's, which the listed units do not add up to.
-    """
-
-    kind: UnitKind
-    counts: dict[str, WindowCounts]
-    names: dict[str, str]
-    totals: WindowCounts
-    complete: bool = True
 
 
 # The bounds of one range count. The statements below are built once with these parameters,
@@ -536,20 +487,6 @@ def _read_all(
 # Alerts -------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class AlertRecord:
-    """What is stored for one flagged unit (the fields of ``ConcentrationAlert``)."""
-
-    unit_kind: UnitKind
-    unit_key: str
-    count: int
-    expected: float
-    p_value: float
-    severity: Severity
-    trend: Trend | None
-    explanation: str
-
-
 def store_alerts(
     session: Session, *, windows: MonitorWindows, alerts: Sequence[AlertRecord]
 ) -> list[ConcentrationAlert]:
@@ -831,3 +768,137 @@ def trend_svg(
         + f'<circle cx="{last_x:.1f}" cy="{last_y:.1f}" r="2" fill="{color}"/>'
         + "</svg>"
     )
+
+
+# From the settings (COMPLAINTS_MONITOR_*) ---------------------------------------------------
+
+
+def windows_for(report_date: date, settings: Settings) -> MonitorWindows:
+    return MonitorWindows(
+        report_date=report_date,
+        current_days=settings.monitor_window_days,
+        baseline_days=settings.monitor_baseline_days,
+        timezone=settings.timezone,
+    )
+
+
+def thresholds_for(settings: Settings) -> Thresholds:
+    """The statistic's thresholds as configured."""
+    return Thresholds(
+        current_days=settings.monitor_window_days,
+        baseline_days=settings.monitor_baseline_days,
+        alpha=settings.monitor_alpha,
+        min_count=settings.monitor_min_count,
+    )
+
+
+# The report as the Prefect UI shows it ------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class StoredAlert:
+    """An alert as stored (and as every re-run for the same day returns it)."""
+
+    id: int
+    unit_kind: str
+    unit_key: str
+    unit_label: str
+    window_start: date
+    window_end: date
+    count: int
+    expected: float
+    p_value: float
+    severity: str
+    trend: str | None
+    explanation: str
+
+
+def store_window_alerts(
+    session: Session, windows: MonitorWindows, alerts: Sequence[AlertRecord]
+) -> list[StoredAlert]:
+    """Store a window's alerts once (``store_alerts``); all its alerts as stored, with labels."""
+    rows = store_alerts(session, windows=windows, alerts=alerts)
+    return [
+        StoredAlert(
+            id=row.id,
+            unit_kind=row.unit_kind,
+            unit_key=row.unit_key,
+            unit_label=unit_label(session, row.unit_kind, row.unit_key),
+            window_start=row.window_start,
+            window_end=row.window_end,
+            count=row.count,
+            expected=row.expected,
+            p_value=row.p_value,
+            severity=row.severity,
+            trend=row.trend,
+            explanation=row.explanation,
+        )
+        for row in rows
+    ]
+
+
+def _label(enum: type[Severity] | type[Trend], value: str | None) -> str:
+    return enum(value).label if value in enum.__members__ else "—"
+
+
+def _format_p(p_value: float) -> str:
+    return "<0.0001" if p_value < 0.0001 else f"{p_value:.4f}"
+
+
+def report_table(alerts: Sequence[StoredAlert]) -> list[dict[str, Any]]:
+    """The rows of the ``concentration-report`` table artifact."""
+    return [
+        {
+            "级别": _label(Severity, alert.severity),
+            "监控对象类型": UnitKind(alert.unit_kind).label,
+            "监控对象": alert.unit_label,
+            "投诉数": alert.count,
+            "预期数": round(alert.expected, 1),
+            "P值": _format_p(alert.p_value),
+            "趋势": _label(Trend, alert.trend),
+            "说明": alert.explanation,
+        }
+        for alert in alerts
+    ]
+
+
+def report_markdown(
+    windows: MonitorWindows,
+    assessment: Assessment,
+    alerts: Sequence[StoredAlert],
+    thresholds: Thresholds,
+) -> str:
+    """The markdown summary: the window, what was assessed, what stands out."""
+    lines = [
+        f"# 投诉集中监控报告（第八条）{windows.window_start}至{windows.window_end}",
+        "",
+        f"近{windows.current_days}天投诉 {assessment.complaints_current} 件；"
+        f"基线（此前{windows.baseline_days}天）{assessment.complaints_baseline} 件。"
+        f"判定标准：P < {thresholds.alpha} 且投诉数 ≥ {thresholds.min_count}，"
+        "预期数按各对象自身基线占比并随总量调整。",
+        "",
+        "| 监控对象类型 | 评估数 | 列入重点监控 |",
+        "|---|---:|---:|",
+    ]
+    for kind in assessment.kinds:
+        note = (
+            f"（近{windows.current_days}天≥{thresholds.min_count}件者）"
+            if not kind.complete
+            else ""
+        )
+        lines.append(f"| {kind.kind.label}{note} | {kind.assessed} | {kind.flagged} |")
+    assessed = sum(k.assessed for k in assessment.kinds if k.complete)
+    lines += [
+        "",
+        f"随机波动下约有 {thresholds.alpha * assessed:.1f} 项会被偶然列入（多为“关注”级）；"
+        "“较高”“高”级别更可能是真实的集中。",
+        "",
+    ]
+    if not alerts:
+        lines.append("本期未发现投诉较为集中的单位或问题。")
+    else:
+        lines.append(f"## 列入重点监控 {len(alerts)} 项")
+        lines.append("")
+        for alert in alerts:
+            lines.append(f"- **{_label(Severity, alert.severity)}** {alert.explanation}")
+    return "\n".join(lines) + "\n"

@@ -19,6 +19,7 @@ Who is told what follows the regulation:
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
@@ -260,6 +261,62 @@ def latest_transfer(session: Session, complaint_id: int) -> Assignment | None:
     )
 
 
+@dataclass(frozen=True)
+class Addressees:
+    """Who a notice goes to: their addresses, and how the notice greets them."""
+
+    emails: list[str]
+    name: str
+
+
+def addressees_for(
+    session: Session,
+    kind: NotificationKind,
+    complaint: Complaint | None = None,
+    *,
+    deadline: Deadline | None = None,
+) -> Addressees:
+    """Who is told of ``kind`` (about ``complaint``, if it concerns one), and by what name.
+
+    The one place the addressee rules live. Time-limit notices go to the deadline's
+    responsible person (warning) and to that person's superior, or the department manager
+    when no superior is set (breach, Art. 7). A notice about a department (a new complaint,
+    a transfer) greets its manager, or "<department>负责人" when none is set.
+    """
+    if kind is NotificationKind.concentration_report:
+        return Addressees(
+            _emails(users_with_role(session, Role.compliance, Role.leadership)), "合规与公司领导"
+        )
+    if kind is NotificationKind.run_failure:
+        admins = session.scalars(select(User).where(User.role == Role.admin, User.active)).all()
+        return Addressees(sorted({user.email for user in admins if user.email}), "系统管理员")
+    if complaint is None:
+        raise OutboxError(f"{kind.value} is about a complaint; name it")
+    if kind.customer_facing:
+        customer = complaint.contact
+        return Addressees([customer.email] if customer.email else [], customer.name or "客户")
+    department = complaint.department
+    department_head = f"{department.name}负责人"
+    if kind in (NotificationKind.new_complaint, NotificationKind.transfer):
+        if kind is NotificationKind.transfer:
+            transfer = latest_transfer(session, complaint.id)
+            if transfer is not None and transfer.to_department_id is not None:
+                department = session.get_one(DepartmentRow, transfer.to_department_id)
+        manager = department_manager(session, department.id)
+        name = manager.display_name if manager else f"{department.name}负责人"
+        return Addressees(department_recipients(session, department), name)
+    if kind is NotificationKind.major_case:
+        return Addressees(_emails(users_with_role(session, Role.leadership)), "公司领导")
+    responsible = deadline.responsible_user if deadline else complaint.first_inquiry_owner
+    if kind in (NotificationKind.record_warning, NotificationKind.deadline_warning):
+        return Addressees(_emails([responsible]), department_head)
+    if kind in (NotificationKind.record_breach, NotificationKind.deadline_breach):
+        superior = responsible.superior
+        emails = _emails([superior]) or department_recipients(session, complaint.department)
+        return Addressees(emails, superior.display_name if superior else department_head)
+    raise OutboxError(f"no recipient rule for {kind.value}")
+
+
 def recipients_for(
     session: Session,
     complaint: Complaint,
@@ -267,32 +324,6 @@ def recipients_for(
     *,
     deadline: Deadline | None = None,
 ) -> list[str]:
-    """The addresses a notice of ``kind`` about ``complaint`` goes to; empty when none is known.
-
-    Time-limit notices go to the deadline's responsible person (warning) and to that person's
-    superior, or the department manager when no superior is set (breach, Art. 7).
-    """
-    if kind.customer_facing:
-        return [complaint.contact.email] if complaint.contact.email else []
-    if kind is NotificationKind.new_complaint:
-        return department_recipients(session, complaint.department)
-    if kind is NotificationKind.transfer:
-        transfer = latest_transfer(session, complaint.id)
-        target = (
-            session.get(DepartmentRow, transfer.to_department_id)
-            if transfer is not None and transfer.to_department_id is not None
-            else complaint.department
-        )
-        return department_recipients(session, target)
-    if kind is NotificationKind.major_case:
-        return _emails(users_with_role(session, Role.leadership))
-    if kind in (NotificationKind.record_warning, NotificationKind.deadline_warning):
-        responsible = deadline.responsible_user if deadline else complaint.first_inquiry_owner
-        return _emails([responsible])
-    if kind in (NotificationKind.record_breach, NotificationKind.deadline_breach):
-        responsible = deadline.responsible_user if deadline else complaint.first_inquiry_owner
-        superior = _emails([responsible.superior])
-        return superior or department_recipients(session, complaint.department)
-    if kind is NotificationKind.concentration_report:
-        return _emails(users_with_role(session, Role.compliance, Role.leadership))
-    raise OutboxError(f"no recipient rule for {kind.value}")
+    """The addresses a notice of ``kind`` about ``complaint`` goes to; empty when none is known
+    (``addressees_for`` holds the rules)."""
+    return addressees_for(session, kind, complaint, deadline=deadline).emails

@@ -40,9 +40,10 @@ changed; ``rising`` / ``falling`` when the one-sided p < ``trend_alpha`` (0.1), 
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Any
 
 
 class Severity(StrEnum):
@@ -333,3 +334,198 @@ def _trend(current: int, previous: int, trend_alpha: float) -> Trend:
 
 def _format_p(p_value: float) -> str:
     return "P<0.0001" if p_value < 0.0001 else f"P={p_value:.4f}"
+
+
+# Every unit of every kind (Art. 8 重点监控) -----------------------------------------------------
+
+
+class UnitKind(StrEnum):
+    """What complaints are grouped by (监控对象类型)."""
+
+    department = "department"
+    category = "category"
+    channel = "channel"
+    department_category = "department_category"
+    product = "product"
+    owner = "owner"
+    handler = "handler"
+    customer = "customer"
+
+    @property
+    def label(self) -> str:
+        return {
+            "department": "部门",
+            "category": "投诉类别",
+            "channel": "投诉渠道",
+            "department_category": "部门×类别",
+            "product": "产品",
+            "owner": "首问负责人",
+            "handler": "承办人",
+            "customer": "重复投诉客户",
+        }[self.value]
+
+
+@dataclass(frozen=True)
+class WindowCounts:
+    """A unit's complaints in the current window, the previous one, and the whole baseline."""
+
+    current: int
+    previous: int
+    baseline: int
+
+    def __add__(self, other: WindowCounts) -> WindowCounts:
+        return WindowCounts(
+            self.current + other.current,
+            self.previous + other.previous,
+            self.baseline + other.baseline,
+        )
+
+
+@dataclass(frozen=True)
+class UnitCounts:
+    """One kind of unit: counts by unit key, and the name each unit is shown by.
+
+    ``complete`` is False for customers: only those with at least the minimum count in the
+    current window are listed (no one else can be flagged); ``totals`` are then the whole
+    exchange's, which the listed units do not add up to.
+    """
+
+    kind: UnitKind
+    counts: dict[str, WindowCounts]
+    names: dict[str, str]
+    totals: WindowCounts
+    complete: bool = True
+
+
+@dataclass(frozen=True)
+class AlertRecord:
+    """What is stored for one flagged unit (the fields of ``ConcentrationAlert``)."""
+
+    unit_kind: UnitKind
+    unit_key: str
+    count: int
+    expected: float
+    p_value: float
+    severity: Severity
+    trend: Trend | None
+    explanation: str
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    """The settings the statistic uses (``COMPLAINTS_MONITOR_*``)."""
+
+    current_days: int = 30
+    baseline_days: int = 180
+    alpha: float = 0.01
+    min_count: int = 3
+
+
+@dataclass(frozen=True)
+class KindSummary:
+    """How many units of one kind were assessed and flagged."""
+
+    kind: UnitKind
+    assessed: int
+    flagged: int
+    complete: bool
+
+
+@dataclass(frozen=True)
+class Assessment:
+    """The outcome of one report's statistics: alerts to store, and what was looked at."""
+
+    alerts: list[AlertRecord]
+    kinds: list[KindSummary]
+    complaints_current: int
+    complaints_baseline: int
+
+
+def assess_concentration(units: Sequence[UnitCounts], thresholds: Thresholds) -> Assessment:
+    """Art. 8 on every unit (pure): ``assess_units`` per kind, with each unit's own baseline,
+    rate-adjusted for the overall volume; flagged units become alerts, most surprising first.
+
+    Customers are a partial list (only those who could reach ``min_count``), so each is
+    assessed against the whole exchange's totals with the plain ``min_expected`` floor.
+    """
+    options: dict[str, Any] = {
+        "current_days": thresholds.current_days,
+        "baseline_days": thresholds.baseline_days,
+        "alpha": thresholds.alpha,
+        "min_count": thresholds.min_count,
+    }
+    alerts: list[AlertRecord] = []
+    kinds: list[KindSummary] = []
+    for unit_counts in units:
+        kind = unit_counts.kind
+        shown = _shown_names(unit_counts)
+        if unit_counts.complete:
+            assessments = assess_units(
+                {shown[k]: c.current for k, c in unit_counts.counts.items()},
+                {shown[k]: c.baseline for k, c in unit_counts.counts.items()},
+                previous={shown[k]: c.previous for k, c in unit_counts.counts.items()},
+                **options,
+            )
+        else:
+            assessments = sorted(
+                (
+                    assess_unit(
+                        shown[key],
+                        current_count=c.current,
+                        baseline_count=c.baseline,
+                        previous_count=c.previous,
+                        total_current=unit_counts.totals.current,
+                        total_baseline=unit_counts.totals.baseline,
+                        **options,
+                    )
+                    for key, c in unit_counts.counts.items()
+                ),
+                key=lambda a: (a.p_value, -a.count, a.unit),
+            )
+        key_of = {name: key for key, name in shown.items()}
+        flagged = [a for a in assessments if a.flagged]
+        alerts.extend(
+            AlertRecord(
+                unit_kind=kind,
+                unit_key=key_of[a.unit],
+                count=a.count,
+                expected=a.expected,
+                p_value=a.p_value,
+                severity=a.severity,
+                trend=a.trend,
+                explanation=a.explanation,
+            )
+            for a in flagged
+        )
+        kinds.append(
+            KindSummary(
+                kind=kind,
+                assessed=len(assessments),
+                flagged=len(flagged),
+                complete=unit_counts.complete,
+            )
+        )
+    alerts.sort(key=lambda a: (a.p_value, -a.count, a.unit_kind.value, a.unit_key))
+    totals = next((u.totals for u in units if u.kind is UnitKind.department), None)
+    return Assessment(
+        alerts=alerts,
+        kinds=kinds,
+        complaints_current=totals.current if totals else 0,
+        complaints_baseline=totals.baseline if totals else 0,
+    )
+
+
+def _shown_names(unit_counts: UnitCounts) -> dict[str, str]:
+    """Each unit's name in the explanation, unique within its kind: ``产品「X」``; a staff name
+    shared by two people gets the username; a customer is its opaque key."""
+    kind = unit_counts.kind
+    if kind is UnitKind.customer:
+        return {key: key for key in unit_counts.counts}
+    names = {key: unit_counts.names.get(key, key) for key in unit_counts.counts}
+    seen: dict[str, int] = {}
+    for name in names.values():
+        seen[name] = seen.get(name, 0) + 1
+    return {
+        key: f"{kind.label}「{name}」" if seen[name] == 1 else f"{kind.label}「{name}（{key}）」"
+        for key, name in names.items()
+    }

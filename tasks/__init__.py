@@ -1,5 +1,9 @@
 """Prefect tasks: one idempotent I/O step each (email, documents, database).
 
+Only tasks live here, each calling a service in ``models/`` (the handling form, the notices,
+delivery, the outbox, monitoring), plus private helpers; ``tests/test_layers.py`` holds
+the rule.
+
 Tasks take ids and return small non-personal values (status strings, ids, checksums), so
 that no personal data reaches Prefect parameters, results, logs or artifacts (Art. 2(5)).
 

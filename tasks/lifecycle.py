@@ -9,7 +9,7 @@ from prefect import get_run_logger, task
 
 from models.db import session_scope, utcnow
 from policy.lifecycle import Step
-from tasks.caching import fresh_read_options, side_effect_options
+from tasks._caching import fresh_read_options, side_effect_options
 
 
 @task(name="read-progress", **fresh_read_options())

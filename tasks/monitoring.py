@@ -11,169 +11,32 @@ staff or product names; a customer appears only as ``客户#<id>``.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import date
-from typing import Any
 
 from prefect import task
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 
-from complaints.settings import Settings, get_settings
+from complaints.settings import get_settings
 from models.db import session_scope
 from models.monitoring import (
-    AlertRecord,
-    MonitorWindows,
+    StoredAlert,
     UnitCounts,
-    UnitKind,
     count_units,
-    store_alerts,
-    unit_label,
+    report_markdown,
+    report_table,
+    store_window_alerts,
+    thresholds_for,
+    windows_for,
 )
-from policy.concentration import Severity, Trend, assess_unit, assess_units
-from tasks.caching import fresh_read_options
-from tasks.mail import prepare_concentration_report
+from models.notices import prepare_concentration_report
+from policy.concentration import (
+    AlertRecord,
+    Assessment,
+)
+from tasks._caching import fresh_read_options
 
 REPORT_ARTIFACT_KEY = "concentration-report"
 SUMMARY_ARTIFACT_KEY = "concentration-summary"
-
-
-@dataclass(frozen=True)
-class Thresholds:
-    """The settings the statistic uses (``COMPLAINTS_MONITOR_*``)."""
-
-    current_days: int = 30
-    baseline_days: int = 180
-    alpha: float = 0.01
-    min_count: int = 3
-
-    @classmethod
-    def from_settings(cls, settings: Settings) -> Thresholds:
-        return cls(
-            current_days=settings.monitor_window_days,
-            baseline_days=settings.monitor_baseline_days,
-            alpha=settings.monitor_alpha,
-            min_count=settings.monitor_min_count,
-        )
-
-
-@dataclass(frozen=True)
-class KindSummary:
-    """How many units of one kind were assessed and flagged."""
-
-    kind: UnitKind
-    assessed: int
-    flagged: int
-    complete: bool
-
-
-@dataclass(frozen=True)
-class Assessment:
-    """The outcome of one report's statistics: alerts to store, and what was looked at."""
-
-    alerts: list[AlertRecord]
-    kinds: list[KindSummary]
-    complaints_current: int
-    complaints_baseline: int
-
-
-def windows_for(report_date: date, settings: Settings) -> MonitorWindows:
-    return MonitorWindows(
-        report_date=report_date,
-        current_days=settings.monitor_window_days,
-        baseline_days=settings.monitor_baseline_days,
-        timezone=settings.timezone,
-    )
-
-
-def assess_concentration(units: Sequence[UnitCounts], thresholds: Thresholds) -> Assessment:
-    """Art. 8 on every unit (pure): ``assess_units`` per kind, with each unit's own baseline,
-    rate-adjusted for the overall volume; flagged units become alerts, most surprising first.
-
-    Customers are a partial list (only those who could reach ``min_count``), so each is
-    assessed against the whole exchange's totals with the plain ``min_expected`` floor.
-    """
-    options: dict[str, Any] = {
-        "current_days": thresholds.current_days,
-        "baseline_days": thresholds.baseline_days,
-        "alpha": thresholds.alpha,
-        "min_count": thresholds.min_count,
-    }
-    alerts: list[AlertRecord] = []
-    kinds: list[KindSummary] = []
-    for unit_counts in units:
-        kind = unit_counts.kind
-        shown = _shown_names(unit_counts)
-        if unit_counts.complete:
-            assessments = assess_units(
-                {shown[k]: c.current for k, c in unit_counts.counts.items()},
-                {shown[k]: c.baseline for k, c in unit_counts.counts.items()},
-                previous={shown[k]: c.previous for k, c in unit_counts.counts.items()},
-                **options,
-            )
-        else:
-            assessments = sorted(
-                (
-                    assess_unit(
-                        shown[key],
-                        current_count=c.current,
-                        baseline_count=c.baseline,
-                        previous_count=c.previous,
-                        total_current=unit_counts.totals.current,
-                        total_baseline=unit_counts.totals.baseline,
-                        **options,
-                    )
-                    for key, c in unit_counts.counts.items()
-                ),
-                key=lambda a: (a.p_value, -a.count, a.unit),
-            )
-        key_of = {name: key for key, name in shown.items()}
-        flagged = [a for a in assessments if a.flagged]
-        alerts.extend(
-            AlertRecord(
-                unit_kind=kind,
-                unit_key=key_of[a.unit],
-                count=a.count,
-                expected=a.expected,
-                p_value=a.p_value,
-                severity=a.severity,
-                trend=a.trend,
-                explanation=a.explanation,
-            )
-            for a in flagged
-        )
-        kinds.append(
-            KindSummary(
-                kind=kind,
-                assessed=len(assessments),
-                flagged=len(flagged),
-                complete=unit_counts.complete,
-            )
-        )
-    alerts.sort(key=lambda a: (a.p_value, -a.count, a.unit_kind.value, a.unit_key))
-    totals = next((u.totals for u in units if u.kind is UnitKind.department), None)
-    return Assessment(
-        alerts=alerts,
-        kinds=kinds,
-        complaints_current=totals.current if totals else 0,
-        complaints_baseline=totals.baseline if totals else 0,
-    )
-
-
-def _shown_names(unit_counts: UnitCounts) -> dict[str, str]:
-    """Each unit's name in the explanation, unique within its kind: ``产品「X」``; a staff name
-    shared by two people gets the username; a customer is its opaque key."""
-    kind = unit_counts.kind
-    if kind is UnitKind.customer:
-        return {key: key for key in unit_counts.counts}
-    names = {key: unit_counts.names.get(key, key) for key in unit_counts.counts}
-    seen: dict[str, int] = {}
-    for name in names.values():
-        seen[name] = seen.get(name, 0) + 1
-    return {
-        key: f"{kind.label}「{name}」" if seen[name] == 1 else f"{kind.label}「{name}（{key}）」"
-        for key, name in names.items()
-    }
 
 
 # Tasks --------------------------------------------------------------------------------------
@@ -192,114 +55,12 @@ def count_complaints_by_unit(report_date: date) -> list[UnitCounts]:
         )
 
 
-@dataclass(frozen=True)
-class StoredAlert:
-    """An alert as stored (and as every re-run for the same day returns it)."""
-
-    id: int
-    unit_kind: str
-    unit_key: str
-    unit_label: str
-    window_start: date
-    window_end: date
-    count: int
-    expected: float
-    p_value: float
-    severity: str
-    trend: str | None
-    explanation: str
-
-
 @task(name="store-concentration-alerts", **fresh_read_options())
 def store_concentration_alerts(report_date: date, alerts: list[AlertRecord]) -> list[StoredAlert]:
     """Art. 8: store each flagged unit once for the window; the window's alerts as stored."""
     settings = get_settings()
     with session_scope(settings.effective_database_url) as session:
-        rows = store_alerts(session, windows=windows_for(report_date, settings), alerts=alerts)
-        return [
-            StoredAlert(
-                id=row.id,
-                unit_kind=row.unit_kind,
-                unit_key=row.unit_key,
-                unit_label=unit_label(session, row.unit_kind, row.unit_key),
-                window_start=row.window_start,
-                window_end=row.window_end,
-                count=row.count,
-                expected=row.expected,
-                p_value=row.p_value,
-                severity=row.severity,
-                trend=row.trend,
-                explanation=row.explanation,
-            )
-            for row in rows
-        ]
-
-
-def _label(enum: type[Severity] | type[Trend], value: str | None) -> str:
-    return enum(value).label if value in enum.__members__ else "—"
-
-
-def _format_p(p_value: float) -> str:
-    return "<0.0001" if p_value < 0.0001 else f"{p_value:.4f}"
-
-
-def report_table(alerts: Sequence[StoredAlert]) -> list[dict[str, Any]]:
-    """The rows of the ``concentration-report`` table artifact."""
-    return [
-        {
-            "级别": _label(Severity, alert.severity),
-            "监控对象类型": UnitKind(alert.unit_kind).label,
-            "监控对象": alert.unit_label,
-            "投诉数": alert.count,
-            "预期数": round(alert.expected, 1),
-            "P值": _format_p(alert.p_value),
-            "趋势": _label(Trend, alert.trend),
-            "说明": alert.explanation,
-        }
-        for alert in alerts
-    ]
-
-
-def report_markdown(
-    windows: MonitorWindows,
-    assessment: Assessment,
-    alerts: Sequence[StoredAlert],
-    thresholds: Thresholds,
-) -> str:
-    """The markdown summary: the window, what was assessed, what stands out."""
-    lines = [
-        f"# 投诉集中监控报告（第八条）{windows.window_start}至{windows.window_end}",
-        "",
-        f"近{windows.current_days}天投诉 {assessment.complaints_current} 件；"
-        f"基线（此前{windows.baseline_days}天）{assessment.complaints_baseline} 件。"
-        f"判定标准：P < {thresholds.alpha} 且投诉数 ≥ {thresholds.min_count}，"
-        "预期数按各对象自身基线占比并随总量调整。",
-        "",
-        "| 监控对象类型 | 评估数 | 列入重点监控 |",
-        "|---|---:|---:|",
-    ]
-    for kind in assessment.kinds:
-        note = (
-            f"（近{windows.current_days}天≥{thresholds.min_count}件者）"
-            if not kind.complete
-            else ""
-        )
-        lines.append(f"| {kind.kind.label}{note} | {kind.assessed} | {kind.flagged} |")
-    assessed = sum(k.assessed for k in assessment.kinds if k.complete)
-    lines += [
-        "",
-        f"随机波动下约有 {thresholds.alpha * assessed:.1f} 项会被偶然列入（多为“关注”级）；"
-        "“较高”“高”级别更可能是真实的集中。",
-        "",
-    ]
-    if not alerts:
-        lines.append("本期未发现投诉较为集中的单位或问题。")
-    else:
-        lines.append(f"## 列入重点监控 {len(alerts)} 项")
-        lines.append("")
-        for alert in alerts:
-            lines.append(f"- **{_label(Severity, alert.severity)}** {alert.explanation}")
-    return "\n".join(lines) + "\n"
+        return store_window_alerts(session, windows_for(report_date, settings), alerts)
 
 
 @task(name="publish-concentration-report", **fresh_read_options())
@@ -309,7 +70,7 @@ def publish_concentration_report(
     """Art. 8: the table artifact ``concentration-report`` and a markdown summary in the UI."""
     settings = get_settings()
     windows = windows_for(report_date, settings)
-    thresholds = Thresholds.from_settings(settings)
+    thresholds = thresholds_for(settings)
     description = f"第八条投诉集中监控 {windows.window_start}至{windows.window_end}"
     create_table_artifact(
         key=REPORT_ARTIFACT_KEY,

@@ -5,10 +5,9 @@ from __future__ import annotations
 from uuid import UUID
 
 from prefect import task
-from sqlalchemy import select
 
 from models.db import session_scope
-from tasks.caching import fresh_read_options
+from tasks._caching import fresh_read_options
 
 
 @task(name="queue-run-failure-alert", **fresh_read_options())
@@ -17,24 +16,21 @@ def queue_run_failure_alert(flow_run_id: str, state: str) -> int | None:
     from prefect.client.orchestration import get_client
 
     from complaints.settings import get_settings
-    from models.outbox import enqueue_notification, report_key
-    from models.people import User
-    from policy.enums import Role
+    from models.outbox import NotificationKind, addressees_for, enqueue_notification, report_key
 
     with get_client(sync_client=True) as client:
         run = client.read_flow_run(UUID(flow_run_id))
     with session_scope() as session:
-        admins = session.scalars(select(User).where(User.role == Role.admin, User.active)).all()
-        recipients = sorted({user.email for user in admins if user.email})
-        if not recipients:
+        addressees = addressees_for(session, NotificationKind.run_failure)
+        if not addressees.emails:
             return None
         row = enqueue_notification(
             session,
             key=report_key("run_failure", f"{flow_run_id}-{state}"),
             kind="run_failure",
-            recipients=recipients,
+            recipients=addressees.emails,
             context={
-                "addressee": "系统管理员",
+                "addressee": addressees.name,
                 "flow_run_name": run.name,
                 "flow_run_id": flow_run_id,
                 "state": state,

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from deployments.names import DEADLINE_FLOW, LIFECYCLE_FLOW, MONITOR_FLOW, OPS_ALERT_FLOW
 from models.db import session_scope
 from policy.enums import Stage
-from tasks.caching import fresh_read_options
+from tasks._caching import fresh_read_options
 
 if TYPE_CHECKING:
     from prefect.client.orchestration import SyncPrefectClient
@@ -96,11 +96,11 @@ def requeue_crashed_runs(now: datetime | None = None) -> int:
             if run_ids
             else []
         )
-        stuck = stuck_runs(client, now=now, after=get_settings().stuck_run_after)
+        stuck = _stuck_runs(client, now=now, after=get_settings().stuck_run_after)
         for run in [*crashed, *stuck]:
             state = run.state
             assert state is not None
-            since = (stuck_since(run) or now).astimezone(UTC)
+            since = (_stuck_since(run) or now).astimezone(UTC)
             message = (
                 f"re-queued by reconciliation: {state.name} since {since:%Y-%m-%d %H:%M:%S} UTC"
             )
@@ -133,7 +133,7 @@ def requeue_crashed_runs(now: datetime | None = None) -> int:
 SYSTEM_FLOWS = [LIFECYCLE_FLOW, DEADLINE_FLOW, MONITOR_FLOW, OPS_ALERT_FLOW]
 
 
-def stuck_runs(client: SyncPrefectClient, *, now: datetime, after: timedelta) -> list[FlowRun]:
+def _stuck_runs(client: SyncPrefectClient, *, now: datetime, after: timedelta) -> list[FlowRun]:
     """Runs of the system's flows that no process is executing and none will: left Pending or
     Submitting for longer than ``after`` (a worker claims a run, then starts its process, which
     sets it Running within seconds), or Scheduled more than ``after`` past their start time
@@ -168,14 +168,14 @@ def stuck_runs(client: SyncPrefectClient, *, now: datetime, after: timedelta) ->
                 offset=offset,
                 limit=PAGE,
             )
-            found.extend(run for run in page if (since := stuck_since(run)) and since < cutoff)
+            found.extend(run for run in page if (since := _stuck_since(run)) and since < cutoff)
             if len(page) < PAGE:
                 break
             offset += PAGE
     return found
 
 
-def stuck_since(run: FlowRun) -> datetime | None:
+def _stuck_since(run: FlowRun) -> datetime | None:
     """Since when a run has waited for a process: the start time a Scheduled run was given,
     the moment a run entered Pending (or Submitting)."""
     state = run.state
@@ -360,12 +360,11 @@ def cancel_checks_of_settled_deadlines() -> int:
     from prefect.client.schemas.objects import StateType
     from prefect.states import Cancelled
 
-    from deployments.names import idempotency_key
+    from deployments.names import idempotency_key, warning_run_name
     from models.complaint import Complaint
     from models.db import utcnow
     from models.operations import Deadline
     from policy.enums import DeadlineStatus
-    from tasks.deadlines import warning_run_name
 
     with session_scope() as session:
         settled = session.execute(
@@ -378,7 +377,10 @@ def cancel_checks_of_settled_deadlines() -> int:
             )
         ).all()
         run_ids = [UUID(str(deadline.check_flow_run_id)) for deadline, _ in settled]
-        warning_names = [warning_run_name(reference, deadline) for deadline, reference in settled]
+        warning_names = [
+            warning_run_name(reference, deadline.kind.value, deadline.sequence)
+            for deadline, reference in settled
+        ]
         # A name could repeat across app databases; the idempotency key cannot.
         warning_keys = {
             idempotency_key("deadline", deadline.id, deadline.created_at, "warn")

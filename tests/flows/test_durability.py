@@ -333,7 +333,7 @@ def recover_by_reconciliation(live: LiveSystem, run_ids: list[str]) -> None:
     """With no worker running: the runs the dead worker held are re-queued once, past the
     threshold; then a worker starts them."""
     from flows.reconcile import reconcile
-    from tasks.reconcile import stuck_runs
+    from tasks.reconcile import _stuck_runs as stuck_runs
 
     held = [r for r in run_ids if state_of(r).type is StateType.PENDING]
     assert held, "the worker died holding no run: nothing was tested"

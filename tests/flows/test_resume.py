@@ -5,12 +5,19 @@ steps), reads the awaited step fresh before it suspends, and does only what is n
 
 from __future__ import annotations
 
+from datetime import timedelta
 from uuid import UUID
 
 import pytest
 from prefect.client.orchestration import get_client
 from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterId
+from sqlalchemy import select
 
+from deployments.runs import start_lifecycle_run
+from flows.complaint_lifecycle import complaint_lifecycle
+from models import Document, Notification
+from models.db import utcnow
+from models.intake import register_complaint
 from models.progress import outcome_key, step_outcome, step_outcomes
 from models.steps import (
     assign,
@@ -22,7 +29,9 @@ from models.steps import (
 )
 from policy.enums import Channel, Stage
 from policy.lifecycle import Step
+from tests.flows.conftest import execute
 from tests.flows.lifecycle_driver import add_staff, start_complaint
+from tests.models.factories import sample_intake
 from tests.support.processes import wait_until
 
 pytestmark = pytest.mark.usefixtures("prefect_server")
@@ -192,3 +201,44 @@ def test_one_read_gives_every_decision_taken_with_transfers_and_rounds(
         step_outcome(session, complaint_id=case.complaint_id, step=Step.assignment, number=2)
         == outcomes[outcome_key(Step.assignment, 2)]
     )
+
+
+def test_a_run_started_after_the_first_step_still_sends_the_manager_the_form(
+    session, settings, mail
+) -> None:
+    """Reconciliation may start a run late, after staff took the first step: the intake form is
+    then deferred to that step's, yet the notice to the manager carries a form, which the flow
+    asks for before it queues the notice (queueing a notice writes no form)."""
+    staff = add_staff(session)
+    now = utcnow()
+    complaint = register_complaint(
+        session,
+        intake=sample_intake(
+            customer_email="customer@example.test",
+            received_at=now,
+            promised_reply_at=now + timedelta(days=15),
+        ),
+        owner=staff.owner,
+        now=now,
+        settings=settings,
+    )
+    session.commit()
+    submit_written_record(session, complaint=complaint, actor=staff.owner, now=now, text="记录")
+    session.commit()
+    run_id = start_lifecycle_run(
+        complaint_id=complaint.id,
+        reference=complaint.reference,
+        created_at=complaint.created_at,
+        tags=["complaint"],
+    )
+
+    execute(complaint_lifecycle, run_id)
+
+    session.expire_all()
+    notice = session.scalars(
+        select(Notification).where(
+            Notification.complaint_id == complaint.id, Notification.kind == "new_complaint"
+        )
+    ).one()
+    form = session.get_one(Document, notice.context["attach_document_id"])
+    assert form.complaint_id == complaint.id and form.kind == "handling_form"

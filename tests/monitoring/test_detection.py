@@ -11,9 +11,8 @@ from sqlalchemy.orm import Session
 
 from models.monitoring import MonitorWindows, UnitKind, count_units, customer_key, store_alerts
 from models.people import Customer
-from policy.concentration import Severity, Trend
+from policy.concentration import Severity, Thresholds, Trend, assess_concentration
 from policy.enums import Department
-from tasks.monitoring import Thresholds, assess_concentration
 from tests.monitoring.conftest import REPORT_DATE, background, load
 from tests.monitoring.synthetic import (
     COMPLAINT_COLUMNS,

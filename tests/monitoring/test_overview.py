@@ -21,9 +21,8 @@ from models.monitoring import (
     unit_label,
     weekly_counts,
 )
-from policy.concentration import Severity
+from policy.concentration import Severity, Thresholds, assess_concentration
 from policy.enums import Department
-from tasks.monitoring import Thresholds, assess_concentration
 from tests.monitoring.conftest import REPORT_DATE, background, load
 from tests.monitoring.synthetic import COMPLAINT_COLUMNS, HotSpot, Population, complaint_rows
 

@@ -4,14 +4,16 @@ from __future__ import annotations
 
 from datetime import date
 
-from models.monitoring import MonitorWindows, UnitCounts, UnitKind, WindowCounts
-from tasks.monitoring import (
+from models.monitoring import (
+    MonitorWindows,
     StoredAlert,
-    Thresholds,
-    assess_concentration,
+    UnitCounts,
+    UnitKind,
+    WindowCounts,
     report_markdown,
     report_table,
 )
+from policy.concentration import Thresholds, assess_concentration
 
 WINDOWS = MonitorWindows(report_date=date(2026, 11, 27))
 

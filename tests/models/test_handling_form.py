@@ -1,0 +1,255 @@
+"""The Customer Complaint Handling Form (客户投诉处理表, the regulation's annex): every field in
+its cell, a printable layout, a version per change, and a read-only archive checked on read."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import stat
+import subprocess
+from datetime import timedelta
+from pathlib import Path
+
+import docx
+import pytest
+from docx.oxml.ns import qn
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from complaints.settings import Settings
+from models import ComplaintEvent, Document
+from models.complaint import Complaint
+from models.handling_form import (
+    ArchiveTamperedError,
+    HandlingFormArchivedError,
+    HandlingFormData,
+    handling_form_data,
+    read_archived_form,
+    render_handling_form,
+    write_handling_form,
+)
+from models.handling_form.fields import FIELD_LABELS
+from tests.models.factories import NOW, make_complaint
+from tests.support.cases import Cast, carry_through
+
+
+def _cells(document: docx.document.Document) -> dict[str, str]:
+    """Label → value of the form's table; merged cells are read once."""
+    (table,) = document.tables
+    pairs: dict[str, str] = {}
+    for row in table.rows:
+        unique = []
+        for cell in row.cells:
+            if not unique or cell._tc is not unique[-1]._tc:
+                unique.append(cell)
+        for label, value in zip(unique[::2], unique[1::2], strict=True):
+            pairs[label.text] = value.text
+    return pairs
+
+
+def _write(session: Session, settings: Settings, complaint: Complaint, **options) -> Document:
+    document = write_handling_form(
+        session, complaint_id=complaint.id, data_dir=settings.data_dir, **options
+    )
+    session.commit()
+    return document
+
+
+def test_annex_form_read_back_has_every_field_in_its_cell(
+    session: Session, settings: Settings, cast: Cast, complaint: Complaint
+) -> None:
+    carry_through(session, complaint, cast, major=True)
+    document = _write(session, settings, complaint, final=True, now=NOW + timedelta(days=5))
+
+    cells = _cells(docx.Document(document.path))
+
+    assert set(cells) == set(FIELD_LABELS.values())
+    expected = {
+        "投诉编号": complaint.reference,
+        "受理时间": "2026年11月27日 09:55",
+        "投诉渠道": "电话投诉",
+        "投诉人类别": "客户",
+        "投诉人": "张三",
+        "联系方式": "13800001234；zhangsan@example.test",
+        "投诉类别": "办事效率类",
+        "受理部门": "财富中心（投诉电话 028-85323543）",
+        "首问负责人": "李首问",
+        "重大投诉认定": "是：涉及客户资金，可能引起媒体关注",
+        "文字记录": "客户来电反映赎回款未到账，已致歉并说明将核查。",
+        "记录提交时间": "2026年11月27日 12:00",
+        "处理人": "陈处理",
+        "承诺回复时间": "2026年12月12日 10:00",
+        "办结日期": "2026年12月01日",
+        "归档日期": "2026年12月02日",
+    }
+    assert {label: cells[label] for label in expected} == expected
+    assert cells["投诉内容"] == complaint.content
+    assert "属实：划付指令延误两个工作日" in cells["核实结果"]
+    assert "已补划赎回款" in cells["解决方案"]
+    assert "客户满意：款项已到账，满意" in cells["客户意见及反馈"]
+    manager = cells["部门经理意见"].split("\n")
+    assert "安排陈处理跟进处理：由运营岗核查资金划付记录（王经理）" in manager[0]
+    assert "认定为重大投诉" in manager[1]
+    assert "同意：同意处理方案，加强划付复核（刘总）" in cells["公司领导意见"]
+
+
+def test_non_major_case_says_leadership_review_is_not_needed(
+    session: Session, settings: Settings, cast: Cast, complaint: Complaint
+) -> None:
+    carry_through(session, complaint, cast, major=False)
+    cells = _cells(docx.Document(_write(session, settings, complaint).path))
+    assert cells["公司领导意见"] == "非重大投诉，无需报公司领导审阅"
+    assert cells["重大投诉认定"].startswith("否")
+    assert cells["归档日期"] == ""
+
+
+def test_form_prints_on_a4_in_simsun_with_a_bordered_table_and_shaded_labels(
+    session: Session, settings: Settings, complaint: Complaint
+) -> None:
+    document = docx.Document(_write(session, settings, complaint).path)
+
+    section = document.sections[0]
+    # A4, to the twip Word stores it in
+    assert (round(section.page_width.mm), round(section.page_height.mm)) == (210, 297)
+    normal_fonts = document.styles["Normal"].element.rPr.rFonts
+    assert normal_fonts.get(qn("w:eastAsia")) == "宋体"
+    title = next(p for p in document.paragraphs if p.text == "客户投诉处理表")
+    assert title.runs[0].bold
+    (table,) = document.tables
+    borders = table._tbl.tblPr.find(qn("w:tblBorders"))
+    assert {child.get(qn("w:val")) for child in borders} == {"single"}
+    assert len(borders) == 6  # four edges and both inner directions
+    for row in table.rows:
+        label = row.cells[0]
+        shading = label._tc.tcPr.find(qn("w:shd"))
+        assert shading is not None and shading.get(qn("w:fill")) == "D9D9D9", label.text
+        assert label.paragraphs[0].runs[0].bold
+    assert document.core_properties.title == f"客户投诉处理表 {complaint.reference}"
+
+
+def test_unchanged_complaint_adds_no_version_and_each_change_adds_one(
+    session: Session, settings: Settings, cast: Cast, complaint: Complaint
+) -> None:
+    first = _write(session, settings, complaint)
+    same = _write(session, settings, complaint, now=NOW + timedelta(hours=1))
+    carry_through(session, complaint, cast)
+    changed = _write(session, settings, complaint)
+
+    assert same.id == first.id
+    assert (first.version, changed.version) == (1, 2)
+    folder = settings.data_dir.resolve() / "documents" / complaint.reference
+    assert Path(first.path) == folder / f"{complaint.reference}-v1.docx"
+    assert Path(changed.path) == folder / f"{complaint.reference}-v2.docx"
+    assert sorted(p.name for p in folder.iterdir()) == [
+        f"{complaint.reference}-v1.docx",
+        f"{complaint.reference}-v2.docx",
+    ]
+    for document in (first, changed):
+        assert hashlib.sha256(Path(document.path).read_bytes()).hexdigest() == document.sha256
+    assert _cells(docx.Document(first.path))["处理人"] == ""
+    assert _cells(docx.Document(changed.path))["处理人"] == "陈处理"
+    events = session.scalars(
+        select(ComplaintEvent.kind).where(ComplaintEvent.kind.like("handling_form%"))
+    ).all()
+    assert events == ["handling_form_generated", "handling_form_generated"]
+
+
+def test_form_data_is_compared_by_a_canonical_digest_not_by_docx_bytes(
+    session: Session, settings: Settings, complaint: Complaint
+) -> None:
+    data = handling_form_data(session, complaint.id)
+    assert isinstance(data, HandlingFormData) and data.digest() == data.digest()
+    # python-docx output carries the time of writing: bytes differ, the digest does not.
+    assert render_handling_form(data, generated_at="a") != render_handling_form(
+        data, generated_at="b"
+    )
+
+
+def test_art4_1_archived_form_is_read_only_and_refuses_further_writes(
+    session: Session, settings: Settings, cast: Cast, complaint: Complaint
+) -> None:
+    carry_through(session, complaint, cast)
+    draft = _write(session, settings, complaint)
+    final = _write(session, settings, complaint, final=True)
+
+    assert final.final and final.version == draft.version + 1
+    assert stat.S_IMODE(os.stat(final.path).st_mode) == 0o444
+    with pytest.raises(HandlingFormArchivedError):
+        _write(session, settings, complaint)
+    session.rollback()
+    assert read_archived_form(session, complaint.id) == Path(final.path).read_bytes()
+
+
+def test_archived_form_is_checked_against_its_checksum_when_read(
+    session: Session, settings: Settings, complaint: Complaint
+) -> None:
+    final = _write(session, settings, complaint, final=True)
+    path = Path(final.path)
+    os.chmod(path, 0o644)
+    path.write_bytes(path.read_bytes() + b"\0")
+
+    with pytest.raises(ArchiveTamperedError, match="does not match"):
+        read_archived_form(session, complaint.id)
+    path.unlink()
+    with pytest.raises(ArchiveTamperedError, match="missing"):
+        read_archived_form(session, complaint.id)
+
+
+SOFFICE = shutil.which("soffice") or shutil.which("libreoffice")
+
+
+@pytest.mark.skipif(SOFFICE is None, reason="LibreOffice (soffice) is not installed")
+def test_form_converts_to_pdf_with_libreoffice(
+    session: Session, settings: Settings, cast: Cast, complaint: Complaint, tmp_path: Path
+) -> None:
+    carry_through(session, complaint, cast)
+    source = Path(_write(session, settings, complaint).path)
+    profile = tmp_path / "lo-profile"  # one profile per process: a shared one fails silently
+    done = subprocess.run(
+        [
+            SOFFICE,
+            "--headless",
+            f"-env:UserInstallation={profile.as_uri()}",
+            "--convert-to",
+            "pdf",
+            "--outdir",
+            str(tmp_path),
+            str(source),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    pdf = (tmp_path / source.with_suffix(".pdf").name).read_bytes()
+    assert pdf.startswith(b"%PDF") and b"/BaseFont" in pdf
+    cjk = subprocess.run(
+        ["fc-list", ":lang=zh", "family"], capture_output=True, text=True, check=False
+    ).stdout.strip()
+    if cjk:
+        # With a CJK font installed, the Chinese is drawn in it, not as boxes.
+        families = {name.replace(" ", "") for line in cjk.splitlines() for name in line.split(",")}
+        embedded = [
+            part.split(b"/")[0].split(b"+")[-1].decode() for part in pdf.split(b"/BaseFont/")[1:]
+        ]
+        assert any(name.strip() in families for name in embedded), embedded
+
+
+def test_art4_2_complaint_resolved_on_the_spot_shows_its_solution_once(
+    session: Session, settings: Settings, cast: Cast
+) -> None:
+    complaint = make_complaint(
+        session,
+        settings,
+        owner=cast.owner,
+        resolved_on_the_spot=True,
+        resolution="当场查询到账情况并向客户解释",
+        promised_reply_at=None,
+    )
+    session.commit()
+    cells = _cells(docx.Document(_write(session, settings, complaint).path))
+    assert cells["解决方案"].count("当场查询到账情况并向客户解释") == 1
+    assert cells["解决方案"].startswith("现场解决")
+    assert cells["承诺回复时间"] == ""

@@ -200,7 +200,13 @@ class ServiceDied(RuntimeError):
     pass
 
 
+# The stop signals received: a library may catch the Interrupted raised in its midst and raise
+# something else, but the operator's Ctrl-C is still what ended `up`.
+_received: list[int] = []
+
+
 def _interrupt(signum: int, _frame: object) -> None:
+    _received.append(signum)
     raise Interrupted(signum)
 
 
@@ -231,20 +237,24 @@ def run_system(settings: Settings) -> int:
     the next `up` stops any that outlived an earlier one for the same data folder."""
     services: list[Service] = []
     ready = False
+    _received.clear()
     previous = {signum: signal.signal(signum, _interrupt) for signum in STOP_SIGNALS}
     try:
         for line in stop_leftovers(settings.data_dir):
             print(line, flush=True)
         check_ports(settings)
         _start_and_watch(settings, services, lambda: services_started(settings, services))
-    except Interrupted as stop:
-        if any(service.ready for service in services):
+    except BaseException as problem:  # whatever it is, nothing up started outlives it
+        stop = problem if isinstance(problem, Interrupted) else None
+        if stop is None and _received:
+            stop = Interrupted(_received[-1])
+        if stop is None:
+            print(f"error: {explain(problem, os.environ)}", file=sys.stderr, flush=True)
+        elif any(service.ready for service in services):
             print(f"stopping on {stop}", flush=True)
             ready = True  # the way to stop a running system: exit 0
         else:
             print(f"error: interrupted ({stop}) while starting; stopping everything", flush=True)
-    except BaseException as problem:  # whatever it is, nothing up started outlives it
-        print(f"error: {explain(problem, os.environ)}", file=sys.stderr, flush=True)
     finally:
         for signum in STOP_SIGNALS:  # a second Ctrl-C does not cut the shutdown short
             signal.signal(signum, signal.SIG_IGN)

@@ -98,7 +98,7 @@ def web_server(env: dict[str, str]) -> Iterator[str]:
 
     port = free_port()
     process = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "intake.app:create_app", "--factory",
+        [sys.executable, "-m", "uvicorn", "web.app:create_app", "--factory",
          "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning",
          "--no-proxy-headers"],  # the app reads forwarded headers itself (trusted_proxies)
         cwd=ROOT,
@@ -164,11 +164,11 @@ def over_http(base: str, numbers: range, warmup: int, pause: float = 0.0) -> lis
 
 def bare_insert(url: str, numbers: range) -> list[float]:
     from complaints.settings import get_settings
-    from intake.actions import IntakeValues, build_intake
-    from intake.schemas import ComplaintRequest
     from models.db import session_scope, utcnow
     from models.directory import user_by_username
     from models.intake import register_complaint
+    from web.actions import IntakeValues, build_intake
+    from web.schemas import ComplaintRequest
 
     settings = get_settings()
     requests = [ComplaintRequest.model_validate_json(json.dumps(body(n))) for n in numbers]

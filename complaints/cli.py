@@ -321,11 +321,11 @@ def web() -> None:
     """Serve the staff web app and JSON API on settings.web_host:web_port (uvicorn)."""
     import uvicorn
 
-    from intake.serving import uvicorn_options
+    from web.serving import uvicorn_options
 
     settings = get_settings()
     uvicorn.run(
-        "intake.app:create_app",
+        "web.app:create_app",
         factory=True,
         host=settings.web_host,
         port=settings.web_port,

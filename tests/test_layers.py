@@ -86,7 +86,7 @@ def test_the_rules_see_what_they_are_meant_to_see() -> None:
     tasks = ast.parse("@task(name='x')\ndef a(): ...\n@task\ndef b(): ...\ndef _c(): ...\n")
     assert _not_a_task(tasks) == []
     assert _imported_packages(ast.parse("def f():\n    from models.db import x\n")) == {"models"}
-    assert {"models", "tasks", "flows", "complaints", "intake"} <= OURS
+    assert {"models", "tasks", "flows", "complaints", "web"} <= OURS
 
 
 def test_a_resumed_run_does_not_import_notices_or_the_form() -> None:

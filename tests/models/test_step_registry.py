@@ -34,7 +34,7 @@ def test_art5_4_only_leadership_reviews_and_only_managers_assign() -> None:
 
 def test_every_door_takes_the_fields_the_step_declares() -> None:
     from flows.inputs import STEP_INPUTS
-    from intake.schemas import STEP_REQUESTS
+    from web.schemas import STEP_REQUESTS
 
     for step, spec in STEPS.items():
         names = [field.name for field in spec.fields]

@@ -1,0 +1,61 @@
+"""The input rules shared by the pages and the API, and the masks lists use (Art. 2(5))."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+
+from web.access import mask_email, mask_name, mask_phone
+from web.validation import FieldError, check_amount, clean_text, normalize_phone
+
+
+@pytest.mark.parametrize(
+    ("typed", "stored"),
+    [
+        ("13800001234", "13800001234"),
+        ("138 0000 1234", "13800001234"),
+        ("+86 138-0000-1234", "13800001234"),
+        ("028-86026043", "02886026043"),
+        ("(028) 8532 3543", "02885323543"),
+        ("400-123-4567", "4001234567"),
+    ],
+)
+def test_phone_numbers_are_normalised(typed: str, stored: str) -> None:
+    assert normalize_phone(typed) == stored
+
+
+@pytest.mark.parametrize("typed", ["", "12345", "23800001234", "1380000123", "138000012345", "abc"])
+def test_impossible_phone_numbers_are_refused(typed: str) -> None:
+    with pytest.raises(FieldError) as refused:
+        normalize_phone(typed)
+    assert refused.value.field == "customer_phone"
+
+
+def test_text_is_trimmed_capped_and_free_of_control_characters() -> None:
+    assert clean_text("  内容 ", field="x", label="内容", max_length=5) == "内容"
+    assert clean_text("第一行\n第二行", field="x", label="内容", max_length=20, multiline=True)
+    for bad, multiline in (
+        ("a\x00b", True),
+        ("a\nb", False),
+        ("\ud800", True),
+        ("太长了吧", False),
+    ):
+        with pytest.raises(FieldError):
+            clean_text(bad, field="x", label="内容", max_length=3, multiline=multiline)
+
+
+def test_amounts_keep_two_decimals() -> None:
+    assert check_amount(Decimal("0.57000000000000001")) == Decimal("0.57")
+    for bad in (Decimal("-1"), Decimal("1.234"), Decimal("NaN"), Decimal("1e20")):
+        with pytest.raises(FieldError):
+            check_amount(bad)
+
+
+def test_masks() -> None:
+    assert mask_phone("13800001234") == "138****1234"
+    assert mask_phone("02886026043") == "028****6043"
+    assert mask_phone("1234") == "****"
+    assert mask_name("张三") == "张*"
+    assert mask_name("某某资产管理有限公司") == "某***"
+    assert mask_email("zhangsan@example.test") == "z***@example.test"

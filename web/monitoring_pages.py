@@ -1,0 +1,37 @@
+"""Art. 8 重点监控: the concentration alerts of a report, each unit with a small weekly trend
+chart drawn on the server (SVG), for compliance and leadership."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+from markupsafe import Markup
+
+from models.corrections import classification_outcomes, override_rates
+from models.monitoring import concentration_overview, trend_svg
+from web.access import OVERSIGHT_ROLES, require_role
+from web.deps import DbSession, PageUser, SettingsDep
+from web.rendering import render
+
+router = APIRouter(include_in_schema=False)
+
+
+@router.get("/monitoring")
+def monitoring_page(
+    request: Request,
+    user: PageUser,
+    db: DbSession,
+    settings: SettingsDep,
+    window_end: date | None = None,
+) -> Response:
+    require_role(user, OVERSIGHT_ROLES, "查看投诉集中监控")
+    overview = concentration_overview(db, window_end=window_end, timezone=settings.timezone)
+    # trend_svg draws numbers only, so its markup is safe to place as it is.
+    rows = [(alert, Markup(trend_svg(alert.weekly_counts))) for alert in overview.alerts]
+    # Art. 3/9/4(3): how often staff overrode the classification suggestion, per month.
+    overrides = override_rates(classification_outcomes(db))
+    return render(
+        request, "monitoring.html", {"overview": overview, "rows": rows, "overrides": overrides}
+    )

@@ -1,0 +1,339 @@
+"""The JSON API's request and response models: a stable interface that clients depend on.
+
+Requests are strict: no coercion of ``"1"`` to a number or ``1`` to ``true``, unknown fields
+refused, every text capped and free of control characters. JSON has no date or decimal type,
+so times are ISO 8601 strings *with* a UTC offset and amounts are JSON numbers (yuan, at most
+two decimals); both are parsed by hand rather than by pydantic's lax mode.
+"""
+
+from __future__ import annotations
+
+import math
+from datetime import datetime
+from decimal import Decimal
+from typing import Annotated, Any
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PlainValidator,
+    StringConstraints,
+    WithJsonSchema,
+    create_model,
+)
+
+from models.step_registry import (
+    STEPS,
+    Decision,
+    DepartmentChoice,
+    FreeText,
+    Moment,
+    StepField,
+    StepSpec,
+    Username,
+)
+from policy.enums import Category, Channel, ComplainantKind, Department, Stage
+from policy.lifecycle import Step
+from web.validation import (
+    MAX_AMOUNT,
+    MAX_EMAIL,
+    MAX_INSTITUTION,
+    MAX_NAME,
+    MAX_PASSWORD,
+    MAX_PHONE,
+    MAX_PRODUCT,
+    MAX_TEXT,
+    MAX_USERNAME,
+    FieldError,
+    check_amount,
+    check_time_range,
+)
+
+# Field names as staff read them, for error messages.
+FIELD_LABELS: dict[str, str] = {
+    "username": "用户名",
+    "password": "密码",
+    "channel": "投诉渠道",
+    "complainant": "投诉人类型",
+    "customer_name": "客户姓名",
+    "customer_phone": "联系电话",
+    "customer_email": "电子邮箱",
+    "member_institution": "会员机构",
+    "product": "涉及产品",
+    "amount": "涉及金额",
+    "received_at": "受理时间",
+    "content": "投诉内容",
+    "resolved_on_the_spot": "现场解决",
+    "resolution": "现场解决情况",
+    "promised_reply_at": "承诺回复时间",
+    "category": "投诉类别",
+    "department": "受理部门",
+    "major": "是否重大投诉",
+    "text": "文字记录",
+    "handler": "跟进人员",
+    "transfer_to_department": "移交部门",
+    "reason": "理由",
+    "approved": "审阅结论",
+    "comment": "意见",
+    "founded": "核实结论",
+    "evidence": "核实情况及依据",
+    "solution": "处理方案",
+    "confirmed": "客户是否确认",
+    "note": "客户意见",
+    "satisfied": "客户是否满意",
+    "closed": "是否显示已办结的投诉",
+    "Idempotency-Key": "幂等键 Idempotency-Key",
+}
+
+# Text without control characters (NUL cannot be stored in PostgreSQL); one line or several.
+_ONE_LINE = r"^[^\x00-\x1f\x7f-\x9f]*$"
+_MULTI_LINE = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]*$"
+
+
+def Line(max_length: int, *, min_length: int = 0) -> Any:
+    return Annotated[
+        str,
+        StringConstraints(min_length=min_length, max_length=max_length, pattern=_ONE_LINE),
+    ]
+
+
+def Text(max_length: int = MAX_TEXT, *, min_length: int = 0) -> Any:
+    return Annotated[
+        str,
+        StringConstraints(min_length=min_length, max_length=max_length, pattern=_MULTI_LINE),
+    ]
+
+
+def _aware_datetime(value: object) -> datetime:
+    example = "如 2026-11-27T14:30:00+08:00"
+    if not isinstance(value, str):
+        raise ValueError(f"时间必须是 ISO 8601 字符串，{example}")
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        raise ValueError(f"时间格式不正确，{example}") from None
+    if parsed.tzinfo is None or parsed.utcoffset() is None:
+        raise ValueError(f"时间必须带时区（UTC 偏移），{example}")
+    try:
+        return check_time_range(parsed, field="", label="时间")
+    except FieldError as error:
+        raise ValueError(error.message) from None
+
+
+def _amount(value: object) -> Decimal:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ValueError("涉及金额必须是数字（单位：元）")
+    if isinstance(value, float) and not math.isfinite(value):
+        raise ValueError("涉及金额必须是有限的数字")
+    try:
+        return check_amount(Decimal(str(value)))
+    except FieldError as error:
+        raise ValueError(error.message) from None
+
+
+AwareDatetime = Annotated[
+    datetime,
+    PlainValidator(_aware_datetime),
+    WithJsonSchema({"type": "string", "format": "date-time"}),
+]
+Amount = Annotated[
+    Decimal,
+    PlainValidator(_amount),
+    WithJsonSchema(
+        {"type": "number", "minimum": 0, "maximum": float(MAX_AMOUNT), "multipleOf": 0.01}
+    ),
+]
+# Enums arrive as JSON strings: validated by value (pydantic's strict mode wants instances).
+ChannelField = Annotated[Channel, Field(strict=False)]
+ComplainantField = Annotated[ComplainantKind, Field(strict=False)]
+CategoryField = Annotated[Category, Field(strict=False)]
+DepartmentField = Annotated[Department, Field(strict=False)]
+
+
+class StrictModel(BaseModel):
+    model_config = ConfigDict(strict=True, extra="forbid")
+
+
+# Requests -----------------------------------------------------------------------------------
+
+
+class LoginRequest(StrictModel):
+    username: Line(MAX_USERNAME, min_length=1)
+    password: Annotated[str, StringConstraints(min_length=1, max_length=MAX_PASSWORD)]
+
+
+class ComplaintRequest(StrictModel):
+    """Intake (受理). Either ``resolved_on_the_spot: true`` with ``resolution``, or a
+    ``promised_reply_at`` (Art. 2(4)). ``category``, ``department`` and ``major`` override the
+    system's suggestion; each override is recorded in the complaint's log."""
+
+    channel: ChannelField
+    complainant: ComplainantField
+    customer_name: Line(MAX_NAME, min_length=1)
+    customer_phone: Line(MAX_PHONE, min_length=1) = Field(
+        description="手机号或带区号的固定电话，如 13800001234、028-86026043"
+    )
+    customer_email: Line(MAX_EMAIL) | None = None
+    member_institution: Line(MAX_INSTITUTION) | None = Field(
+        default=None, description="会员机构名称；投诉人为会员机构时必填"
+    )
+    product: Line(MAX_PRODUCT) | None = None
+    amount: Amount | None = Field(default=None, description="涉及金额（元），最多两位小数")
+    received_at: AwareDatetime | None = Field(
+        default=None, description="受理时间（带时区），默认当前时间；不能晚于现在或早于 30 天前"
+    )
+    content: Text(min_length=1)
+    resolved_on_the_spot: bool = False
+    resolution: Text() | None = None
+    promised_reply_at: AwareDatetime | None = Field(
+        default=None, description="承诺回复时间（带时区），未现场解决时必填，不超过受理后 60 天"
+    )
+    category: CategoryField | None = None
+    department: DepartmentField | None = None
+    major: bool | None = None
+
+
+def _request_field(spec: StepField) -> Any:
+    """A step's field as the API takes it: strict JSON, capped, no control characters."""
+    info = {"title": spec.title, "description": spec.description}
+    if isinstance(spec, Decision):
+        return bool, Field(**info)
+    if isinstance(spec, FreeText):
+        if spec.required:
+            return Text(min_length=1), Field(**info)
+        if spec.default is None:
+            return Text() | None, Field(default=None, **info)
+        return Text(), Field(default=spec.default, **info)
+    if isinstance(spec, Username):
+        return Line(MAX_USERNAME) | None, Field(default=None, **info)
+    if isinstance(spec, DepartmentChoice):
+        return DepartmentField | None, Field(default=None, **info)
+    if isinstance(spec, Moment):
+        return AwareDatetime | None, Field(default=None, **info)
+    raise TypeError(f"no API field for {type(spec).__name__}")
+
+
+def step_request_model(spec: StepSpec) -> type[StrictModel]:
+    """The request body of ``spec``'s step: ``WrittenRecordRequest`` and so on."""
+    model: type[StrictModel] = create_model(  # type: ignore[call-overload]
+        f"{spec.model_name}Request",
+        __base__=StrictModel,
+        __doc__=spec.purpose,
+        __module__=__name__,
+        **{field.name: _request_field(field) for field in spec.fields},
+    )
+    return model
+
+
+# One request model per human step, derived from its declaration (models.step_registry).
+STEP_REQUESTS: dict[Step, type[StrictModel]] = {
+    step: step_request_model(spec) for step, spec in STEPS.items()
+}
+
+
+# Responses ----------------------------------------------------------------------------------
+
+
+class FieldProblem(BaseModel):
+    field: str
+    message: str
+
+
+class Problem(BaseModel):
+    """Every refusal: a Chinese sentence for people, a code for programs, the field at fault."""
+
+    detail: str
+    code: str
+    field: str | None = None
+    errors: list[FieldProblem] = Field(default_factory=list)
+
+
+class TokenResponse(BaseModel):
+    token: str
+    token_type: str = "bearer"
+    expires_at: datetime
+
+
+class ComplaintCreated(BaseModel):
+    id: int
+    reference: str
+    flow_run_id: str | None = Field(
+        description="null: the flow run is started right after this answer (or, if the Prefect "
+        "API is unreachable, by reconciliation); GET the complaint to see it"
+    )
+    stage: Stage
+    department: Department
+    category: Category
+    suggested_major: bool
+    major: bool | None
+    message: str
+
+
+class Customer(BaseModel):
+    masked: bool = Field(description="true: shown masked, the caller does not handle this case")
+    name: str
+    phone: str
+    email: str | None
+    member_institution: str | None
+
+
+class DeadlineOut(BaseModel):
+    kind: str
+    label: str
+    due_at: datetime
+    status: str
+    responsible: str | None
+
+
+class EventOut(BaseModel):
+    seq: int
+    at: datetime
+    kind: str
+    label: str
+    actor: str | None
+
+
+class ComplaintDetail(BaseModel):
+    id: int
+    reference: str
+    channel: Channel
+    complainant: ComplainantKind
+    received_at: datetime
+    stage: Stage
+    stage_label: str
+    current_step: Step | None
+    department: Department
+    category: Category
+    suggested_category: Category
+    classification_reasons: list[str]
+    major: bool | None
+    suggested_major: bool
+    major_reasons: list[str]
+    resolved_on_the_spot: bool
+    promised_reply_at: datetime | None
+    first_inquiry_owner: str
+    handler: str | None
+    handling_round: int
+    reopen_count: int
+    flow_run_id: str | None
+    flow_run_url: str | None
+    product: str | None
+    amount: float | None
+    content: str
+    customer: Customer
+    deadlines: list[DeadlineOut]
+    timeline: list[EventOut]
+
+
+class StepDone(BaseModel):
+    reference: str
+    step: Step
+    stage: Stage
+    stage_label: str
+    next_step: Step | None
+    flow_resumed: bool = Field(
+        description="false: the step is saved and the flow run continues shortly (it was not "
+        "suspended yet, or the Prefect API was unreachable; reconciliation wakes it)"
+    )
+    message: str

@@ -1,0 +1,527 @@
+"""Read models for the pages and the API: a complaint's file, lists, deadlines, search.
+
+Lists always mask the complainant (Art. 2(5)); a complaint's own page and its API answer show
+the full data only to those who handle it (``web.access.may_see_personal_data``).
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Select, and_, or_, select
+from sqlalchemy.orm import Session, joinedload
+
+from complaints.settings import Settings
+from models.complaint import (
+    Assignment,
+    Complaint,
+    ComplaintEvent,
+    CustomerFeedback,
+    LeadershipReview,
+    MajorDecision,
+    Resolution,
+    Verification,
+    WrittenRecord,
+)
+from models.operations import Deadline
+from models.people import Contact, User
+from models.steps import ensure_not_transferred_away
+from policy.enums import Channel, DeadlineKind, DeadlineStatus, Role, Stage
+from policy.events import event_label
+from policy.lifecycle import Step
+from web.access import (
+    ensure_may_view,
+    mask_email,
+    mask_name,
+    mask_phone,
+    may_see_personal_data,
+    may_view,
+    unmasked_complaints,
+    visible_complaints,
+)
+from web.actions import STEP_OF_STAGE, prefect_run_url
+from web.validation import looks_like_phone, looks_like_reference, normalize_phone
+
+log = logging.getLogger("web.access")
+
+CLOSED_STAGES = (Stage.closed, Stage.archived)
+SOON = timedelta(hours=24)
+LIST_LIMIT = 200
+
+
+class NotFound(Exception):
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+def complaint_by_reference(db: Session, reference: str) -> Complaint:
+    reference = reference.strip().upper()
+    complaint = None
+    if looks_like_reference(reference):
+        complaint = db.scalar(select(Complaint).where(Complaint.reference == reference))
+    if complaint is None:
+        raise NotFound(f"找不到编号为 {reference[:40]} 的投诉，请核对编号")
+    return complaint
+
+
+def viewable_complaint(db: Session, reference: str, user: User) -> Complaint:
+    complaint = complaint_by_reference(db, reference)
+    ensure_may_view(user, complaint)
+    return complaint
+
+
+def complaint_for_step(db: Session, reference: str, user: User, step: Step) -> Complaint:
+    """The complaint ``user`` submits ``step`` on. A manager whose department has just
+    transferred it away (another manager was quicker) hears that the step was taken (409)."""
+    complaint = complaint_by_reference(db, reference)
+    if not may_view(user, complaint):
+        ensure_not_transferred_away(db, complaint, user, step)
+    ensure_may_view(user, complaint)
+    return complaint
+
+
+# One complaint -------------------------------------------------------------------------------
+
+
+def customer_view(complaint: Complaint, user: User) -> dict[str, Any]:
+    customer = complaint.contact
+    if may_see_personal_data(user, complaint):
+        return {
+            "masked": False,
+            "name": customer.name,
+            "phone": customer.phone,
+            "email": customer.email,
+            "member_institution": customer.member_institution,
+        }
+    return {
+        "masked": True,
+        "name": mask_name(customer.name),
+        "phone": mask_phone(customer.phone),
+        "email": mask_email(customer.email) or None,
+        "member_institution": customer.member_institution,
+    }
+
+
+def deadlines_of(db: Session, complaint: Complaint) -> list[dict[str, Any]]:
+    rows = db.scalars(
+        select(Deadline)
+        .options(joinedload(Deadline.responsible_user))
+        .where(Deadline.complaint_id == complaint.id)
+        .order_by(Deadline.due_at)
+    )
+    return [
+        {
+            "kind": row.kind.value,
+            "label": row.kind.label,
+            "due_at": row.due_at,
+            "status": row.status.value,
+            "responsible": row.responsible_user.username if row.responsible_user else None,
+            "responsible_name": row.responsible_user.display_name if row.responsible_user else "",
+            "pending": _pending(row, complaint),
+        }
+        for row in rows
+    ]
+
+
+def _earlier_visible(db: Session, complaint: Complaint, user: User) -> bool:
+    """Art. 2(4) links a repeat to the earlier complaint; its reference is shown only to one
+    who may open that complaint (Art. 2(5))."""
+    earlier = db.get(Complaint, complaint.repeat_of_id) if complaint.repeat_of_id else None
+    return earlier is not None and may_view(user, earlier)
+
+
+def timeline_of(db: Session, complaint: Complaint, user: User) -> list[dict[str, Any]]:
+    show_earlier = _earlier_visible(db, complaint, user)
+    rows = db.execute(
+        select(ComplaintEvent, User)
+        .outerjoin(User, User.id == ComplaintEvent.actor_id)
+        .where(ComplaintEvent.complaint_id == complaint.id)
+        .order_by(ComplaintEvent.seq)
+    ).all()
+    return [
+        {
+            "seq": event.seq,
+            "at": event.occurred_at,
+            "kind": event.kind,
+            "label": event_label(event.kind),
+            "actor": actor.username if actor else None,
+            "actor_name": actor.display_name if actor else "系统",
+            "summary": _event_summary(event.data or {}, show_earlier=show_earlier),
+        }
+        for event, actor in rows
+    ]
+
+
+def _event_summary(data: dict[str, Any], *, show_earlier: bool) -> str:
+    parts = []
+    if data.get("stage") in Stage.__members__:
+        parts.append(f"→ {Stage(data['stage']).label}")
+    for key, yes, no in (
+        ("founded", "属实", "不属实"),
+        ("approved", "同意", "退回"),
+        ("confirmed", "客户确认", "客户不认可"),
+        ("satisfied", "满意", "不满意"),
+        ("major", "重大投诉", "非重大投诉"),
+    ):
+        if isinstance(data.get(key), bool):
+            parts.append(yes if data[key] else no)
+    if data.get("late"):
+        parts.append("超过24小时")
+    if data.get("overrides"):
+        parts.append("人工调整了系统建议：" + "、".join(sorted(data["overrides"])))
+    if data.get("repeat_of"):
+        parts.append(f"重复投诉（前次 {data['repeat_of']}）" if show_earlier else "重复投诉")
+    return "；".join(parts)
+
+
+def complaint_detail(
+    db: Session, complaint: Complaint, user: User, settings: Settings
+) -> dict[str, Any]:
+    """The JSON API's view of a complaint (``ComplaintDetail``)."""
+    step = STEP_OF_STAGE.get(complaint.stage)
+    customer = customer_view(complaint, user)
+    if not customer["masked"]:
+        log.info("personal data of complaint %s shown to %s", complaint.reference, user.username)
+    return {
+        "id": complaint.id,
+        "reference": complaint.reference,
+        "channel": complaint.channel,
+        "complainant": complaint.complainant_kind,
+        "received_at": complaint.received_at,
+        "stage": complaint.stage,
+        "stage_label": complaint.stage.label,
+        "current_step": step,
+        "department": complaint.department.code,
+        "category": complaint.category,
+        "suggested_category": complaint.suggested_category,
+        "classification_reasons": list(complaint.classification_reasons or []),
+        "major": complaint.major,
+        "suggested_major": complaint.suggested_major,
+        "major_reasons": list(complaint.major_reasons or []),
+        "resolved_on_the_spot": complaint.resolved_on_the_spot,
+        "promised_reply_at": complaint.promised_reply_at,
+        "first_inquiry_owner": complaint.first_inquiry_owner.username,
+        "handler": complaint.handler.username if complaint.handler else None,
+        "handling_round": complaint.handling_round,
+        "reopen_count": complaint.reopen_count,
+        "flow_run_id": complaint.flow_run_id,
+        "flow_run_url": prefect_run_url(settings, complaint.flow_run_id),
+        "product": complaint.product,
+        "amount": float(complaint.amount) if complaint.amount is not None else None,
+        "content": complaint.content,
+        "customer": customer,
+        "deadlines": deadlines_of(db, complaint),
+        "timeline": timeline_of(db, complaint, user),
+    }
+
+
+@dataclass
+class CaseRecord:
+    """One entry of a complaint's file as the page shows it."""
+
+    at: datetime
+    title: str
+    by: str
+    text: str = ""
+    lines: list[str] = field(default_factory=list)
+
+
+def case_records(db: Session, complaint: Complaint) -> list[CaseRecord]:
+    """The step records of the case file (written record, assignments, decisions, handling,
+    reviews, the customer's answers), oldest first."""
+    names = {user.id: user.display_name for user in db.scalars(select(User))}
+    records: list[CaseRecord] = []
+    cid = complaint.id
+    for row in db.scalars(select(WrittenRecord).where(WrittenRecord.complaint_id == cid)):
+        records.append(
+            CaseRecord(row.submitted_at, "文字记录", names.get(row.author_id, ""), row.text)
+        )
+    for row in db.scalars(select(Assignment).where(Assignment.complaint_id == cid)):
+        if row.to_department_id is not None:
+            from models.people import DepartmentRow
+
+            target = db.get(DepartmentRow, row.to_department_id)
+            title = f"移交{target.name if target else ''}"
+        else:
+            title = f"安排{names.get(row.handler_id or 0, '')}跟进"
+        records.append(
+            CaseRecord(row.assigned_at, title, names.get(row.assigned_by_id, ""), row.reason or "")
+        )
+    for row in db.scalars(select(MajorDecision).where(MajorDecision.complaint_id == cid)):
+        title = "认定为重大投诉" if row.major else "认定为非重大投诉"
+        records.append(
+            CaseRecord(row.decided_at, title, names.get(row.decided_by_id, ""), row.reason)
+        )
+    for row in db.scalars(select(Verification).where(Verification.complaint_id == cid)):
+        title = f"第{row.round}轮核实：{'属实' if row.founded else '不属实'}"
+        records.append(
+            CaseRecord(row.verified_at, title, names.get(row.verified_by_id, ""), row.evidence)
+        )
+    for row in db.scalars(select(Resolution).where(Resolution.complaint_id == cid)):
+        records.append(
+            CaseRecord(
+                row.resolved_at,
+                f"第{row.round}轮处理方案",
+                names.get(row.resolved_by_id, ""),
+                row.solution,
+            )
+        )
+    for row in db.scalars(select(LeadershipReview).where(LeadershipReview.complaint_id == cid)):
+        title = f"公司领导审阅：{'同意' if row.approved else '退回'}"
+        records.append(
+            CaseRecord(row.reviewed_at, title, names.get(row.reviewer_id, ""), row.comment)
+        )
+    for row in db.scalars(select(CustomerFeedback).where(CustomerFeedback.complaint_id == cid)):
+        if row.kind == "confirmation":
+            title = "客户确认核实结果" if row.positive else "客户不认可核实结果"
+        else:
+            title = "客户满意" if row.positive else "客户不满意"
+        records.append(
+            CaseRecord(row.recorded_at, title, names.get(row.recorded_by_id, ""), row.comment)
+        )
+    return sorted(records, key=lambda record: record.at)
+
+
+# Lists ---------------------------------------------------------------------------------------
+
+
+@dataclass
+class ListRow:
+    reference: str
+    received_at: datetime
+    channel: str
+    category: str
+    department: str
+    stage: str
+    customer: str
+    phone: str
+    major: bool | None
+    suggested_major: bool
+    owner: str
+    handler: str
+    next_due: datetime | None = None
+    next_due_label: str = ""
+
+
+def _pending(deadline: Deadline, complaint: Complaint) -> bool:
+    """Whether the step a deadline watches is still to be done (a breached deadline stays
+    breached after the step is done; the stage tells whether it is)."""
+    if deadline.status not in (DeadlineStatus.open, DeadlineStatus.breached):
+        return False
+    stage = complaint.stage
+    if deadline.kind is DeadlineKind.written_record:
+        return stage is Stage.awaiting_written_record
+    if deadline.kind is DeadlineKind.leadership_review:
+        return stage is Stage.awaiting_leadership_review
+    return stage in (
+        Stage.awaiting_written_record,
+        Stage.awaiting_assignment,
+        Stage.awaiting_major_decision,
+        Stage.awaiting_handling,
+        Stage.awaiting_leadership_review,
+    )
+
+
+def _latest_pending(db: Session, complaints: list[Complaint]) -> dict[int, list[Deadline]]:
+    """Pending deadlines per complaint: the newest of each kind whose step is not done."""
+    by_id = {complaint.id: complaint for complaint in complaints}
+    if not by_id:
+        return {}
+    latest: dict[tuple[int, DeadlineKind], Deadline] = {}
+    for row in db.scalars(
+        select(Deadline)
+        .options(joinedload(Deadline.responsible_user))
+        .where(
+            Deadline.complaint_id.in_(by_id),
+            Deadline.status.in_([DeadlineStatus.open, DeadlineStatus.breached]),
+        )
+    ):
+        key = (row.complaint_id, row.kind)
+        if key not in latest or row.sequence > latest[key].sequence:
+            latest[key] = row
+    pending: dict[int, list[Deadline]] = {}
+    for (complaint_id, _), row in latest.items():
+        if _pending(row, by_id[complaint_id]):
+            pending.setdefault(complaint_id, []).append(row)
+    for rows in pending.values():
+        rows.sort(key=lambda row: row.due_at)
+    return pending
+
+
+def _rows(db: Session, query: Select[Complaint]) -> list[ListRow]:
+    complaints = list(
+        db.scalars(
+            query.options(
+                joinedload(Complaint.contact),
+                joinedload(Complaint.department),
+                joinedload(Complaint.first_inquiry_owner),
+                joinedload(Complaint.handler),
+            )
+            .order_by(Complaint.received_at.desc(), Complaint.id.desc())
+            .limit(LIST_LIMIT)
+        ).unique()
+    )
+    pending = _latest_pending(db, complaints)
+    rows = []
+    for complaint in complaints:
+        due = pending.get(complaint.id, [])
+        rows.append(
+            ListRow(
+                reference=complaint.reference,
+                received_at=complaint.received_at,
+                channel=complaint.channel.label,
+                category=complaint.category.label,
+                department=complaint.department.name,
+                stage=complaint.stage.label,
+                customer=mask_name(complaint.contact.name),
+                phone=mask_phone(complaint.contact.phone),
+                major=complaint.major,
+                suggested_major=complaint.suggested_major,
+                owner=complaint.first_inquiry_owner.display_name,
+                handler=complaint.handler.display_name if complaint.handler else "",
+                next_due=due[0].due_at if due else None,
+                next_due_label=due[0].kind.label if due else "",
+            )
+        )
+    return rows
+
+
+def _open_only(query: Select[Complaint], include_closed: bool) -> Select[Complaint]:
+    return query if include_closed else query.where(Complaint.stage.not_in(CLOSED_STAGES))
+
+
+def my_complaints(db: Session, user: User, *, include_closed: bool = False) -> list[ListRow]:
+    """Art. 2(4): the complaints a person received (owner for life) or follows up."""
+    query = select(Complaint).where(
+        or_(Complaint.first_inquiry_owner_id == user.id, Complaint.handler_id == user.id)
+    )
+    return _rows(db, _open_only(query, include_closed))
+
+
+def department_queue(
+    db: Session, department_id: int, *, include_closed: bool = False
+) -> list[ListRow]:
+    query = select(Complaint).where(Complaint.department_id == department_id)
+    return _rows(db, _open_only(query, include_closed))
+
+
+def major_cases(db: Session, *, include_closed: bool = False) -> list[ListRow]:
+    """Art. 4(3): decided major cases, and those that will need the decision (suggested as
+    major, or transferred by a regulator) while it is not made — leadership sees them early."""
+    undecided = and_(
+        Complaint.major.is_(None),
+        or_(Complaint.suggested_major.is_(True), Complaint.channel == Channel.regulator_transfer),
+    )
+    query = select(Complaint).where(
+        or_(
+            Complaint.major.is_(True),
+            undecided,
+            Complaint.stage == Stage.awaiting_leadership_review,
+        )
+    )
+    return _rows(db, _open_only(query, include_closed))
+
+
+@dataclass
+class DueRow:
+    reference: str
+    kind: str
+    due_at: datetime
+    overdue: bool
+    responsible: str
+    stage: str
+    department: str
+
+
+def due_deadlines(db: Session, user: User, *, now: datetime) -> list[DueRow]:
+    """Art. 7: pending deadlines that are past or fall within the next 24 hours (or whose warning
+    time has come), for what the user may see; a staff member sees the ones they answer for."""
+    query = select(Complaint).where(Complaint.stage.not_in(CLOSED_STAGES))
+    if user.role is Role.staff:
+        query = query.where(
+            or_(
+                Complaint.first_inquiry_owner_id == user.id,
+                Complaint.handler_id == user.id,
+                Complaint.id.in_(
+                    select(Deadline.complaint_id).where(Deadline.responsible_user_id == user.id)
+                ),
+            )
+        )
+    else:
+        query = query.where(visible_complaints(user))
+    complaints = list(
+        db.scalars(query.options(joinedload(Complaint.department)).limit(5 * LIST_LIMIT)).unique()
+    )
+    by_id = {complaint.id: complaint for complaint in complaints}
+    rows = []
+    for complaint_id, deadlines in _latest_pending(db, complaints).items():
+        complaint = by_id[complaint_id]
+        for deadline in deadlines:
+            soon = deadline.due_at <= now + SOON or (
+                deadline.warn_at is not None and deadline.warn_at <= now
+            )
+            if not soon:
+                continue
+            responsible = deadline.responsible_user
+            rows.append(
+                DueRow(
+                    reference=complaint.reference,
+                    kind=deadline.kind.label,
+                    due_at=deadline.due_at,
+                    overdue=deadline.due_at <= now,
+                    responsible=responsible.display_name if responsible else "",
+                    stage=complaint.stage.label,
+                    department=complaint.department.name,
+                )
+            )
+    return sorted(rows, key=lambda row: row.due_at)
+
+
+@dataclass
+class SearchResult:
+    rows: list[ListRow]
+    by: str  # "reference", "phone" or "" (nothing searchable given)
+
+
+def search(db: Session, user: User, text: str) -> SearchResult:
+    """By reference (exact) or by the complainant's phone — the latter only among complaints
+    whose customer the user sees unmasked. A phone search is logged without the number
+    (Art. 2(5))."""
+    text = text.strip()
+    if looks_like_reference(text):
+        query = select(Complaint).where(Complaint.reference == text.upper())
+        by = "reference"
+    elif looks_like_phone(text):
+        phone = normalize_phone(text)
+        query = select(Complaint).where(
+            Complaint.id.in_(select(Contact.complaint_id).where(Contact.phone == phone)),
+            unmasked_complaints(user),
+        )
+        by = "phone"
+    else:
+        return SearchResult([], "")
+    rows = _rows(db, query.where(visible_complaints(user)))
+    if by == "phone":
+        log.info("search by phone by %s: %d complaints shown", user.username, len(rows))
+    return SearchResult(rows, by)
+
+
+# The handling form (客户投诉处理表) -----------------------------------------------------------
+
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+
+
+def handling_form_bytes(db: Session, complaint: Complaint, settings: Settings) -> bytes:
+    """The form as it stands: the archived copy (checksum verified) once archived, otherwise
+    rendered now from the database (nothing is written)."""
+    from models.handling_form import handling_form_data, read_archived_form, render_handling_form
+
+    if complaint.stage is Stage.archived:
+        return read_archived_form(db, complaint.id)
+    data = handling_form_data(db, complaint.id, tz=settings.tz)
+    now = datetime.now(settings.tz)
+    return render_handling_form(data, generated_at=f"{now:%Y-%m-%d %H:%M}（当前状态）")

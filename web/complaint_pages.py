@@ -254,19 +254,7 @@ def _intake_page(
     problem: str = "",
     status: int = 200,
 ) -> Response:
-    try:
-        received = (
-            parse_local_datetime(
-                form.get("received_at"),
-                field="received_at",
-                label="受理时间",
-                tz=settings.tz,
-                required=False,
-            )
-            or utcnow()
-        )
-    except FieldError:
-        received = utcnow()
+    received = _received_or_now(form, settings)
     return render(
         request,
         "intake.html",
@@ -348,19 +336,7 @@ async def suggestion(
     if not isinstance(body, dict):
         return JSONResponse({"detail": "请求体必须是 JSON 对象"}, status_code=400)
     form = {key: value for key, value in body.items() if isinstance(value, str)}
-    try:
-        received = (
-            parse_local_datetime(
-                form.get("received_at"),
-                field="received_at",
-                label="受理时间",
-                tz=settings.tz,
-                required=False,
-            )
-            or utcnow()
-        )
-    except FieldError:
-        received = utcnow()
+    received = _received_or_now(form, settings)
     return JSONResponse(
         {"suggestion": _suggestion(form, settings), "proposal": _proposal(received, settings)}
     )
@@ -580,3 +556,19 @@ def download_form(reference: str, user: PageUser, db: DbSession, settings: Setti
         media_type=DOCX,
         headers={"Content-Disposition": f'attachment; filename="{complaint.reference}.docx"'},
     )
+
+
+def _received_or_now(form: dict[str, str], settings: Settings) -> datetime:
+    """The receipt time typed so far, for the proposal shown beside the form; now while it is
+    empty or not yet a valid time (the form's own check names that error on submit)."""
+    try:
+        typed = parse_local_datetime(
+            form.get("received_at"),
+            field="received_at",
+            label="受理时间",
+            tz=settings.tz,
+            required=False,
+        )
+    except FieldError:
+        return utcnow()
+    return typed or utcnow()

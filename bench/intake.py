@@ -163,7 +163,7 @@ def over_http(base: str, numbers: range, warmup: int, pause: float = 0.0) -> lis
 
 
 def bare_insert(url: str, numbers: range) -> list[float]:
-    from complaints.settings import get_settings
+    from config.settings import get_settings
     from models.db import session_scope, utcnow
     from models.directory import user_by_username
     from models.intake import register_complaint

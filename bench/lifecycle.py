@@ -248,16 +248,16 @@ def measure(  # type: ignore[no-untyped-def]
     import httpx
     from sqlalchemy import select
 
-    from complaints.settings import get_settings
-    from deployments.names import WORK_POOL, worker_command
+    from config.settings import get_settings
     from deployments.register import PROJECT_ROOT, register_deployments
-    from deployments.runs import resume_for_step, start_lifecycle_run
     from models import Complaint, User
     from models.db import session_scope, utcnow
     from models.directory import add_user
     from models.intake import register_complaint
     from models.setup import prepare_database
     from models.steps import submit_written_record
+    from orchestration.names import WORK_POOL, worker_command
+    from orchestration.runs import resume_for_step, start_lifecycle_run
     from policy.enums import Department, Role
     from tests.models.factories import sample_intake
     from tests.support.processes import (

@@ -47,7 +47,7 @@ if str(ROOT) not in sys.path:
 from sqlalchemy import Engine, create_engine, text  # noqa: E402
 from sqlalchemy.orm import Session  # noqa: E402
 
-from complaints.settings import Settings  # noqa: E402
+from config.settings import Settings  # noqa: E402
 from models.db import make_engine  # noqa: E402
 from models.monitoring import (  # noqa: E402
     MONITORING_INDEXES,

@@ -1,1 +1,1 @@
-"""Pieces shared by every part of the system: settings and the `complaints` command."""
+"""The `complaints` command: the operator's entry point (the top floor)."""

@@ -15,7 +15,7 @@ from typing import Annotated, Any, TypeVar
 
 import typer
 
-from complaints.settings import get_settings
+from config.settings import get_settings
 from policy.enums import Channel, ComplainantKind, Department, Role
 
 app = typer.Typer(

@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from datetime import timedelta
 from decimal import Decimal
 
-from complaints.settings import Settings
+from config.settings import Settings
 from models.db import session_scope, utcnow
 from models.directory import add_user, user_by_username
 from models.intake import ComplaintIntake, register_complaint

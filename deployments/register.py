@@ -7,7 +7,7 @@ import contextlib
 import io
 from pathlib import Path
 
-from deployments.names import (
+from orchestration.names import (
     DEADLINE_FLOW,
     LIFECYCLE_FLOW,
     MONITOR_FLOW,
@@ -50,7 +50,7 @@ def register_deployments(
     from prefect import Flow
     from prefect.schedules import Cron
 
-    from complaints.settings import get_settings
+    from config.settings import get_settings
     from deployments.automations import apply_automations
 
     settings = get_settings()

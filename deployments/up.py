@@ -32,7 +32,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from complaints.settings import Settings
+from config.settings import Settings
 
 GRACE_SECONDS = 10
 
@@ -493,8 +493,8 @@ def _start_and_watch(
 
     import prefect.settings
 
-    from deployments.names import WORK_POOL, worker_command
     from deployments.register import register_deployments
+    from orchestration.names import WORK_POOL, worker_command
 
     # Prefect read its settings when it was imported, before they were known here: without
     # these its client would start a server of its own to register with, under ~/.prefect.

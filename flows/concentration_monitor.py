@@ -26,9 +26,9 @@ from zoneinfo import ZoneInfo
 
 from prefect import flow, get_run_logger
 
-from complaints.settings import get_settings
-from deployments.names import MONITOR_FLOW
+from config.settings import get_settings
 from models.monitoring import thresholds_for
+from orchestration.names import MONITOR_FLOW
 from policy.concentration import assess_concentration
 from tasks.mail import send_notification
 from tasks.monitoring import (

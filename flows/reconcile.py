@@ -26,7 +26,7 @@ def _run_name() -> str:
 
     from prefect.runtime import flow_run
 
-    from complaints.settings import get_settings
+    from config.settings import get_settings
 
     scheduled = flow_run.scheduled_start_time
     moment = scheduled if isinstance(scheduled, datetime) else datetime.now().astimezone()

@@ -128,7 +128,7 @@ _engines: dict[str, Engine] = {}
 def get_engine(url: str | None = None) -> Engine:
     """The process-wide engine for ``url`` (default: the settings' database)."""
     if url is None:
-        from complaints.settings import get_settings
+        from config.settings import get_settings
 
         url = get_settings().effective_database_url
     if url not in _engines:

@@ -21,7 +21,7 @@ import aiosmtplib
 from jinja2 import TemplateError
 from sqlalchemy.orm import Session
 
-from complaints.settings import Settings
+from config.settings import Settings
 from models.db import session_scope, utcnow
 from models.notices import render_email
 from models.operations import Document, Notification

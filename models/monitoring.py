@@ -50,7 +50,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 from sqlalchemy.pool import SingletonThreadPool, StaticPool
 
-from complaints.settings import Settings
+from config.settings import Settings
 from models.complaint import Complaint
 from models.operations import ConcentrationAlert
 from models.people import DepartmentRow, User

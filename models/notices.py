@@ -22,7 +22,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from complaints.settings import Settings
+from config.settings import Settings
 from models.complaint import Complaint, MajorDecision, Resolution, Verification
 from models.db import utcnow
 from models.handling_form import FORM_TITLE, latest_handling_form

@@ -252,7 +252,7 @@ def _move(
             select(User).where(User.role == Role.leadership, User.active).order_by(User.id)
         )
         if reviewer is not None:
-            from complaints.settings import get_settings
+            from config.settings import get_settings
 
             _open_deadline(
                 session,
@@ -641,7 +641,7 @@ def apply_step_input(
     as the staff app (the named user must exist and may take the step), and record in the
     complaint log that it came through the Prefect UI. Raises a `StepError` saying why the
     input cannot be taken."""
-    from complaints.settings import get_settings
+    from config.settings import get_settings
 
     complaint = session.get_one(Complaint, complaint_id)
     actor = user_by_username(session, str(values.get("operator") or ""))

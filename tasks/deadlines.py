@@ -13,8 +13,8 @@ from typing import TYPE_CHECKING
 
 from prefect import task
 
-from deployments.names import deadline_run_name, warning_run_name
 from models.db import session_scope, utcnow
+from orchestration.names import deadline_run_name, warning_run_name
 from tasks._caching import fresh_read_options
 
 if TYPE_CHECKING:
@@ -36,9 +36,9 @@ _PAST_THE_MOMENT_SECONDS = 0.05
 def schedule_deadline_checks(complaint_id: int) -> int:
     """Schedule the checks of every open deadline that has none yet; idempotent (the runs'
     idempotency keys and the stored run id). Returns how many deadlines were scheduled."""
-    from deployments.runs import schedule_deadline_run
     from models.complaint import Complaint
     from models.deadlines import open_deadlines_without_checks
+    from orchestration.runs import schedule_deadline_run
 
     scheduled = 0
     with session_scope() as session:
@@ -74,7 +74,7 @@ def check_deadline(deadline_id: int, purpose: str) -> dict[str, object]:
     notice's id, for a check that ran before its time how many seconds to wait and until when,
     and what ops read about it in the Prefect UI: the reference, the deadline, its due time and
     the responsible person's username (no customer data)."""
-    from complaints.settings import get_settings
+    from config.settings import get_settings
     from models.complaint import Complaint
     from models.deadlines import check_deadline as evaluate
     from models.operations import Deadline
@@ -118,9 +118,9 @@ def check_deadline(deadline_id: int, purpose: str) -> dict[str, object]:
 def reschedule_deadline_check(deadline_id: int, purpose: str, at: str) -> str:
     """A check that ran long before its time hands over to a new scheduled run at ``at``
     (idempotent: the new run's key holds that time)."""
-    from deployments.runs import schedule_deadline_run
     from models.complaint import Complaint
     from models.operations import Deadline
+    from orchestration.runs import schedule_deadline_run
 
     moment = datetime.fromisoformat(at)
     with session_scope() as session:

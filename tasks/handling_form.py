@@ -12,7 +12,7 @@ from __future__ import annotations
 from prefect import task
 from prefect.cache_policies import NONE
 
-from complaints.settings import get_settings
+from config.settings import get_settings
 from models.db import session_scope
 from tasks._caching import side_effect_options
 

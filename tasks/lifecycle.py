@@ -91,7 +91,7 @@ def publish_timeline(complaint_id: int) -> str:
     (no personal data); a new version only when the timeline changed since the last one."""
     from prefect.artifacts import Artifact, create_markdown_artifact
 
-    from complaints.settings import get_settings
+    from config.settings import get_settings
     from models.progress import case_facts, masked_timeline, timeline_markdown
 
     with session_scope() as session:

@@ -30,7 +30,7 @@ from prefect.context import TaskRunContext
 from prefect.exceptions import MissingContextError
 from prefect.tasks import exponential_backoff
 
-from complaints.settings import Settings, get_settings
+from config.settings import Settings, get_settings
 from models.db import session_scope
 from models.delivery import DeliveryError, deliver_notification, mark_failed
 from models.notices import prepare_notification

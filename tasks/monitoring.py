@@ -16,7 +16,7 @@ from datetime import date
 from prefect import task
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 
-from complaints.settings import get_settings
+from config.settings import get_settings
 from models.db import session_scope
 from models.monitoring import (
     StoredAlert,

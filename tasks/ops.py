@@ -15,7 +15,7 @@ def queue_run_failure_alert(flow_run_id: str, state: str) -> int | None:
     """One alert per run and state to every admin; the message names the run, never a customer."""
     from prefect.client.orchestration import get_client
 
-    from complaints.settings import get_settings
+    from config.settings import get_settings
     from models.outbox import NotificationKind, addressees_for, enqueue_notification, report_key
 
     with get_client(sync_client=True) as client:

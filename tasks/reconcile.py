@@ -2,21 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING
+from datetime import datetime
 from uuid import UUID
 
 from prefect import get_run_logger, task
 from sqlalchemy import select
 
-from deployments.names import DEADLINE_FLOW, LIFECYCLE_FLOW, MONITOR_FLOW, OPS_ALERT_FLOW
 from models.db import session_scope
 from policy.enums import Stage
 from tasks._caching import fresh_read_options
-
-if TYPE_CHECKING:
-    from prefect.client.orchestration import SyncPrefectClient
-    from prefect.client.schemas.objects import FlowRun
 
 OPEN_STAGES = [stage for stage in Stage if stage is not Stage.archived]
 
@@ -24,9 +18,9 @@ OPEN_STAGES = [stage for stage in Stage if stage is not Stage.archived]
 @task(name="start-missing-runs", **fresh_read_options())
 def start_missing_runs() -> int:
     """Complaints saved while the Prefect API was down get their run (once: idempotency key)."""
-    from deployments.runs import start_lifecycle_run
     from models.complaint import Complaint
     from models.progress import case_facts, run_tags
+    from orchestration.runs import start_lifecycle_run
 
     started = 0
     with session_scope() as session:
@@ -57,19 +51,10 @@ def requeue_crashed_runs(now: datetime | None = None) -> int:
     ``stuck_run_after`` past its start time. A re-queued run is Scheduled for now, so the next
     reconciliation leaves it alone unless it gets stuck again. Ops find what was re-queued in
     the ``requeued-runs`` artifact and in the run's state message."""
-    from prefect.client.orchestration import get_client
-    from prefect.client.schemas.filters import (
-        FlowRunFilter,
-        FlowRunFilterId,
-        FlowRunFilterState,
-        FlowRunFilterStateType,
-    )
-    from prefect.client.schemas.objects import StateType
-    from prefect.states import Scheduled
-
-    from complaints.settings import get_settings
+    from config.settings import get_settings
     from models.complaint import Complaint
     from models.db import utcnow
+    from orchestration.runs import requeue_runs
 
     now = now or utcnow()
     with session_scope() as session:
@@ -82,42 +67,9 @@ def requeue_crashed_runs(now: datetime | None = None) -> int:
             )
             if run_id
         ]
-    requeued: list[dict[str, str]] = []
-    with get_client(sync_client=True) as client:
-        crashed = (
-            client.read_flow_runs(
-                flow_run_filter=FlowRunFilter(
-                    id=FlowRunFilterId(any_=run_ids),
-                    state=FlowRunFilterState(
-                        type=FlowRunFilterStateType(any_=[StateType.CRASHED, StateType.FAILED])
-                    ),
-                )
-            )
-            if run_ids
-            else []
-        )
-        stuck = _stuck_runs(client, now=now, after=get_settings().stuck_run_after)
-        for run in [*crashed, *stuck]:
-            state = run.state
-            assert state is not None
-            since = (_stuck_since(run) or now).astimezone(UTC)
-            message = (
-                f"re-queued by reconciliation: {state.name} since {since:%Y-%m-%d %H:%M:%S} UTC"
-            )
-            client.set_flow_run_state(
-                run.id,
-                Scheduled(name="AwaitingRetry", scheduled_time=now, message=message),
-                force=True,
-            )
-            get_run_logger().info("re-queued flow run %s (%s)", run.id, state.name)
-            requeued.append(
-                {
-                    "flow_run": run.name,
-                    "was": state.name or "",
-                    "since": f"{since:%Y-%m-%d %H:%M:%S} UTC",
-                    "requeued": f"{now.astimezone(UTC):%Y-%m-%d %H:%M:%S} UTC",
-                }
-            )
+    requeued = requeue_runs(run_ids, now=now, stuck_after=get_settings().stuck_run_after)
+    for row in requeued:
+        get_run_logger().info("re-queued flow run %s (%s)", row["flow_run"], row["was"])
     if requeued:
         from prefect.artifacts import create_table_artifact
 
@@ -129,76 +81,17 @@ def requeue_crashed_runs(now: datetime | None = None) -> int:
     return len(requeued)
 
 
-# The flows of the system's deployments: their runs are the ones reconciliation looks after.
-SYSTEM_FLOWS = [LIFECYCLE_FLOW, DEADLINE_FLOW, MONITOR_FLOW, OPS_ALERT_FLOW]
-
-
-def _stuck_runs(client: SyncPrefectClient, *, now: datetime, after: timedelta) -> list[FlowRun]:
-    """Runs of the system's flows that no process is executing and none will: left Pending or
-    Submitting for longer than ``after`` (a worker claims a run, then starts its process, which
-    sets it Running within seconds), or Scheduled more than ``after`` past their start time
-    (a run the worker was given back, or one the killed worker had claimed)."""
-    from prefect.client.schemas.filters import (
-        FlowFilter,
-        FlowFilterName,
-        FlowRunFilter,
-        FlowRunFilterNextScheduledStartTime,
-        FlowRunFilterState,
-        FlowRunFilterStateType,
-    )
-    from prefect.client.schemas.objects import StateType
-    from prefect.client.schemas.sorting import FlowRunSort
-
-    cutoff = now - after
-    flows = FlowFilter(name=FlowFilterName(any_=SYSTEM_FLOWS))
-    found: list[FlowRun] = []
-    for state_type, due_before in (
-        (StateType.PENDING, None),
-        (StateType.SCHEDULED, FlowRunFilterNextScheduledStartTime(before_=cutoff)),
-    ):
-        offset = 0
-        while True:
-            page = client.read_flow_runs(
-                flow_filter=flows,
-                flow_run_filter=FlowRunFilter(
-                    state=FlowRunFilterState(type=FlowRunFilterStateType(any_=[state_type])),
-                    next_scheduled_start_time=due_before,
-                ),
-                sort=FlowRunSort.ID_DESC,
-                offset=offset,
-                limit=PAGE,
-            )
-            found.extend(run for run in page if (since := _stuck_since(run)) and since < cutoff)
-            if len(page) < PAGE:
-                break
-            offset += PAGE
-    return found
-
-
-def _stuck_since(run: FlowRun) -> datetime | None:
-    """Since when a run has waited for a process: the start time a Scheduled run was given,
-    the moment a run entered Pending (or Submitting)."""
-    state = run.state
-    if state is None:
-        return None
-    if state.is_scheduled():
-        return state.state_details.scheduled_time or run.next_scheduled_start_time
-    return state.timestamp
-
-
-PAGE = 200
-
-
 @task(name="resume-runs-with-recorded-steps", **fresh_read_options())
 def resume_runs_with_recorded_steps() -> int:
     """A step saved while its run was not yet suspended would wait forever: wake such runs.
 
     The run re-reads the database when it wakes, so the input given here is only the marker
     the resume form requires (the acting user is the system)."""
-    from prefect.client.orchestration import get_client
-    from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterId
-
     from models.complaint import Complaint
+    from models.progress import step_outcome
+    from models.step_registry import resume_input
+    from orchestration.runs import pause_keys, resume_for_step
+    from policy.lifecycle import parse_pause_key
 
     resumed = 0
     with session_scope() as session:
@@ -213,32 +106,21 @@ def resume_runs_with_recorded_steps() -> int:
         }
     if not by_run:
         return 0
-    with get_client(sync_client=True) as client:
-        runs = client.read_flow_runs(
-            flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=list(by_run)))
-        )
-    from deployments.runs import resume_for_step
-    from models.progress import step_outcome
-    from models.step_registry import resume_input
-    from policy.lifecycle import parse_pause_key
-
-    for run in runs:
-        if run.state is None or not run.state.is_paused():
-            continue
-        parsed = parse_pause_key(run.state.state_details.pause_key or "")
+    for run_id, pause_key in pause_keys(list(by_run)).items():
+        parsed = parse_pause_key(pause_key)
         if parsed is None:
             continue
         step, number = parsed
-        complaint_id = by_run[run.id]
+        complaint_id = by_run[run_id]
         with session_scope() as session:
             outcome = step_outcome(session, complaint_id=complaint_id, step=step, number=number)
         if outcome is None:
             continue
         try:
-            if resume_for_step(run.id, resume_input(step, outcome, operator="system")):
+            if resume_for_step(run_id, resume_input(step, outcome, operator="system")):
                 resumed += 1
         except RuntimeError as refused:
-            get_run_logger().warning("could not resume %s: %s", run.id, refused)
+            get_run_logger().warning("could not resume %s: %s", run_id, refused)
     return resumed
 
 
@@ -293,7 +175,7 @@ def publish_failed_notifications() -> int:
     when none failed."""
     from prefect.artifacts import create_markdown_artifact, create_table_artifact
 
-    from complaints.settings import get_settings
+    from config.settings import get_settings
     from models.complaint import Complaint
     from models.outbox import NotificationKind, failed_notifications
 
@@ -349,21 +231,11 @@ def overdue_deadlines() -> list[int]:
 def cancel_checks_of_settled_deadlines() -> int:
     """A deadline met (or cancelled) before its time needs no check: its scheduled runs are
     cancelled, so that the scheduled runs ops see in the Prefect UI are the waits still open."""
-    from prefect.client.orchestration import get_client
-    from prefect.client.schemas.filters import (
-        FlowRunFilter,
-        FlowRunFilterId,
-        FlowRunFilterName,
-        FlowRunFilterState,
-        FlowRunFilterStateType,
-    )
-    from prefect.client.schemas.objects import StateType
-    from prefect.states import Cancelled
-
-    from deployments.names import idempotency_key, warning_run_name
     from models.complaint import Complaint
     from models.db import utcnow
     from models.operations import Deadline
+    from orchestration.names import idempotency_key, warning_run_name
+    from orchestration.runs import cancel_scheduled_runs
     from policy.enums import DeadlineStatus
 
     with session_scope() as session:
@@ -388,21 +260,9 @@ def cancel_checks_of_settled_deadlines() -> int:
         }
     if not run_ids:
         return 0
-    scheduled = FlowRunFilterState(type=FlowRunFilterStateType(any_=[StateType.SCHEDULED]))
-    with get_client(sync_client=True) as client:
-        warnings = client.read_flow_runs(
-            flow_run_filter=FlowRunFilter(
-                name=FlowRunFilterName(any_=warning_names), state=scheduled
-            )
-        )
-        runs = [
-            *client.read_flow_runs(
-                flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=run_ids), state=scheduled)
-            ),
-            *(run for run in warnings if run.idempotency_key in warning_keys),
-        ]
-        for run in runs:
-            client.set_flow_run_state(
-                run.id, Cancelled(message="期限已在到期前完成或取消，无需检查"), force=True
-            )
-    return len(runs)
+    return cancel_scheduled_runs(
+        run_ids,
+        also_named=warning_names,
+        with_keys=warning_keys,
+        message="期限已在到期前完成或取消，无需检查",
+    )

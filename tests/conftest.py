@@ -18,7 +18,7 @@ import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.orm import Session, sessionmaker
 
-from complaints.settings import Settings, get_settings
+from config.settings import Settings, get_settings
 from models.clock import ManualClock
 from models.clock import use as use_clock
 from models.db import dispose_engines, get_engine

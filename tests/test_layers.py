@@ -8,6 +8,9 @@
   holds the task options the tasks share.
 - ``policy/`` is pure: none of its modules imports another package of this project, not even
   inside a function or for type checking; it is what everything else builds on.
+- Every package has its floor (`FLOORS`, lowest first): a module imports only from its own floor
+  and those below, inside functions too, and no two modules import each other, directly or
+  round a longer circle.
 - A lifecycle or deadline-check run imports neither the notices nor the handling form nor
   their libraries until it sends a notice or writes a form (their cost is named where they
   are imported).
@@ -80,6 +83,109 @@ def test_policy_imports_nothing_of_ours(path: Path) -> None:
     assert not ours, f"{path.relative_to(ROOT)} imports {sorted(ours)}: policy stays pure"
 
 
+# Lowest first. The settings and the gateway to the Prefect API sit low so that the services,
+# tasks and the web app can use them; the operator's tooling and command sit on top.
+FLOORS = (
+    "policy",
+    "config",
+    "orchestration",
+    "models",
+    "tasks",
+    "flows",
+    "web",
+    "deployments",
+    "complaints",
+)
+
+
+def _module_name(path: Path) -> str:
+    parts = path.relative_to(ROOT).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def _imports(path: Path, known: set[str]) -> set[str]:
+    """The modules of ours that ``path`` imports, anywhere in it (a package's submodule when
+    it is imported by name from its package, else the nearest package or module known)."""
+
+    def nearest(name: str) -> str | None:
+        while name and name not in known:
+            name = name.rpartition(".")[0]
+        return name or None
+
+    here = _module_name(path).split(".")
+    package = here if path.name == "__init__.py" else here[:-1]
+    found: set[str | None] = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            found |= {nearest(alias.name) for alias in node.names}
+        elif isinstance(node, ast.ImportFrom):
+            base = package[: len(package) - node.level + 1] if node.level else []
+            module = ".".join([*base, *([node.module] if node.module else [])])
+            found |= {
+                f"{module}.{alias.name}" if f"{module}.{alias.name}" in known else nearest(module)
+                for alias in node.names
+            }
+    return {name for name in found if name is not None} - {_module_name(path)}
+
+
+def _import_graph(packages: tuple[str, ...] = FLOORS) -> dict[str, set[str]]:
+    paths = {_module_name(path): path for package in packages for path in _modules(package)}
+    return {name: _imports(path, set(paths)) for name, path in paths.items()}
+
+
+def _upward(graph: dict[str, set[str]]) -> list[str]:
+    def floor(name: str) -> int:
+        return FLOORS.index(name.partition(".")[0])
+
+    return sorted(
+        f"{name} imports {imported}"
+        for name, imported_names in graph.items()
+        for imported in imported_names
+        if floor(imported) > floor(name)
+    )
+
+
+def _circles(graph: dict[str, set[str]]) -> list[list[str]]:
+    """Each group of modules that import one another round a circle (Tarjan's components)."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    circles: list[list[str]] = []
+
+    def visit(name: str) -> None:
+        index[name] = low[name] = len(index)
+        stack.append(name)
+        for imported in graph.get(name, ()):
+            if imported not in index:
+                visit(imported)
+                low[name] = min(low[name], low[imported])
+            elif imported in stack:
+                low[name] = min(low[name], index[imported])
+        if low[name] == index[name]:
+            group = []
+            while (member := stack.pop()) != name:
+                group.append(member)
+            if group:
+                circles.append(sorted([name, *group]))
+
+    for name in sorted(graph):
+        if name not in index:
+            visit(name)
+    return circles
+
+
+def test_every_package_has_its_floor() -> None:
+    assert set(FLOORS) | {"bench", "tests"} == OURS
+
+
+def test_no_module_imports_from_a_higher_floor() -> None:
+    assert _upward(_import_graph()) == []
+
+
+def test_no_modules_import_each_other() -> None:
+    assert _circles(_import_graph()) == []
+
+
 def test_the_rules_see_what_they_are_meant_to_see() -> None:
     service = ast.parse("def render(): ...\nclass Form: ...\nlimit = 3\nKEY = 'k'\n")
     assert _not_a_task(service) == ["render (line 1)", "Form (line 2)", "limit (line 3)"]
@@ -87,6 +193,15 @@ def test_the_rules_see_what_they_are_meant_to_see() -> None:
     assert _not_a_task(tasks) == []
     assert _imported_packages(ast.parse("def f():\n    from models.db import x\n")) == {"models"}
     assert {"models", "tasks", "flows", "complaints", "web"} <= OURS
+    assert _upward({"models.steps": {"web.actions"}, "web.api": {"models.steps"}}) == [
+        "models.steps imports web.actions"
+    ]
+    circle = {"web.a": {"web.b"}, "web.b": {"web.c"}, "web.c": {"web.a"}, "web.d": {"web.a"}}
+    assert _circles(circle) == [["web.a", "web.b", "web.c"]]
+    lazy = ROOT / "web" / "actions.py"
+    graph = _import_graph()
+    assert "web.prefect_lane" in graph[_module_name(lazy)]
+    assert "models.clock" in graph["models.db"]  # imported by name from its package
 
 
 def test_a_resumed_run_does_not_import_notices_or_the_form() -> None:

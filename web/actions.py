@@ -14,7 +14,6 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import time
 from dataclasses import asdict, dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -24,7 +23,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from complaints.settings import Settings
+from config.settings import Settings
 from models.complaint import Assignment, Complaint, ComplaintEvent
 from models.db import session_scope, utcnow
 from models.intake import ComplaintIntake, IntakeKey, complaint_for_key, register_complaint
@@ -36,6 +35,7 @@ from policy.deadlines import MAX_REPLY_DAYS, PromisedReplyError, validate_promis
 from policy.enums import Category, Channel, ComplainantKind, Department, Stage
 from policy.lifecycle import STAGE_OF_STEP, Step
 from web.access import INTAKE_ROLES, require_role
+from web.prefect_lane import lane, note_failure, prefect_paused
 from web.validation import (
     MAX_EMAIL,
     MAX_INSTITUTION,
@@ -50,31 +50,6 @@ from web.validation import (
 )
 
 log = logging.getLogger("web.actions")
-
-# After the Prefect API could not be reached, further calls are skipped for this long (per API
-# URL): each attempt costs ~1.5 s of connection retries, which no page should wait for again
-# and again during an outage. What is skipped is started or woken by reconciliation.
-UNREACHABLE_PAUSE = 15.0
-_unreachable_until: dict[str, float] = {}
-
-
-def _prefect_api_url() -> str:
-    from prefect.settings import PREFECT_API_URL
-
-    return str(PREFECT_API_URL.value() or "")
-
-
-def prefect_paused() -> bool:
-    """True while the Prefect API is taken to be down (it failed to connect moments ago)."""
-    return _unreachable_until.get(_prefect_api_url(), 0.0) > time.monotonic()
-
-
-def _note_failure(error: Exception) -> None:
-    import httpx
-
-    if isinstance(error, httpx.TransportError | OSError):
-        _unreachable_until[_prefect_api_url()] = time.monotonic() + UNREACHABLE_PAUSE
-
 
 STEP_OF_STAGE = {stage: step for step, stage in STAGE_OF_STEP.items()}
 # Steps the flow counts by handling round (its loop counter equals complaint.handling_round).
@@ -236,7 +211,6 @@ def start_flow_run(complaint_id: int, database_url: str) -> str | None:
     """Start the complaint's flow run and store its id; None if Prefect could not be reached
     (reconciliation starts it later, with the same idempotency key). Called after the answer
     was sent; the call itself is made on the Prefect lane (``web.prefect_lane``)."""
-    from web.prefect_lane import lane
 
     try:
         return lane.call(_start_flow_run, complaint_id, database_url)  # type: ignore[no-any-return]
@@ -246,7 +220,7 @@ def start_flow_run(complaint_id: int, database_url: str) -> str | None:
 
 
 def _start_flow_run(complaint_id: int, database_url: str) -> str | None:
-    from deployments.runs import start_lifecycle_run
+    from orchestration.runs import start_lifecycle_run
 
     with session_scope(database_url) as db:
         complaint = db.get(Complaint, complaint_id)
@@ -266,7 +240,7 @@ def _start_flow_run(complaint_id: int, database_url: str) -> str | None:
             complaint_id=complaint_id, reference=reference, created_at=created_at, tags=tags
         )
     except Exception as error:  # the API is down or refused: the complaint is saved regardless
-        _note_failure(error)
+        note_failure(error)
         log.warning(
             "flow run of complaint %s not started (%s: %s); reconciliation will start it",
             reference,
@@ -336,7 +310,6 @@ def wake_run(db: Session, complaint: Complaint, step: Step, number: int, user: U
     outcome = step_outcome(db, complaint_id=complaint.id, step=step, number=number)
     if outcome is None or prefect_paused():
         return False
-    from web.prefect_lane import lane
 
     decision = resume_input(step, outcome, operator=user.username)
     try:
@@ -357,12 +330,12 @@ def wake_run(db: Session, complaint: Complaint, step: Step, number: int, user: U
 
 
 def _resume(flow_run_id: str, decision: dict[str, Any]) -> bool:
-    from deployments.runs import resume_for_step
+    from orchestration.runs import resume_for_step
 
     try:
         return bool(resume_for_step(flow_run_id, decision))
     except Exception as error:
-        _note_failure(error)
+        note_failure(error)
         raise
 
 
@@ -377,8 +350,7 @@ def run_behind(db: Session, complaint: Complaint, settings: Settings) -> bool:
     the complaint's page. False when there is no run, or Prefect cannot be asked now."""
     if not complaint.flow_run_id or complaint.stage is Stage.archived or prefect_paused():
         return False
-    from deployments.runs import STEP_EVENTS, run_is_behind
-    from web.prefect_lane import lane
+    from orchestration.runs import STEP_EVENTS, run_is_behind
 
     try:
         found = lane.call(_read_run_state, complaint.flow_run_id)
@@ -403,10 +375,10 @@ def run_behind(db: Session, complaint: Complaint, settings: Settings) -> bool:
 
 
 def _read_run_state(flow_run_id: str) -> tuple[str, datetime] | None:
-    from deployments.runs import run_state
+    from orchestration.runs import run_state
 
     try:
         return run_state(flow_run_id)
     except Exception as error:
-        _note_failure(error)
+        note_failure(error)
         raise

@@ -19,7 +19,7 @@ from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
-from complaints.settings import get_settings
+from config.settings import get_settings
 from web import admin, api, complaint_pages, errors, monitoring_pages, pages
 from web.serving import quiet_access_log
 
@@ -42,7 +42,7 @@ def _warm_up() -> None:
     so that the first staff member of the day does not wait for it."""
     import importlib
 
-    for module in ("prefect.deployments", "prefect.flow_runs", "deployments.runs"):
+    for module in ("prefect.deployments", "prefect.flow_runs", "orchestration.runs"):
         importlib.import_module(module)
 
 

@@ -13,7 +13,7 @@ from fastapi import APIRouter, BackgroundTasks, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from sqlalchemy import select
 
-from complaints.settings import Settings
+from config.settings import Settings
 from models.db import utcnow
 from models.intake import IntakeError, IntakeKeyReused
 from models.people import DepartmentRow, User

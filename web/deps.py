@@ -10,7 +10,7 @@ from fastapi import Depends, Request, Security
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session
 
-from complaints.settings import Settings, get_settings
+from config.settings import Settings, get_settings
 from models.db import get_engine, utcnow
 from models.people import User
 from models.web import WebSession

@@ -13,7 +13,7 @@ from email import policy
 from email.message import EmailMessage
 from pathlib import Path
 
-from complaints.settings import Settings
+from config.settings import Settings
 from web.access import mask_email, mask_name, mask_text
 
 

@@ -17,6 +17,7 @@ import contextlib
 import logging
 import queue
 import threading
+import time
 from collections.abc import Callable
 from concurrent.futures import Future
 from dataclasses import dataclass
@@ -25,6 +26,24 @@ from typing import Any
 log = logging.getLogger("web.prefect")
 
 CALL_TIMEOUT = 120.0
+
+# After the Prefect API could not be reached, further calls are skipped for this long (per API
+# URL): each attempt costs ~1.5 s of connection retries, which no page should wait for again
+# and again during an outage. What is skipped is started or woken by reconciliation.
+UNREACHABLE_PAUSE = 15.0
+_unreachable_until: dict[str, float] = {}
+
+
+def prefect_paused() -> bool:
+    """True while the Prefect API is taken to be down (it failed to connect moments ago)."""
+    return _unreachable_until.get(current_api_url(), 0.0) > time.monotonic()
+
+
+def note_failure(error: Exception) -> None:
+    import httpx
+
+    if isinstance(error, httpx.TransportError | OSError):
+        _unreachable_until[current_api_url()] = time.monotonic() + UNREACHABLE_PAUSE
 
 
 def current_api_url() -> str:
@@ -85,8 +104,6 @@ class PrefectLane:
             self._stack.enter_context(temporary_settings(updates={PREFECT_API_URL: api_url}))
             self._url = api_url
         if not self._client_open:
-            from web.actions import prefect_paused
-
             if prefect_paused():
                 return
             try:

@@ -11,7 +11,7 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
-from complaints.settings import get_settings
+from config.settings import get_settings
 from models.db import utcnow
 from policy.enums import Role
 from web.access import INTAKE_ROLES, MAJOR_CASE_ROLES

@@ -74,7 +74,7 @@ def secret_key() -> bytes:
     """``Settings.secret_key`` (``COMPLAINTS_SECRET_KEY``), else a random key for this process
     (one web process only: with several, or after a restart, open sign-in forms are refused
     once and must be reloaded)."""
-    from complaints.settings import get_settings
+    from config.settings import get_settings
 
     configured = get_settings().secret_key
     return configured.get_secret_value().encode() if configured else _PROCESS_SECRET

@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import Select, and_, or_, select
 from sqlalchemy.orm import Session, joinedload
 
-from complaints.settings import Settings
+from config.settings import Settings
 from models.complaint import (
     Assignment,
     Complaint,

@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from complaints.settings import get_settings
+from config.settings import get_settings
 from models.complaint import (
     Assignment,
     Complaint,

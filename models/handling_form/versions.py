@@ -19,7 +19,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from complaints.settings import get_settings
+from config.settings import get_settings
 from models.audit import append_event
 from models.complaint import Complaint
 from models.db import utcnow

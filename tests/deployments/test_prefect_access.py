@@ -8,7 +8,7 @@ from __future__ import annotations
 import stat
 from pathlib import Path
 
-from complaints.settings import Settings
+from config.settings import Settings
 from deployments.prefect_access import client_environment, prefect_auth
 
 

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from complaints.settings import Settings
+from config.settings import Settings
 from deployments.up import PREFECT_POSTGRES_DEFAULTS, prefect_database, prefect_environment
 
 POSTGRES_URL = "postgresql+asyncpg://prefect:s3cret@db.internal:5432/prefect"

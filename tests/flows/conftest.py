@@ -43,7 +43,7 @@ def smtp_sink() -> Iterator[SmtpSink]:
 @pytest.fixture
 def mail(smtp_sink: SmtpSink, settings, monkeypatch: pytest.MonkeyPatch) -> SmtpSink:
     """The settings pointed at the SMTP sink, emptied for this test."""
-    from complaints.settings import get_settings
+    from config.settings import get_settings
 
     smtp_sink.messages.clear()
     monkeypatch.setenv("COMPLAINTS_SMTP_HOST", "127.0.0.1")

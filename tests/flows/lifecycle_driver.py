@@ -11,7 +11,6 @@ from uuid import UUID
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from deployments.runs import resume_for_step, start_lifecycle_run
 from flows.complaint_lifecycle import complaint_lifecycle
 from models import Complaint, Notification, User
 from models.db import utcnow
@@ -27,6 +26,7 @@ from models.steps import (
     review_handling,
     submit_written_record,
 )
+from orchestration.runs import resume_for_step, start_lifecycle_run
 from policy.enums import Department, Role
 from policy.lifecycle import Step
 from tests.flows.conftest import execute

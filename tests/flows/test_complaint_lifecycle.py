@@ -6,7 +6,6 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from deployments.runs import resume_for_step
 from flows.complaint_lifecycle import complaint_lifecycle
 from models import Deadline, Document
 from models.complaint import ComplaintEvent
@@ -19,6 +18,7 @@ from models.steps import (
     review_handling,
     submit_written_record,
 )
+from orchestration.runs import resume_for_step
 from policy.enums import Channel, DeadlineKind, DeadlineStatus, Stage
 from tests.flows.conftest import execute
 from tests.flows.lifecycle_driver import add_staff, start_complaint

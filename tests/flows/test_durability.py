@@ -24,15 +24,15 @@ from prefect.settings import (
 from prefect.states import Crashed
 from sqlalchemy import select
 
-from complaints.settings import get_settings
-from deployments.names import worker_command
+from config.settings import get_settings
 from deployments.register import register_deployments
-from deployments.runs import resume_for_step, start_lifecycle_run
 from models import Complaint, Notification
 from models.db import session_scope, utcnow
 from models.directory import add_user
 from models.intake import register_complaint
 from models.steps import submit_written_record
+from orchestration.names import worker_command
+from orchestration.runs import resume_for_step, start_lifecycle_run
 from policy.enums import Role
 from tests.flows.lifecycle_driver import Staff, add_staff
 from tests.models.factories import sample_intake
@@ -333,7 +333,7 @@ def recover_by_reconciliation(live: LiveSystem, run_ids: list[str]) -> None:
     """With no worker running: the runs the dead worker held are re-queued once, past the
     threshold; then a worker starts them."""
     from flows.reconcile import reconcile
-    from tasks.reconcile import _stuck_runs as stuck_runs
+    from orchestration.runs import stuck_runs
 
     held = [r for r in run_ids if state_of(r).type is StateType.PENDING]
     assert held, "the worker died holding no run: nothing was tested"

@@ -17,13 +17,13 @@ from prefect.client.schemas.filters import (
 )
 from sqlalchemy import select
 
-from deployments.names import WORK_POOL, WORK_POOL_DESCRIPTION, worker_command
 from deployments.register import ensure_work_pool
-from deployments.runs import resume_for_step
 from flows.complaint_lifecycle import complaint_lifecycle
 from flows.reconcile import reconcile
 from models import Notification
 from models.steps import submit_written_record
+from orchestration.names import WORK_POOL, WORK_POOL_DESCRIPTION, worker_command
+from orchestration.runs import resume_for_step
 from policy.enums import NotificationStatus
 from tasks.reconcile import publish_failed_notifications
 from tests.flows.conftest import execute

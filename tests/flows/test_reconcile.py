@@ -13,13 +13,13 @@ from prefect.client.schemas.objects import StateType
 from prefect.states import Pending, Scheduled, Submitting
 from sqlalchemy import select, update
 
-from complaints.settings import get_settings
-from deployments.runs import start_lifecycle_run
+from config.settings import get_settings
 from flows.reconcile import reconcile
 from models import Complaint, Deadline, Notification
 from models.db import utcnow
 from models.outbox import mark_for_resend
 from models.steps import submit_written_record
+from orchestration.runs import start_lifecycle_run
 from policy.enums import DeadlineKind, DeadlineStatus, NotificationStatus
 from tasks.reconcile import requeue_crashed_runs
 from tests.flows.lifecycle_driver import add_staff, start_complaint

@@ -13,7 +13,6 @@ from prefect.client.orchestration import get_client
 from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterId
 from sqlalchemy import select
 
-from deployments.runs import start_lifecycle_run
 from flows.complaint_lifecycle import complaint_lifecycle
 from models import Document, Notification
 from models.db import utcnow
@@ -27,6 +26,7 @@ from models.steps import (
     review_handling,
     submit_written_record,
 )
+from orchestration.runs import start_lifecycle_run
 from policy.enums import Channel, Stage
 from policy.lifecycle import Step
 from tests.flows.conftest import execute

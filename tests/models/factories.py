@@ -9,7 +9,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from complaints.settings import Settings
+from config.settings import Settings
 from models.complaint import Complaint
 from models.directory import add_user, user_by_username
 from models.intake import ComplaintIntake, register_complaint

@@ -17,7 +17,7 @@ from docx.oxml.ns import qn
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from complaints.settings import Settings
+from config.settings import Settings
 from models import ComplaintEvent, Document
 from models.complaint import Complaint
 from models.handling_form import (

@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from complaints.settings import Settings
+from config.settings import Settings
 from models import Assignment, ConcentrationAlert, Deadline, Document, Notification
 from models.complaint import Complaint
 from models.delivery import deliver_notification

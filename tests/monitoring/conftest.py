@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from sqlalchemy.orm import Session
 
-from complaints.settings import Settings, get_settings
+from config.settings import Settings, get_settings
 from tests.monitoring.synthetic import (
     COMPLAINT_COLUMNS,
     Background,

@@ -24,11 +24,11 @@ from sqlalchemy.orm import Session
 from typer.testing import CliRunner
 
 from complaints.cli import app
-from complaints.settings import Settings
-from deployments.names import MONITOR_FLOW
+from config.settings import Settings
 from flows.concentration_monitor import concentration_monitor
 from models.operations import ConcentrationAlert, Notification
 from models.people import Customer, User
+from orchestration.names import MONITOR_FLOW
 from policy.enums import NotificationStatus, Role
 from tests.monitoring.conftest import REPORT_DATE, background, load
 from tests.monitoring.synthetic import NAME_PREFIX, HotSpot, Population, complaint_rows

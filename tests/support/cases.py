@@ -9,7 +9,7 @@ from dataclasses import dataclass
 import pytest
 from sqlalchemy.orm import Session
 
-from complaints.settings import Settings
+from config.settings import Settings
 from models.complaint import (
     Assignment,
     Complaint,

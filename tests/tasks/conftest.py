@@ -26,7 +26,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 from prefect.testing.utilities import prefect_test_harness
 
-from complaints.settings import Settings, get_settings
+from config.settings import Settings, get_settings
 from tests.support.postgres import free_port
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from complaints.settings import Settings
+from config.settings import Settings
 from models import Document
 from models.complaint import Complaint
 from tasks.handling_form import generate_handling_form

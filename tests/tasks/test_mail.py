@@ -23,7 +23,7 @@ from prefect.logging.handlers import APILogHandler
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from complaints.settings import Settings
+from config.settings import Settings
 from models import ComplaintEvent, Notification
 from models.complaint import Complaint
 from models.delivery import DeliveryError, deliver_notification

@@ -151,7 +151,7 @@ def test_the_local_smtp_sinks_messages_are_shown(browser, staff, settings) -> No
 
 
 def test_with_a_real_smtp_server_there_is_no_local_mailbox(browser, staff, monkeypatch) -> None:
-    from complaints.settings import get_settings
+    from config.settings import get_settings
 
     monkeypatch.setenv("COMPLAINTS_SMTP_HOST", "smtp.example.com")
     get_settings.cache_clear()

@@ -435,10 +435,10 @@ def test_the_page_says_when_the_complaints_run_is_behind_its_saved_steps(
     from prefect.client.schemas.objects import State, StateType
 
     import web.actions
-    from deployments.runs import start_lifecycle_run
     from models.db import utcnow
     from models.intake import register_complaint
     from models.steps import submit_written_record
+    from orchestration.runs import start_lifecycle_run
     from tests.models.factories import sample_intake
 
     an_hour_ago = utcnow() - timedelta(hours=1)
@@ -486,5 +486,5 @@ def test_the_page_says_when_the_complaints_run_is_behind_its_saved_steps(
     assert page_says_behind(None)
     # Left Pending by a worker that died: behind.
     assert page_says_behind(StateType.PENDING)
-    # Executing now: not behind (the rule in full: tests/deployments/test_runs.py).
+    # Executing now: not behind (the rule in full: tests/orchestration/test_runs.py).
     assert not page_says_behind(StateType.RUNNING)

@@ -7,7 +7,7 @@ from __future__ import annotations
 import logging
 from datetime import UTC, datetime, timedelta
 
-from complaints.settings import get_settings
+from config.settings import get_settings
 from web.ratelimit import SlidingWindow
 
 

@@ -9,7 +9,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from complaints.settings import get_settings
+from config.settings import get_settings
 from web.security import login_csrf_token, secret_key
 
 

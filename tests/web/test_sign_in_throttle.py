@@ -147,7 +147,7 @@ def test_forwarded_addresses_are_believed_only_from_trusted_proxies(
     assert _recorded_client(session) == "198.51.100.1"  # the last address the proxy added
 
     monkeypatch.setenv("COMPLAINTS_TRUSTED_PROXIES", "192.0.2.0/24")
-    from complaints.settings import get_settings
+    from config.settings import get_settings
 
     get_settings.cache_clear()
     loopback = TestClient(create_app(), client=("127.0.0.1", 5000))

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from deployments.runs import run_is_behind
+from orchestration.runs import run_is_behind
 
 T = datetime(2026, 12, 4, 10, 0, 0, tzinfo=UTC)
 GRACE = timedelta(minutes=2)

@@ -127,9 +127,9 @@ def web_server(env: dict[str, str]) -> Iterator[str]:
 
 def prepare(url: str) -> None:
     from models.db import session_scope
-    from models.directory import add_user
-    from models.setup import prepare_database
     from policy.enums import Department, Role
+    from services.directory import add_user
+    from services.setup import prepare_database
 
     prepare_database(url)
     with session_scope(url) as session:
@@ -165,8 +165,8 @@ def over_http(base: str, numbers: range, warmup: int, pause: float = 0.0) -> lis
 def bare_insert(url: str, numbers: range) -> list[float]:
     from config.settings import get_settings
     from models.db import session_scope, utcnow
-    from models.directory import user_by_username
-    from models.intake import register_complaint
+    from services.directory import user_by_username
+    from services.intake import register_complaint
     from web.actions import IntakeValues, build_intake
     from web.schemas import ComplaintRequest
 

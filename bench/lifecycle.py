@@ -252,13 +252,13 @@ def measure(  # type: ignore[no-untyped-def]
     from deployments.register import PROJECT_ROOT, register_deployments
     from models import Complaint, User
     from models.db import session_scope, utcnow
-    from models.directory import add_user
-    from models.intake import register_complaint
-    from models.setup import prepare_database
-    from models.steps import submit_written_record
     from orchestration.names import WORK_POOL, worker_command
     from orchestration.runs import resume_for_step, start_lifecycle_run
     from policy.enums import Department, Role
+    from services.directory import add_user
+    from services.intake import register_complaint
+    from services.setup import prepare_database
+    from services.steps import submit_written_record
     from tests.models.factories import sample_intake
     from tests.support.processes import (
         BIN,

@@ -5,7 +5,7 @@ products, 300,000 customers, two years ending the day before the report date) in
 SQLite file and a throwaway PostgreSQL server (``tests/support/postgres.py``), migrated to the
 newest schema, by executemany and COPY. Then, in the same run and on the same rows, it times:
 
-* ``job``: ``models.monitoring.count_units`` — every query the monitoring job makes (eight kinds
+* ``job``: ``services.monitoring.count_units`` — every query the monitoring job makes (eight kinds
   of unit, three windows each), with the Python that assembles the counts, read by
   ``--readers`` connections at once (default: the setting ``monitor_readers``, 2);
 * ``job1``: the same read by one connection, statement after statement;
@@ -49,15 +49,15 @@ from sqlalchemy.orm import Session  # noqa: E402
 
 from config.settings import Settings  # noqa: E402
 from models.db import make_engine  # noqa: E402
-from models.monitoring import (  # noqa: E402
+from policy.concentration import Thresholds, assess_concentration  # noqa: E402
+from services.monitoring import (  # noqa: E402
     MONITORING_INDEXES,
     MonitorWindows,
     UnitKind,
     count_units,
     weekly_counts,
 )
-from models.setup import prepare_database  # noqa: E402
-from policy.concentration import Thresholds, assess_concentration  # noqa: E402
+from services.setup import prepare_database  # noqa: E402
 from tests.monitoring.synthetic import (  # noqa: E402
     COMPLAINT_COLUMNS,
     Background,

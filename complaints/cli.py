@@ -94,7 +94,7 @@ def database_errors_as_one_line(command: F) -> F:
 def db_upgrade() -> None:
     """Migrate the database to the newest schema and seed the Art. 9 departments."""
     from models.db import safe_url
-    from models.setup import prepare_database
+    from services.setup import prepare_database
 
     url = get_settings().effective_database_url
     revision = prepare_database(url)
@@ -116,8 +116,8 @@ def user_add(
 ) -> None:
     """Add a staff account (password from --password or standard input)."""
     from models.db import session_scope
-    from models.directory import DirectoryError, add_user
-    from models.security import WeakPasswordError
+    from services.directory import DirectoryError, add_user
+    from services.security import WeakPasswordError
 
     if password is None:
         password = sys.stdin.readline().rstrip("\n")
@@ -202,9 +202,9 @@ def classify(
 @database_errors_as_one_line
 def _evaluate_overrides(since: str | None) -> None:
     """Art. 3/9/4(3): the classifier against the labels staff gave, as JSON (no complaint text)."""
-    from models.corrections import classification_outcomes, evaluate_classifier
     from models.db import session_scope
     from policy.classification import classify as suggest
+    from services.corrections import classification_outcomes, evaluate_classifier
 
     start = None
     if since is not None:

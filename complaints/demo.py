@@ -12,10 +12,10 @@ from decimal import Decimal
 
 from config.settings import Settings
 from models.db import session_scope, utcnow
-from models.directory import add_user, user_by_username
-from models.intake import ComplaintIntake, register_complaint
-from models.setup import prepare_database
 from policy.enums import Channel, ComplainantKind, Department, Role
+from services.directory import add_user, user_by_username
+from services.intake import ComplaintIntake, register_complaint
+from services.setup import prepare_database
 
 DEMO_PASSWORD = "demo-password"
 

@@ -427,7 +427,7 @@ def _start_and_watch(
     settings: Settings, services: list[Service], record: Callable[[], None]
 ) -> None:
     from deployments.prefect_access import SERVER_AUTH, prefect_auth
-    from models.setup import prepare_database
+    from services.setup import prepare_database
 
     prepare_database(settings.effective_database_url)
     settings.data_dir.mkdir(parents=True, exist_ok=True)

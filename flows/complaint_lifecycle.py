@@ -42,9 +42,9 @@ _freeze_loaded_objects()
 
 from flows.inputs import STEP_INPUTS
 from flows.notices import notify
-from models.progress import outcome_key
 from policy.enums import NotificationStatus
 from policy.lifecycle import Step, pause_key
+from services.progress import outcome_key
 from tasks.deadlines import schedule_deadline_checks
 from tasks.handling_form import prepare_handling_form
 from tasks.lifecycle import (

@@ -27,9 +27,9 @@ from zoneinfo import ZoneInfo
 from prefect import flow, get_run_logger
 
 from config.settings import get_settings
-from models.monitoring import thresholds_for
 from orchestration.names import MONITOR_FLOW
 from policy.concentration import assess_concentration
+from services.monitoring import thresholds_for
 from tasks.mail import send_notification
 from tasks.monitoring import (
     count_complaints_by_unit,

@@ -1,6 +1,6 @@
 """What each human step takes when resumed from the Prefect UI (the staff app is the first way in).
 
-The forms are derived from the steps' declarations (``models.step_registry``): the acting
+The forms are derived from the steps' declarations (``services.step_registry``): the acting
 username, then the step's fields with their titles, which ops and leadership read in the UI's
 resume form. The staff app resumes with the decision fields and the acting username only: the
 texts it saves in the app database and never sends to Prefect (Art. 2(5)). Free text typed
@@ -17,7 +17,9 @@ from typing import Any
 from prefect.input import RunInput
 from pydantic import Field, create_model
 
-from models.step_registry import (
+from policy.enums import Department
+from policy.lifecycle import Step
+from services.step_registry import (
     NO_PERSONAL_DATA,
     STEPS,
     Decision,
@@ -28,8 +30,6 @@ from models.step_registry import (
     StepSpec,
     Username,
 )
-from policy.enums import Department
-from policy.lifecycle import Step
 
 MAX_NOTE = 2000  # characters of text the Prefect UI's form takes (the staff app takes more)
 

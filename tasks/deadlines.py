@@ -1,7 +1,7 @@
 """Art. 7 deadlines as durable timers: one scheduled deadline-check run per warning and due
 time, and the check itself.
 
-The notices (``models.notices``: the outbox, the templates, the handling form) are imported
+The notices (``services.notices``: the outbox, the templates, the handling form) are imported
 when a check warns or reports, not with this module, which every lifecycle and deadline-check
 run imports: they cost 0.2–0.4 s (``python -X importtime`` after the flows' own imports,
 on a shared 2-core machine)."""
@@ -37,8 +37,8 @@ def schedule_deadline_checks(complaint_id: int) -> int:
     """Schedule the checks of every open deadline that has none yet; idempotent (the runs'
     idempotency keys and the stored run id). Returns how many deadlines were scheduled."""
     from models.complaint import Complaint
-    from models.deadlines import open_deadlines_without_checks
     from orchestration.runs import schedule_deadline_run
+    from services.deadlines import open_deadlines_without_checks
 
     scheduled = 0
     with session_scope() as session:
@@ -76,8 +76,8 @@ def check_deadline(deadline_id: int, purpose: str) -> dict[str, object]:
     the responsible person's username (no customer data)."""
     from config.settings import get_settings
     from models.complaint import Complaint
-    from models.deadlines import check_deadline as evaluate
     from models.operations import Deadline
+    from services.deadlines import check_deadline as evaluate
 
     now = utcnow()
     notification_id: int | None = None
@@ -91,7 +91,7 @@ def check_deadline(deadline_id: int, purpose: str) -> dict[str, object]:
             "responsible": deadline.responsible_user.username,
         }
         if result.action in ("warned", "breached"):
-            from models.notices import prepare_notification
+            from services.notices import prepare_notification
 
             notice = prepare_notification(
                 session,

@@ -1,4 +1,4 @@
-"""The handling form (客户投诉处理表) as Prefect tasks; the form is ``models.handling_form``.
+"""The handling form (客户投诉处理表) as Prefect tasks; the form is ``services.handling_form``.
 
 The tasks return the form's SHA-256, never its content (Art. 2(5)).
 
@@ -28,7 +28,7 @@ def generate_handling_form(complaint_id: int, final: bool = False) -> str:
     Idempotent: an unchanged form adds no version, and once the complaint is archived the
     archive's checksum is returned, so a re-executed flow does not fail on its earlier steps.
     """
-    from models.handling_form import ensure_handling_form
+    from services.handling_form import ensure_handling_form
 
     settings = get_settings()
     with session_scope(settings.effective_database_url) as session:

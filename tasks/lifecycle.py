@@ -16,8 +16,8 @@ from tasks._caching import fresh_read_options, side_effect_options
 def read_progress(complaint_id: int) -> dict[str, Any]:
     """What an execution of the run starts from, read at once: the complaint's non-personal
     facts and tags, every step already decided, the outbox's notices and whether deadlines
-    await their checks (``models.progress.progress_snapshot``)."""
-    from models.progress import progress_snapshot
+    await their checks (``services.progress.progress_snapshot``)."""
+    from services.progress import progress_snapshot
 
     with session_scope() as session:
         return progress_snapshot(session, complaint_id)
@@ -26,7 +26,7 @@ def read_progress(complaint_id: int) -> dict[str, Any]:
 @task(name="read-step-outcome", **fresh_read_options())
 def read_step_outcome(complaint_id: int, step: Step, number: int) -> dict[str, Any] | None:
     """The decision on ``step`` if the app database has it (read before suspending)."""
-    from models.progress import step_outcome
+    from services.progress import step_outcome
 
     with session_scope() as session:
         return step_outcome(session, complaint_id=complaint_id, step=step, number=number)
@@ -38,8 +38,8 @@ def apply_prefect_ui_input(
 ) -> str | None:
     """Carry out a step from the Prefect UI's resume form; returns the refusal, if any, which
     the run also shows as an artifact (the person who sent the form looks there)."""
-    from models.progress import step_outcome
-    from models.steps import StepError, apply_step_input
+    from services.progress import step_outcome
+    from services.steps import StepError, apply_step_input
 
     try:
         with session_scope() as session:
@@ -74,7 +74,7 @@ def tag_flow_run(complaint_id: int, milestone: str) -> list[str]:
     from prefect.client.orchestration import get_client
     from prefect.runtime import flow_run
 
-    from models.progress import case_facts, run_tags
+    from services.progress import case_facts, run_tags
 
     with session_scope() as session:
         tags = run_tags(case_facts(session, complaint_id))
@@ -92,7 +92,7 @@ def publish_timeline(complaint_id: int) -> str:
     from prefect.artifacts import Artifact, create_markdown_artifact
 
     from config.settings import get_settings
-    from models.progress import case_facts, masked_timeline, timeline_markdown
+    from services.progress import case_facts, masked_timeline, timeline_markdown
 
     with session_scope() as session:
         facts = case_facts(session, complaint_id)
@@ -113,7 +113,7 @@ def publish_timeline(complaint_id: int) -> str:
 def archive_complaint(complaint_id: int) -> bool:
     """Art. 4 处理过程存档: the closed complaint is marked archived (its final, read-only form
     was written just before by the flow)."""
-    from models.progress import mark_archived
+    from services.progress import mark_archived
 
     with session_scope() as session:
         return mark_archived(session, complaint_id=complaint_id, now=utcnow())

@@ -3,13 +3,13 @@
 A notice goes out in two steps, each safe to repeat:
 
 1. ``queue_notification`` stores it in the outbox under its idempotency key
-   (``models.notices.prepare_notification``);
-2. ``send_notification`` delivers one outbox row by SMTP (``models.delivery``). A row already
+   (``services.notices.prepare_notification``);
+2. ``send_notification`` delivers one outbox row by SMTP (``services.delivery``). A row already
    sent is never sent again, whatever Prefect's cache does.
 
 SMTP down or refusing never fails the complaint's flow: the task retries with backoff, and after
 its last attempt marks the row *failed* and returns ``"failed"``. The row shows in the app and
-the task run's state in the Prefect UI; ``models.outbox.mark_for_resend`` queues it again.
+the task run's state in the Prefect UI; ``services.outbox.mark_for_resend`` queues it again.
 
 Privacy (Art. 2(5)): the tasks take ids and return status strings. Addresses, subjects and
 message text stay in the app database (``notifications.context``); logs name the notification
@@ -32,8 +32,8 @@ from prefect.tasks import exponential_backoff
 
 from config.settings import Settings, get_settings
 from models.db import session_scope
-from models.delivery import DeliveryError, deliver_notification, mark_failed
-from models.notices import prepare_notification
+from services.delivery import DeliveryError, deliver_notification, mark_failed
+from services.notices import prepare_notification
 
 _T = TypeVar("_T")
 

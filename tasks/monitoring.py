@@ -18,7 +18,11 @@ from prefect.artifacts import create_markdown_artifact, create_table_artifact
 
 from config.settings import get_settings
 from models.db import session_scope
-from models.monitoring import (
+from policy.concentration import (
+    AlertRecord,
+    Assessment,
+)
+from services.monitoring import (
     StoredAlert,
     UnitCounts,
     count_units,
@@ -28,11 +32,7 @@ from models.monitoring import (
     thresholds_for,
     windows_for,
 )
-from models.notices import prepare_concentration_report
-from policy.concentration import (
-    AlertRecord,
-    Assessment,
-)
+from services.notices import prepare_concentration_report
 from tasks._caching import fresh_read_options
 
 REPORT_ARTIFACT_KEY = "concentration-report"

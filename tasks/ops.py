@@ -16,7 +16,7 @@ def queue_run_failure_alert(flow_run_id: str, state: str) -> int | None:
     from prefect.client.orchestration import get_client
 
     from config.settings import get_settings
-    from models.outbox import NotificationKind, addressees_for, enqueue_notification, report_key
+    from services.outbox import NotificationKind, addressees_for, enqueue_notification, report_key
 
     with get_client(sync_client=True) as client:
         run = client.read_flow_run(UUID(flow_run_id))

@@ -19,8 +19,8 @@ OPEN_STAGES = [stage for stage in Stage if stage is not Stage.archived]
 def start_missing_runs() -> int:
     """Complaints saved while the Prefect API was down get their run (once: idempotency key)."""
     from models.complaint import Complaint
-    from models.progress import case_facts, run_tags
     from orchestration.runs import start_lifecycle_run
+    from services.progress import case_facts, run_tags
 
     started = 0
     with session_scope() as session:
@@ -88,10 +88,10 @@ def resume_runs_with_recorded_steps() -> int:
     The run re-reads the database when it wakes, so the input given here is only the marker
     the resume form requires (the acting user is the system)."""
     from models.complaint import Complaint
-    from models.progress import step_outcome
-    from models.step_registry import resume_input
     from orchestration.runs import pause_keys, resume_for_step
     from policy.lifecycle import parse_pause_key
+    from services.progress import step_outcome
+    from services.step_registry import resume_input
 
     resumed = 0
     with session_scope() as session:
@@ -127,7 +127,7 @@ def resume_runs_with_recorded_steps() -> int:
 @task(name="schedule-missing-deadline-checks", **fresh_read_options())
 def schedule_missing_deadline_checks() -> int:
     from models.complaint import Complaint
-    from models.deadlines import open_deadlines_without_checks
+    from services.deadlines import open_deadlines_without_checks
     from tasks.deadlines import schedule_deadline_checks
 
     with session_scope() as session:
@@ -177,7 +177,7 @@ def publish_failed_notifications() -> int:
 
     from config.settings import get_settings
     from models.complaint import Complaint
-    from models.outbox import NotificationKind, failed_notifications
+    from services.outbox import NotificationKind, failed_notifications
 
     zone = get_settings().tz
     with session_scope() as session:
@@ -219,7 +219,7 @@ def overdue_deadlines() -> list[int]:
     from datetime import timedelta
 
     from models.db import utcnow
-    from models.deadlines import overdue_deadline_ids
+    from services.deadlines import overdue_deadline_ids
 
     with session_scope() as session:
         return overdue_deadline_ids(

@@ -22,7 +22,7 @@ from config.settings import Settings, get_settings
 from models.clock import ManualClock
 from models.clock import use as use_clock
 from models.db import dispose_engines, get_engine
-from models.setup import prepare_database
+from services.setup import prepare_database
 from tests.support.cases import cast, complaint  # noqa: F401  (fixtures for every test)
 from tests.support.postgres import PostgresServer, start_postgres
 

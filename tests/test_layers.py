@@ -90,6 +90,7 @@ FLOORS = (
     "config",
     "orchestration",
     "models",
+    "services",
     "tasks",
     "flows",
     "web",
@@ -193,8 +194,8 @@ def test_the_rules_see_what_they_are_meant_to_see() -> None:
     assert _not_a_task(tasks) == []
     assert _imported_packages(ast.parse("def f():\n    from models.db import x\n")) == {"models"}
     assert {"models", "tasks", "flows", "complaints", "web"} <= OURS
-    assert _upward({"models.steps": {"web.actions"}, "web.api": {"models.steps"}}) == [
-        "models.steps imports web.actions"
+    assert _upward({"services.steps": {"web.actions"}, "web.api": {"services.steps"}}) == [
+        "services.steps imports web.actions"
     ]
     circle = {"web.a": {"web.b"}, "web.b": {"web.c"}, "web.c": {"web.a"}, "web.d": {"web.a"}}
     assert _circles(circle) == [["web.a", "web.b", "web.c"]]
@@ -205,7 +206,13 @@ def test_the_rules_see_what_they_are_meant_to_see() -> None:
 
 
 def test_a_resumed_run_does_not_import_notices_or_the_form() -> None:
-    heavy = ("docx", "aiosmtplib", "models.notices", "models.delivery", "models.handling_form")
+    heavy = (
+        "docx",
+        "aiosmtplib",
+        "services.notices",
+        "services.delivery",
+        "services.handling_form",
+    )
     code = (
         "import sys, flows.complaint_lifecycle, flows.deadline_check\n"
         f"print(','.join(m for m in {heavy!r} if m in sys.modules))"

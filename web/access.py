@@ -1,6 +1,6 @@
 """Who may see what (Art. 5(4) 权限划分, Art. 2(5) 保护客户隐私).
 
-The steps themselves are checked by ``models.steps.ensure_may_act``; this module decides what
+The steps themselves are checked by ``services.steps.ensure_may_act``; this module decides what
 the pages and the API show:
 
 - a complaint is visible to leadership, compliance and admin, to its first-inquiry owner and

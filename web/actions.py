@@ -26,14 +26,14 @@ from sqlalchemy.orm import Session
 from config.settings import Settings
 from models.complaint import Assignment, Complaint, ComplaintEvent
 from models.db import session_scope, utcnow
-from models.intake import ComplaintIntake, IntakeKey, complaint_for_key, register_complaint
 from models.people import User
-from models.progress import case_facts, run_tags, step_outcome
-from models.step_registry import resume_input
-from models.steps import apply_step, ensure_may_act, ensure_on_step
 from policy.deadlines import MAX_REPLY_DAYS, PromisedReplyError, validate_promised_reply_at
 from policy.enums import Category, Channel, ComplainantKind, Department, Stage
 from policy.lifecycle import STAGE_OF_STEP, Step
+from services.intake import ComplaintIntake, IntakeKey, complaint_for_key, register_complaint
+from services.progress import case_facts, run_tags, step_outcome
+from services.step_registry import resume_input
+from services.steps import apply_step, ensure_may_act, ensure_on_step
 from web.access import INTAKE_ROLES, require_role
 from web.prefect_lane import lane, note_failure, prefect_paused
 from web.validation import (
@@ -284,7 +284,7 @@ def take_step(
 ) -> StepTaken:
     """Save the step (all or nothing) and commit; then wake the complaint's run.
 
-    Raises ``StepError`` (409/403/422) from ``models.steps`` with nothing saved.
+    Raises ``StepError`` (409/403/422) from ``services.steps`` with nothing saved.
     """
     check_step(complaint, step, user)
     number = complaint.handling_round if step in ROUND_STEPS else 1

@@ -9,12 +9,12 @@ from sqlalchemy import select
 
 from models.complaint import Complaint
 from models.db import utcnow
-from models.directory import DirectoryError, add_user
 from models.operations import Notification
-from models.outbox import OutboxError, failed_notifications, mark_for_resend
 from models.people import Contact, DepartmentRow, User
-from models.security import WeakPasswordError, hash_password
 from policy.enums import Department, Role
+from services.directory import DirectoryError, add_user
+from services.outbox import OutboxError, failed_notifications, mark_for_resend
+from services.security import WeakPasswordError, hash_password
 from web.access import Forbidden, mask_email, mask_text, require_role
 from web.deps import CheckedForm, DbSession, PageUser, SettingsDep
 from web.mailbox import list_messages, mailbox_path, read_message, recipients_of, sink_state

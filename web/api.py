@@ -16,8 +16,8 @@ from pydantic import BaseModel
 
 from models.db import utcnow
 from models.people import User
-from models.step_registry import STEPS, StepSpec
 from policy.lifecycle import Step
+from services.step_registry import STEPS, StepSpec
 from web.access import Forbidden, may_see_personal_data
 from web.actions import (
     STEP_OF_STAGE,

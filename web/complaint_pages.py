@@ -15,9 +15,13 @@ from sqlalchemy import select
 
 from config.settings import Settings
 from models.db import utcnow
-from models.intake import IntakeError, IntakeKeyReused
 from models.people import DepartmentRow, User
-from models.step_registry import (
+from policy.classification import classify
+from policy.deadlines import proposed_reply_at
+from policy.enums import Category, Channel, ComplainantKind, Department, Role, Stage
+from policy.lifecycle import Step
+from services.intake import IntakeError, IntakeKeyReused
+from services.step_registry import (
     STEPS,
     TEXT_FIELDS,
     Alternative,
@@ -28,11 +32,7 @@ from models.step_registry import (
     StepField,
     Username,
 )
-from models.steps import StepConflict, StepError, StepInputError
-from policy.classification import classify
-from policy.deadlines import proposed_reply_at
-from policy.enums import Category, Channel, ComplainantKind, Department, Role, Stage
-from policy.lifecycle import Step
+from services.steps import StepConflict, StepError, StepInputError
 from web.access import (
     INTAKE_ROLES,
     Forbidden,

@@ -16,8 +16,8 @@ from fastapi.responses import JSONResponse, RedirectResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from models.intake import IntakeError, IntakeKeyReused
-from models.steps import StepError
+from services.intake import IntakeError, IntakeKeyReused
+from services.steps import StepError
 from web.access import Forbidden
 from web.deps import BadForm, SignInRequired, Unauthorized
 from web.schemas import FIELD_LABELS

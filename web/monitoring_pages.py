@@ -9,8 +9,8 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from markupsafe import Markup
 
-from models.corrections import classification_outcomes, override_rates
-from models.monitoring import concentration_overview, trend_svg
+from services.corrections import classification_outcomes, override_rates
+from services.monitoring import concentration_overview, trend_svg
 from web.access import OVERSIGHT_ROLES, require_role
 from web.deps import DbSession, PageUser, SettingsDep
 from web.rendering import render

@@ -23,7 +23,9 @@ from pydantic import (
     create_model,
 )
 
-from models.step_registry import (
+from policy.enums import Category, Channel, ComplainantKind, Department, Stage
+from policy.lifecycle import Step
+from services.step_registry import (
     STEPS,
     Decision,
     DepartmentChoice,
@@ -33,8 +35,6 @@ from models.step_registry import (
     StepSpec,
     Username,
 )
-from policy.enums import Category, Channel, ComplainantKind, Department, Stage
-from policy.lifecycle import Step
 from web.validation import (
     MAX_AMOUNT,
     MAX_EMAIL,
@@ -226,7 +226,7 @@ def step_request_model(spec: StepSpec) -> type[StrictModel]:
     return model
 
 
-# One request model per human step, derived from its declaration (models.step_registry).
+# One request model per human step, derived from its declaration (services.step_registry).
 STEP_REQUESTS: dict[Step, type[StrictModel]] = {
     step: step_request_model(spec) for step, spec in STEPS.items()
 }

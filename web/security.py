@@ -1,6 +1,6 @@
 """Sign-in (Art. 5(4)): password check with rate limiting, browser sessions, API tokens, CSRF.
 
-- Passwords are argon2id hashes (``models.security``); an unknown username costs the same
+- Passwords are argon2id hashes (``services.security``); an unknown username costs the same
   verification time as a known one, so timing does not reveal which usernames exist.
 - A browser session is a random token in an HttpOnly, SameSite=Lax cookie (Secure over HTTPS);
   the database keeps its SHA-256 only, with an idle and an absolute expiry.
@@ -30,10 +30,10 @@ from functools import lru_cache
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session, joinedload
 
-from models.directory import user_by_username
 from models.people import User
-from models.security import hash_password, verify_password
 from models.web import ApiToken, LoginAttempt, WebSession
+from services.directory import user_by_username
+from services.security import hash_password, verify_password
 
 log = logging.getLogger("web.auth")
 

@@ -12,10 +12,11 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from zoneinfo import ZoneInfo
 
-# The steps' caps are the staff app's and the API's too.
-from models.step_registry import MAX_TEXT as MAX_TEXT
-from models.step_registry import MAX_USERNAME as MAX_USERNAME
 from policy.text import is_blank
+
+# The steps' caps are the staff app's and the API's too.
+from services.step_registry import MAX_TEXT as MAX_TEXT
+from services.step_registry import MAX_USERNAME as MAX_USERNAME
 
 MAX_NAME = 100
 MAX_PHONE = 30

@@ -28,10 +28,10 @@ from models.complaint import (
 )
 from models.operations import Deadline
 from models.people import Contact, User
-from models.steps import ensure_not_transferred_away
 from policy.enums import Channel, DeadlineKind, DeadlineStatus, Role, Stage
 from policy.events import event_label
 from policy.lifecycle import Step
+from services.steps import ensure_not_transferred_away
 from web.access import (
     ensure_may_view,
     mask_email,
@@ -518,7 +518,7 @@ DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 def handling_form_bytes(db: Session, complaint: Complaint, settings: Settings) -> bytes:
     """The form as it stands: the archived copy (checksum verified) once archived, otherwise
     rendered now from the database (nothing is written)."""
-    from models.handling_form import handling_form_data, read_archived_form, render_handling_form
+    from services.handling_form import handling_form_data, read_archived_form, render_handling_form
 
     if complaint.stage is Stage.archived:
         return read_archived_form(db, complaint.id)

@@ -14,10 +14,13 @@ from sqlalchemy.orm import Session
 from flows.complaint_lifecycle import complaint_lifecycle
 from models import Complaint, Notification, User
 from models.db import utcnow
-from models.directory import add_user
-from models.intake import register_complaint
-from models.step_registry import resume_input
-from models.steps import (
+from orchestration.runs import resume_for_step, start_lifecycle_run
+from policy.enums import Department, Role
+from policy.lifecycle import Step
+from services.directory import add_user
+from services.intake import register_complaint
+from services.step_registry import resume_input
+from services.steps import (
     assign,
     decide_major,
     record_customer_confirmation,
@@ -26,9 +29,6 @@ from models.steps import (
     review_handling,
     submit_written_record,
 )
-from orchestration.runs import resume_for_step, start_lifecycle_run
-from policy.enums import Department, Role
-from policy.lifecycle import Step
 from tests.flows.conftest import execute
 from tests.models.factories import sample_intake
 

@@ -9,7 +9,9 @@ from sqlalchemy import select
 from flows.complaint_lifecycle import complaint_lifecycle
 from models import Deadline, Document
 from models.complaint import ComplaintEvent
-from models.steps import (
+from orchestration.runs import resume_for_step
+from policy.enums import Channel, DeadlineKind, DeadlineStatus, Stage
+from services.steps import (
     assign,
     decide_major,
     record_customer_confirmation,
@@ -18,8 +20,6 @@ from models.steps import (
     review_handling,
     submit_written_record,
 )
-from orchestration.runs import resume_for_step
-from policy.enums import Channel, DeadlineKind, DeadlineStatus, Stage
 from tests.flows.conftest import execute
 from tests.flows.lifecycle_driver import add_staff, start_complaint
 

@@ -17,8 +17,8 @@ from sqlalchemy import select
 from flows.deadline_check import deadline_check
 from models import ComplaintEvent, Deadline
 from models.clock import ManualClock
-from models.steps import submit_written_record
 from policy.enums import DeadlineKind, DeadlineStatus
+from services.steps import submit_written_record
 from tests.flows.conftest import execute
 from tests.flows.lifecycle_driver import add_staff, start_complaint
 

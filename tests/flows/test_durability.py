@@ -28,12 +28,12 @@ from config.settings import get_settings
 from deployments.register import register_deployments
 from models import Complaint, Notification
 from models.db import session_scope, utcnow
-from models.directory import add_user
-from models.intake import register_complaint
-from models.steps import submit_written_record
 from orchestration.names import worker_command
 from orchestration.runs import resume_for_step, start_lifecycle_run
 from policy.enums import Role
+from services.directory import add_user
+from services.intake import register_complaint
+from services.steps import submit_written_record
 from tests.flows.lifecycle_driver import Staff, add_staff
 from tests.models.factories import sample_intake
 from tests.support.processes import (

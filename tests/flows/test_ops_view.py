@@ -21,10 +21,10 @@ from deployments.register import ensure_work_pool
 from flows.complaint_lifecycle import complaint_lifecycle
 from flows.reconcile import reconcile
 from models import Notification
-from models.steps import submit_written_record
 from orchestration.names import WORK_POOL, WORK_POOL_DESCRIPTION, worker_command
 from orchestration.runs import resume_for_step
 from policy.enums import NotificationStatus
+from services.steps import submit_written_record
 from tasks.reconcile import publish_failed_notifications
 from tests.flows.conftest import execute
 from tests.flows.lifecycle_driver import add_staff, start_complaint

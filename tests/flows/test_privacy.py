@@ -17,7 +17,7 @@ from prefect.client.schemas.filters import (
     LogFilterFlowRunId,
 )
 
-from models.steps import assign, record_feedback, record_handling, submit_written_record
+from services.steps import assign, record_feedback, record_handling, submit_written_record
 from tests.flows.lifecycle_driver import add_staff, start_complaint
 
 pytestmark = pytest.mark.usefixtures("prefect_server")

@@ -17,10 +17,10 @@ from config.settings import get_settings
 from flows.reconcile import reconcile
 from models import Complaint, Deadline, Notification
 from models.db import utcnow
-from models.outbox import mark_for_resend
-from models.steps import submit_written_record
 from orchestration.runs import start_lifecycle_run
 from policy.enums import DeadlineKind, DeadlineStatus, NotificationStatus
+from services.outbox import mark_for_resend
+from services.steps import submit_written_record
 from tasks.reconcile import requeue_crashed_runs
 from tests.flows.lifecycle_driver import add_staff, start_complaint
 from tests.models.factories import make_complaint

@@ -16,9 +16,12 @@ from sqlalchemy import select
 from flows.complaint_lifecycle import complaint_lifecycle
 from models import Document, Notification
 from models.db import utcnow
-from models.intake import register_complaint
-from models.progress import outcome_key, step_outcome, step_outcomes
-from models.steps import (
+from orchestration.runs import start_lifecycle_run
+from policy.enums import Channel, Stage
+from policy.lifecycle import Step
+from services.intake import register_complaint
+from services.progress import outcome_key, step_outcome, step_outcomes
+from services.steps import (
     assign,
     decide_major,
     record_feedback,
@@ -26,9 +29,6 @@ from models.steps import (
     review_handling,
     submit_written_record,
 )
-from orchestration.runs import start_lifecycle_run
-from policy.enums import Channel, Stage
-from policy.lifecycle import Step
 from tests.flows.conftest import execute
 from tests.flows.lifecycle_driver import add_staff, start_complaint
 from tests.models.factories import sample_intake

@@ -11,10 +11,10 @@ from sqlalchemy.orm import Session
 
 from config.settings import Settings
 from models.complaint import Complaint
-from models.directory import add_user, user_by_username
-from models.intake import ComplaintIntake, register_complaint
 from models.people import User
 from policy.enums import Channel, ComplainantKind, Department, Role
+from services.directory import add_user, user_by_username
+from services.intake import ComplaintIntake, register_complaint
 
 _names = count(1)
 NOW = datetime(2026, 11, 27, 2, 0, tzinfo=UTC)

@@ -11,8 +11,8 @@ from sqlalchemy import select, text
 from models import DepartmentRow, register_all
 from models.db import Base, get_engine
 from models.migrate import NewerDatabaseError, alembic_config, current_revision, head_revision
-from models.setup import prepare_database
 from policy.enums import Department
+from services.setup import prepare_database
 
 
 def test_migrated_database_matches_the_models(database_url: str) -> None:

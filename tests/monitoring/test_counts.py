@@ -15,10 +15,10 @@ from sqlalchemy.orm import Session
 
 from models import register_all
 from models.db import Base
-from models.directory import seed_departments
-from models.monitoring import MonitorWindows, UnitKind, WindowCounts, count_units, customer_key
 from models.people import User
 from policy.enums import Category, Channel, Department
+from services.directory import seed_departments
+from services.monitoring import MonitorWindows, UnitKind, WindowCounts, count_units, customer_key
 from tests.monitoring.conftest import REPORT_DATE, background, load
 from tests.monitoring.synthetic import (
     COMPLAINT_COLUMNS,

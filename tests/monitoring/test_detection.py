@@ -9,10 +9,10 @@ from datetime import date, timedelta
 
 from sqlalchemy.orm import Session
 
-from models.monitoring import MonitorWindows, UnitKind, count_units, customer_key, store_alerts
 from models.people import Customer
 from policy.concentration import Severity, Thresholds, Trend, assess_concentration
 from policy.enums import Department
+from services.monitoring import MonitorWindows, UnitKind, count_units, customer_key, store_alerts
 from tests.monitoring.conftest import REPORT_DATE, background, load
 from tests.monitoring.synthetic import (
     COMPLAINT_COLUMNS,

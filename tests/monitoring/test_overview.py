@@ -10,7 +10,9 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy.orm import Session
 
-from models.monitoring import (
+from policy.concentration import Severity, Thresholds, assess_concentration
+from policy.enums import Department
+from services.monitoring import (
     AlertRecord,
     MonitorWindows,
     UnitKind,
@@ -21,8 +23,6 @@ from models.monitoring import (
     unit_label,
     weekly_counts,
 )
-from policy.concentration import Severity, Thresholds, assess_concentration
-from policy.enums import Department
 from tests.monitoring.conftest import REPORT_DATE, background, load
 from tests.monitoring.synthetic import COMPLAINT_COLUMNS, HotSpot, Population, complaint_rows
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from datetime import date
 
-from models.monitoring import (
+from policy.concentration import Thresholds, assess_concentration
+from services.monitoring import (
     MonitorWindows,
     StoredAlert,
     UnitCounts,
@@ -13,7 +14,6 @@ from models.monitoring import (
     report_markdown,
     report_table,
 )
-from policy.concentration import Thresholds, assess_concentration
 
 WINDOWS = MonitorWindows(report_date=date(2026, 11, 27))
 

@@ -20,9 +20,9 @@ from models.complaint import (
     Verification,
     WrittenRecord,
 )
-from models.directory import department_by_code
 from models.people import User
 from policy.enums import Department, Role, Stage
+from services.directory import department_by_code
 from tests.models.factories import NOW, make_complaint
 
 

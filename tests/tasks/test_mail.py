@@ -26,13 +26,13 @@ from sqlalchemy.orm import Session
 from config.settings import Settings
 from models import ComplaintEvent, Notification
 from models.complaint import Complaint
-from models.delivery import DeliveryError, deliver_notification
-from models.handling_form import write_handling_form
-from models.notices import (
+from policy.enums import NotificationStatus
+from services.delivery import DeliveryError, deliver_notification
+from services.handling_form import write_handling_form
+from services.notices import (
     prepare_notification,
 )
-from models.outbox import NotificationKind, mark_for_resend
-from policy.enums import NotificationStatus
+from services.outbox import NotificationKind, mark_for_resend
 from tasks.mail import send_notification
 from tests.support.cases import Cast
 from tests.support.postgres import free_port

@@ -27,8 +27,8 @@ from sqlalchemy.orm import Session
 
 from models.db import utcnow
 from models.people import User
-from models.security import hash_password
 from policy.enums import Department, Role
+from services.security import hash_password
 from tests.flows.conftest import mail, prefect_server, smtp_sink  # noqa: F401  (fixtures)
 from tests.support.postgres import free_port
 from web.app import create_app
@@ -102,7 +102,7 @@ def add_staff_user(
     *,
     superior: User | None = None,
 ) -> User:
-    from models.directory import department_by_code
+    from services.directory import department_by_code
 
     user = User(
         username=username,

@@ -10,9 +10,9 @@ import pytest
 from sqlalchemy import select
 
 from models import ComplaintEvent, Notification
-from models.directory import user_by_username
 from models.web import ApiToken, WebSession
 from policy.enums import NotificationStatus, Role
+from services.directory import user_by_username
 from tests.web.conftest import field_error
 
 
@@ -78,7 +78,7 @@ def test_admin_resets_a_password(browser, staff, session) -> None:
     assert done.status_code == 200
     session.commit()
     session.expire_all()
-    from models.security import verify_password
+    from services.security import verify_password
 
     assert verify_password(user_by_username(session, "owner").password_hash, "a new long secret")
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from models import Complaint
-from models.outbox import NotificationKind, recipients_for
+from services.outbox import NotificationKind, recipients_for
 
 
 def test_a_later_complaint_with_the_same_phone_changes_nothing_of_an_earlier_one(

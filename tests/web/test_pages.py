@@ -436,9 +436,9 @@ def test_the_page_says_when_the_complaints_run_is_behind_its_saved_steps(
 
     import web.actions
     from models.db import utcnow
-    from models.intake import register_complaint
-    from models.steps import submit_written_record
     from orchestration.runs import start_lifecycle_run
+    from services.intake import register_complaint
+    from services.steps import submit_written_record
     from tests.models.factories import sample_intake
 
     an_hour_ago = utcnow() - timedelta(hours=1)

@@ -24,8 +24,8 @@ from sqlalchemy.orm import Session
 from models import Assignment, ComplaintEvent
 from models.complaint import Complaint
 from models.db import utcnow
-from models.steps import submit_written_record
 from policy.enums import Department, Role, Stage
+from services.steps import submit_written_record
 from tests.models.factories import make_complaint
 from tests.support.postgres import free_port
 from tests.web.conftest import Api, Staff, add_staff_user

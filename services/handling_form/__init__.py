@@ -16,14 +16,14 @@ Three modules, imported in one direction: ``fields`` (the cells, read from the d
 ``docx_file`` (python-docx, the page), ``versions`` (the files and their rows).
 """
 
-from models.handling_form.fields import (
+from services.handling_form.fields import (
     FORM_KIND,
     FORM_TITLE,
     HandlingFormData,
     HandlingFormError,
     handling_form_data,
 )
-from models.handling_form.versions import (
+from services.handling_form.versions import (
     ArchiveTamperedError,
     HandlingFormArchivedError,
     ensure_handling_form,

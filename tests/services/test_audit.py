@@ -7,8 +7,8 @@ from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
-from models.audit import append_event, verify_chain
 from models.complaint import Complaint
+from services.audit import append_event, verify_chain
 from tests.models.factories import make_complaint
 
 

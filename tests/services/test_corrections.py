@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from models.corrections import classification_outcomes, evaluate_classifier, override_rates
 from policy.enums import Category, Department, Stage
+from services.corrections import classification_outcomes, evaluate_classifier, override_rates
 from tests.models.factories import make_complaint
 
 STORY = "客户经理推荐产品时说保本保息，现在亏了一半，要求赔偿。"

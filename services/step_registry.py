@@ -2,15 +2,15 @@
 
 A step's declaration (`StepSpec`) says what the step takes — its input fields, with the
 Chinese titles and descriptions staff read —, who may take it (Art. 5(4)), which service of
-`models.steps` carries it out and which of its fields are the decision the flow branches on.
+`services.steps` carries it out and which of its fields are the decision the flow branches on.
 The doors derive their part from it, generically, and hold nothing of their own per step
 (but for the staff app's form markup, ``templates/web/_steps.html``):
 
 - the JSON API's request models and routes: ``intake.schemas.STEP_REQUESTS``, ``intake.api``;
 - the Prefect UI's resume forms (the flow's ``wait_for_input`` models): ``flows.inputs``;
 - the staff app's form parsing: ``intake.complaint_pages.parse_step_form``;
-- one dispatcher for all of them, ``models.steps.apply_step`` (the Prefect UI's door,
-  ``models.steps.apply_step_input``, first reads its JSON input with `values_from_json`);
+- one dispatcher for all of them, ``services.steps.apply_step`` (the Prefect UI's door,
+  ``services.steps.apply_step_input``, first reads its JSON input with `values_from_json`);
 - the input that wakes a run after a step was saved in the app database: `resume_input`.
 
 The input is declared as typed fields (`Decision`, `FreeText`, `Username`, `DepartmentChoice`,
@@ -23,12 +23,12 @@ out of the declaration.
 Every rule about a step's input lives in its service, so every door enforces it; a door only
 turns its own format (JSON, form strings, the Prefect UI's JSON) into the typed values the
 service takes. Adding a step: name it and its stage in ``policy.lifecycle``, declare it here,
-write its service in ``models.steps`` and its outcome in ``models.progress.step_outcomes``,
+write its service in ``services.steps`` and its outcome in ``services.progress.step_outcomes``,
 let the flow wait for it, and lay out its form in ``templates/web/_steps.html``.
 
 This module sits on the models floor but imports nothing beyond ``policy``: the flow imports
 it (through ``flows.inputs``) in every execution of a run, and the services are named here
-rather than imported — importing ``models.steps`` costs about 0.2 s (password hashing, the
+rather than imported — importing ``services.steps`` costs about 0.2 s (password hashing, the
 holiday calendars), which a run that only suspends does not need.
 """
 
@@ -120,7 +120,7 @@ class StepSpec:
     purpose: str  # the clause and what the step does, in Chinese (forms, API documentation)
     summary: str  # the API operation's one line
     roles: frozenset[Role]  # Art. 5(4): who may take it (department and person: the service)
-    service: str  # the name of its service in models.steps
+    service: str  # the name of its service in services.steps
     fields: tuple[StepField, ...] = field(default=())
 
     @property

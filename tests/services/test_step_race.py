@@ -23,7 +23,9 @@ from models import Assignment, ComplaintEvent
 from models.complaint import Complaint
 from models.db import get_engine
 from models.people import User
-from models.steps import (
+from policy.enums import Channel, Department, Role, Stage
+from policy.lifecycle import STAGE_OF_STEP, Step
+from services.steps import (
     StepConflict,
     apply_step_input,
     assign,
@@ -34,8 +36,6 @@ from models.steps import (
     review_handling,
     submit_written_record,
 )
-from policy.enums import Channel, Department, Role, Stage
-from policy.lifecycle import STAGE_OF_STEP, Step
 from tests.models.factories import NOW, make_complaint, make_user
 
 

@@ -20,17 +20,17 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from config.settings import get_settings
-from models.audit import append_event
 from models.complaint import Complaint
 from models.db import utcnow
-from models.handling_form.fields import (
+from models.operations import Document
+from services.audit import append_event
+from services.handling_form.fields import (
     FORM_KIND,
     HandlingFormData,
     HandlingFormError,
     format_time,
     handling_form_data,
 )
-from models.operations import Document
 
 
 class HandlingFormArchivedError(HandlingFormError):
@@ -47,7 +47,7 @@ def render_handling_form(
     data: HandlingFormData, *, version: int | None = None, generated_at: str | None = None
 ) -> bytes:
     """The form as .docx bytes: A4, 宋体 body, 黑体 title, a bordered table, shaded labels."""
-    from models.handling_form.docx_file import render
+    from services.handling_form.docx_file import render
 
     return render(data, version=version, generated_at=generated_at)
 
@@ -69,7 +69,7 @@ def latest_handling_form(session: Session, complaint_id: int) -> Document | None
 
 def _stored_digest(document: Document) -> str | None:
     try:
-        from models.handling_form.docx_file import stored_identifier
+        from services.handling_form.docx_file import stored_identifier
 
         identifier = stored_identifier(document.path)
     except Exception:  # a missing or unreadable file is simply not the same form

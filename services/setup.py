@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from models.db import session_scope
-from models.directory import seed_departments
 from models.migrate import upgrade
+from services.directory import seed_departments
 
 
 def prepare_database(url: str) -> str:

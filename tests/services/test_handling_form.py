@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from config.settings import Settings
 from models import ComplaintEvent, Document
 from models.complaint import Complaint
-from models.handling_form import (
+from services.handling_form import (
     ArchiveTamperedError,
     HandlingFormArchivedError,
     HandlingFormData,
@@ -29,7 +29,7 @@ from models.handling_form import (
     render_handling_form,
     write_handling_form,
 )
-from models.handling_form.fields import FIELD_LABELS
+from services.handling_form.fields import FIELD_LABELS
 from tests.models.factories import NOW, make_complaint
 from tests.support.cases import Cast, carry_through
 

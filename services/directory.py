@@ -6,9 +6,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from models.people import DepartmentRow, User
-from models.security import hash_password
 from policy.enums import Department, Role
 from policy.routing import department_directory
+from services.security import hash_password
 
 
 class DirectoryError(ValueError):

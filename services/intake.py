@@ -16,15 +16,15 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from config.settings import Settings
-from models.audit import append_event
 from models.complaint import Complaint, IntakeRequest, Resolution, Verification
-from models.directory import department_by_code
 from models.operations import Deadline, ReferenceCounter
 from models.people import Contact, Customer, User
 from policy.classification import classify
 from policy.deadlines import warning_time, written_record_due
 from policy.enums import Category, Channel, ComplainantKind, DeadlineKind, Department, Stage
 from policy.text import is_blank
+from services.audit import append_event
+from services.directory import department_by_code
 
 # Art. 2(4) 杜绝二次投诉: a complaint by the same customer within this time is linked as a repeat.
 REPEAT_WINDOW = timedelta(days=180)

@@ -11,7 +11,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from models import ComplaintEvent, Notification
 from models.db import get_engine
-from models.outbox import (
+from policy.enums import Department, NotificationStatus, Role
+from services.outbox import (
     NotificationKind,
     OutboxError,
     enqueue_notification,
@@ -22,7 +23,6 @@ from models.outbox import (
     report_key,
     unsent_notification_ids,
 )
-from policy.enums import Department, NotificationStatus, Role
 from tests.models.factories import make_complaint, make_user
 
 

@@ -10,8 +10,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from models import ComplaintEvent, Deadline
-from models.deadlines import check_deadline
 from policy.enums import DeadlineKind, DeadlineStatus
+from services.deadlines import check_deadline
 from tests.models.factories import make_complaint
 
 

@@ -1,4 +1,4 @@
-"""Each human step is declared once (models/step_registry.py); the doors derive their part of
+"""Each human step is declared once (services/step_registry.py); the doors derive their part of
 the contract from the declaration, so a step's fields, roles and decision are the same in the
 JSON API, the staff app's form, the Prefect UI's resume form and the service."""
 
@@ -10,10 +10,10 @@ from datetime import timedelta
 from sqlalchemy.orm import Session
 
 from models.db import utcnow
-from models.step_registry import STEPS, resume_input
-from models.steps import SERVICES, apply_step_input, assign, submit_written_record
 from policy.enums import Role, Stage
 from policy.lifecycle import Step
+from services.step_registry import STEPS, resume_input
+from services.steps import SERVICES, apply_step_input, assign, submit_written_record
 from tests.models.factories import make_complaint, make_user
 
 COMMON = {"session", "complaint", "actor", "now"}

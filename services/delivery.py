@@ -23,10 +23,10 @@ from sqlalchemy.orm import Session
 
 from config.settings import Settings
 from models.db import session_scope, utcnow
-from models.notices import render_email
 from models.operations import Document, Notification
-from models.outbox import OutboxError, record_notification_event
 from policy.enums import NotificationStatus
+from services.notices import render_email
+from services.outbox import OutboxError, record_notification_event
 
 SENDER_NAME = "四川金融资产交易所"
 DOCX_TYPE = ("application", "vnd.openxmlformats-officedocument.wordprocessingml.document")

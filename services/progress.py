@@ -173,7 +173,7 @@ def progress_snapshot(session: Session, complaint_id: int) -> dict[str, Any]:
 
 def mark_archived(session: Session, *, complaint_id: int, now: datetime) -> bool:
     """Art. 4 处理过程存档: a closed complaint becomes archived, once. True if it changed now."""
-    from models.audit import append_event
+    from services.audit import append_event
 
     complaint = session.get_one(Complaint, complaint_id, with_for_update=True)
     if complaint.stage is Stage.archived:

@@ -6,7 +6,7 @@ that of two people acting at once only one goes on (the other: `StepConflict`), 
 the input is complete (else `StepInputError`, 422); then it writes the step's record, moves the
 stage on, settles deadlines, and appends the audit event — all in the caller's transaction.
 
-Each step is declared in ``models.step_registry`` (its fields, who may take it, the name of its
+Each step is declared in ``services.step_registry`` (its fields, who may take it, the name of its
 service here); `apply_step` is the one dispatcher the web app, the JSON API and the flow (for
 input given in the Prefect UI, through `apply_step_input`) all go through. Every rule about a
 step's input is checked here, so that no door can pass it by.
@@ -21,7 +21,6 @@ from typing import Any
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from models.audit import append_event
 from models.complaint import (
     Assignment,
     Complaint,
@@ -32,10 +31,8 @@ from models.complaint import (
     Verification,
     WrittenRecord,
 )
-from models.directory import department_by_code, user_by_username
 from models.operations import Deadline
 from models.people import User
-from models.step_registry import MAX_TEXT, STEPS, Decision, values_from_json
 from policy.deadlines import MAX_REPLY_DAYS, warning_time
 from policy.enums import DeadlineKind, DeadlineStatus, Department, Role, Stage
 from policy.lifecycle import (
@@ -50,6 +47,9 @@ from policy.lifecycle import (
     stage_after_review,
 )
 from policy.text import is_blank
+from services.audit import append_event
+from services.directory import department_by_code, user_by_username
+from services.step_registry import MAX_TEXT, STEPS, Decision, values_from_json
 
 
 class StepError(Exception):

@@ -9,8 +9,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from models import Complaint, ComplaintEvent, Contact, Customer, Deadline
-from models.intake import IntakeError
 from policy.enums import Category, DeadlineKind, Department, Stage
+from services.intake import IntakeError
 from tests.models.factories import NOW, make_complaint, make_user
 
 

@@ -9,7 +9,8 @@ from sqlalchemy.orm import Session
 
 from models import Assignment, ComplaintEvent, WrittenRecord
 from models.db import utcnow
-from models.steps import (
+from policy.enums import Channel, Department, Role, Stage
+from services.steps import (
     StepConflict,
     StepForbidden,
     StepInputError,
@@ -18,7 +19,6 @@ from models.steps import (
     record_handling,
     submit_written_record,
 )
-from policy.enums import Channel, Department, Role, Stage
 from tests.models.factories import make_complaint, make_user
 
 
@@ -175,8 +175,8 @@ def test_art5_4_admin_takes_no_step_on_any_path_even_the_prefect_ui_resume(
     session: Session, settings, people
 ) -> None:
     """Separation of duties: admin manages users, departments and mail, not complaints."""
-    from models.steps import apply_step_input
     from policy.lifecycle import Step
+    from services.steps import apply_step_input
 
     admin = make_user(session, role=Role.admin, username="admin")
     complaint = make_complaint(session, settings, owner=people["owner"])
@@ -221,8 +221,8 @@ def test_art2_4_a_new_promised_reply_time_is_at_most_60_days_ahead_on_every_path
     away any more than the staff app or the API can."""
     from datetime import timedelta
 
-    from models.steps import apply_step_input
     from policy.lifecycle import Step
+    from services.steps import apply_step_input
 
     complaint = make_complaint(session, settings, owner=people["owner"])
     submit_written_record(

@@ -28,13 +28,13 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
-from models.audit import append_event
 from models.complaint import Assignment, Complaint
 from models.db import utcnow
-from models.directory import department_manager
 from models.operations import Deadline, Notification
 from models.people import DepartmentRow, User
 from policy.enums import NotificationStatus, Role
+from services.audit import append_event
+from services.directory import department_manager
 
 
 class NotificationKind(StrEnum):

@@ -12,7 +12,7 @@ from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Cm, Mm, Pt
 
-from models.handling_form.fields import (
+from services.handling_form.fields import (
     EAST_ASIAN_FONT,
     FIELD_LABELS,
     FORM_TITLE,

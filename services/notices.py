@@ -1,8 +1,8 @@
 """What each notice says: its recipients and contents, put in the outbox, and its rendering.
 
 ``prepare_notification`` works out a notice about a complaint and stores it in the outbox
-under its idempotency key (``models.outbox``); ``prepare_concentration_report`` does the same
-for the Art. 8 report. Who is told, and by what name, is ``models.outbox.addressees_for``.
+under its idempotency key (``services.outbox``); ``prepare_concentration_report`` does the same
+for the Art. 8 report. Who is told, and by what name, is ``services.outbox.addressees_for``.
 The templates are ``templates/email/<kind>.{subject,txt,html}.j2``; a template error shows when
 the notice is queued, not when it is delivered.
 
@@ -25,9 +25,12 @@ from sqlalchemy.orm import Session
 from config.settings import Settings
 from models.complaint import Complaint, MajorDecision, Resolution, Verification
 from models.db import utcnow
-from models.handling_form import FORM_TITLE, latest_handling_form
 from models.operations import ConcentrationAlert, Deadline, Notification
-from models.outbox import (
+from models.people import DepartmentRow
+from policy.concentration import Severity, Trend
+from policy.enums import DeadlineKind
+from services.handling_form import FORM_TITLE, latest_handling_form
+from services.outbox import (
     Addressees,
     NotificationKind,
     OutboxError,
@@ -37,9 +40,6 @@ from models.outbox import (
     notification_key,
     report_key,
 )
-from models.people import DepartmentRow
-from policy.concentration import Severity, Trend
-from policy.enums import DeadlineKind
 
 TEMPLATE_DIR = Path(__file__).resolve().parent.parent / "templates" / "email"
 
@@ -293,7 +293,7 @@ def prepare_concentration_report(
     session: Session, *, window_end: date, settings: Settings
 ) -> Notification | None:
     """Art. 8: the units flagged for a window, to compliance and leadership; None if none."""
-    from models.monitoring import UnitKind, unit_label
+    from services.monitoring import UnitKind, unit_label
 
     alerts = list(
         session.scalars(

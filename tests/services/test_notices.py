@@ -1,5 +1,5 @@
 """What each notice says and to whom (Art. 2(1), 2(2), 2(4), 4, 7, 8): the outbox rows that
-``models.notices`` prepares, rendered from their templates."""
+``services.notices`` prepares, rendered from their templates."""
 
 from __future__ import annotations
 
@@ -14,17 +14,17 @@ from sqlalchemy.orm import Session
 from config.settings import Settings
 from models import Assignment, ConcentrationAlert, Deadline, Document, Notification
 from models.complaint import Complaint
-from models.delivery import deliver_notification
-from models.directory import department_by_code
-from models.handling_form import write_handling_form
-from models.notices import (
+from policy.enums import DeadlineKind, Department, Role
+from services.delivery import deliver_notification
+from services.directory import department_by_code
+from services.handling_form import write_handling_form
+from services.notices import (
     TEMPLATE_DIR,
     prepare_concentration_report,
     prepare_notification,
     render_email,
 )
-from models.outbox import NotificationKind, OutboxError
-from policy.enums import DeadlineKind, Department, Role
+from services.outbox import NotificationKind, OutboxError
 from tests.models.factories import NOW, make_complaint
 from tests.support.cases import Cast, carry_through, make_staff
 

@@ -9,18 +9,19 @@ from datetime import datetime
 from sqlalchemy import ColumnElement, select, update
 from sqlalchemy.orm import Session
 
-from models.audit import append_event
 from models.complaint import Complaint
 from models.operations import Deadline
 from policy.deadlines import CheckAction, deadline_check_decision
 from policy.enums import DeadlineStatus
+from services.audit import append_event
 
 
 @dataclass(frozen=True)
 class DeadlineCheck:
     """What a check did: ``action`` is none, waiting, warned or breached. ``check_again_at`` is
-    when a check that ran before its time should look again. Who hears of a warning or breach is
-    the outbox's rule (`models.outbox.recipients_for`): the responsible person, or the superior."""
+    when a check that ran before its time should look again. Who hears of a warning or breach
+    is the outbox's rule (`services.outbox.recipients_for`): the responsible person, or the
+    superior."""
 
     action: str
     deadline_id: int

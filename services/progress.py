@@ -17,7 +17,6 @@ from sqlalchemy.orm import Session
 from models.complaint import (
     Assignment,
     Complaint,
-    ComplaintEvent,
     CustomerFeedback,
     LeadershipReview,
     MajorDecision,
@@ -25,10 +24,11 @@ from models.complaint import (
     WrittenRecord,
 )
 from models.operations import Deadline, Notification
-from models.people import DepartmentRow, User
+from models.people import DepartmentRow
 from policy.enums import Category, Channel, DeadlineStatus, Department, Stage
 from policy.events import event_label
 from policy.lifecycle import Step, needs_major_decision
+from services.case_file import read_case_file
 
 
 def case_facts(session: Session, complaint_id: int) -> dict[str, Any]:
@@ -190,21 +190,15 @@ def mark_archived(session: Session, *, complaint_id: int, now: datetime) -> bool
 
 def masked_timeline(session: Session, complaint_id: int) -> list[dict[str, Any]]:
     """The log as ops may see it in Prefect: times, event kinds, staff usernames, stages."""
-    rows = session.execute(
-        select(ComplaintEvent, User.username)
-        .outerjoin(User, User.id == ComplaintEvent.actor_id)
-        .where(ComplaintEvent.complaint_id == complaint_id)
-        .order_by(ComplaintEvent.seq)
-    ).all()
     return [
         {
             "seq": event.seq,
-            "at": event.occurred_at,
+            "at": event.at,
             "kind": event.kind,
-            "actor": username or "system",
+            "actor": event.username or "system",
             "stage": event.data.get("stage", ""),
         }
-        for event, username in rows
+        for event in read_case_file(session, complaint_id).events
     ]
 
 

@@ -20,6 +20,7 @@ from policy.classification import classify
 from policy.deadlines import proposed_reply_at
 from policy.enums import Category, Channel, ComplainantKind, Department, Role, Stage
 from policy.lifecycle import Step
+from services.case_file import read_case_file
 from services.intake import IntakeError, IntakeKeyReused
 from services.step_registry import (
     STEPS,
@@ -79,7 +80,6 @@ from web.validation import (
 from web.views import (
     DOCX,
     NotFound,
-    case_records,
     complaint_for_step,
     customer_view,
     deadlines_of,
@@ -389,6 +389,7 @@ def complaint_page(
     customer = customer_view(complaint, user)
     if not customer["masked"]:
         log.info("personal data of complaint %s shown to %s", complaint.reference, user.username)
+    case = read_case_file(db, complaint)
     notice = NOTICES.get(request.query_params.get("notice", ""), "")
     return render(
         request,
@@ -399,8 +400,8 @@ def complaint_page(
             "step": step,
             "may_act": may_act,
             "why_not": why_not,
-            "records": case_records(db, complaint),
-            "timeline": timeline_of(db, complaint, user),
+            "records": case.step_records(),
+            "timeline": timeline_of(db, case, user),
             "deadlines": deadlines_of(db, complaint),
             "run_url": prefect_run_url(settings, complaint.flow_run_id),
             "run_pending": complaint.flow_run_id is None

@@ -7,7 +7,7 @@ the full data only to those who handle it (``web.access.may_see_personal_data``)
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -15,22 +15,13 @@ from sqlalchemy import Select, and_, or_, select
 from sqlalchemy.orm import Session, joinedload
 
 from config.settings import Settings
-from models.complaint import (
-    Assignment,
-    Complaint,
-    ComplaintEvent,
-    CustomerFeedback,
-    LeadershipReview,
-    MajorDecision,
-    Resolution,
-    Verification,
-    WrittenRecord,
-)
+from models.complaint import Complaint
 from models.operations import Deadline
 from models.people import Contact, User
 from policy.enums import Channel, DeadlineKind, DeadlineStatus, Role, Stage
 from policy.events import event_label
 from policy.lifecycle import Step
+from services.case_file import CaseFile, read_case_file
 from services.steps import ensure_not_transferred_away
 from web.access import (
     ensure_may_view,
@@ -134,25 +125,19 @@ def _earlier_visible(db: Session, complaint: Complaint, user: User) -> bool:
     return earlier is not None and may_view(user, earlier)
 
 
-def timeline_of(db: Session, complaint: Complaint, user: User) -> list[dict[str, Any]]:
-    show_earlier = _earlier_visible(db, complaint, user)
-    rows = db.execute(
-        select(ComplaintEvent, User)
-        .outerjoin(User, User.id == ComplaintEvent.actor_id)
-        .where(ComplaintEvent.complaint_id == complaint.id)
-        .order_by(ComplaintEvent.seq)
-    ).all()
+def timeline_of(db: Session, case: CaseFile, user: User) -> list[dict[str, Any]]:
+    show_earlier = _earlier_visible(db, case.complaint, user)
     return [
         {
             "seq": event.seq,
-            "at": event.occurred_at,
+            "at": event.at,
             "kind": event.kind,
             "label": event_label(event.kind),
-            "actor": actor.username if actor else None,
-            "actor_name": actor.display_name if actor else "系统",
-            "summary": _event_summary(event.data or {}, show_earlier=show_earlier),
+            "actor": event.username,
+            "actor_name": event.actor_name,
+            "summary": _event_summary(event.data, show_earlier=show_earlier),
         }
-        for event, actor in rows
+        for event in case.events
     ]
 
 
@@ -215,75 +200,8 @@ def complaint_detail(
         "content": complaint.content,
         "customer": customer,
         "deadlines": deadlines_of(db, complaint),
-        "timeline": timeline_of(db, complaint, user),
+        "timeline": timeline_of(db, read_case_file(db, complaint), user),
     }
-
-
-@dataclass
-class CaseRecord:
-    """One entry of a complaint's file as the page shows it."""
-
-    at: datetime
-    title: str
-    by: str
-    text: str = ""
-    lines: list[str] = field(default_factory=list)
-
-
-def case_records(db: Session, complaint: Complaint) -> list[CaseRecord]:
-    """The step records of the case file (written record, assignments, decisions, handling,
-    reviews, the customer's answers), oldest first."""
-    names = {user.id: user.display_name for user in db.scalars(select(User))}
-    records: list[CaseRecord] = []
-    cid = complaint.id
-    for row in db.scalars(select(WrittenRecord).where(WrittenRecord.complaint_id == cid)):
-        records.append(
-            CaseRecord(row.submitted_at, "文字记录", names.get(row.author_id, ""), row.text)
-        )
-    for row in db.scalars(select(Assignment).where(Assignment.complaint_id == cid)):
-        if row.to_department_id is not None:
-            from models.people import DepartmentRow
-
-            target = db.get(DepartmentRow, row.to_department_id)
-            title = f"移交{target.name if target else ''}"
-        else:
-            title = f"安排{names.get(row.handler_id or 0, '')}跟进"
-        records.append(
-            CaseRecord(row.assigned_at, title, names.get(row.assigned_by_id, ""), row.reason or "")
-        )
-    for row in db.scalars(select(MajorDecision).where(MajorDecision.complaint_id == cid)):
-        title = "认定为重大投诉" if row.major else "认定为非重大投诉"
-        records.append(
-            CaseRecord(row.decided_at, title, names.get(row.decided_by_id, ""), row.reason)
-        )
-    for row in db.scalars(select(Verification).where(Verification.complaint_id == cid)):
-        title = f"第{row.round}轮核实：{'属实' if row.founded else '不属实'}"
-        records.append(
-            CaseRecord(row.verified_at, title, names.get(row.verified_by_id, ""), row.evidence)
-        )
-    for row in db.scalars(select(Resolution).where(Resolution.complaint_id == cid)):
-        records.append(
-            CaseRecord(
-                row.resolved_at,
-                f"第{row.round}轮处理方案",
-                names.get(row.resolved_by_id, ""),
-                row.solution,
-            )
-        )
-    for row in db.scalars(select(LeadershipReview).where(LeadershipReview.complaint_id == cid)):
-        title = f"公司领导审阅：{'同意' if row.approved else '退回'}"
-        records.append(
-            CaseRecord(row.reviewed_at, title, names.get(row.reviewer_id, ""), row.comment)
-        )
-    for row in db.scalars(select(CustomerFeedback).where(CustomerFeedback.complaint_id == cid)):
-        if row.kind == "confirmation":
-            title = "客户确认核实结果" if row.positive else "客户不认可核实结果"
-        else:
-            title = "客户满意" if row.positive else "客户不满意"
-        records.append(
-            CaseRecord(row.recorded_at, title, names.get(row.recorded_by_id, ""), row.comment)
-        )
-    return sorted(records, key=lambda record: record.at)
 
 
 # Lists ---------------------------------------------------------------------------------------

@@ -9,21 +9,11 @@ import json
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from config.settings import get_settings
-from models.complaint import (
-    Assignment,
-    Complaint,
-    CustomerFeedback,
-    LeadershipReview,
-    MajorDecision,
-    Resolution,
-    Verification,
-    WrittenRecord,
-)
-from models.people import DepartmentRow, User
+from models.complaint import Complaint
+from services.case_file import customer_answer_label, read_case_file
 
 FORM_KIND = "handling_form"
 FORM_TITLE = "客户投诉处理表"
@@ -145,17 +135,6 @@ def _day(value: datetime | None, tz: ZoneInfo) -> str:
     return value.astimezone(tz).strftime("%Y年%m月%d日") if value else ""
 
 
-def _name(session: Session, user_id: int | None) -> str:
-    user = session.get(User, user_id) if user_id is not None else None
-    return user.display_name if user else ""
-
-
-def _rows(session: Session, model: type, complaint_id: int, order: object) -> list:
-    return list(
-        session.scalars(select(model).where(model.complaint_id == complaint_id).order_by(order))
-    )
-
-
 def handling_form_data(
     session: Session,
     complaint_id: int,
@@ -165,35 +144,34 @@ def handling_form_data(
 ) -> HandlingFormData:
     """The form's fields as they stand in the database; ``archived_at`` for the final version."""
     tz = tz or get_settings().tz
-    complaint = session.get(Complaint, complaint_id)
-    if complaint is None:
+    if session.get(Complaint, complaint_id) is None:
         raise HandlingFormError(f"complaint {complaint_id} does not exist")
+    case = read_case_file(session, complaint_id)
+    complaint = case.complaint
     customer = complaint.contact
-    record = session.scalar(select(WrittenRecord).where(WrittenRecord.complaint_id == complaint_id))
+    record = case.written_record
 
     manager_lines = []
-    for item in _rows(session, Assignment, complaint_id, Assignment.assigned_at):
+    for item in case.assignments:
         if item.to_department_id is not None:
-            target = session.get(DepartmentRow, item.to_department_id)
-            line = f"转{target.name if target else ''}处理"
+            line = f"转{case.department_name(item.to_department_id)}处理"
         else:
-            line = f"安排{_name(session, item.handler_id)}跟进处理"
+            line = f"安排{case.name(item.handler_id)}跟进处理"
         if item.reason:
             line += f"：{item.reason}"
-        by = _name(session, item.assigned_by_id)
+        by = case.name(item.assigned_by_id)
         manager_lines.append(f"{format_time(item.assigned_at, tz)} {line}（{by}）")
-    decisions = _rows(session, MajorDecision, complaint_id, MajorDecision.decided_at)
+    decisions = case.major_decisions
     for item in decisions:
         verdict = "认定为重大投诉" if item.major else "认定为非重大投诉"
-        by = _name(session, item.decided_by_id)
+        by = case.name(item.decided_by_id)
         manager_lines.append(f"{format_time(item.decided_at, tz)} {verdict}：{item.reason}（{by}）")
 
     if complaint.major is True:
-        reviews = _rows(session, LeadershipReview, complaint_id, LeadershipReview.reviewed_at)
         leadership = "\n".join(
             f"{format_time(r.reviewed_at, tz)} {'同意' if r.approved else '退回'}：{r.comment}"
-            f"（{_name(session, r.reviewer_id)}）"
-            for r in reviews
+            f"（{case.name(r.reviewer_id)}）"
+            for r in case.reviews
         )
         major = "是"
     elif complaint.major is False:
@@ -207,9 +185,9 @@ def handling_form_data(
 
     verification = "\n".join(
         f"{format_time(v.verified_at, tz)} {'属实' if v.founded else '不属实'}：{v.evidence}"
-        for v in _rows(session, Verification, complaint_id, Verification.verified_at)
+        for v in case.verifications
     )
-    resolutions = _rows(session, Resolution, complaint_id, Resolution.resolved_at)
+    resolutions = case.resolutions
     on_the_spot = complaint.on_the_spot_resolution or ""
     solutions = [
         f"现场解决（{format_time(r.resolved_at, tz)}）：{r.solution}"
@@ -219,16 +197,11 @@ def handling_form_data(
     ]
     if complaint.resolved_on_the_spot and not resolutions:
         solutions.append(f"现场解决：{on_the_spot}")
-    opinions = []
-    for item in _rows(session, CustomerFeedback, complaint_id, CustomerFeedback.recorded_at):
-        if item.kind == "confirmation":
-            verdict = "客户确认核实结果" if item.positive else "客户不认可核实结果"
-        else:
-            verdict = "客户满意" if item.positive else "客户不满意"
-        opinions.append(
-            f"{format_time(item.recorded_at, tz)} {verdict}"
-            + (f"：{item.comment}" if item.comment else "")
-        )
+    opinions = [
+        f"{format_time(item.recorded_at, tz)} {customer_answer_label(item)}"
+        + (f"：{item.comment}" if item.comment else "")
+        for item in case.customer_answers
+    ]
 
     complainant = customer.name
     if customer.member_institution:
@@ -248,11 +221,11 @@ def handling_form_data(
         content=complaint.content,
         category=complaint.category.label,
         department=f"{department.name}（投诉电话 {department.phone}）",
-        first_inquiry_owner=_name(session, complaint.first_inquiry_owner_id),
+        first_inquiry_owner=case.name(complaint.first_inquiry_owner_id),
         major=major,
         written_record=record.text if record else "",
         written_record_at=format_time(record.submitted_at, tz) if record else "",
-        handler=_name(session, complaint.handler_id),
+        handler=case.name(complaint.handler_id),
         verification=verification,
         solution="\n".join(solutions),
         promised_reply_at=format_time(complaint.promised_reply_at, tz),

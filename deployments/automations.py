@@ -10,6 +10,12 @@ from __future__ import annotations
 from datetime import timedelta
 from uuid import UUID
 
+from prefect.automations import Automation
+from prefect.client.schemas.objects import StateType
+from prefect.events.actions import ChangeFlowRunState, RunDeployment
+from prefect.events.schemas.automations import EventTrigger, Posture
+from prefect.events.schemas.events import ResourceSpecification
+
 ZOMBIE_GUARD = "complaints: mark zombie runs crashed"
 FAILURE_ALERT = "complaints: alert on failed or crashed runs"
 
@@ -25,11 +31,6 @@ _QUIET_ENDS = {
 
 
 def zombie_guard(heartbeat_seconds: int):  # type: ignore[no-untyped-def]
-    from prefect.automations import Automation
-    from prefect.client.schemas.objects import StateType
-    from prefect.events.actions import ChangeFlowRunState
-    from prefect.events.schemas.automations import EventTrigger, Posture
-    from prefect.events.schemas.events import ResourceSpecification
 
     return Automation(
         name=ZOMBIE_GUARD,
@@ -54,10 +55,6 @@ def zombie_guard(heartbeat_seconds: int):  # type: ignore[no-untyped-def]
 
 
 def failure_alert(ops_alert_deployment_id: UUID):  # type: ignore[no-untyped-def]
-    from prefect.automations import Automation
-    from prefect.events.actions import RunDeployment
-    from prefect.events.schemas.automations import EventTrigger, Posture
-    from prefect.events.schemas.events import ResourceSpecification
 
     return Automation(
         name=FAILURE_ALERT,
@@ -80,7 +77,6 @@ def failure_alert(ops_alert_deployment_id: UUID):  # type: ignore[no-untyped-def
 
 def apply_automations(*, ops_alert_deployment_id: UUID, heartbeat_seconds: int = 30) -> list[str]:
     """Create or replace both automations (by name); idempotent."""
-    from prefect.automations import Automation
 
     applied = []
     for automation in (zombie_guard(heartbeat_seconds), failure_alert(ops_alert_deployment_id)):

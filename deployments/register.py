@@ -7,6 +7,14 @@ import contextlib
 import io
 from pathlib import Path
 
+from prefect import Flow
+from prefect.client.orchestration import get_client
+from prefect.client.schemas.actions import WorkPoolCreate, WorkPoolUpdate
+from prefect.exceptions import ObjectAlreadyExists
+from prefect.schedules import Cron
+
+from config.settings import get_settings
+from deployments.automations import apply_automations
 from orchestration.names import (
     DEADLINE_FLOW,
     LIFECYCLE_FLOW,
@@ -30,9 +38,6 @@ ENTRYPOINTS = {
 
 def ensure_work_pool() -> None:
     """The process work pool, described for ops (an existing pool gets the description too)."""
-    from prefect.client.orchestration import get_client
-    from prefect.client.schemas.actions import WorkPoolCreate, WorkPoolUpdate
-    from prefect.exceptions import ObjectAlreadyExists
 
     with get_client(sync_client=True) as client:
         try:
@@ -47,11 +52,6 @@ def register_deployments(
     reconcile_every_seconds: int = 300, heartbeat_seconds: int = 30
 ) -> list[str]:
     """Create or update the deployments; safe to run on every start."""
-    from prefect import Flow
-    from prefect.schedules import Cron
-
-    from config.settings import get_settings
-    from deployments.automations import apply_automations
 
     settings = get_settings()
     # Art. 8: daily in local time. Registering (every start) turns the schedule back on if it

@@ -16,10 +16,15 @@ The Prefect server keeps its runs in SQLite under ``data/prefect`` unless the op
 ``PREFECT_API_DATABASE_CONNECTION_URL`` (or ``PREFECT_SERVER_DATABASE_CONNECTION_URL``) to a
 ``postgresql+asyncpg://`` URL: the server inherits the environment, and on PostgreSQL gets the
 pool settings of ``PREFECT_POSTGRES_DEFAULTS`` unless the operator chose others.
+
+``prefect`` (its settings) and ``deployments.register`` are imported only once `up` has set the
+Prefect environment of the services it starts: Prefect reads its settings when it is imported.
 """
 
 from __future__ import annotations
 
+import ctypes
+import json
 import os
 import signal
 import socket
@@ -32,7 +37,12 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from sqlalchemy.engine import make_url
+
 from config.settings import Settings
+from deployments.prefect_access import CLIENT_AUTH, SERVER_AUTH, prefect_auth
+from orchestration.names import WORK_POOL, worker_command
+from services.setup import prepare_database
 
 GRACE_SECONDS = 10
 
@@ -144,7 +154,6 @@ class PrefectDatabase:
         return self.url.startswith("postgresql")
 
     def describe(self) -> str:
-        from sqlalchemy.engine import make_url
 
         where = make_url(self.url).render_as_string(hide_password=True)
         if not self.is_postgresql:
@@ -212,7 +221,6 @@ def _interrupt(signum: int, _frame: object) -> None:
 
 def explain(problem: BaseException, environ: Mapping[str, str]) -> str:
     """One line for the operator saying why `up` stopped."""
-    from deployments.prefect_access import CLIENT_AUTH, SERVER_AUTH
 
     status = getattr(getattr(problem, "response", None), "status_code", None)
     if status == 401:
@@ -277,7 +285,6 @@ DEATH_SIGNALS = {"worker": signal.SIGKILL}
 
 def services_started(settings: Settings, services: list[Service]) -> None:
     """Record what runs, for the next `up` if this one is killed before it can stop them."""
-    import json
 
     records = [
         {"name": s.name, "pid": s.process.pid, "started": _start_ticks(s.process.pid)}
@@ -304,7 +311,6 @@ def _start_ticks(pid: int) -> int | None:
 def stop_leftovers(data_dir: Path) -> list[str]:
     """Stop the services an earlier `up` for this data folder started and left running (it
     was killed before it could stop them); say which."""
-    import json
 
     path = _pid_file(data_dir)
     try:
@@ -405,7 +411,6 @@ def _sockets_of(process: Path) -> set[str]:
 
 def _die_with_parent(signum: int) -> Callable[[], None]:
     """For preexec_fn: the child gets ``signum`` when `up` dies, however it dies (Linux)."""
-    import ctypes
 
     parent = os.getpid()
     # Looked up before the fork: the child runs nothing that could wait for a lock another
@@ -426,8 +431,6 @@ PR_SET_PDEATHSIG = 1
 def _start_and_watch(
     settings: Settings, services: list[Service], record: Callable[[], None]
 ) -> None:
-    from deployments.prefect_access import SERVER_AUTH, prefect_auth
-    from services.setup import prepare_database
 
     prepare_database(settings.effective_database_url)
     settings.data_dir.mkdir(parents=True, exist_ok=True)
@@ -494,7 +497,6 @@ def _start_and_watch(
     import prefect.settings
 
     from deployments.register import register_deployments
-    from orchestration.names import WORK_POOL, worker_command
 
     # Prefect read its settings when it was imported, before they were known here: without
     # these its client would start a server of its own to register with, under ~/.prefect.

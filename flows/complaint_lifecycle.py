@@ -40,6 +40,8 @@ def _freeze_loaded_objects() -> None:
 
 _freeze_loaded_objects()
 
+from prefect.runtime import flow_run
+
 from flows.inputs import STEP_INPUTS
 from flows.notices import notify
 from policy.enums import NotificationStatus
@@ -214,7 +216,6 @@ class Execution:
 
 def _tagged(wanted: list[str]) -> bool:
     """Whether the run already carries ``wanted`` (``tag_flow_run`` keeps other plain tags)."""
-    from prefect.runtime import flow_run
 
     current = set(flow_run.get_tags())
     return {tag for tag in current if ":" in tag or tag == "complaint"} == set(wanted)

@@ -25,6 +25,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from prefect import flow, get_run_logger
+from prefect.runtime import flow_run
 
 from config.settings import get_settings
 from orchestration.names import MONITOR_FLOW
@@ -41,7 +42,6 @@ from tasks.monitoring import (
 
 def scheduled_report_date() -> date:
     """The local date this run was scheduled for (today for a run started by hand)."""
-    from prefect.runtime import flow_run
 
     scheduled = flow_run.scheduled_start_time
     moment = scheduled if isinstance(scheduled, datetime) else datetime.now().astimezone()
@@ -49,7 +49,6 @@ def scheduled_report_date() -> date:
 
 
 def _run_name() -> str:
-    from prefect.runtime import flow_run
 
     as_of = flow_run.parameters.get("as_of")
     return f"concentration-{as_of or scheduled_report_date()}"

@@ -3,10 +3,10 @@
 Queueing is idempotent by the outbox key and sending by the outbox row's status, so a
 resumed flow that passes here again sends nothing twice.
 
-The mail tasks are imported when a notice is queued or sent, not with this module: a resumed
-lifecycle run that has nothing new to send skips their imports (the outbox, templates,
-python-docx and the SMTP client: 0.2–0.4 s by ``python -X importtime`` after the flow's
-own imports, on a shared 2-core machine), which every resume would otherwise pay.
+The mail tasks (``tasks.mail``) are imported when a notice is queued or sent, not with this
+module: a resumed lifecycle run that has nothing new to send skips their imports (the outbox,
+templates, python-docx and the SMTP client: 0.2–0.4 s by ``python -X importtime`` after the
+flow's own imports, on a shared 2-core machine), which every resume would otherwise pay.
 """
 
 from __future__ import annotations

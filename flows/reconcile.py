@@ -3,8 +3,12 @@ make the process match the app database. Idempotent: running it twice changes no
 
 from __future__ import annotations
 
-from prefect import flow
+from datetime import datetime
 
+from prefect import flow
+from prefect.runtime import flow_run
+
+from config.settings import get_settings
 from flows.notices import send_queued
 from tasks.deadlines import check_deadline
 from tasks.mail import send_notification
@@ -22,11 +26,6 @@ from tasks.reconcile import (
 
 def _run_name() -> str:
     """Named by its local time (`reconcile-2026-12-04T09:05`), so the runs list reads as a log."""
-    from datetime import datetime
-
-    from prefect.runtime import flow_run
-
-    from config.settings import get_settings
 
     scheduled = flow_run.scheduled_start_time
     moment = scheduled if isinstance(scheduled, datetime) else datetime.now().astimezone()

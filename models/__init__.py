@@ -1,7 +1,7 @@
 """The app database: the system of record for complaints (SQLAlchemy 2, typed).
 
-The web app's tables (`models.web`) and the monitoring indexes (`models.monitoring`) are not
-imported here: a flow process imports this package on every resume and needs neither.
+The web app's tables (``models.web``) and the monitoring indexes (``models.monitoring``) are not
+imported here: a flow process imports this package on every resume and needs neither (~10 ms).
 `register_all()` loads them for migrations and schema checks.
 """
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import DateTime, Engine, MetaData, create_engine, event, make_url
@@ -12,6 +13,7 @@ from sqlalchemy.engine import Dialect, ExceptionContext
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
+from config.settings import get_settings
 from models import clock
 
 NAMING_CONVENTION = {
@@ -94,8 +96,6 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
-            from pathlib import Path
-
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(url, **kwargs)
         event.listen(engine, "connect", _sqlite_pragmas)
@@ -128,8 +128,6 @@ _engines: dict[str, Engine] = {}
 def get_engine(url: str | None = None) -> Engine:
     """The process-wide engine for ``url`` (default: the settings' database)."""
     if url is None:
-        from config.settings import get_settings
-
         url = get_settings().effective_database_url
     if url not in _engines:
         _engines[url] = make_engine(url)

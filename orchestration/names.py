@@ -1,5 +1,6 @@
 """Names the web app, the reconciler and the flows agree on (no flow code imported here)."""
 
+import socket
 from datetime import datetime
 
 LIFECYCLE_FLOW = "complaint-lifecycle"
@@ -52,7 +53,6 @@ WORK_POOL_DESCRIPTION = (
 def worker_command(prefect_executable: str) -> list[str]:
     """The process worker `complaints up` starts; scale out by running it on more machines.
     Named after its host, so ops tell the machines' workers apart in the Prefect UI."""
-    import socket
 
     return [
         prefect_executable,

@@ -1,7 +1,12 @@
 """The system's calls to the Prefect API: starting and resuming complaint runs, scheduling
 deadline checks, and what reconciliation asks (runs to re-queue, suspended runs' pause keys,
 checks to cancel). Used by the web app, the tasks and `complaints demo`. Only ids, usernames
-and decisions go to Prefect."""
+and decisions go to Prefect.
+
+``prefect`` is imported in the functions that call it: the staff web app imports this module,
+and would otherwise load Prefect (~1 s by ``python -X importtime``) before serving its first
+page, although most pages never reach Prefect.
+"""
 
 from __future__ import annotations
 

@@ -28,6 +28,7 @@ from models.people import DepartmentRow
 from policy.enums import Category, Channel, DeadlineStatus, Department, Stage
 from policy.events import event_label
 from policy.lifecycle import Step, needs_major_decision
+from services.audit import append_event
 from services.case_file import read_case_file
 
 
@@ -173,7 +174,6 @@ def progress_snapshot(session: Session, complaint_id: int) -> dict[str, Any]:
 
 def mark_archived(session: Session, *, complaint_id: int, now: datetime) -> bool:
     """Art. 4 处理过程存档: a closed complaint becomes archived, once. True if it changed now."""
-    from services.audit import append_event
 
     complaint = session.get_one(Complaint, complaint_id, with_for_update=True)
     if complaint.stage is Stage.archived:

@@ -21,6 +21,7 @@ from typing import Any
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
+from config.settings import get_settings
 from models.complaint import (
     Assignment,
     Complaint,
@@ -252,8 +253,6 @@ def _move(
             select(User).where(User.role == Role.leadership, User.active).order_by(User.id)
         )
         if reviewer is not None:
-            from config.settings import get_settings
-
             _open_deadline(
                 session,
                 complaint,
@@ -641,7 +640,6 @@ def apply_step_input(
     as the staff app (the named user must exist and may take the step), and record in the
     complaint log that it came through the Prefect UI. Raises a `StepError` saying why the
     input cannot be taken."""
-    from config.settings import get_settings
 
     complaint = session.get_one(Complaint, complaint_id)
     actor = user_by_username(session, str(values.get("operator") or ""))

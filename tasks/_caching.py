@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from prefect.cache_policies import CachePolicy
+from prefect.cache_policies import NO_CACHE, CacheKeyFnPolicy, CachePolicy
 from prefect.context import TaskRunContext
 from prefect.utilities.hashing import hash_objects
 
@@ -21,7 +21,6 @@ def per_flow_run_key(context: TaskRunContext, parameters: dict[str, Any]) -> str
 
 def side_effect_options() -> dict[str, Any]:
     """Task options for a side effect done once per flow run and inputs."""
-    from prefect.cache_policies import CacheKeyFnPolicy
 
     policy: CachePolicy = CacheKeyFnPolicy(cache_key_fn=per_flow_run_key)
     return {"cache_policy": policy, "persist_result": True}
@@ -29,7 +28,6 @@ def side_effect_options() -> dict[str, Any]:
 
 def fresh_read_options() -> dict[str, Any]:
     """Task options for a read that must see the database as it is now."""
-    from prefect.cache_policies import NO_CACHE
 
     policy: CachePolicy = NO_CACHE
     return {"cache_policy": policy, "persist_result": False}

@@ -4,7 +4,8 @@ time, and the check itself.
 The notices (``services.notices``: the outbox, the templates, the handling form) are imported
 when a check warns or reports, not with this module, which every lifecycle and deadline-check
 run imports: they cost 0.2–0.4 s (``python -X importtime`` after the flows' own imports,
-on a shared 2-core machine)."""
+on a shared 2-core machine). So is ``services.deadlines`` (the working-day calendars, ~0.12 s),
+which a resumed run with no deadline to schedule does not need."""
 
 from __future__ import annotations
 
@@ -12,9 +13,15 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from prefect import task
+from prefect.client.orchestration import get_client
+from prefect.runtime import flow_run
 
+from config.settings import get_settings
+from models.complaint import Complaint
 from models.db import session_scope, utcnow
+from models.operations import Deadline
 from orchestration.names import deadline_run_name, warning_run_name
+from orchestration.runs import schedule_deadline_run
 from tasks._caching import fresh_read_options
 
 if TYPE_CHECKING:
@@ -36,8 +43,6 @@ _PAST_THE_MOMENT_SECONDS = 0.05
 def schedule_deadline_checks(complaint_id: int) -> int:
     """Schedule the checks of every open deadline that has none yet; idempotent (the runs'
     idempotency keys and the stored run id). Returns how many deadlines were scheduled."""
-    from models.complaint import Complaint
-    from orchestration.runs import schedule_deadline_run
     from services.deadlines import open_deadlines_without_checks
 
     scheduled = 0
@@ -74,9 +79,6 @@ def check_deadline(deadline_id: int, purpose: str) -> dict[str, object]:
     notice's id, for a check that ran before its time how many seconds to wait and until when,
     and what ops read about it in the Prefect UI: the reference, the deadline, its due time and
     the responsible person's username (no customer data)."""
-    from config.settings import get_settings
-    from models.complaint import Complaint
-    from models.operations import Deadline
     from services.deadlines import check_deadline as evaluate
 
     now = utcnow()
@@ -118,9 +120,6 @@ def check_deadline(deadline_id: int, purpose: str) -> dict[str, object]:
 def reschedule_deadline_check(deadline_id: int, purpose: str, at: str) -> str:
     """A check that ran long before its time hands over to a new scheduled run at ``at``
     (idempotent: the new run's key holds that time)."""
-    from models.complaint import Complaint
-    from models.operations import Deadline
-    from orchestration.runs import schedule_deadline_run
 
     moment = datetime.fromisoformat(at)
     with session_scope() as session:
@@ -145,8 +144,6 @@ def reschedule_deadline_check(deadline_id: int, purpose: str, at: str) -> str:
 @task(name="tag-deadline-check", **fresh_read_options())
 def tag_deadline_check(outcome: str) -> None:
     """Ops filter deadline checks by what they found: ``outcome:<outcome>``."""
-    from prefect.client.orchestration import get_client
-    from prefect.runtime import flow_run
 
     with get_client(sync_client=True) as client:
         current = client.read_flow_run(flow_run.get_id())  # type: ignore[arg-type]

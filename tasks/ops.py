@@ -5,18 +5,17 @@ from __future__ import annotations
 from uuid import UUID
 
 from prefect import task
+from prefect.client.orchestration import get_client
 
+from config.settings import get_settings
 from models.db import session_scope
+from services.outbox import NotificationKind, addressees_for, enqueue_notification, report_key
 from tasks._caching import fresh_read_options
 
 
 @task(name="queue-run-failure-alert", **fresh_read_options())
 def queue_run_failure_alert(flow_run_id: str, state: str) -> int | None:
     """One alert per run and state to every admin; the message names the run, never a customer."""
-    from prefect.client.orchestration import get_client
-
-    from config.settings import get_settings
-    from services.outbox import NotificationKind, addressees_for, enqueue_notification, report_key
 
     with get_client(sync_client=True) as client:
         run = client.read_flow_run(UUID(flow_run_id))

@@ -2,15 +2,33 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from uuid import UUID
 
 from prefect import get_run_logger, task
+from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from sqlalchemy import select
 
-from models.db import session_scope
-from policy.enums import Stage
+from config.settings import get_settings
+from models.complaint import Complaint
+from models.db import session_scope, utcnow
+from models.operations import Deadline, Notification
+from orchestration.names import idempotency_key, warning_run_name
+from orchestration.runs import (
+    cancel_scheduled_runs,
+    pause_keys,
+    requeue_runs,
+    resume_for_step,
+    start_lifecycle_run,
+)
+from policy.enums import DeadlineStatus, NotificationStatus, Stage
+from policy.lifecycle import parse_pause_key
+from services.deadlines import open_deadlines_without_checks, overdue_deadline_ids
+from services.outbox import NotificationKind, failed_notifications
+from services.progress import case_facts, run_tags, step_outcome
+from services.step_registry import resume_input
 from tasks._caching import fresh_read_options
+from tasks.deadlines import schedule_deadline_checks
 
 OPEN_STAGES = [stage for stage in Stage if stage is not Stage.archived]
 
@@ -18,9 +36,6 @@ OPEN_STAGES = [stage for stage in Stage if stage is not Stage.archived]
 @task(name="start-missing-runs", **fresh_read_options())
 def start_missing_runs() -> int:
     """Complaints saved while the Prefect API was down get their run (once: idempotency key)."""
-    from models.complaint import Complaint
-    from orchestration.runs import start_lifecycle_run
-    from services.progress import case_facts, run_tags
 
     started = 0
     with session_scope() as session:
@@ -51,10 +66,6 @@ def requeue_crashed_runs(now: datetime | None = None) -> int:
     ``stuck_run_after`` past its start time. A re-queued run is Scheduled for now, so the next
     reconciliation leaves it alone unless it gets stuck again. Ops find what was re-queued in
     the ``requeued-runs`` artifact and in the run's state message."""
-    from config.settings import get_settings
-    from models.complaint import Complaint
-    from models.db import utcnow
-    from orchestration.runs import requeue_runs
 
     now = now or utcnow()
     with session_scope() as session:
@@ -71,8 +82,6 @@ def requeue_crashed_runs(now: datetime | None = None) -> int:
     for row in requeued:
         get_run_logger().info("re-queued flow run %s (%s)", row["flow_run"], row["was"])
     if requeued:
-        from prefect.artifacts import create_table_artifact
-
         create_table_artifact(
             key="requeued-runs",
             table=requeued,
@@ -87,11 +96,6 @@ def resume_runs_with_recorded_steps() -> int:
 
     The run re-reads the database when it wakes, so the input given here is only the marker
     the resume form requires (the acting user is the system)."""
-    from models.complaint import Complaint
-    from orchestration.runs import pause_keys, resume_for_step
-    from policy.lifecycle import parse_pause_key
-    from services.progress import step_outcome
-    from services.step_registry import resume_input
 
     resumed = 0
     with session_scope() as session:
@@ -126,9 +130,6 @@ def resume_runs_with_recorded_steps() -> int:
 
 @task(name="schedule-missing-deadline-checks", **fresh_read_options())
 def schedule_missing_deadline_checks() -> int:
-    from models.complaint import Complaint
-    from services.deadlines import open_deadlines_without_checks
-    from tasks.deadlines import schedule_deadline_checks
 
     with session_scope() as session:
         complaint_ids = {
@@ -148,11 +149,6 @@ RESEND_AFTER_SECONDS = 120
 @task(name="unsent-notifications", **fresh_read_options())
 def unsent_notifications() -> list[int]:
     """Pending outbox rows old enough to be stuck, and rows an operator marked for re-sending."""
-    from datetime import timedelta
-
-    from models.db import utcnow
-    from models.operations import Notification
-    from policy.enums import NotificationStatus
 
     cutoff = utcnow() - timedelta(seconds=RESEND_AFTER_SECONDS)
     with session_scope() as session:
@@ -173,11 +169,6 @@ def publish_failed_notifications() -> int:
     """A table artifact of notifications that failed for good, for ops in the Prefect UI, in
     Chinese (ids, kinds and attempts only: the server's reply may quote an address); a sentence
     when none failed."""
-    from prefect.artifacts import create_markdown_artifact, create_table_artifact
-
-    from config.settings import get_settings
-    from models.complaint import Complaint
-    from services.outbox import NotificationKind, failed_notifications
 
     zone = get_settings().tz
     with session_scope() as session:
@@ -216,10 +207,6 @@ OVERDUE_MARGIN_SECONDS = 60
 @task(name="overdue-deadlines", **fresh_read_options())
 def overdue_deadlines() -> list[int]:
     """Open deadlines past their due time (by the margin) whose breach is not yet recorded."""
-    from datetime import timedelta
-
-    from models.db import utcnow
-    from services.deadlines import overdue_deadline_ids
 
     with session_scope() as session:
         return overdue_deadline_ids(
@@ -231,12 +218,6 @@ def overdue_deadlines() -> list[int]:
 def cancel_checks_of_settled_deadlines() -> int:
     """A deadline met (or cancelled) before its time needs no check: its scheduled runs are
     cancelled, so that the scheduled runs ops see in the Prefect UI are the waits still open."""
-    from models.complaint import Complaint
-    from models.db import utcnow
-    from models.operations import Deadline
-    from orchestration.names import idempotency_key, warning_run_name
-    from orchestration.runs import cancel_scheduled_runs
-    from policy.enums import DeadlineStatus
 
     with session_scope() as session:
         settled = session.execute(

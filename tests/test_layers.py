@@ -11,6 +11,9 @@
 - Every package has its floor (`FLOORS`, lowest first): a module imports only from its own floor
   and those below, inside functions too, and no two modules import each other, directly or
   round a longer circle.
+- An import inside a function is a measured start-up cost avoided, or an order Prefect needs:
+  each module that imports inside functions names what it imports so, and why, in its
+  docstring. Everything else is imported at the top, where a reader looks for it.
 - A lifecycle or deadline-check run imports neither the notices nor the handling form nor
   their libraries until it sends a notice or writes a form (their cost is named where they
   are imported).
@@ -19,6 +22,7 @@
 from __future__ import annotations
 
 import ast
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -187,6 +191,46 @@ def test_no_modules_import_each_other() -> None:
     assert _circles(_import_graph()) == []
 
 
+def _deferred_imports(tree: ast.Module) -> set[str]:
+    """The modules a module imports inside its functions."""
+    found: set[str] = set()
+    for function in ast.walk(tree):
+        if isinstance(function, ast.FunctionDef | ast.AsyncFunctionDef):
+            for node in ast.walk(function):
+                if isinstance(node, ast.Import):
+                    found |= {alias.name for alias in node.names}
+                elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+                    found.add(node.module)
+    return found
+
+
+def _unexplained(tree: ast.Module) -> list[str]:
+    """Deferred imports the module's docstring does not name (it may name a package or the
+    module's last part, in double backticks: ``prefect`` covers ``prefect.settings``)."""
+    named = set(re.findall(r"``([\w.]+)``", ast.get_docstring(tree) or ""))
+    return sorted(
+        module
+        for module in _deferred_imports(tree)
+        if not any(
+            module == name or module.startswith(f"{name}.") or module.endswith(f".{name}")
+            for name in named
+        )
+    )
+
+
+@pytest.mark.parametrize(
+    "path",
+    [path for package in FLOORS for path in _modules(package)],
+    ids=lambda path: str(path.relative_to(ROOT)),
+)
+def test_an_import_inside_a_function_is_explained_in_the_module_docstring(path: Path) -> None:
+    unexplained = _unexplained(ast.parse(path.read_text(encoding="utf-8")))
+    assert not unexplained, (
+        f"{path.relative_to(ROOT)} imports {unexplained} inside functions: import them at the "
+        "top, or name them and the start-up cost they save in the module docstring"
+    )
+
+
 def test_the_rules_see_what_they_are_meant_to_see() -> None:
     service = ast.parse("def render(): ...\nclass Form: ...\nlimit = 3\nKEY = 'k'\n")
     assert _not_a_task(service) == ["render (line 1)", "Form (line 2)", "limit (line 3)"]
@@ -203,6 +247,10 @@ def test_the_rules_see_what_they_are_meant_to_see() -> None:
     graph = _import_graph()
     assert "web.prefect_lane" in graph[_module_name(lazy)]
     assert "models.clock" in graph["models.db"]  # imported by name from its package
+    lazy_tree = ast.parse(
+        '"""Loads ``prefect`` late."""\ndef f():\n    import prefect.settings\n    import json\n'
+    )
+    assert _unexplained(lazy_tree) == ["json"]
 
 
 def test_a_resumed_run_does_not_import_notices_or_the_form() -> None:

@@ -27,6 +27,13 @@ from config.settings import Settings
 from models.complaint import Assignment, Complaint, ComplaintEvent
 from models.db import session_scope, utcnow
 from models.people import User
+from orchestration.runs import (
+    STEP_EVENTS,
+    resume_for_step,
+    run_is_behind,
+    run_state,
+    start_lifecycle_run,
+)
 from policy.deadlines import MAX_REPLY_DAYS, PromisedReplyError, validate_promised_reply_at
 from policy.enums import Category, Channel, ComplainantKind, Department, Stage
 from policy.lifecycle import STAGE_OF_STEP, Step
@@ -220,7 +227,6 @@ def start_flow_run(complaint_id: int, database_url: str) -> str | None:
 
 
 def _start_flow_run(complaint_id: int, database_url: str) -> str | None:
-    from orchestration.runs import start_lifecycle_run
 
     with session_scope(database_url) as db:
         complaint = db.get(Complaint, complaint_id)
@@ -330,7 +336,6 @@ def wake_run(db: Session, complaint: Complaint, step: Step, number: int, user: U
 
 
 def _resume(flow_run_id: str, decision: dict[str, Any]) -> bool:
-    from orchestration.runs import resume_for_step
 
     try:
         return bool(resume_for_step(flow_run_id, decision))
@@ -350,7 +355,6 @@ def run_behind(db: Session, complaint: Complaint, settings: Settings) -> bool:
     the complaint's page. False when there is no run, or Prefect cannot be asked now."""
     if not complaint.flow_run_id or complaint.stage is Stage.archived or prefect_paused():
         return False
-    from orchestration.runs import STEP_EVENTS, run_is_behind
 
     try:
         found = lane.call(_read_run_state, complaint.flow_run_id)
@@ -375,7 +379,6 @@ def run_behind(db: Session, complaint: Complaint, settings: Settings) -> bool:
 
 
 def _read_run_state(flow_run_id: str) -> tuple[str, datetime] | None:
-    from orchestration.runs import run_state
 
     try:
         return run_state(flow_run_id)

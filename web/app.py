@@ -7,6 +7,7 @@ adds the live classification suggestion. ``/api`` is the JSON API, documented at
 
 from __future__ import annotations
 
+import importlib
 import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -40,7 +41,6 @@ DESCRIPTION = """\
 def _warm_up() -> None:
     """Import what the first intake and the first step will need (Prefect's client, ~1–2 s),
     so that the first staff member of the day does not wait for it."""
-    import importlib
 
     for module in ("prefect.deployments", "prefect.flow_runs", "orchestration.runs"):
         importlib.import_module(module)

@@ -14,12 +14,14 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.requests import Request as StarletteRequest
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from services.intake import IntakeError, IntakeKeyReused
 from services.steps import StepError
 from web.access import Forbidden
 from web.deps import BadForm, SignInRequired, Unauthorized
+from web.rendering import render
 from web.schemas import FIELD_LABELS
 from web.security import RateLimited
 from web.validation import FieldError
@@ -75,7 +77,6 @@ def problem(
             "errors": errors or ([{"field": field, "message": detail}] if field else []),
         }
         return JSONResponse(body, status_code=status, headers=headers)
-    from web.rendering import render
 
     response = render(
         request, "error.html", {"status": status, "detail": detail}, status_code=status
@@ -268,7 +269,6 @@ class BodyLimit:
         await self.app(scope, limited_receive, send)
 
     async def _refuse(self, scope: Scope, receive: Receive, send: Send) -> None:
-        from starlette.requests import Request as StarletteRequest
 
         request = StarletteRequest(scope, receive)
         response = problem(request, 413, _STATUS_MESSAGES[413])  # type: ignore[arg-type]

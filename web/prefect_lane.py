@@ -9,6 +9,9 @@ after intake, or the step request that reports whether the run was woken).
 Each call carries the Prefect API URL of the request that made it (tests point requests at
 different servers); the kept client is replaced when the URL changes. If the client cannot
 be opened (the API is down), the call runs without it and fails as it would anyway.
+
+``prefect`` is imported on the lane's first call, not with the web app (~1 s by
+``python -X importtime``), as in ``orchestration.runs``.
 """
 
 from __future__ import annotations
@@ -22,6 +25,8 @@ from collections.abc import Callable
 from concurrent.futures import Future
 from dataclasses import dataclass
 from typing import Any
+
+import httpx
 
 log = logging.getLogger("web.prefect")
 
@@ -40,7 +45,6 @@ def prefect_paused() -> bool:
 
 
 def note_failure(error: Exception) -> None:
-    import httpx
 
     if isinstance(error, httpx.TransportError | OSError):
         _unreachable_until[current_api_url()] = time.monotonic() + UNREACHABLE_PAUSE

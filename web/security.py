@@ -30,6 +30,7 @@ from functools import lru_cache
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session, joinedload
 
+from config.settings import get_settings
 from models.people import User
 from models.web import ApiToken, LoginAttempt, WebSession
 from services.directory import user_by_username
@@ -74,7 +75,6 @@ def secret_key() -> bytes:
     """``Settings.secret_key`` (``COMPLAINTS_SECRET_KEY``), else a random key for this process
     (one web process only: with several, or after a restart, open sign-in forms are refused
     once and must be reloaded)."""
-    from config.settings import get_settings
 
     configured = get_settings().secret_key
     return configured.get_secret_value().encode() if configured else _PROCESS_SECRET

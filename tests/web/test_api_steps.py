@@ -284,16 +284,16 @@ def test_saving_a_step_wakes_the_suspended_run_with_the_decision_only(
     mail,
     monkeypatch,
 ) -> None:
-    import orchestration.runs
+    import web.actions
 
     sent: list[dict] = []
-    real_resume = orchestration.runs.resume_for_step
+    real_resume = web.actions.resume_for_step
 
     def spy(flow_run_id, decision):  # type: ignore[no-untyped-def]
         sent.append(decision)
         return real_resume(flow_run_id, decision)
 
-    monkeypatch.setattr(orchestration.runs, "resume_for_step", spy)
+    monkeypatch.setattr(web.actions, "resume_for_step", spy)
     ref = api.new_complaint(staff.owner)
     session.commit()
     complaint = session.scalar(select(Complaint).where(Complaint.reference == ref))

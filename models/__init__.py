@@ -30,6 +30,7 @@ from models.people import Contact, Customer, DepartmentRow, User
 
 def register_all() -> None:
     """Put every table and index of the schema on ``Base.metadata``."""
+    import models.contacts
     import models.monitoring
     import models.web  # noqa: F401
 

@@ -274,6 +274,13 @@ def _move(
     session.flush()
 
 
+def _tell_customer(session: Session, complaint: Complaint, event_kind: str, now: datetime) -> None:
+    """Art. 2(4): a milestone's progress notice, queued with the step (``models.contacts``)."""
+    from models.contacts import progress_milestone
+
+    progress_milestone(session, complaint, event_kind=event_kind, now=now)
+
+
 def _handling_of_round(session: Session, complaint: Complaint) -> Verification | None:
     return session.scalar(
         select(Verification).where(
@@ -356,6 +363,7 @@ def assign(
             data={"to_department": target.code.value},
         )
         session.flush()
+        _tell_customer(session, complaint, "transferred", now)
         return assignment
     handler_user = user_by_username(session, handler or "")
     if handler_user is None or not handler_user.active:
@@ -399,6 +407,7 @@ def assign(
         kind="handler_assigned",
         data={"handler_id": handler_user.id},
     )
+    _tell_customer(session, complaint, "handler_assigned", now)
     return assignment
 
 
@@ -437,6 +446,7 @@ def decide_major(
         kind="major_decided",
         data={"major": major, "suggested": complaint.suggested_major},
     )
+    _tell_customer(session, complaint, "major_decided", now)
     return decision
 
 

@@ -406,3 +406,15 @@ def cancel_checks_of_settled_deadlines() -> int:
                 run.id, Cancelled(message="期限已在到期前完成或取消，无需检查"), force=True
             )
     return len(runs)
+
+
+@task(name="queue-progress-notices", **fresh_read_options())
+def queue_progress_notices() -> list[int]:
+    """Art. 2(4) at least every N working days: a progress notice (or, for a customer without
+    email, a contact-due item) for each open complaint whose customer has heard nothing for
+    ``COMPLAINTS_PROGRESS_EVERY_WORKDAYS`` working days; once per day it fell due (outbox key).
+    Returns the ids of the notices to send (ids only: nothing personal reaches Prefect)."""
+    from models.contacts import queue_periodic_progress
+
+    with session_scope() as session:
+        return queue_periodic_progress(session)

@@ -91,6 +91,7 @@ def test_phone_complaint_full_lifecycle_to_archive(session, settings, mail) -> N
     assert case.notifications() == {
         "acknowledgement": 1,
         "new_complaint": 1,
+        "progress": 1,  # Art. 2(4): the assignment, told to the customer
         "result": 1,
         "closure": 1,
     }

@@ -18,6 +18,7 @@ the contacts *made* with the customer afterwards.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
@@ -81,6 +82,9 @@ class ContactDue(Base):
 
 # Recording a contact --------------------------------------------------------------------------
 
+# Characters that cannot be stored (NUL on PostgreSQL) or shown: all controls but line breaks.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+
 
 def ensure_may_record_contact(complaint: Complaint, actor: User) -> None:
     """Who contacts the customer: the complaint's handler, a manager of its department, company
@@ -135,6 +139,8 @@ def record_contact(
         raise StepInputError("请填写联系情况摘要", field="summary")
     if len(text) > MAX_SUMMARY:
         raise StepInputError(f"联系情况摘要不能超过 {MAX_SUMMARY} 个字符", field="summary")
+    if _CONTROL.search(text):
+        raise StepInputError("联系情况摘要含有无法保存的控制字符，请删除后重试", field="summary")
     attempt = CustomerContactAttempt(
         complaint_id=complaint.id,
         method=how,

@@ -50,6 +50,7 @@ from web.actions import (
     take_complaint,
     take_step,
 )
+from web.contacts import contact_panel
 from web.deps import (
     CheckedForm,
     DbSession,
@@ -95,6 +96,7 @@ log = logging.getLogger("web.access")
 NOTICES = {
     "created": "投诉已受理。您是该投诉的首问负责人（第二条第四项），请在24小时内提交文字记录。",
     "saved-resumed": "已保存，处理流程已继续。",
+    "contact-saved": "已登记与客户的联系。",
     "saved-later": (
         "已保存。处理流程将在稍后自动继续（流程服务暂不可达或尚未就绪时，系统会自动唤醒）。"
     ),
@@ -375,8 +377,11 @@ def complaint_page(
     typed: dict[str, str] | None = None,
     problem: str = "",
     status: int = 200,
+    contact_errors: dict[str, str] | None = None,
+    contact_values: dict[str, str] | None = None,
 ) -> Response:
-    """``typed``: what a refused form held, shown back so that nothing typed is lost."""
+    """``typed``: what a refused form held, shown back so that nothing typed is lost;
+    ``contact_*``: the same for the form that records a contact with the customer."""
     complaint = viewable_complaint(db, reference, user)
     step = STEP_OF_STAGE.get(complaint.stage)
     may_act, why_not = False, ""
@@ -418,6 +423,7 @@ def complaint_page(
             ],
             "departments": list(Department),
             **_step_choices(db, complaint, step),
+            **contact_panel(db, complaint, user, contact_errors, contact_values),
         },
         status_code=status,
     )

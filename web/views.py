@@ -29,6 +29,7 @@ from models.complaint import (
 from models.operations import Deadline
 from models.people import Contact, User
 from models.steps import ensure_not_transferred_away
+from policy.contacts import ContactMethod
 from policy.enums import Channel, DeadlineKind, DeadlineStatus, Role, Stage
 from policy.events import event_label
 from policy.lifecycle import Step
@@ -169,6 +170,9 @@ def _event_summary(data: dict[str, Any], *, show_earlier: bool) -> str:
     ):
         if isinstance(data.get(key), bool):
             parts.append(yes if data[key] else no)
+    if data.get("method") in ContactMethod.__members__:
+        reached = "已联系上" if data.get("reached") else "未联系上"
+        parts.append(f"{ContactMethod(data['method']).label}，{reached}")
     if data.get("late"):
         parts.append("超过24小时")
     if data.get("overrides"):
@@ -216,7 +220,29 @@ def complaint_detail(
         "customer": customer,
         "deadlines": deadlines_of(db, complaint),
         "timeline": timeline_of(db, complaint, user),
+        "contacts": contacts_view(db, complaint, user),
     }
+
+
+def contacts_view(db: Session, complaint: Complaint, user: User) -> list[dict[str, Any]]:
+    """The contacts with the customer (Art. 2(4)); what was said is personal (Art. 2(5)) and
+    shown only to those who handle the case."""
+    from models.contacts import contacts_of
+
+    shown = may_see_personal_data(user, complaint)
+    return [
+        {
+            "id": contact.id,
+            "method": contact.method.value,
+            "method_label": contact.method.label,
+            "reached": contact.reached,
+            "summary": contact.summary if shown else None,
+            "contacted_by": contact.contacted_by.username,
+            "contacted_by_name": contact.contacted_by.display_name,
+            "contacted_at": contact.contacted_at,
+        }
+        for contact in contacts_of(db, complaint.id)
+    ]
 
 
 @dataclass

@@ -391,3 +391,47 @@ def test_art2_4_without_email_the_periodic_notice_is_one_contact_due_item(
     assert item.key == notification_key(complaint.id, "progress", 20261204)
     assert item.reason == "periodic"
     assert _progress(session, complaint.id) == []
+
+
+# The handling form ---------------------------------------------------------------------------
+
+
+def test_art4_2_the_handling_form_lists_the_contacts_with_the_customer(
+    session: Session, complaint, cast: Cast
+) -> None:
+    import io
+
+    import docx
+
+    from models.handling_form import handling_form_data, render_handling_form
+
+    _assigned(session, complaint, cast)
+    assert handling_form_data(session, complaint.id).customer_contacts == ""
+    record_contact(
+        session,
+        complaint=complaint,
+        actor=cast.handler,
+        method="phone",
+        reached=False,
+        summary="无人接听",
+        now=datetime(2026, 11, 30, 1, 0, tzinfo=UTC),
+    )
+    record_contact(
+        session,
+        complaint=complaint,
+        actor=cast.handler,
+        method="sms",
+        reached=True,
+        summary="客户回复已知悉核查进度",
+        now=datetime(2026, 11, 30, 6, 30, tzinfo=UTC),
+    )
+    session.commit()
+    data = handling_form_data(session, complaint.id)
+    assert data.customer_contacts.splitlines() == [
+        "2026年11月30日 09:00 电话，未联系上：无人接听（陈处理）",
+        "2026年11月30日 14:30 短信，已联系上：客户回复已知悉核查进度（陈处理）",
+    ]
+    document = docx.Document(io.BytesIO(render_handling_form(data)))
+    cells = [cell.text for row in document.tables[0].rows for cell in row.cells]
+    at = cells.index("联系客户记录")
+    assert "客户回复已知悉核查进度" in cells[at + 1]

@@ -41,6 +41,7 @@ from policy.contacts import (
 )
 from policy.enums import Role, Stage
 from policy.text import is_blank
+from policy.workdays import WorkdayCalendar
 
 if TYPE_CHECKING:
     from complaints.settings import Settings
@@ -315,14 +316,17 @@ def queue_periodic_progress(
     settings = settings or get_settings()
     now = now or utcnow()
     every = settings.progress_every_workdays
+    calendar = WorkdayCalendar.default()
     queued: list[int] = []
     for complaint in session.scalars(
         select(Complaint).where(Complaint.stage.in_(_OPEN)).order_by(Complaint.id)
     ):
         last = last_told_at(session, complaint)
-        if not progress_notice_due(last, now, every_workdays=every, tz=settings.tz):
+        if not progress_notice_due(
+            last, now, every_workdays=every, tz=settings.tz, calendar=calendar
+        ):
             continue
-        due = progress_due_on(last, every_workdays=every, tz=settings.tz)
+        due = progress_due_on(last, every_workdays=every, tz=settings.tz, calendar=calendar)
         result = queue_progress_notice(
             session,
             complaint=complaint,

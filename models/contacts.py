@@ -24,6 +24,8 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from sqlalchemy import Boolean, ForeignKey, String, Text, func, or_, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from models.audit import append_event
@@ -39,7 +41,7 @@ from policy.contacts import (
     progress_due_on,
     progress_notice_due,
 )
-from policy.enums import Role, Stage
+from policy.enums import NotificationStatus, Role, Stage
 from policy.text import is_blank
 from policy.workdays import WorkdayCalendar
 
@@ -247,10 +249,16 @@ def queue_progress_notice(
     )
     if notice is not None:
         return notice
-    item = ContactDue(complaint_id=complaint.id, key=key, reason=reason, created_at=now)
-    session.add(item)
-    session.flush()
-    return item
+    # Two sweeps at once raise one item: the key is unique, the second insert does nothing.
+    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    session.execute(
+        insert(ContactDue)
+        .values(complaint_id=complaint.id, key=key, reason=reason, created_at=now)
+        .on_conflict_do_nothing(index_elements=[ContactDue.key])
+    )
+    return session.scalars(
+        select(ContactDue).where(ContactDue.key == key).execution_options(populate_existing=True)
+    ).one()
 
 
 def progress_milestone(
@@ -288,7 +296,9 @@ def last_told_at(session: Session, complaint: Complaint) -> datetime:
         complaint.received_at,
         session.scalar(
             select(func.max(Notification.created_at)).where(
-                Notification.complaint_id == complaint.id, Notification.kind.in_(_TOLD_BY)
+                Notification.complaint_id == complaint.id,
+                Notification.kind.in_(_TOLD_BY),
+                Notification.status != NotificationStatus.failed,  # not told after all
             )
         ),
         session.scalar(
@@ -336,7 +346,7 @@ def queue_periodic_progress(
             now=now,
             settings=settings,
         )
-        if isinstance(result, Notification):
+        if isinstance(result, Notification) and result.status is NotificationStatus.pending:
             queued.append(result.id)
     return queued
 

@@ -435,3 +435,20 @@ def test_art4_2_the_handling_form_lists_the_contacts_with_the_customer(
     cells = [cell.text for row in document.tables[0].rows for cell in row.cells]
     at = cells.index("联系客户记录")
     assert "客户回复已知悉核查进度" in cells[at + 1]
+
+
+def test_art2_4_a_notice_that_failed_for_good_is_not_counted_as_telling_the_customer(
+    session: Session, complaint, manual_clock
+) -> None:
+    from models.contacts import last_told_at
+    from policy.enums import NotificationStatus
+
+    manual_clock.set(datetime(2026, 12, 4, 2, 0, tzinfo=UTC))
+    (queued,) = queue_periodic_progress(session)
+    session.commit()
+    assert last_told_at(session, complaint) == manual_clock.now()
+    session.get_one(Notification, queued).status = NotificationStatus.failed
+    session.commit()
+    assert last_told_at(session, complaint) == complaint.received_at
+    # Its key is taken: the admins re-send it from the outbox; the sweep does not repeat it.
+    assert queue_periodic_progress(session) == []

@@ -52,6 +52,9 @@ class Settings(BaseSettings):
     reply_days: int = Field(default=15, ge=1, le=60)
     reply_working_days: bool = True
     major_amount_threshold: Decimal = Decimal("1000000")
+    # Art. 2(4): the customer hears of progress at least every this many working days while
+    # the complaint is open (a notice, or a contact-due item when they gave no email).
+    progress_every_workdays: int = Field(default=5, ge=1, le=60)
 
     # Art. 8 concentration monitoring: when it runs, the windows compared, and when a unit is
     # flagged (Poisson upper tail under monitor_alpha and at least monitor_min_count complaints).

@@ -16,6 +16,7 @@ from tasks.reconcile import (
     cancel_checks_of_settled_deadlines,
     overdue_deadlines,
     publish_failed_notifications,
+    queue_progress_notices,
     requeue_crashed_runs,
     resume_runs_with_recorded_steps,
     schedule_missing_deadline_checks,
@@ -47,6 +48,9 @@ def reconcile() -> dict[str, int]:
         send_queued(int(str(notification_id)) if notification_id is not None else None)
     summary["breaches_recorded"] = sum(outcome["action"] == "breached" for outcome in breaches)
     summary["checks_cancelled"] = cancel_checks_of_settled_deadlines()
+    # Art. 2(4): the customer hears of progress at least every N working days.
+    progress = [send_queued(notification_id) for notification_id in queue_progress_notices()]
+    summary["progress_notices_sent"] = progress.count("sent")
     # A notification stuck pending, or marked for re-sending, goes out (once: the
     # outbox row's status decides); those that failed for good are listed for ops.
     pending = unsent_notifications()

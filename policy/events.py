@@ -22,6 +22,7 @@ EVENT_LABELS: dict[str, str] = {
     "notification_failed": "通知发送失败",
     "notification_resend": "通知重新排队发送",
     "step_via_prefect_ui": "经 Prefect 界面办理",
+    "customer_contacted": "联系客户",
 }
 
 

@@ -26,6 +26,7 @@ from models.complaint import (
     Verification,
     WrittenRecord,
 )
+from models.contact_log import CustomerContactAttempt
 from models.people import DepartmentRow, User
 
 
@@ -64,6 +65,7 @@ class CaseFile:
     resolutions: list[Resolution]
     reviews: list[LeadershipReview]
     customer_answers: list[CustomerFeedback]
+    contacts: list[CustomerContactAttempt]
     events: list[LoggedEvent]
     _names: dict[int, str]
     _departments: dict[int, str]
@@ -167,6 +169,7 @@ def read_case_file(session: Session, complaint: Complaint | int) -> CaseFile:
         resolutions=rows(Resolution, Resolution.resolved_at),
         reviews=rows(LeadershipReview, LeadershipReview.reviewed_at),
         customer_answers=rows(CustomerFeedback, CustomerFeedback.recorded_at),
+        contacts=rows(CustomerContactAttempt, CustomerContactAttempt.contacted_at),
         events=[
             LoggedEvent(
                 seq=event.seq,

@@ -49,31 +49,10 @@ from policy.lifecycle import (
 )
 from policy.text import is_blank
 from services.audit import append_event
+from services.contacts import progress_milestone
 from services.directory import department_by_code, user_by_username
+from services.step_errors import StepConflict, StepForbidden, StepInputError
 from services.step_registry import MAX_TEXT, STEPS, Decision, values_from_json
-
-
-class StepError(Exception):
-    """Base of the refusals below; ``message`` is a Chinese sentence for staff."""
-
-    status_code = 400
-
-    def __init__(self, message: str, *, field: str | None = None) -> None:
-        super().__init__(message)
-        self.message = message
-        self.field = field
-
-
-class StepConflict(StepError):
-    status_code = 409
-
-
-class StepForbidden(StepError):
-    status_code = 403
-
-
-class StepInputError(StepError):
-    status_code = 422
 
 
 def _text(value: str | None, field: str, label: str, *, required: bool = True) -> str:
@@ -273,6 +252,11 @@ def _move(
     session.flush()
 
 
+def _tell_customer(session: Session, complaint: Complaint, event_kind: str, now: datetime) -> None:
+    """Art. 2(4): a milestone's progress notice, queued with the step (``services.contacts``)."""
+    progress_milestone(session, complaint, event_kind=event_kind, now=now)
+
+
 def _handling_of_round(session: Session, complaint: Complaint) -> Verification | None:
     return session.scalar(
         select(Verification).where(
@@ -355,6 +339,7 @@ def assign(
             data={"to_department": target.code.value},
         )
         session.flush()
+        _tell_customer(session, complaint, "transferred", now)
         return assignment
     handler_user = user_by_username(session, handler or "")
     if handler_user is None or not handler_user.active:
@@ -398,6 +383,7 @@ def assign(
         kind="handler_assigned",
         data={"handler_id": handler_user.id},
     )
+    _tell_customer(session, complaint, "handler_assigned", now)
     return assignment
 
 
@@ -436,6 +422,7 @@ def decide_major(
         kind="major_decided",
         data={"major": major, "suggested": complaint.suggested_major},
     )
+    _tell_customer(session, complaint, "major_decided", now)
     return decision
 
 

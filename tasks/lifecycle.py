@@ -27,6 +27,7 @@ from services.progress import (
     step_outcome,
     timeline_markdown,
 )
+from services.step_errors import StepError
 from tasks._caching import fresh_read_options, side_effect_options
 
 
@@ -54,7 +55,7 @@ def apply_prefect_ui_input(
 ) -> str | None:
     """Carry out a step from the Prefect UI's resume form; returns the refusal, if any, which
     the run also shows as an artifact (the person who sent the form looks there)."""
-    from services.steps import StepError, apply_step_input
+    from services.steps import apply_step_input
 
     try:
         with session_scope() as session:

@@ -23,6 +23,7 @@ from orchestration.runs import (
 )
 from policy.enums import DeadlineStatus, NotificationStatus, Stage
 from policy.lifecycle import parse_pause_key
+from services.contacts import queue_periodic_progress
 from services.deadlines import open_deadlines_without_checks, overdue_deadline_ids
 from services.outbox import NotificationKind, failed_notifications
 from services.progress import case_facts, run_tags, step_outcome
@@ -247,3 +248,13 @@ def cancel_checks_of_settled_deadlines() -> int:
         with_keys=warning_keys,
         message="期限已在到期前完成或取消，无需检查",
     )
+
+
+@task(name="queue-progress-notices", **fresh_read_options())
+def queue_progress_notices() -> list[int]:
+    """Art. 2(4) at least every N working days: a progress notice (or, for a customer without
+    email, a contact-due item) for each open complaint whose customer has heard nothing for
+    ``COMPLAINTS_PROGRESS_EVERY_WORKDAYS`` working days; once per day it fell due (outbox key).
+    Returns the ids of the notices to send (ids only: nothing personal reaches Prefect)."""
+    with session_scope() as session:
+        return queue_periodic_progress(session)

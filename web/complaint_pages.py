@@ -22,6 +22,7 @@ from policy.enums import Category, Channel, ComplainantKind, Department, Role, S
 from policy.lifecycle import Step
 from services.case_file import read_case_file
 from services.intake import IntakeError, IntakeKeyReused
+from services.step_errors import StepConflict, StepError, StepInputError
 from services.step_registry import (
     STEPS,
     TEXT_FIELDS,
@@ -33,7 +34,6 @@ from services.step_registry import (
     StepField,
     Username,
 )
-from services.steps import StepConflict, StepError, StepInputError
 from web.access import (
     INTAKE_ROLES,
     Forbidden,
@@ -81,6 +81,7 @@ from web.views import (
     DOCX,
     NotFound,
     complaint_for_step,
+    contact_panel,
     customer_view,
     deadlines_of,
     handling_form_bytes,
@@ -95,6 +96,7 @@ log = logging.getLogger("web.access")
 NOTICES = {
     "created": "投诉已受理。您是该投诉的首问负责人（第二条第四项），请在24小时内提交文字记录。",
     "saved-resumed": "已保存，处理流程已继续。",
+    "contact-saved": "已登记与客户的联系。",
     "saved-later": (
         "已保存。处理流程将在稍后自动继续（流程服务暂不可达或尚未就绪时，系统会自动唤醒）。"
     ),
@@ -375,8 +377,11 @@ def complaint_page(
     typed: dict[str, str] | None = None,
     problem: str = "",
     status: int = 200,
+    contact_errors: dict[str, str] | None = None,
+    contact_values: dict[str, str] | None = None,
 ) -> Response:
-    """``typed``: what a refused form held, shown back so that nothing typed is lost."""
+    """``typed``: what a refused form held, shown back so that nothing typed is lost;
+    ``contact_*``: the same for the form that records a contact with the customer."""
     complaint = viewable_complaint(db, reference, user)
     step = STEP_OF_STAGE.get(complaint.stage)
     may_act, why_not = False, ""
@@ -419,6 +424,7 @@ def complaint_page(
             ],
             "departments": list(Department),
             **_step_choices(db, complaint, step),
+            **contact_panel(db, complaint, user, contact_errors, contact_values),
         },
         status_code=status,
     )

@@ -18,7 +18,7 @@ from starlette.requests import Request as StarletteRequest
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from services.intake import IntakeError, IntakeKeyReused
-from services.steps import StepError
+from services.step_errors import StepError
 from web.access import Forbidden
 from web.deps import BadForm, SignInRequired, Unauthorized
 from web.rendering import render

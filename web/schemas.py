@@ -23,6 +23,7 @@ from pydantic import (
     create_model,
 )
 
+from policy.contacts import MAX_SUMMARY, ContactMethod
 from policy.enums import Category, Channel, ComplainantKind, Department, Stage
 from policy.lifecycle import Step
 from services.step_registry import (
@@ -84,6 +85,9 @@ FIELD_LABELS: dict[str, str] = {
     "satisfied": "客户是否满意",
     "closed": "是否显示已办结的投诉",
     "Idempotency-Key": "幂等键 Idempotency-Key",
+    "method": "联系方式",
+    "reached": "是否联系上客户",
+    "summary": "联系情况摘要",
 }
 
 # Text without control characters (NUL cannot be stored in PostgreSQL); one line or several.
@@ -194,6 +198,17 @@ class ComplaintRequest(StrictModel):
     major: bool | None = None
 
 
+class ContactRequest(StrictModel):
+    """A contact with the customer (Art. 2(4), 4(2)): how, whether they were reached, and a
+    summary of what was said (kept in the app database only, Art. 2(5))."""
+
+    method: Annotated[ContactMethod, Field(strict=False)] = Field(
+        description="phone 电话 | sms 短信 | email 电子邮件 | visit 面谈/走访 | letter 信函"
+    )
+    reached: bool = Field(description="是否联系上客户")
+    summary: Text(MAX_SUMMARY, min_length=1) = Field(description="联系情况摘要")
+
+
 def _request_field(spec: StepField) -> Any:
     """A step's field as the API takes it: strict JSON, capped, no control characters."""
     info = {"title": spec.title, "description": spec.description}
@@ -294,6 +309,26 @@ class EventOut(BaseModel):
     actor: str | None
 
 
+class ContactOut(BaseModel):
+    """A contact with the customer (Art. 2(4)); ``summary`` is null for a caller who does not
+    handle the case (Art. 2(5))."""
+
+    id: int
+    method: ContactMethod
+    method_label: str
+    reached: bool
+    summary: str | None
+    contacted_by: str
+    contacted_by_name: str
+    contacted_at: datetime
+
+
+class ContactRecorded(ContactOut):
+    reference: str
+    contact_due_cleared: int = Field(description="此次联系消除的「待联系客户」事项数")
+    message: str
+
+
 class ComplaintDetail(BaseModel):
     id: int
     reference: str
@@ -324,6 +359,7 @@ class ComplaintDetail(BaseModel):
     customer: Customer
     deadlines: list[DeadlineOut]
     timeline: list[EventOut]
+    contacts: list[ContactOut] = Field(default_factory=list)
 
 
 class StepDone(BaseModel):

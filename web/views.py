@@ -20,10 +20,13 @@ from config.settings import Settings
 from models.complaint import Complaint
 from models.operations import Deadline
 from models.people import Contact, User
+from policy.contacts import MAX_SUMMARY, ContactMethod
 from policy.enums import Channel, DeadlineKind, DeadlineStatus, Role, Stage
 from policy.events import event_label
 from policy.lifecycle import Step
 from services.case_file import CaseFile, read_case_file
+from services.contacts import contacts_of, ensure_may_record_contact, open_contact_due
+from services.step_errors import StepError
 from services.steps import ensure_not_transferred_away
 from web.access import (
     ensure_may_view,
@@ -156,6 +159,9 @@ def _event_summary(data: dict[str, Any], *, show_earlier: bool) -> str:
     ):
         if isinstance(data.get(key), bool):
             parts.append(yes if data[key] else no)
+    if data.get("method") in ContactMethod.__members__:
+        reached = "已联系上" if data.get("reached") else "未联系上"
+        parts.append(f"{ContactMethod(data['method']).label}，{reached}")
     if data.get("late"):
         parts.append("超过24小时")
     if data.get("overrides"):
@@ -203,6 +209,55 @@ def complaint_detail(
         "customer": customer,
         "deadlines": deadlines_of(db, complaint),
         "timeline": timeline_of(db, read_case_file(db, complaint), user),
+        "contacts": contacts_view(db, complaint, user),
+    }
+
+
+def contacts_view(db: Session, complaint: Complaint, user: User) -> list[dict[str, Any]]:
+    """The contacts with the customer (Art. 2(4)); what was said is personal (Art. 2(5)) and
+    shown only to those who handle the case."""
+    shown = may_see_personal_data(user, complaint)
+    return [
+        {
+            "id": contact.id,
+            "method": contact.method.value,
+            "method_label": contact.method.label,
+            "reached": contact.reached,
+            "summary": contact.summary if shown else None,
+            "contacted_by": contact.contacted_by.username,
+            "contacted_by_name": contact.contacted_by.display_name,
+            "contacted_at": contact.contacted_at,
+        }
+        for contact in contacts_of(db, complaint.id)
+    ]
+
+
+def contact_panel(
+    db: Session,
+    complaint: Complaint,
+    user: User,
+    errors: dict[str, str] | None,
+    values: dict[str, str] | None,
+) -> dict[str, Any]:
+    """What the complaint page shows of the contacts: the list, the form (or why not), and
+    whether a contact with the customer is due."""
+    why_not = ""
+    if complaint.stage is Stage.archived:
+        why_not = "投诉已归档，不能再登记联系记录"
+    else:
+        try:
+            ensure_may_record_contact(complaint, user)
+        except StepError as error:
+            why_not = error.message
+    return {
+        "contacts": contacts_view(db, complaint, user),
+        "may_record_contact": not why_not,
+        "why_no_contact": why_not,
+        "contact_methods": list(ContactMethod),
+        "contact_errors": errors or {},
+        "contact_values": values or {},
+        "contact_due": len(open_contact_due(db, complaint.id)),
+        "max_summary": MAX_SUMMARY,
     }
 
 

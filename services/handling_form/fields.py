@@ -57,12 +57,17 @@ class HandlingFormData:
     leadership_opinion: str
     closed_at: str
     archived_at: str
+    # The contacts with the customer (Art. 2(4), 4(2)), one per line.
+    customer_contacts: str = ""
 
     def digest(self) -> str:
-        """SHA-256 of the fields in a canonical form: equal digests, equal forms."""
-        canonical = json.dumps(
-            dataclasses.asdict(self), ensure_ascii=False, sort_keys=True, separators=(",", ":")
-        )
+        """SHA-256 of the fields in a canonical form: equal digests, equal forms. A form
+        without contacts digests as it did before the field existed, so no form is written
+        again only because the field was added."""
+        fields = dataclasses.asdict(self)
+        if not fields["customer_contacts"]:
+            del fields["customer_contacts"]
+        canonical = json.dumps(fields, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
         return hashlib.sha256(canonical.encode()).hexdigest()
 
 
@@ -87,6 +92,7 @@ FIELD_LABELS: dict[str, str] = {
     "verification": "核实结果",
     "solution": "解决方案",
     "promised_reply_at": "承诺回复时间",
+    "customer_contacts": "联系客户记录",
     "customer_opinion": "客户意见及反馈",
     "manager_opinion": "部门经理意见",
     "leadership_opinion": "公司领导意见",
@@ -106,6 +112,7 @@ LAYOUT: list[tuple[str, ...]] = [
     ("verification",),
     ("solution",),
     ("promised_reply_at",),
+    ("customer_contacts",),
     ("customer_opinion",),
     ("manager_opinion",),
     ("leadership_opinion",),
@@ -117,6 +124,7 @@ TALL_ROWS = {
     "written_record": 2.6,
     "verification": 1.6,
     "solution": 1.6,
+    "customer_contacts": 1.4,
     "customer_opinion": 1.4,
     "manager_opinion": 1.4,
     "leadership_opinion": 1.4,
@@ -203,6 +211,13 @@ def handling_form_data(
         for item in case.customer_answers
     ]
 
+    contacts = [
+        f"{format_time(c.contacted_at, tz)} {c.method.label}，"
+        f"{'已联系上' if c.reached else '未联系上'}：{c.summary}"
+        f"（{case.name(c.contacted_by_id)}）"
+        for c in case.contacts
+    ]
+
     complainant = customer.name
     if customer.member_institution:
         complainant = f"{customer.member_institution} {customer.name}".strip()
@@ -234,4 +249,5 @@ def handling_form_data(
         leadership_opinion=leadership,
         closed_at=_day(complaint.closed_at, tz),
         archived_at=_day(complaint.archived_at or archived_at, tz),
+        customer_contacts="\n".join(contacts),
     )

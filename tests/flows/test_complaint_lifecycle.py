@@ -54,7 +54,8 @@ def test_resumed_run_goes_on_without_repeating_earlier_side_effects(
     assert case.state.is_paused()
     assert case.complaint.stage is Stage.awaiting_handling
     # Three executions so far; each side effect happened once, in the database and at SMTP.
-    assert case.notifications() == {"acknowledgement": 1, "new_complaint": 1}
+    # The assignment's progress notice (Art. 2(4)) is queued; reconciliation sends it.
+    assert case.notifications() == {"acknowledgement": 1, "new_complaint": 1, "progress": 1}
     assert len(mail.messages) == 2
     # The form is regenerated at each milestone (intake, record, assignment), never repeated.
     case.fresh()
@@ -91,6 +92,7 @@ def test_phone_complaint_full_lifecycle_to_archive(session, settings, mail) -> N
     assert case.notifications() == {
         "acknowledgement": 1,
         "new_complaint": 1,
+        "progress": 1,  # Art. 2(4): the assignment, told to the customer
         "result": 1,
         "closure": 1,
     }

@@ -139,6 +139,7 @@ def test_each_resume_runs_a_bounded_number_of_tasks_however_far_the_case_went(
         "acknowledgement": 1,
         "new_complaint": 1,
         "major_case": 1,
+        "progress": 2,  # Art. 2(4): the assignment and the major decision, told once each
         "result": 2,
         "closure": 1,
     }

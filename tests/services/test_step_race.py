@@ -25,8 +25,8 @@ from models.db import get_engine
 from models.people import User
 from policy.enums import Channel, Department, Role, Stage
 from policy.lifecycle import STAGE_OF_STEP, Step
+from services.step_errors import StepConflict
 from services.steps import (
-    StepConflict,
     apply_step_input,
     assign,
     decide_major,

@@ -10,15 +10,8 @@ from sqlalchemy.orm import Session
 from models import Assignment, ComplaintEvent, WrittenRecord
 from models.db import utcnow
 from policy.enums import Channel, Department, Role, Stage
-from services.steps import (
-    StepConflict,
-    StepForbidden,
-    StepInputError,
-    assign,
-    decide_major,
-    record_handling,
-    submit_written_record,
-)
+from services.step_errors import StepConflict, StepForbidden, StepInputError
+from services.steps import assign, decide_major, record_handling, submit_written_record
 from tests.models.factories import make_complaint, make_user
 
 

@@ -1,0 +1,170 @@
+"""Contacts with the customer (Art. 2(4), 4(2)) in the staff app and the JSON API, and the
+queue of customers to contact (待联系客户).
+
+The rules (who may record, not on an archived complaint, the method, the summary) are
+``services.contacts.record_contact``'s; this module reads the input and shows the refusal. A
+refused form comes back with what was typed.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import RedirectResponse, Response
+
+from models.db import utcnow
+from policy.contacts import MAX_SUMMARY
+from services.contacts import (
+    contact_due_for,
+    open_contact_due,
+    record_contact,
+)
+from services.step_errors import StepConflict, StepError, StepForbidden
+from web.complaint_pages import complaint_page
+from web.deps import ApiUser, DbSession, FormFields, PageUser, SettingsDep, WebSessionDep
+from web.rendering import render
+from web.schemas import ContactRecorded, ContactRequest, Problem
+from web.security import same
+from web.validation import FieldError, clean_text
+from web.views import viewable_complaint
+
+router = APIRouter(include_in_schema=False)
+api_router = APIRouter(prefix="/api")
+log = logging.getLogger("web.access")
+
+_REFUSALS: dict[int | str, dict[str, Any]] = {
+    code: {"model": Problem, "description": description}
+    for code, description in {
+        400: "请求体不是合法的 JSON",
+        401: "缺少访问令牌，或令牌无效、已过期",
+        403: "只有该投诉的跟进人员、受理部门的经理或公司领导可以登记，detail 说明原因",
+        404: "找不到该编号的投诉",
+        409: "投诉已归档，不能再登记",
+        413: "请求体过大",
+        422: "输入不符合要求：errors 逐项给出字段和中文说明",
+    }.items()
+}
+
+
+@api_router.post(
+    "/complaints/{reference}/contacts",
+    status_code=201,
+    response_model=ContactRecorded,
+    responses=_REFUSALS,
+    summary="登记与客户的联系（电话、短信、邮件、面谈/走访、信函）",
+    tags=["联系客户"],
+)
+def post_contact(
+    reference: str, body: ContactRequest, user: ApiUser, db: DbSession
+) -> ContactRecorded:
+    complaint = viewable_complaint(db, reference, user)
+    due = len(open_contact_due(db, complaint.id))
+    try:
+        contact = record_contact(
+            db,
+            complaint=complaint,
+            actor=user,
+            method=body.method,
+            reached=body.reached,
+            summary=body.summary,
+            now=utcnow(),
+        )
+        db.commit()
+    except Exception:
+        db.rollback()
+        raise
+    cleared = due - len(open_contact_due(db, complaint.id))
+    log.info("complaint %s: contact recorded by %s", complaint.reference, user.username)
+    return ContactRecorded(
+        id=contact.id,
+        reference=complaint.reference,
+        method=contact.method,
+        method_label=contact.method.label,
+        reached=contact.reached,
+        summary=contact.summary,
+        contacted_by=user.username,
+        contacted_by_name=user.display_name,
+        contacted_at=contact.contacted_at,
+        contact_due_cleared=cleared,
+        message=f"已登记与客户的联系（{contact.method.label}，"
+        f"{'已联系上' if contact.reached else '未联系上'}）",
+    )
+
+
+def _reached(value: str | None) -> bool | None:
+    return {"yes": True, "no": False}.get(value or "")
+
+
+@router.post("/complaints/{reference}/contacts")
+def submit_contact(
+    request: Request,
+    reference: str,
+    form: FormFields,
+    web_session: WebSessionDep,
+    db: DbSession,
+    settings: SettingsDep,
+) -> Response:
+    user = web_session.user
+    complaint = viewable_complaint(db, reference, user)
+
+    def again(status: int, *, errors: dict[str, str] | None = None, problem: str = "") -> Response:
+        return complaint_page(
+            request,
+            db,
+            settings,
+            user,
+            reference,
+            problem=problem,
+            status=status,
+            contact_errors=errors or {},
+            contact_values=form,
+        )
+
+    if not same(form.get("csrf_token"), web_session.csrf_token):
+        return again(
+            403,
+            problem="表单已过期或来源不明（防跨站请求伪造校验未通过），联系记录未保存；"
+            "您填写的内容保留在下方，请确认后重新提交",
+        )
+    try:
+        summary = clean_text(
+            form.get("summary"),
+            field="summary",
+            label="联系情况摘要",
+            max_length=MAX_SUMMARY,
+            multiline=True,
+        )
+        record_contact(
+            db,
+            complaint=complaint,
+            actor=user,
+            method=form.get("method") or None,
+            reached=_reached(form.get("reached")),
+            summary=summary,
+            now=utcnow(),
+        )
+        db.commit()
+    except FieldError as error:
+        db.rollback()
+        return again(422, errors={error.field: error.message})
+    except (StepForbidden, StepConflict) as error:
+        db.rollback()
+        return again(
+            error.status_code, problem=f"{error.message}；联系记录未保存，您填写的内容保留在下方"
+        )
+    except StepError as error:
+        db.rollback()
+        return again(error.status_code, errors={error.field or "summary": error.message})
+    log.info("complaint %s: contact recorded by %s", complaint.reference, user.username)
+    return RedirectResponse(
+        f"/complaints/{complaint.reference}?notice=contact-saved#contacts", status_code=303
+    )
+
+
+@router.get("/contacts-due")
+def contacts_due(request: Request, user: PageUser, db: DbSession) -> Response:
+    """待联系客户: progress the customer could not be mailed (no email), for the person who
+    answers for it, until a contact in which the customer was reached is recorded."""
+    return render(request, "contacts_due.html", {"rows": contact_due_for(db, user)})

@@ -23,6 +23,7 @@ from models.people import Contact, User
 from policy.enums import Channel, DeadlineKind, DeadlineStatus, Role, Stage
 from policy.events import event_label
 from policy.lifecycle import Step
+from policy.wait_clocks import STEP_OF_KIND
 from services.case_file import CaseFile, read_case_file
 from services.steps import ensure_not_transferred_away
 from web.access import (
@@ -109,6 +110,7 @@ def deadlines_of(db: Session, complaint: Complaint) -> list[dict[str, Any]]:
     return [
         {
             "kind": row.kind.value,
+            "step": STEP_OF_KIND[row.kind].value,
             "label": row.kind.label,
             "due_at": row.due_at,
             "status": row.status.value,

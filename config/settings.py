@@ -48,6 +48,12 @@ class Settings(BaseSettings):
     deadline_warning_fraction: float = Field(default=0.75, gt=0, lt=1)
     # Art. 4(3): leadership studies a major case within this time.
     leadership_review_deadline: Duration = timedelta(days=3)
+    # Art. 7: every other wait has a limit too (policy/wait_clocks.py says who answers for it).
+    assignment_deadline: Duration = timedelta(days=1)
+    major_decision_deadline: Duration = timedelta(days=1)
+    confirmation_deadline: Duration = timedelta(days=5)
+    feedback_deadline: Duration = timedelta(days=5)
+    reopened_handling_deadline: Duration = timedelta(days=10)
     # Art. 2(4): default promised reply time proposed at intake.
     reply_days: int = Field(default=15, ge=1, le=60)
     reply_working_days: bool = True

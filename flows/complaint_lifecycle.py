@@ -143,7 +143,8 @@ class Execution:
         self._tags: list[str] = progress["tags"]
         self._decided: dict[str, dict[str, Any]] = dict(progress["outcomes"])
         self._notices: dict[str, str] = progress["notices"]
-        self._unscheduled: int = progress["unscheduled_deadlines"]
+        # Whether every open limit known to this execution has its checks scheduled.
+        self._checks_current = not progress["unscheduled_deadlines"]
         self._snapshot_current = True
         self._form_due: str | None = None
         self._forms_written: set[str] = set()
@@ -169,10 +170,11 @@ class Execution:
         notify(self.complaint_id, kind, sequence)
 
     def schedule_deadline_checks(self) -> None:
-        if self._snapshot_current and not self._unscheduled:
+        """Put the open limits' checks on the clock, once per new step (idempotent anyway)."""
+        if self._checks_current:
             return
         schedule_deadline_checks(self.complaint_id)
-        self._unscheduled = 0
+        self._checks_current = True
 
     def form_at(self, milestone: str, final: bool = False) -> None:
         """The handling form as it stands at ``milestone``; deferred while a later step read
@@ -199,6 +201,9 @@ class Execution:
             if outcome is not None:
                 self._snapshot_current = False
                 self.form_at(milestone)
+                # Art. 7: the step started the limit of the next wait; its checks go on the clock.
+                self._checks_current = False
+                self.schedule_deadline_checks()
                 return outcome
             if self._form_due is not None:
                 self._decided.clear()  # a step the flow did not pass: keep the form current

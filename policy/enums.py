@@ -127,14 +127,24 @@ class DeadlineKind(StrEnum):
 
     written_record = "written_record"
     reply = "reply"
+    assignment = "assignment"
+    major_decision = "major_decision"
     leadership_review = "leadership_review"
+    reopened_handling = "reopened_handling"
+    customer_confirmation = "customer_confirmation"
+    feedback = "feedback"
 
     @property
     def label(self) -> str:
         return {
             "written_record": "24小时文字记录",
             "reply": "承诺回复时间",
+            "assignment": "部门经理安排跟进",
+            "major_decision": "认定是否重大投诉",
             "leadership_review": "领导审阅",
+            "reopened_handling": "重新处理",
+            "customer_confirmation": "请客户确认核实结果",
+            "feedback": "征询客户反馈意见",
         }[self.value]
 
 

@@ -48,9 +48,10 @@ from policy.lifecycle import (
     stage_after_review,
 )
 from policy.text import is_blank
+from policy.wait_clocks import REPLY_MET_AT, Responsible, clock_for, kinds_settled_on_leaving
 from services.audit import append_event
 from services.contacts import progress_milestone
-from services.directory import department_by_code, user_by_username
+from services.directory import department_by_code, department_manager, user_by_username
 from services.step_errors import StepConflict, StepForbidden, StepInputError
 from services.step_registry import MAX_TEXT, STEPS, Decision, values_from_json
 
@@ -158,15 +159,61 @@ def _claim(session: Session, complaint: Complaint, step: Step) -> None:
 
 
 def _settle(session: Session, complaint: Complaint, kind: DeadlineKind, now: datetime) -> None:
+    """The awaited step is done: an open limit is met; a breached one stays breached (Art. 7:
+    the breach remains on record) and notes when the step was done after all."""
     for deadline in session.scalars(
         select(Deadline).where(
             Deadline.complaint_id == complaint.id,
             Deadline.kind == kind,
-            Deadline.status == DeadlineStatus.open,
+            Deadline.status.in_([DeadlineStatus.open, DeadlineStatus.breached]),
+            Deadline.met_at.is_(None),
         )
     ):
-        deadline.status = DeadlineStatus.met
+        if deadline.status is DeadlineStatus.open:
+            deadline.status = DeadlineStatus.met
         deadline.met_at = now
+
+
+def _start_clock(session: Session, complaint: Complaint, stage: Stage, now: datetime) -> None:
+    """Art. 7: the limit of the wait at ``stage`` (`policy.wait_clocks`) starts now, against
+    the person who answers for it."""
+    reply_pending = session.scalar(
+        select(Deadline.id).where(
+            Deadline.complaint_id == complaint.id,
+            Deadline.kind == DeadlineKind.reply,
+            Deadline.status.in_([DeadlineStatus.open, DeadlineStatus.breached]),
+            Deadline.met_at.is_(None),
+        )
+    )
+    clock = clock_for(stage, reply_pending=reply_pending is not None)
+    if clock is None or clock.setting is None:
+        return
+    settings = get_settings()
+    _open_deadline(
+        session,
+        complaint,
+        kind=clock.kind,
+        due_at=now + getattr(settings, clock.setting),
+        responsible=_responsible(session, complaint, clock.responsible),
+        now=now,
+        warning_fraction=settings.deadline_warning_fraction,
+    )
+
+
+def _responsible(session: Session, complaint: Complaint, who: Responsible) -> User:
+    """The person a wait's limit is recorded against; where the role is vacant, the next one
+    up answers for it (the department manager, then leadership), never nobody."""
+    leadership = session.scalar(
+        select(User).where(User.role == Role.leadership, User.active).order_by(User.id)
+    )
+    manager = department_manager(session, complaint.department_id)
+    candidates = {
+        Responsible.first_inquiry_owner: [complaint.first_inquiry_owner],
+        Responsible.handler: [complaint.handler, manager, complaint.first_inquiry_owner],
+        Responsible.department_manager: [manager, leadership, complaint.first_inquiry_owner],
+        Responsible.leadership: [leadership, manager, complaint.first_inquiry_owner],
+    }[who]
+    return next(user for user in candidates if user is not None)
 
 
 def _open_deadline(
@@ -218,28 +265,19 @@ def _move(
     kind: str,
     data: dict[str, Any],
 ) -> None:
-    """Enter ``stage``: the bookkeeping every transition shares."""
+    """Enter ``stage``: the bookkeeping every transition shares. The limit of the wait left is
+    met and the limit of the wait entered starts (Art. 7, `policy.wait_clocks`)."""
     sent_back = complaint.stage not in (Stage.awaiting_assignment, Stage.awaiting_major_decision)
     if stage is Stage.awaiting_handling and sent_back:
         complaint.handling_round += 1
     if stage is Stage.closed:
         complaint.closed_at = now
-    if stage in (Stage.awaiting_feedback, Stage.awaiting_customer_confirmation):
+    for limit in kinds_settled_on_leaving(complaint.stage):
+        _settle(session, complaint, limit, now)
+    if stage in REPLY_MET_AT:
         # Art. 2(4): the customer now hears the result; the promised reply is kept.
         _settle(session, complaint, DeadlineKind.reply, now)
-    if stage is Stage.awaiting_leadership_review:
-        reviewer = session.scalar(
-            select(User).where(User.role == Role.leadership, User.active).order_by(User.id)
-        )
-        if reviewer is not None:
-            _open_deadline(
-                session,
-                complaint,
-                kind=DeadlineKind.leadership_review,
-                due_at=now + get_settings().leadership_review_deadline,
-                responsible=reviewer,
-                now=now,
-            )
+    _start_clock(session, complaint, stage, now)
     complaint.stage = stage
     append_event(
         session,
@@ -278,7 +316,6 @@ def submit_written_record(
         submitted_at=now,
     )
     session.add(record)
-    _settle(session, complaint, DeadlineKind.written_record, now)
     _move(
         session,
         complaint,
@@ -330,6 +367,9 @@ def assign(
         )
         session.add(assignment)
         complaint.department = target
+        # Art. 7: the receiving department's manager now answers for the assignment.
+        _settle(session, complaint, DeadlineKind.assignment, now)
+        _start_clock(session, complaint, Stage.awaiting_assignment, now)
         append_event(
             session,
             complaint=complaint,
@@ -514,7 +554,6 @@ def review_handling(
         reviewed_at=now,
     )
     session.add(review)
-    _settle(session, complaint, DeadlineKind.leadership_review, now)
     handling = _handling_of_round(session, complaint)
     stage = stage_after_review(approved=approved, founded=handling.founded if handling else True)
     _move(

@@ -294,7 +294,12 @@ class Customer(BaseModel):
 
 
 class DeadlineOut(BaseModel):
+    """A time limit of the complaint (Art. 7): the step it times, when it falls due, whether
+    it is open, met, breached (a breach stays on record after the step is done) or cancelled,
+    and who answers for it."""
+
     kind: str
+    step: str
     label: str
     due_at: datetime
     status: str

@@ -24,6 +24,7 @@ from policy.contacts import MAX_SUMMARY, ContactMethod
 from policy.enums import Channel, DeadlineKind, DeadlineStatus, Role, Stage
 from policy.events import event_label
 from policy.lifecycle import Step
+from policy.wait_clocks import STEP_OF_KIND
 from services.case_file import CaseFile, read_case_file
 from services.contacts import contacts_of, ensure_may_record_contact, open_contact_due
 from services.step_errors import StepError
@@ -112,6 +113,7 @@ def deadlines_of(db: Session, complaint: Complaint) -> list[dict[str, Any]]:
     return [
         {
             "kind": row.kind.value,
+            "step": STEP_OF_KIND[row.kind].value,
             "label": row.kind.label,
             "due_at": row.due_at,
             "status": row.status.value,

@@ -255,7 +255,11 @@ def test_get_complaint_shows_stage_deadlines_and_timeline_and_masks_for_others(a
         "email": "zhangsan@example.test",
         "member_institution": None,
     }
-    assert [d["kind"] for d in mine["deadlines"]] == ["written_record", "reply"]
+    assert [(d["step"], d["status"]) for d in mine["deadlines"]] == [
+        ("written_record", "open"),
+        ("handling", "open"),
+    ]
+    assert {d["responsible"] for d in mine["deadlines"]} == {staff.owner.username}
     assert [event["kind"] for event in mine["timeline"]] == ["received"]
 
     colleague = api.get(f"/complaints/{reference}", staff.colleague).json()  # same department

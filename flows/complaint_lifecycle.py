@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import gc
 import os
+from collections.abc import Callable
 from itertools import count
 from typing import Any
 
@@ -65,7 +66,20 @@ SETTLED_NOTICE = frozenset({NotificationStatus.sent.value, NotificationStatus.fa
 
 @flow(name="complaint-lifecycle", persist_result=True, log_prints=False)
 def complaint_lifecycle(complaint_id: int) -> str:
+    """Follow the steps of the process version the complaint started with, until it closes
+    (docs/architecture.md, "Changing the process"): a complaint open when the order of the
+    steps changes finishes under the order it was suspended in."""
     run = Execution(complaint_id, read_progress(complaint_id))
+    version = run.case["process_version"]
+    if version not in PROCESSES:
+        raise ValueError(f"complaint {complaint_id}: unknown process version {version}")
+    return PROCESSES[version](run)
+
+
+def process_v1(run: Execution) -> str:
+    """Version 1 of the process: intake to archive. Kept unchanged while a complaint that
+    started with it is open (a resumed run passes its decided steps again in this order)."""
+    complaint_id = run.complaint_id
     case = run.case
     run.tag("intake")
 
@@ -120,6 +134,10 @@ def complaint_lifecycle(complaint_id: int) -> str:
     archive_complaint(complaint_id)
     publish_timeline(complaint_id)
     return "archived"
+
+
+# Every supported version of the process, by the number complaints record.
+PROCESSES: dict[int, Callable[[Execution], str]] = {1: process_v1}
 
 
 class Execution:

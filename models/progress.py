@@ -48,6 +48,7 @@ def case_facts(session: Session, complaint_id: int) -> dict[str, Any]:
         ),
         "resolved_on_the_spot": complaint.resolved_on_the_spot,
         "stage": complaint.stage.value,
+        "process_version": complaint.process_version,
     }
 
 

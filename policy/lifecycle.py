@@ -14,6 +14,12 @@ from enum import StrEnum
 
 from policy.enums import Channel, Stage
 
+# The process a new complaint follows. A complaint keeps the version it started with until it
+# closes (``complaints.process_version``): the flow and the stage rules follow that version's
+# steps, so a change of the order of the steps never strands a complaint waiting under the old
+# order. Raise it, and keep the old version's steps, whenever the order of the steps changes.
+PROCESS_VERSION = 1
+
 
 class Step(StrEnum):
     """A human step the process waits for."""

@@ -28,7 +28,7 @@ from models.steps import (
     submit_written_record,
 )
 from policy.enums import Department, Role
-from policy.lifecycle import Step
+from policy.lifecycle import PROCESS_VERSION, Step
 from tests.flows.conftest import execute
 from tests.models.factories import sample_intake
 
@@ -75,6 +75,10 @@ STEP_OF: dict[Callable[..., Any], Step] = {
 }
 
 
+# The app's step function of each step.
+SERVICE_OF: dict[Step, Callable[..., Any]] = {step: service for service, step in STEP_OF.items()}
+
+
 @dataclass
 class RunningComplaint:
     complaint_id: int
@@ -103,6 +107,15 @@ class RunningComplaint:
         self.fresh()
         return self.state
 
+    def pause_key(self) -> str:
+        """The key of the wait the run is suspended at (``written-record-1-1``)."""
+        from prefect.client.orchestration import get_client
+
+        with get_client(sync_client=True) as client:
+            state = client.read_flow_run(self.run_id).state
+        assert state is not None and state.is_paused(), state
+        return state.state_details.pause_key or ""
+
     def notifications(self) -> dict[str, int]:
         self.fresh()
         rows = self.session.scalars(
@@ -115,14 +128,24 @@ class RunningComplaint:
 
 
 def start_complaint(
-    session: Session, settings: Any, owner: User, **intake: Any
+    session: Session,
+    settings: Any,
+    owner: User,
+    *,
+    process_version: int = PROCESS_VERSION,
+    **intake: Any,
 ) -> RunningComplaint:
     intake.setdefault("customer_email", "customer@example.test")
     intake.setdefault("received_at", utcnow())
     if not intake.get("resolved_on_the_spot"):
         intake.setdefault("promised_reply_at", intake["received_at"] + timedelta(days=15))
     complaint = register_complaint(
-        session, intake=sample_intake(**intake), owner=owner, now=utcnow(), settings=settings
+        session,
+        intake=sample_intake(**intake),
+        owner=owner,
+        now=utcnow(),
+        settings=settings,
+        process_version=process_version,
     )
     session.commit()
     run_id = start_lifecycle_run(

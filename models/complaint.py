@@ -165,6 +165,21 @@ class MajorDecision(Base):
     decided_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
+class LeadershipInstruction(Base):
+    """Art. 4(3) 报告公司领导研究处理: leadership's instruction on how a major case is handled,
+    before handling starts: what is to be done, optionally by whom and by when."""
+
+    __tablename__ = "leadership_instructions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    complaint_id: Mapped[int] = mapped_column(ForeignKey("complaints.id"), index=True)
+    instruction: Mapped[str] = mapped_column(Text)
+    handler_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    given_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    given_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
 class LeadershipReview(Base):
     """Art. 4(3): company leadership reviews a major case: approve, or send back."""
 

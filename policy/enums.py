@@ -99,6 +99,7 @@ class Stage(StrEnum):
     awaiting_written_record = "awaiting_written_record"
     awaiting_assignment = "awaiting_assignment"
     awaiting_major_decision = "awaiting_major_decision"
+    awaiting_leadership_instruction = "awaiting_leadership_instruction"
     awaiting_leadership_review = "awaiting_leadership_review"
     awaiting_handling = "awaiting_handling"
     awaiting_customer_confirmation = "awaiting_customer_confirmation"
@@ -113,6 +114,7 @@ class Stage(StrEnum):
             "awaiting_written_record": "待提交文字记录",
             "awaiting_assignment": "待部门经理安排",
             "awaiting_major_decision": "待认定是否重大投诉",
+            "awaiting_leadership_instruction": "待公司领导研究处理",
             "awaiting_leadership_review": "待公司领导审阅",
             "awaiting_handling": "待核实处理",
             "awaiting_customer_confirmation": "待客户确认",

@@ -20,6 +20,7 @@ from models.complaint import (
     Complaint,
     ComplaintEvent,
     CustomerFeedback,
+    LeadershipInstruction,
     LeadershipReview,
     MajorDecision,
     Resolution,
@@ -228,6 +229,7 @@ class CaseRecord:
     by: str
     text: str = ""
     lines: list[str] = field(default_factory=list)
+    due: datetime | None = None  # a time limit the record sets (shown in the offices' time)
 
 
 def case_records(db: Session, complaint: Complaint) -> list[CaseRecord]:
@@ -255,6 +257,20 @@ def case_records(db: Session, complaint: Complaint) -> list[CaseRecord]:
         title = "认定为重大投诉" if row.major else "认定为非重大投诉"
         records.append(
             CaseRecord(row.decided_at, title, names.get(row.decided_by_id, ""), row.reason)
+        )
+    for row in db.scalars(
+        select(LeadershipInstruction).where(LeadershipInstruction.complaint_id == cid)
+    ):
+        handler = names.get(row.handler_id, "") if row.handler_id is not None else None
+        records.append(
+            CaseRecord(
+                row.given_at,
+                "公司领导研究处理意见",
+                names.get(row.given_by_id, ""),
+                row.instruction,
+                [f"指定处理人员：{handler}"] if handler else [],
+                due=row.due_at,
+            )
         )
     for row in db.scalars(select(Verification).where(Verification.complaint_id == cid)):
         title = f"第{row.round}轮核实：{'属实' if row.founded else '不属实'}"

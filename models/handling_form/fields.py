@@ -17,6 +17,7 @@ from models.complaint import (
     Assignment,
     Complaint,
     CustomerFeedback,
+    LeadershipInstruction,
     LeadershipReview,
     MajorDecision,
     Resolution,
@@ -150,6 +151,20 @@ def _name(session: Session, user_id: int | None) -> str:
     return user.display_name if user else ""
 
 
+def _instruction_line(session: Session, item: LeadershipInstruction, tz: ZoneInfo) -> str:
+    """Art. 4(3) 研究处理: leadership's instruction, with the handler and time it names."""
+    given = []
+    if item.handler_id is not None:
+        given.append(f"指定处理人员：{_name(session, item.handler_id)}")
+    if item.due_at is not None:
+        given.append(f"处理时限：{format_time(item.due_at, tz)}")
+    extra = f"（{'；'.join(given)}）" if given else ""
+    return (
+        f"{format_time(item.given_at, tz)} 研究处理意见：{item.instruction}{extra}"
+        f"（{_name(session, item.given_by_id)}）"
+    )
+
+
 def _rows(session: Session, model: type, complaint_id: int, order: object) -> list:
     return list(
         session.scalars(select(model).where(model.complaint_id == complaint_id).order_by(order))
@@ -191,9 +206,17 @@ def handling_form_data(
     if complaint.major is True:
         reviews = _rows(session, LeadershipReview, complaint_id, LeadershipReview.reviewed_at)
         leadership = "\n".join(
-            f"{format_time(r.reviewed_at, tz)} {'同意' if r.approved else '退回'}：{r.comment}"
-            f"（{_name(session, r.reviewer_id)}）"
-            for r in reviews
+            [
+                _instruction_line(session, item, tz)
+                for item in _rows(
+                    session, LeadershipInstruction, complaint_id, LeadershipInstruction.given_at
+                )
+            ]
+            + [
+                f"{format_time(r.reviewed_at, tz)} {'同意' if r.approved else '退回'}："
+                f"{r.comment}（{_name(session, r.reviewer_id)}）"
+                for r in reviews
+            ]
         )
         major = "是"
     elif complaint.major is False:

@@ -15,6 +15,7 @@ from models.directory import add_user, user_by_username
 from models.intake import ComplaintIntake, register_complaint
 from models.people import User
 from policy.enums import Channel, ComplainantKind, Department, Role
+from policy.lifecycle import PROCESS_VERSION
 
 _names = count(1)
 NOW = datetime(2026, 11, 27, 2, 0, tzinfo=UTC)
@@ -57,9 +58,19 @@ def sample_intake(**overrides: Any) -> ComplaintIntake:
 
 
 def make_complaint(
-    session: Session, settings: Settings, *, owner: User | None = None, **overrides: Any
+    session: Session,
+    settings: Settings,
+    *,
+    owner: User | None = None,
+    process_version: int = PROCESS_VERSION,
+    **overrides: Any,
 ) -> Complaint:
     owner = owner or make_user(session)
     return register_complaint(
-        session, intake=sample_intake(**overrides), owner=owner, now=NOW, settings=settings
+        session,
+        intake=sample_intake(**overrides),
+        owner=owner,
+        now=NOW,
+        settings=settings,
+        process_version=process_version,
     )

@@ -21,6 +21,7 @@ from models.step_registry import resume_input
 from models.steps import (
     assign,
     decide_major,
+    give_leadership_instruction,
     record_customer_confirmation,
     record_feedback,
     record_handling,
@@ -68,6 +69,7 @@ STEP_OF: dict[Callable[..., Any], Step] = {
     submit_written_record: Step.written_record,
     assign: Step.assignment,
     decide_major: Step.major_decision,
+    give_leadership_instruction: Step.leadership_instruction,
     record_handling: Step.handling,
     review_handling: Step.leadership_review,
     record_customer_confirmation: Step.customer_confirmation,

@@ -3,6 +3,8 @@ a real SMTP server and both databases."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from sqlalchemy import select
 
@@ -10,9 +12,11 @@ from deployments.runs import resume_for_step
 from flows.complaint_lifecycle import complaint_lifecycle
 from models import Deadline, Document
 from models.complaint import ComplaintEvent
+from models.db import utcnow
 from models.steps import (
     assign,
     decide_major,
+    give_leadership_instruction,
     record_customer_confirmation,
     record_feedback,
     record_handling,
@@ -100,7 +104,7 @@ def test_phone_complaint_full_lifecycle_to_archive(session, settings, mail) -> N
     assert final is not None
 
 
-def test_regulator_transfer_major_case_sent_back_once_then_approved(
+def test_regulator_transfer_major_case_instructed_then_handled_sent_back_and_signed_off(
     session, settings, mail
 ) -> None:
     staff = add_staff(session)
@@ -120,14 +124,28 @@ def test_regulator_transfer_major_case_sent_back_once_then_approved(
         reason="监管转办且客户表示将诉诸媒体",
     )
     assert case.notifications()["major_case"] == 1
+    # Art. 4(3) 研究处理: leadership say how it is handled before anyone handles it.
+    assert case.complaint.stage is Stage.awaiting_leadership_instruction
+    assert case.pause_key() == "leadership-instruction-1-1"
+    case.act(
+        give_leadership_instruction,
+        actor=staff.leader,
+        instruction="核实后按合同补偿，三日内报结果",
+        handler="owner",
+        due_at=utcnow() + timedelta(days=3),
+    )
+    assert case.complaint.stage is Stage.awaiting_handling
+    assert case.complaint.handler_id == staff.owner.id
     case.act(
         record_handling,
-        actor=staff.handler,
+        actor=staff.owner,
         founded=True,
         evidence="核实属实",
         solution="方案一",
     )
+    # Leadership sign off the handling before the customer hears it.
     assert case.complaint.stage is Stage.awaiting_leadership_review
+    assert case.notifications().get("result") is None
     case.act(
         review_handling,
         actor=staff.leader,
@@ -138,7 +156,7 @@ def test_regulator_transfer_major_case_sent_back_once_then_approved(
     assert case.complaint.handling_round == 2
     case.act(
         record_handling,
-        actor=staff.handler,
+        actor=staff.owner,
         founded=True,
         evidence="核实属实",
         solution="方案二",

@@ -145,6 +145,50 @@ SEQUENCES: tuple[Sequence, ...] = (
 )
 
 
+# Version 2: a major case waits for leadership's instruction before handling; what intake
+# says about major is a proposal.
+INSTRUCT = Taken(
+    "leadership-instruction-1", "leader", {"instruction": "核实后按合同补偿", "handler": "owner"}
+)
+SEQUENCES += (
+    *(
+        Sequence(2, s.path, s.intake, s.steps, s.notices)
+        for s in SEQUENCES
+        if s.path in ("plain", "transfer", "unfounded", "dissatisfied-reopened")
+    ),
+    Sequence(
+        2,
+        "major-sent-back",
+        {"channel": Channel.regulator_transfer},
+        (
+            RECORD,
+            ASSIGN,
+            Taken("major-decision-1", "manager", {"major": True, "reason": "监管转办"}),
+            INSTRUCT,
+            Taken("handling-1", "owner", FOUNDED),
+            Taken("leadership-review-1", "leader", {"approved": False, "comment": "重新评估"}),
+            Taken("handling-2", "owner", FOUNDED),
+            Taken("leadership-review-2", "leader", {"approved": True, "comment": ""}),
+            Taken("feedback-2", "owner", SATISFIED),
+        ),
+        {**PLAIN_NOTICES, "major_case": 1},
+    ),
+    Sequence(
+        2,
+        "regulator-transfer-no-at-intake-decided",
+        {"channel": Channel.regulator_transfer, "major": False},
+        (
+            RECORD,
+            ASSIGN,
+            Taken("major-decision-1", "manager", {"major": False, "reason": "一般咨询"}),
+            Taken("handling-1", "handler", FOUNDED),
+            Taken("feedback-1", "owner", SATISFIED),
+        ),
+        PLAIN_NOTICES,
+    ),
+)
+
+
 def test_every_supported_version_has_recorded_sequences() -> None:
     assert {sequence.version for sequence in SEQUENCES} == set(PROCESSES)
 

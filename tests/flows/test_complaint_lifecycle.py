@@ -358,3 +358,29 @@ def _pause_key(case) -> str:  # type: ignore[no-untyped-def]
         state = client.read_flow_run(case.run_id).state
     assert state is not None and state.is_paused()
     return state.state_details.pause_key or ""
+
+
+def test_leadership_give_their_instruction_in_the_prefect_ui_resume_form(
+    session, settings, mail
+) -> None:
+    """The resume form of the wait for leadership's instruction is derived from the step's
+    declaration and applied by the same service: a manager is refused, leadership's is taken."""
+    staff = add_staff(session)
+    case = start_complaint(session, settings, staff.owner, channel=Channel.regulator_transfer)
+    case.act(submit_written_record, actor=staff.owner, text="记录")
+    case.act(assign, actor=staff.manager, handler="handler")
+    case.act(decide_major, actor=staff.manager, major=True, reason="监管转办")
+    assert _pause_key(case) == "leadership-instruction-1-1"
+    resume_for_step(case.run_id, {"operator": "manager", "instruction": "经理代批"})
+    case.state = execute(complaint_lifecycle, case.run_id)
+    assert _pause_key(case) == "leadership-instruction-1-2"
+    assert any("公司领导研究处理" in a.description for a in _artifacts(case))
+    due = (utcnow() + timedelta(days=7)).replace(tzinfo=None).isoformat(timespec="minutes")
+    resume_for_step(
+        case.run_id,
+        {"operator": "leader", "instruction": "核实后报方案", "handler": "owner", "due_at": due},
+    )
+    case.state = execute(complaint_lifecycle, case.run_id)
+    assert _pause_key(case) == "handling-1-1"
+    complaint = case.complaint
+    assert complaint.stage is Stage.awaiting_handling and complaint.handler_id == staff.owner.id

@@ -51,6 +51,7 @@ class Settings(BaseSettings):
     # Art. 7: every other wait has a limit too (policy/wait_clocks.py says who answers for it).
     assignment_deadline: Duration = timedelta(days=1)
     major_decision_deadline: Duration = timedelta(days=1)
+    leadership_instruction_deadline: Duration = timedelta(days=2)
     confirmation_deadline: Duration = timedelta(days=5)
     feedback_deadline: Duration = timedelta(days=5)
     reopened_handling_deadline: Duration = timedelta(days=10)

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import gc
 import os
+from collections.abc import Callable
 from itertools import count
 from typing import Any
 
@@ -67,7 +68,20 @@ SETTLED_NOTICE = frozenset({NotificationStatus.sent.value, NotificationStatus.fa
 
 @flow(name="complaint-lifecycle", persist_result=True, log_prints=False)
 def complaint_lifecycle(complaint_id: int) -> str:
+    """Follow the steps of the process version the complaint started with, until it closes
+    (docs/architecture.md, "Changing the process"): a complaint open when the order of the
+    steps changes finishes under the order it was suspended in."""
     run = Execution(complaint_id, read_progress(complaint_id))
+    version = run.case["process_version"]
+    if version not in PROCESSES:
+        raise ValueError(f"complaint {complaint_id}: unknown process version {version}")
+    return PROCESSES[version](run)
+
+
+def process_v1(run: Execution) -> str:
+    """Version 1 of the process: intake to archive. Kept unchanged while a complaint that
+    started with it is open (a resumed run passes its decided steps again in this order)."""
+    complaint_id = run.complaint_id
     case = run.case
     run.tag("intake")
 
@@ -122,6 +136,74 @@ def complaint_lifecycle(complaint_id: int) -> str:
     archive_complaint(complaint_id)
     publish_timeline(complaint_id)
     return "archived"
+
+
+def process_v2(run: Execution) -> str:
+    """Version 2 of the process (the current one, ``policy.lifecycle.PROCESS_VERSION``): as
+    version 1, but a major case waits for leadership's instruction before it is handled, and
+    what intake said about major is a proposal the decision is still asked for."""
+    complaint_id = run.complaint_id
+    case = run.case
+    run.tag("intake")
+
+    # Art. 2(1), 2(4): acknowledge at once with the promised reply time; the department
+    # manager receives the complaint with its handling form; the time limits start (Art. 7).
+    run.notify("acknowledgement")
+    run.form_at("intake")
+    run.notify("new_complaint", with_form_at="intake")
+    run.schedule_deadline_checks()
+
+    # Art. 4(1)/(2): within 24 hours the first-inquiry owner's written record goes to the manager.
+    run.await_step(Step.written_record)
+
+    # Art. 4(1): the manager arranges follow-up; a department that cannot handle it passes it on.
+    for assignment_number in count(1):
+        assignment = run.await_step(Step.assignment, assignment_number)
+        if assignment["transfer_to"] is None:
+            break
+        run.notify("transfer", assignment_number)
+        run.tag(f"transfer-{assignment_number}")
+
+    # Art. 4(3): regulator transfers and suggested or proposed major cases get the explicit
+    # decision of the department's manager or leadership; a major case is reported to company
+    # leadership, who say how it is to be handled (研究处理) before anyone handles it.
+    major = bool(case["major"]) and not run.needs_major_decision
+    if run.needs_major_decision:
+        major = run.await_step(Step.major_decision)["major"]
+        run.tag("major-decision")
+    if major:
+        run.notify("major_case")
+        run.await_step(Step.leadership_instruction)
+
+    # Art. 2(2), 4(2): verify, propose a solution, tell the customer; Art. 4(3): leadership
+    # signs off a major case's handling before the customer hears it; Art. 2(4): a
+    # dissatisfied customer reopens handling.
+    for handling_round in count(1):
+        handling = run.await_step(Step.handling, handling_round)
+        run.schedule_deadline_checks()
+        if major:
+            review = run.await_step(Step.leadership_review, handling_round)
+            if not review["approved"]:
+                continue
+        if not handling["founded"]:
+            confirmation = run.await_step(Step.customer_confirmation, handling_round)
+            if not confirmation["confirmed"]:
+                continue
+        run.notify("result", handling_round)
+        feedback = run.await_step(Step.feedback, handling_round)
+        if feedback["satisfied"]:
+            break
+
+    # Art. 4: closure, and the handling process archived with its final form.
+    run.notify("closure")
+    run.form_at("archive", final=True)
+    archive_complaint(complaint_id)
+    publish_timeline(complaint_id)
+    return "archived"
+
+
+# Every supported version of the process, by the number complaints record.
+PROCESSES: dict[int, Callable[[Execution], str]] = {1: process_v1, 2: process_v2}
 
 
 class Execution:

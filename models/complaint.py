@@ -21,6 +21,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -72,6 +73,9 @@ class Complaint(Base):
     repeat_of_id: Mapped[int | None] = mapped_column(ForeignKey("complaints.id"))
 
     flow_run_id: Mapped[str | None] = mapped_column(String(36))
+    # The version of the process (policy.lifecycle.PROCESS_VERSION) the complaint started with;
+    # its flow and its steps follow that version until it closes.
+    process_version: Mapped[int] = mapped_column(Integer, default=1, server_default=text("1"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     archived_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -159,6 +163,21 @@ class MajorDecision(Base):
     reason: Mapped[str] = mapped_column(Text)
     decided_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     decided_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class LeadershipInstruction(Base):
+    """Art. 4(3) 报告公司领导研究处理: leadership's instruction on how a major case is handled,
+    before handling starts: what is to be done, optionally by whom and by when."""
+
+    __tablename__ = "leadership_instructions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    complaint_id: Mapped[int] = mapped_column(ForeignKey("complaints.id"), index=True)
+    instruction: Mapped[str] = mapped_column(Text)
+    handler_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    given_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    given_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
 class LeadershipReview(Base):

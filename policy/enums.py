@@ -99,6 +99,7 @@ class Stage(StrEnum):
     awaiting_written_record = "awaiting_written_record"
     awaiting_assignment = "awaiting_assignment"
     awaiting_major_decision = "awaiting_major_decision"
+    awaiting_leadership_instruction = "awaiting_leadership_instruction"
     awaiting_leadership_review = "awaiting_leadership_review"
     awaiting_handling = "awaiting_handling"
     awaiting_customer_confirmation = "awaiting_customer_confirmation"
@@ -113,6 +114,7 @@ class Stage(StrEnum):
             "awaiting_written_record": "待提交文字记录",
             "awaiting_assignment": "待部门经理安排",
             "awaiting_major_decision": "待认定是否重大投诉",
+            "awaiting_leadership_instruction": "待公司领导研究处理",
             "awaiting_leadership_review": "待公司领导审阅",
             "awaiting_handling": "待核实处理",
             "awaiting_customer_confirmation": "待客户确认",
@@ -129,6 +131,8 @@ class DeadlineKind(StrEnum):
     reply = "reply"
     assignment = "assignment"
     major_decision = "major_decision"
+    leadership_instruction = "leadership_instruction"
+    instructed_handling = "instructed_handling"
     leadership_review = "leadership_review"
     reopened_handling = "reopened_handling"
     customer_confirmation = "customer_confirmation"
@@ -141,6 +145,8 @@ class DeadlineKind(StrEnum):
             "reply": "承诺回复时间",
             "assignment": "部门经理安排跟进",
             "major_decision": "认定是否重大投诉",
+            "leadership_instruction": "公司领导研究处理",
+            "instructed_handling": "领导指定的处理时限",
             "leadership_review": "领导审阅",
             "reopened_handling": "重新处理",
             "customer_confirmation": "请客户确认核实结果",

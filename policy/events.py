@@ -9,6 +9,7 @@ EVENT_LABELS: dict[str, str] = {
     "transferred": "移交部门",
     "handler_assigned": "安排跟进人员",
     "major_decided": "认定是否重大投诉",
+    "leadership_instructed": "公司领导研究处理",
     "handling_recorded": "核实与处理",
     "leadership_reviewed": "公司领导审阅",
     "customer_confirmation": "客户确认核实结果",

@@ -2,10 +2,14 @@
 
 intake → written record (Art. 4(1)/(2), 24 h) → manager assigns a handler or transfers to
 another department (Art. 4(1)) → major decision for regulator transfers and suggested major
-cases (Art. 4(3)) → handling: verification founded/unfounded, solution (Art. 2(2), 4(2)) →
-leadership review of a major case's handling (Art. 4(3)) → customer confirmation when
-unfounded (Art. 4(2)) → customer feedback (Art. 4(2)); dissatisfied → back to handling
-(Art. 2(4) 杜绝二次投诉) → closure → archive (Art. 4 处理过程存档).
+cases (Art. 4(3)) → [version 2: a major case waits for leadership's instruction, 研究处理]
+→ handling: verification founded/unfounded, solution (Art. 2(2), 4(2)) → leadership review
+(sign-off) of a major case's handling (Art. 4(3)) → customer confirmation when unfounded
+(Art. 4(2)) → customer feedback (Art. 4(2)); dissatisfied → back to handling (Art. 2(4)
+杜绝二次投诉) → closure → archive (Art. 4 处理过程存档).
+
+Each complaint follows the version of the process it started with (``PROCESS_VERSION`` at its
+intake) until it closes; the rules below that differ between versions take the version.
 """
 
 from __future__ import annotations
@@ -14,6 +18,17 @@ from enum import StrEnum
 
 from policy.enums import Channel, Stage
 
+# The process a new complaint follows. A complaint keeps the version it started with until it
+# closes (``complaints.process_version``): the flow and the stage rules follow that version's
+# steps, so a change of the order of the steps never strands a complaint waiting under the old
+# order. Raise it, and keep the old version's steps, whenever the order of the steps changes.
+#
+# 1: a major decision only where intake left it open; a major case is handled, then reviewed.
+# 2: Art. 4(3) 报告公司领导研究处理: what intake says about major is a proposal, a regulator
+#    transfer or a suggested or proposed major case always waits for the decision; a major
+#    case waits for leadership's instruction before handling, and for its sign-off after.
+PROCESS_VERSION = 2
+
 
 class Step(StrEnum):
     """A human step the process waits for."""
@@ -21,6 +36,7 @@ class Step(StrEnum):
     written_record = "written_record"
     assignment = "assignment"
     major_decision = "major_decision"
+    leadership_instruction = "leadership_instruction"
     handling = "handling"
     leadership_review = "leadership_review"
     customer_confirmation = "customer_confirmation"
@@ -32,6 +48,7 @@ class Step(StrEnum):
             "written_record": "提交文字记录",
             "assignment": "部门经理安排跟进或移交",
             "major_decision": "认定是否重大投诉",
+            "leadership_instruction": "公司领导研究处理",
             "handling": "核实与处理",
             "leadership_review": "公司领导审阅",
             "customer_confirmation": "客户确认核实结果",
@@ -43,6 +60,7 @@ STAGE_OF_STEP: dict[Step, Stage] = {
     Step.written_record: Stage.awaiting_written_record,
     Step.assignment: Stage.awaiting_assignment,
     Step.major_decision: Stage.awaiting_major_decision,
+    Step.leadership_instruction: Stage.awaiting_leadership_instruction,
     Step.handling: Stage.awaiting_handling,
     Step.leadership_review: Stage.awaiting_leadership_review,
     Step.customer_confirmation: Stage.awaiting_customer_confirmation,
@@ -50,12 +68,18 @@ STAGE_OF_STEP: dict[Step, Stage] = {
 }
 
 
-def needs_major_decision(*, channel: Channel, suggested_major: bool, major: bool | None) -> bool:
-    """Art. 4(3): every regulator transfer, and every case suggested as major, gets a person's
-    explicit major / non-major decision, unless one was already made at intake."""
-    if major is not None:
-        return False
-    return channel is Channel.regulator_transfer or suggested_major
+def needs_major_decision(
+    *, channel: Channel, suggested_major: bool, major: bool | None, version: int
+) -> bool:
+    """Art. 4(3): every regulator transfer, and every case suggested as major, gets the
+    explicit major / non-major decision of the department's manager or leadership, with its
+    reason. Version 2: what intake said about major is a proposal (a proposed major case is
+    decided too); version 1 took a decision made at intake as the decision."""
+    if version == 1:
+        if major is not None:
+            return False
+        return channel is Channel.regulator_transfer or suggested_major
+    return channel is Channel.regulator_transfer or suggested_major or major is True
 
 
 def stage_after_assignment(
@@ -72,7 +96,21 @@ def stage_after_assignment(
     return Stage.awaiting_handling
 
 
-def stage_after_major_decision(*, handling_recorded: bool, major: bool, founded: bool) -> Stage:
+def stage_after_major_decision(
+    *, handling_recorded: bool, major: bool, founded: bool, version: int
+) -> Stage:
+    """Art. 4(3) 报告公司领导研究处理: version 2 brings a major case to leadership, who say how
+    it is handled, before anyone handles it; version 1 went on to handling."""
+    if major and version >= 2:
+        return Stage.awaiting_leadership_instruction
+    return stage_after_instruction(
+        handling_recorded=handling_recorded, founded=founded, major=major
+    )
+
+
+def stage_after_instruction(*, handling_recorded: bool, major: bool, founded: bool) -> Stage:
+    """After leadership's instruction (or a non-major decision): handling, unless it was
+    recorded at intake already (resolved on the spot)."""
     if handling_recorded:
         return stage_after_handling(major=major, founded=founded)
     return Stage.awaiting_handling

@@ -4,9 +4,11 @@ complaint waits at each stage, who answers for it, and how long it is by default
 - The written record (Art. 4(1)/(2), 24 hours) and the promised reply time (Art. 2(4)) start at
   intake; the promised reply time covers handling until the customer hears the result.
 - Every other wait gets its own limit when the complaint enters the stage, and the limit is met
-  when it leaves it: the manager's assignment and major decision (Art. 4(1), 4(3)), leadership's
-  review (Art. 4(3)), the customer's confirmation and feedback (Art. 4(2)), and each reopened
-  round of handling (Art. 2(4) 杜绝二次投诉), whose result the customer has not been promised.
+  when it leaves it: the manager's assignment and major decision (Art. 4(1), 4(3)),
+  leadership's instruction on a major case and their review (Art. 4(3)), the customer's
+  confirmation and feedback (Art. 4(2)), and each reopened round of handling (Art. 2(4)
+  杜绝二次投诉), whose result the customer has not been promised. The time leadership give for
+  a major case's handling in their instruction is a limit of its own.
 - A breach is recorded against the responsible person and reported to their superior (Art. 7).
 
 The lengths are settings (``COMPLAINTS_*_DEADLINE``, docs/configuration.md); this module says
@@ -52,6 +54,11 @@ WAIT_CLOCKS: dict[Stage, WaitClock] = {
     Stage.awaiting_major_decision: WaitClock(
         DeadlineKind.major_decision, Responsible.department_manager, "major_decision_deadline"
     ),
+    Stage.awaiting_leadership_instruction: WaitClock(
+        DeadlineKind.leadership_instruction,
+        Responsible.leadership,
+        "leadership_instruction_deadline",
+    ),
     Stage.awaiting_leadership_review: WaitClock(
         DeadlineKind.leadership_review, Responsible.leadership, "leadership_review_deadline"
     ),
@@ -83,7 +90,7 @@ def kinds_settled_on_leaving(stage: Stage) -> frozenset[DeadlineKind]:
     reopened round's limit; the promised reply is met only when the customer hears the result
     (`REPLY_MET_AT`), not when handling is recorded, which leadership may still send back."""
     if stage is Stage.awaiting_handling:
-        return frozenset({DeadlineKind.reopened_handling})
+        return frozenset({DeadlineKind.reopened_handling, DeadlineKind.instructed_handling})
     clock = WAIT_CLOCKS.get(stage)
     return frozenset({clock.kind}) if clock else frozenset()
 
@@ -99,6 +106,8 @@ STEP_OF_KIND: dict[DeadlineKind, Step] = {
     DeadlineKind.reply: Step.handling,
     DeadlineKind.assignment: Step.assignment,
     DeadlineKind.major_decision: Step.major_decision,
+    DeadlineKind.leadership_instruction: Step.leadership_instruction,
+    DeadlineKind.instructed_handling: Step.handling,
     DeadlineKind.leadership_review: Step.leadership_review,
     DeadlineKind.reopened_handling: Step.handling,
     DeadlineKind.customer_confirmation: Step.customer_confirmation,

@@ -20,6 +20,7 @@ from models.complaint import (
     Complaint,
     ComplaintEvent,
     CustomerFeedback,
+    LeadershipInstruction,
     LeadershipReview,
     MajorDecision,
     Resolution,
@@ -51,6 +52,8 @@ class StepRecord:
     title: str
     by: str
     text: str = ""
+    lines: tuple[str, ...] = ()
+    due: datetime | None = None  # a time limit the record sets
 
 
 @dataclass
@@ -61,6 +64,7 @@ class CaseFile:
     written_record: WrittenRecord | None
     assignments: list[Assignment]
     major_decisions: list[MajorDecision]
+    instructions: list[LeadershipInstruction]
     verifications: list[Verification]
     resolutions: list[Resolution]
     reviews: list[LeadershipReview]
@@ -101,6 +105,18 @@ class CaseFile:
             records.append(
                 StepRecord(
                     decision.decided_at, title, self.name(decision.decided_by_id), decision.reason
+                )
+            )
+        for instruction in self.instructions:
+            handler = self.name(instruction.handler_id)
+            records.append(
+                StepRecord(
+                    instruction.given_at,
+                    "公司领导研究处理意见",
+                    self.name(instruction.given_by_id),
+                    instruction.instruction,
+                    (f"指定处理人员：{handler}",) if handler else (),
+                    due=instruction.due_at,
                 )
             )
         for check in self.verifications:
@@ -165,6 +181,7 @@ def read_case_file(session: Session, complaint: Complaint | int) -> CaseFile:
         ),
         assignments=rows(Assignment, Assignment.assigned_at),
         major_decisions=rows(MajorDecision, MajorDecision.decided_at),
+        instructions=rows(LeadershipInstruction, LeadershipInstruction.given_at),
         verifications=rows(Verification, Verification.verified_at),
         resolutions=rows(Resolution, Resolution.resolved_at),
         reviews=rows(LeadershipReview, LeadershipReview.reviewed_at),

@@ -22,6 +22,7 @@ from models.people import Contact, Customer, User
 from policy.classification import classify
 from policy.deadlines import warning_time, written_record_due
 from policy.enums import Category, Channel, ComplainantKind, DeadlineKind, Department, Stage
+from policy.lifecycle import PROCESS_VERSION
 from policy.text import is_blank
 from services.audit import append_event
 from services.directory import department_by_code
@@ -166,8 +167,12 @@ def register_complaint(
     now: datetime,
     settings: Settings,
     key: IntakeKey | None = None,
+    process_version: int = PROCESS_VERSION,
 ) -> Complaint:
     """Save a new complaint; ``owner`` is its first-inquiry owner (Art. 2(4) 首问负责制).
+
+    The complaint follows the current process (``process_version``) until it closes; another
+    supported version is given only by tests that replay the complaints of an earlier one.
 
     With a ``key`` the complaint is recorded under it, unique per owner: of two transactions
     with the same key only one commits (the other fails on the unique constraint)."""
@@ -214,6 +219,7 @@ def register_complaint(
         resolved_on_the_spot=intake.resolved_on_the_spot,
         on_the_spot_resolution=intake.resolution if intake.resolved_on_the_spot else None,
         repeat_of_id=earlier.id if earlier else None,
+        process_version=process_version,
         created_at=now,
     )
     session.add(complaint)

@@ -201,6 +201,8 @@ def _staff_context(
             "major_reasons": list(complaint.major_reasons),
             "decision_reason": decision.reason if decision else None,
             "review_due": _local(review_due, settings),
+            # From process version 2 leadership instruct before the case is handled.
+            "awaits_instruction": complaint.process_version >= 2,
         }
     elif kind is NotificationKind.transfer:
         transfer = latest_transfer(session, complaint.id)

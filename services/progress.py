@@ -18,6 +18,7 @@ from models.complaint import (
     Assignment,
     Complaint,
     CustomerFeedback,
+    LeadershipInstruction,
     LeadershipReview,
     MajorDecision,
     Verification,
@@ -46,9 +47,11 @@ def case_facts(session: Session, complaint_id: int) -> dict[str, Any]:
             channel=complaint.channel,
             suggested_major=complaint.suggested_major,
             major=complaint.major,
+            version=complaint.process_version,
         ),
         "resolved_on_the_spot": complaint.resolved_on_the_spot,
         "stage": complaint.stage.value,
+        "process_version": complaint.process_version,
     }
 
 
@@ -113,6 +116,14 @@ def step_outcomes(session: Session, complaint_id: int) -> dict[str, dict[str, An
     )
     if major is not None:
         outcomes[outcome_key(Step.major_decision)] = {"major": major}
+    instructed = session.execute(
+        select(LeadershipInstruction.handler_id)
+        .where(LeadershipInstruction.complaint_id == complaint_id)
+        .order_by(LeadershipInstruction.id)
+        .limit(1)
+    ).first()
+    if instructed is not None:
+        outcomes[outcome_key(Step.leadership_instruction)] = {"handler_id": instructed[0]}
     for number, founded in session.execute(
         select(Verification.round, Verification.founded)
         .where(Verification.complaint_id == complaint_id)

@@ -99,7 +99,8 @@ class Alternative(StepField):
 
 @dataclass(frozen=True)
 class Username(Alternative):
-    """A staff member's username (one line)."""
+    """A staff member's username (one line). With an empty ``mode`` it is an optional field
+    of its own rather than one of two."""
 
 
 @dataclass(frozen=True)
@@ -204,8 +205,28 @@ STEPS: dict[Step, StepSpec] = {
             ),
         ),
         StepSpec(
+            Step.leadership_instruction,
+            purpose="第四条第三项：重大投诉报告公司领导研究处理，由公司领导明确处理意见后方可处理。",
+            summary="公司领导研究处理重大投诉：处理意见、指定处理人员、处理时限（第四条第三项）",
+            roles=frozenset({Role.leadership}),
+            service="give_leadership_instruction",
+            fields=(
+                FreeText("instruction", "研究处理意见", "如何处理该重大投诉", needed=True),
+                Username(
+                    "handler",
+                    "指定处理人员",
+                    "选填：受理部门员工的用户名；不填则由已安排的跟进人员处理",
+                ),
+                Moment(
+                    "due_at",
+                    "处理时限",
+                    "选填：须晚于现在，且不超过受理之日起 60 天",
+                ),
+            ),
+        ),
+        StepSpec(
             Step.leadership_review,
-            purpose="第四条第三项：重大投诉报告公司领导研究处理。",
+            purpose="第四条第三项：重大投诉的处理结果经公司领导审阅同意后告知客户。",
             summary="公司领导审阅重大投诉的处理（第四条第三项）",
             roles=frozenset({Role.leadership}),
             service="review_handling",

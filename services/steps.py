@@ -26,6 +26,7 @@ from models.complaint import (
     Assignment,
     Complaint,
     CustomerFeedback,
+    LeadershipInstruction,
     LeadershipReview,
     MajorDecision,
     Resolution,
@@ -44,6 +45,7 @@ from policy.lifecycle import (
     stage_after_confirmation,
     stage_after_feedback,
     stage_after_handling,
+    stage_after_instruction,
     stage_after_major_decision,
     stage_after_review,
 )
@@ -267,7 +269,11 @@ def _move(
 ) -> None:
     """Enter ``stage``: the bookkeeping every transition shares. The limit of the wait left is
     met and the limit of the wait entered starts (Art. 7, `policy.wait_clocks`)."""
-    sent_back = complaint.stage not in (Stage.awaiting_assignment, Stage.awaiting_major_decision)
+    sent_back = complaint.stage not in (
+        Stage.awaiting_assignment,
+        Stage.awaiting_major_decision,
+        Stage.awaiting_leadership_instruction,
+    )
     if stage is Stage.awaiting_handling and sent_back:
         complaint.handling_round += 1
     if stage is Stage.closed:
@@ -409,6 +415,7 @@ def assign(
             channel=complaint.channel,
             suggested_major=complaint.suggested_major,
             major=complaint.major,
+            version=complaint.process_version,
         ),
         handling_recorded=handling is not None,
         major=bool(complaint.major),
@@ -452,6 +459,7 @@ def decide_major(
         handling_recorded=handling is not None,
         major=major,
         founded=handling.founded if handling else True,
+        version=complaint.process_version,
     )
     _move(
         session,
@@ -464,6 +472,90 @@ def decide_major(
     )
     _tell_customer(session, complaint, "major_decided", now)
     return decision
+
+
+def give_leadership_instruction(
+    session: Session,
+    *,
+    complaint: Complaint,
+    actor: User,
+    instruction: str,
+    now: datetime,
+    handler: str | None = None,
+    due_at: datetime | None = None,
+) -> LeadershipInstruction:
+    """Art. 4(3) 报告公司领导研究处理: leadership says how a major case is handled — what is to
+    be done, optionally by whom (a staff member of the complaint's department, who becomes its
+    handler) and by when (ahead, within ``MAX_REPLY_DAYS`` of receipt) — before handling
+    starts."""
+    _begin(session, complaint, actor, Step.leadership_instruction)
+    text = _text(instruction, "instruction", "研究处理意见")
+    handler_user: User | None = None
+    if handler:
+        handler_user = user_by_username(session, handler)
+        if handler_user is None or not handler_user.active:
+            raise StepInputError(f"找不到处理人员「{handler}」", field="handler")
+        if (
+            handler_user.role not in (Role.staff, Role.manager)
+            or handler_user.department_id != complaint.department_id
+        ):
+            raise StepInputError(
+                f"「{handler}」不是本投诉受理部门（{complaint.department.name}）的员工，"
+                "不能指定其处理",
+                field="handler",
+            )
+    if due_at is not None:
+        _check_instruction_due(due_at, now=now, received_at=complaint.received_at)
+    row = LeadershipInstruction(
+        complaint_id=complaint.id,
+        instruction=text,
+        handler_id=handler_user.id if handler_user else None,
+        due_at=due_at,
+        given_by_id=actor.id,
+        given_at=now,
+    )
+    session.add(row)
+    if handler_user is not None:
+        complaint.handler = handler_user
+    handling = _handling_of_round(session, complaint)
+    stage = stage_after_instruction(
+        handling_recorded=handling is not None,
+        major=True,
+        founded=handling.founded if handling else True,
+    )
+    _move(
+        session,
+        complaint,
+        stage=stage,
+        actor=actor,
+        now=now,
+        kind="leadership_instructed",
+        data={
+            "handler_id": handler_user.id if handler_user else None,
+            "due_at": due_at.isoformat() if due_at else None,
+        },
+    )
+    if due_at is not None and complaint.stage is Stage.awaiting_handling:
+        # Art. 4(3), 7: the time leadership gave is a limit of its own on the handling.
+        _open_deadline(
+            session,
+            complaint,
+            kind=DeadlineKind.instructed_handling,
+            due_at=due_at,
+            responsible=_responsible(session, complaint, Responsible.handler),
+            now=now,
+            warning_fraction=get_settings().deadline_warning_fraction,
+        )
+    return row
+
+
+def _check_instruction_due(due_at: datetime, *, now: datetime, received_at: datetime) -> None:
+    """The time leadership gives for handling lies ahead, and within ``MAX_REPLY_DAYS`` of
+    the complaint's receipt (the cap of every reply time, counted from receipt)."""
+    if due_at <= now:
+        raise StepInputError("处理时限必须晚于现在", field="due_at")
+    if due_at - received_at > timedelta(days=MAX_REPLY_DAYS):
+        raise StepInputError(f"处理时限不能超过受理之日起 {MAX_REPLY_DAYS} 天", field="due_at")
 
 
 def record_handling(

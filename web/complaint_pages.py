@@ -348,7 +348,7 @@ async def suggestion(
 
 
 def _step_choices(db: DbSession, complaint: Any, step: Step | None) -> dict[str, Any]:
-    if step is not Step.assignment:
+    if step not in (Step.assignment, Step.leadership_instruction):
         return {}
     handlers = db.scalars(
         select(User)
@@ -454,8 +454,13 @@ def _form_value(spec: StepField, form: dict[str, str], settings: Settings) -> An
             multiline=True,
         )
     if isinstance(spec, Username):
+        # One of two (a mode picked it): required; a username of its own: optional.
         return clean_text(
-            form.get(spec.name), field=spec.name, label=spec.title, max_length=MAX_USERNAME
+            form.get(spec.name),
+            field=spec.name,
+            label=spec.title,
+            max_length=MAX_USERNAME,
+            required=bool(spec.mode),
         )
     if isinstance(spec, DepartmentChoice):
         target = form.get(spec.name, "")

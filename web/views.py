@@ -298,6 +298,7 @@ def _pending(deadline: Deadline, complaint: Complaint) -> bool:
         Stage.awaiting_written_record,
         Stage.awaiting_assignment,
         Stage.awaiting_major_decision,
+        Stage.awaiting_leadership_instruction,
         Stage.awaiting_handling,
         Stage.awaiting_leadership_review,
     )
@@ -397,7 +398,15 @@ def major_cases(db: Session, *, include_closed: bool = False) -> list[ListRow]:
         or_(
             Complaint.major.is_(True),
             undecided,
-            Complaint.stage == Stage.awaiting_leadership_review,
+            # Waiting for the decision (intake's answer is only a proposal), for leadership's
+            # instruction or for their sign-off.
+            Complaint.stage.in_(
+                [
+                    Stage.awaiting_major_decision,
+                    Stage.awaiting_leadership_instruction,
+                    Stage.awaiting_leadership_review,
+                ]
+            ),
         )
     )
     return _rows(db, _open_only(query, include_closed))

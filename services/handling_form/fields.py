@@ -12,8 +12,8 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.orm import Session
 
 from config.settings import get_settings
-from models.complaint import Complaint
-from services.case_file import customer_answer_label, read_case_file
+from models.complaint import Complaint, LeadershipInstruction
+from services.case_file import CaseFile, customer_answer_label, read_case_file
 
 FORM_KIND = "handling_form"
 FORM_TITLE = "客户投诉处理表"
@@ -143,6 +143,20 @@ def _day(value: datetime | None, tz: ZoneInfo) -> str:
     return value.astimezone(tz).strftime("%Y年%m月%d日") if value else ""
 
 
+def _instruction_line(case: CaseFile, item: LeadershipInstruction, tz: ZoneInfo) -> str:
+    """Art. 4(3) 研究处理: leadership's instruction, with the handler and time it names."""
+    given = []
+    if item.handler_id is not None:
+        given.append(f"指定处理人员：{case.name(item.handler_id)}")
+    if item.due_at is not None:
+        given.append(f"处理时限：{format_time(item.due_at, tz)}")
+    extra = f"（{'；'.join(given)}）" if given else ""
+    return (
+        f"{format_time(item.given_at, tz)} 研究处理意见：{item.instruction}{extra}"
+        f"（{case.name(item.given_by_id)}）"
+    )
+
+
 def handling_form_data(
     session: Session,
     complaint_id: int,
@@ -177,9 +191,12 @@ def handling_form_data(
 
     if complaint.major is True:
         leadership = "\n".join(
-            f"{format_time(r.reviewed_at, tz)} {'同意' if r.approved else '退回'}：{r.comment}"
-            f"（{case.name(r.reviewer_id)}）"
-            for r in case.reviews
+            [_instruction_line(case, item, tz) for item in case.instructions]
+            + [
+                f"{format_time(r.reviewed_at, tz)} {'同意' if r.approved else '退回'}："
+                f"{r.comment}（{case.name(r.reviewer_id)}）"
+                for r in case.reviews
+            ]
         )
         major = "是"
     elif complaint.major is False:

@@ -16,13 +16,14 @@ from models import Complaint, Notification, User
 from models.db import utcnow
 from orchestration.runs import resume_for_step, start_lifecycle_run
 from policy.enums import Department, Role
-from policy.lifecycle import Step
+from policy.lifecycle import PROCESS_VERSION, Step
 from services.directory import add_user
 from services.intake import register_complaint
 from services.step_registry import resume_input
 from services.steps import (
     assign,
     decide_major,
+    give_leadership_instruction,
     record_customer_confirmation,
     record_feedback,
     record_handling,
@@ -68,11 +69,16 @@ STEP_OF: dict[Callable[..., Any], Step] = {
     submit_written_record: Step.written_record,
     assign: Step.assignment,
     decide_major: Step.major_decision,
+    give_leadership_instruction: Step.leadership_instruction,
     record_handling: Step.handling,
     review_handling: Step.leadership_review,
     record_customer_confirmation: Step.customer_confirmation,
     record_feedback: Step.feedback,
 }
+
+
+# The app's step function of each step.
+SERVICE_OF: dict[Step, Callable[..., Any]] = {step: service for service, step in STEP_OF.items()}
 
 
 @dataclass
@@ -103,6 +109,15 @@ class RunningComplaint:
         self.fresh()
         return self.state
 
+    def pause_key(self) -> str:
+        """The key of the wait the run is suspended at (``written-record-1-1``)."""
+        from prefect.client.orchestration import get_client
+
+        with get_client(sync_client=True) as client:
+            state = client.read_flow_run(self.run_id).state
+        assert state is not None and state.is_paused(), state
+        return state.state_details.pause_key or ""
+
     def notifications(self) -> dict[str, int]:
         self.fresh()
         rows = self.session.scalars(
@@ -115,14 +130,24 @@ class RunningComplaint:
 
 
 def start_complaint(
-    session: Session, settings: Any, owner: User, **intake: Any
+    session: Session,
+    settings: Any,
+    owner: User,
+    *,
+    process_version: int = PROCESS_VERSION,
+    **intake: Any,
 ) -> RunningComplaint:
     intake.setdefault("customer_email", "customer@example.test")
     intake.setdefault("received_at", utcnow())
     if not intake.get("resolved_on_the_spot"):
         intake.setdefault("promised_reply_at", intake["received_at"] + timedelta(days=15))
     complaint = register_complaint(
-        session, intake=sample_intake(**intake), owner=owner, now=utcnow(), settings=settings
+        session,
+        intake=sample_intake(**intake),
+        owner=owner,
+        now=utcnow(),
+        settings=settings,
+        process_version=process_version,
     )
     session.commit()
     run_id = start_lifecycle_run(

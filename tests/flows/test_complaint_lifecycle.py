@@ -3,17 +3,21 @@ a real SMTP server and both databases."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from sqlalchemy import select
 
 from flows.complaint_lifecycle import complaint_lifecycle
 from models import Deadline, Document
 from models.complaint import ComplaintEvent
+from models.db import utcnow
 from orchestration.runs import resume_for_step
 from policy.enums import Channel, DeadlineKind, DeadlineStatus, Stage
 from services.steps import (
     assign,
     decide_major,
+    give_leadership_instruction,
     record_customer_confirmation,
     record_feedback,
     record_handling,
@@ -102,7 +106,7 @@ def test_phone_complaint_full_lifecycle_to_archive(session, settings, mail) -> N
     assert final is not None
 
 
-def test_regulator_transfer_major_case_sent_back_once_then_approved(
+def test_regulator_transfer_major_case_instructed_then_handled_sent_back_and_signed_off(
     session, settings, mail
 ) -> None:
     staff = add_staff(session)
@@ -122,14 +126,28 @@ def test_regulator_transfer_major_case_sent_back_once_then_approved(
         reason="监管转办且客户表示将诉诸媒体",
     )
     assert case.notifications()["major_case"] == 1
+    # Art. 4(3) 研究处理: leadership say how it is handled before anyone handles it.
+    assert case.complaint.stage is Stage.awaiting_leadership_instruction
+    assert case.pause_key() == "leadership-instruction-1-1"
+    case.act(
+        give_leadership_instruction,
+        actor=staff.leader,
+        instruction="核实后按合同补偿，三日内报结果",
+        handler="owner",
+        due_at=utcnow() + timedelta(days=3),
+    )
+    assert case.complaint.stage is Stage.awaiting_handling
+    assert case.complaint.handler_id == staff.owner.id
     case.act(
         record_handling,
-        actor=staff.handler,
+        actor=staff.owner,
         founded=True,
         evidence="核实属实",
         solution="方案一",
     )
+    # Leadership sign off the handling before the customer hears it.
     assert case.complaint.stage is Stage.awaiting_leadership_review
+    assert case.notifications().get("result") is None
     case.act(
         review_handling,
         actor=staff.leader,
@@ -140,7 +158,7 @@ def test_regulator_transfer_major_case_sent_back_once_then_approved(
     assert case.complaint.handling_round == 2
     case.act(
         record_handling,
-        actor=staff.handler,
+        actor=staff.owner,
         founded=True,
         evidence="核实属实",
         solution="方案二",
@@ -342,3 +360,29 @@ def _pause_key(case) -> str:  # type: ignore[no-untyped-def]
         state = client.read_flow_run(case.run_id).state
     assert state is not None and state.is_paused()
     return state.state_details.pause_key or ""
+
+
+def test_leadership_give_their_instruction_in_the_prefect_ui_resume_form(
+    session, settings, mail
+) -> None:
+    """The resume form of the wait for leadership's instruction is derived from the step's
+    declaration and applied by the same service: a manager is refused, leadership's is taken."""
+    staff = add_staff(session)
+    case = start_complaint(session, settings, staff.owner, channel=Channel.regulator_transfer)
+    case.act(submit_written_record, actor=staff.owner, text="记录")
+    case.act(assign, actor=staff.manager, handler="handler")
+    case.act(decide_major, actor=staff.manager, major=True, reason="监管转办")
+    assert _pause_key(case) == "leadership-instruction-1-1"
+    resume_for_step(case.run_id, {"operator": "manager", "instruction": "经理代批"})
+    case.state = execute(complaint_lifecycle, case.run_id)
+    assert _pause_key(case) == "leadership-instruction-1-2"
+    assert any("公司领导研究处理" in a.description for a in _artifacts(case))
+    due = (utcnow() + timedelta(days=7)).replace(tzinfo=None).isoformat(timespec="minutes")
+    resume_for_step(
+        case.run_id,
+        {"operator": "leader", "instruction": "核实后报方案", "handler": "owner", "due_at": due},
+    )
+    case.state = execute(complaint_lifecycle, case.run_id)
+    assert _pause_key(case) == "handling-1-1"
+    complaint = case.complaint
+    assert complaint.stage is Stage.awaiting_handling and complaint.handler_id == staff.owner.id

@@ -24,6 +24,7 @@ from services.progress import outcome_key, step_outcome, step_outcomes
 from services.steps import (
     assign,
     decide_major,
+    give_leadership_instruction,
     record_feedback,
     record_handling,
     review_handling,
@@ -94,6 +95,7 @@ def test_each_resume_runs_a_bounded_number_of_tasks_however_far_the_case_went(
     )
     # The decision is passed again on the next resume: its tag reaches the run.
     assert "major:yes" in _tags(case.run_id)
+    case.act(give_leadership_instruction, actor=staff.leader, instruction="核实后报方案")
     for approved in (False, True):
         case.act(
             record_handling,
@@ -134,7 +136,7 @@ def test_each_resume_runs_a_bounded_number_of_tasks_however_far_the_case_went(
         comment="",
     )
     assert state.is_completed() and case.complaint.stage is Stage.archived
-    # Nothing happened twice over twelve executions.
+    # Nothing happened twice over thirteen executions.
     assert case.notifications() == {
         "acknowledgement": 1,
         "new_complaint": 1,
@@ -144,7 +146,7 @@ def test_each_resume_runs_a_bounded_number_of_tasks_however_far_the_case_went(
         "closure": 1,
     }
 
-    executions = _executions(case.run_id, 12)
+    executions = _executions(case.run_id, 13)
     # The resume after the written record, as the benchmark measures it: the record started
     # the assignment's limit, whose checks go on the clock (Art. 7).
     assert executions[1] == [
@@ -160,8 +162,8 @@ def test_each_resume_runs_a_bounded_number_of_tasks_however_far_the_case_went(
         assert names.count("handling-form-at") <= 2, (number, names)  # the step's, the archive's
     # A step late in the case costs what the same step cost early: handling in the third round
     # as in the first, the approval of the third round's handling as that of the second.
-    assert executions[9] == executions[4]
-    assert executions[10] == executions[7]
+    assert executions[10] == executions[5]
+    assert executions[11] == executions[8]
 
 
 def test_one_read_gives_every_decision_taken_with_transfers_and_rounds(

@@ -13,6 +13,7 @@ from config.settings import Settings
 from models.complaint import Complaint
 from models.people import User
 from policy.enums import Channel, ComplainantKind, Department, Role
+from policy.lifecycle import PROCESS_VERSION
 from services.directory import add_user, user_by_username
 from services.intake import ComplaintIntake, register_complaint
 
@@ -57,9 +58,19 @@ def sample_intake(**overrides: Any) -> ComplaintIntake:
 
 
 def make_complaint(
-    session: Session, settings: Settings, *, owner: User | None = None, **overrides: Any
+    session: Session,
+    settings: Settings,
+    *,
+    owner: User | None = None,
+    process_version: int = PROCESS_VERSION,
+    **overrides: Any,
 ) -> Complaint:
     owner = owner or make_user(session)
     return register_complaint(
-        session, intake=sample_intake(**overrides), owner=owner, now=NOW, settings=settings
+        session,
+        intake=sample_intake(**overrides),
+        owner=owner,
+        now=NOW,
+        settings=settings,
+        process_version=process_version,
     )

@@ -92,3 +92,55 @@ def test_each_complaint_gets_a_copy_of_its_shared_customers_details(
         (ids[1], "王先生", "13800001234", "w@x.test", "X1"),
     ]
     assert columns == {"id", "kind", "phone", "created_at"}
+
+
+def test_complaints_saved_before_process_versions_follow_version_1(
+    database_url: str, settings
+) -> None:
+    """Complaints open when the process changes keep the steps they started with: every
+    complaint saved before 0007 started with version 1, and a new one gets the current one."""
+    from sqlalchemy.orm import Session
+
+    from policy.lifecycle import PROCESS_VERSION
+    from tests.models.factories import make_complaint
+
+    with Session(get_engine(database_url)) as session:
+        old = make_complaint(session, settings).id
+        session.commit()
+    get_engine(database_url).dispose()
+    command.downgrade(alembic_config(database_url), "0006")
+    prepare_database(database_url)
+    with Session(get_engine(database_url)) as session:
+        new = make_complaint(session, settings).id
+        session.commit()
+    with get_engine(database_url).connect() as connection:
+        versions = dict(
+            connection.execute(text("SELECT id, process_version FROM complaints")).all()
+        )
+    assert versions == {old: 1, new: PROCESS_VERSION}
+
+
+def test_upgraded_complaints_take_the_leadership_instruction_stage_and_no_other(
+    database_url: str, settings
+) -> None:
+    """0008 widens the check on complaints.stage for the wait for leadership's instruction;
+    on SQLite without copying the table the complaints' steps refer to."""
+    from sqlalchemy.exc import IntegrityError
+    from sqlalchemy.orm import Session
+
+    from tests.models.factories import make_complaint
+
+    with Session(get_engine(database_url)) as session:
+        complaint_id = make_complaint(session, settings).id
+        session.commit()
+    get_engine(database_url).dispose()
+    command.downgrade(alembic_config(database_url), "0007_process_version")
+    prepare_database(database_url)
+    engine = get_engine(database_url)
+    with engine.begin() as connection:
+        connection.execute(
+            text("UPDATE complaints SET stage = 'awaiting_leadership_instruction' WHERE id = :id"),
+            {"id": complaint_id},
+        )
+    with pytest.raises(IntegrityError), engine.begin() as connection:
+        connection.execute(text("UPDATE complaints SET stage = 'nowhere'"))

@@ -15,21 +15,62 @@ from policy.lifecycle import (
     stage_after_confirmation,
     stage_after_feedback,
     stage_after_handling,
+    stage_after_instruction,
+    stage_after_major_decision,
     stage_after_review,
 )
 
 
-def test_art4_3_every_regulator_transfer_needs_an_explicit_major_decision() -> None:
+@pytest.mark.parametrize("version", [1, 2])
+def test_art4_3_every_regulator_transfer_needs_an_explicit_major_decision(version: int) -> None:
     assert needs_major_decision(
-        channel=Channel.regulator_transfer, suggested_major=False, major=None
+        channel=Channel.regulator_transfer, suggested_major=False, major=None, version=version
     )
-    assert needs_major_decision(channel=Channel.phone, suggested_major=True, major=None)
-    assert not needs_major_decision(channel=Channel.phone, suggested_major=False, major=None)
-
-
-def test_art4_3_a_decision_taken_at_intake_is_not_asked_again() -> None:
+    assert needs_major_decision(
+        channel=Channel.phone, suggested_major=True, major=None, version=version
+    )
     assert not needs_major_decision(
-        channel=Channel.regulator_transfer, suggested_major=True, major=False
+        channel=Channel.phone, suggested_major=False, major=None, version=version
+    )
+
+
+def test_art4_3_what_intake_says_about_major_is_a_proposal_the_decision_is_still_asked() -> None:
+    """Version 2: a staff member's 否 at intake does not spare a regulator transfer or a
+    suggested major case the decision, and a case proposed as major at intake is decided."""
+    assert needs_major_decision(
+        channel=Channel.regulator_transfer, suggested_major=False, major=False, version=2
+    )
+    assert needs_major_decision(channel=Channel.phone, suggested_major=True, major=False, version=2)
+    assert needs_major_decision(channel=Channel.phone, suggested_major=False, major=True, version=2)
+    assert not needs_major_decision(
+        channel=Channel.phone, suggested_major=False, major=False, version=2
+    )
+
+
+def test_version_1_complaints_keep_a_decision_taken_at_intake() -> None:
+    """Complaints that started with version 1 finish under its rule (docs/architecture.md)."""
+    assert not needs_major_decision(
+        channel=Channel.regulator_transfer, suggested_major=True, major=False, version=1
+    )
+
+
+def test_art4_3_a_major_case_waits_for_leadership_instruction_before_handling() -> None:
+    assert (
+        stage_after_major_decision(handling_recorded=False, major=True, founded=True, version=2)
+        is Stage.awaiting_leadership_instruction
+    )
+    assert (
+        stage_after_major_decision(handling_recorded=False, major=False, founded=True, version=2)
+        is Stage.awaiting_handling
+    )
+    assert (
+        stage_after_instruction(handling_recorded=False, major=True, founded=True)
+        is Stage.awaiting_handling
+    )
+    # Version 1: a major case went straight to handling.
+    assert (
+        stage_after_major_decision(handling_recorded=False, major=True, founded=True, version=1)
+        is Stage.awaiting_handling
     )
 
 

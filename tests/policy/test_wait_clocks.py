@@ -34,7 +34,10 @@ def test_every_limit_names_the_step_it_times() -> None:
 def test_handling_runs_against_the_promised_reply_until_the_customer_heard_the_result() -> None:
     assert clock_for(Stage.awaiting_handling, reply_pending=True).kind is DeadlineKind.reply
     assert clock_for(Stage.awaiting_handling, reply_pending=False) == REOPENED_HANDLING
-    assert kinds_settled_on_leaving(Stage.awaiting_handling) == {DeadlineKind.reopened_handling}
+    assert kinds_settled_on_leaving(Stage.awaiting_handling) == {
+        DeadlineKind.reopened_handling,
+        DeadlineKind.instructed_handling,
+    }
 
 
 def test_the_manager_answers_for_assignment_and_leadership_for_its_review() -> None:

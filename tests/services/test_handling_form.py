@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from config.settings import Settings
 from models import ComplaintEvent, Document
-from models.complaint import Complaint
+from models.complaint import Complaint, LeadershipInstruction
 from services.handling_form import (
     ArchiveTamperedError,
     HandlingFormArchivedError,
@@ -92,6 +92,30 @@ def test_annex_form_read_back_has_every_field_in_its_cell(
     assert "安排陈处理跟进处理：由运营岗核查资金划付记录（王经理）" in manager[0]
     assert "认定为重大投诉" in manager[1]
     assert "同意：同意处理方案，加强划付复核（刘总）" in cells["公司领导意见"]
+
+
+def test_art4_3_the_form_shows_leadership_instruction_before_their_sign_off(
+    session: Session, settings: Settings, cast: Cast, complaint: Complaint
+) -> None:
+    carry_through(session, complaint, cast, major=True)
+    session.add(
+        LeadershipInstruction(
+            complaint_id=complaint.id,
+            instruction="先行补划赎回款，三日内向客户说明",
+            handler_id=cast.handler.id,
+            due_at=NOW + timedelta(days=3),
+            given_by_id=cast.leader.id,
+            given_at=NOW + timedelta(hours=5),
+        )
+    )
+    session.commit()
+    cells = _cells(docx.Document(_write(session, settings, complaint).path))
+    leadership = cells["公司领导意见"].split("\n")
+    assert leadership[0] == (
+        "2026年11月27日 15:00 研究处理意见：先行补划赎回款，三日内向客户说明"
+        "（指定处理人员：陈处理；处理时限：2026年11月30日 10:00）（刘总）"
+    )
+    assert "同意：同意处理方案，加强划付复核（刘总）" in leadership[1]
 
 
 def test_non_major_case_says_leadership_review_is_not_needed(

@@ -150,6 +150,18 @@ def test_art4_3_major_case_reports_the_reasons_to_leadership(
     assert "重大客户投诉事件" in text and "可能引起媒体关注" in text and "陈处理" in text
 
 
+@pytest.mark.parametrize("version", [1, 2])
+def test_art4_3_major_case_asks_leadership_for_their_instruction_from_version_2(
+    version: int, session: Session, settings: Settings, cast: Cast, complaint: Complaint
+) -> None:
+    complaint.process_version = version
+    carry_through(session, complaint, cast)
+    row = _queue(session, settings, complaint, NotificationKind.major_case)
+    rendered = render_email(row.kind, row.context)
+    for part in (rendered.text, rendered.html):
+        assert ("给出研究处理意见" in part) is (version == 2)
+
+
 def test_acknowledgement_is_not_queued_when_the_customer_gave_no_email(
     session: Session, settings: Settings, cast: Cast
 ) -> None:

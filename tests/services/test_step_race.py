@@ -30,6 +30,7 @@ from services.steps import (
     apply_step_input,
     assign,
     decide_major,
+    give_leadership_instruction,
     record_customer_confirmation,
     record_feedback,
     record_handling,
@@ -126,6 +127,17 @@ RACES = {
         ),
         {"channel": Channel.regulator_transfer},
     ),
+    "leadership_instruction": Race(
+        Step.leadership_instruction,
+        "leadership_instructed",
+        lambda s, c, p: give_leadership_instruction(
+            s, complaint=c, actor=p["leader"], instruction="先退款", now=_at(40)
+        ),
+        lambda s, c, p: give_leadership_instruction(
+            s, complaint=c, actor=p["leader2"], instruction="先核查", now=_at(40)
+        ),
+        {"major": True},
+    ),
     "handling": Race(
         Step.handling,
         "handling_recorded",
@@ -177,6 +189,8 @@ def complaint_on(session: Session, settings: Any, people: dict[str, User], race:
     before = {
         Stage.awaiting_written_record: RACES["written_record"].first,
         Stage.awaiting_assignment: _assign("colleague", "manager"),
+        Stage.awaiting_major_decision: RACES["major_decision"].first,
+        Stage.awaiting_leadership_instruction: RACES["leadership_instruction"].first,
         Stage.awaiting_handling: _handle(founded, "colleague"),
     }
     while complaint.stage is not target and complaint.stage in before:

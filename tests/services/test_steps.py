@@ -3,15 +3,19 @@ input (422) before it changes anything."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+from typing import Any
+
 import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from models import Assignment, ComplaintEvent, WrittenRecord
+from models import Assignment, Complaint, ComplaintEvent, LeadershipInstruction, WrittenRecord
 from models.db import utcnow
 from policy.enums import Channel, Department, Role, Stage
+from policy.lifecycle import Step
 from services.step_errors import StepConflict, StepForbidden, StepInputError
-from services.steps import assign, decide_major, record_handling, submit_written_record
+from services.steps import apply_step, assign, decide_major, record_handling, submit_written_record
 from tests.models.factories import make_complaint, make_user
 
 
@@ -123,11 +127,17 @@ def test_art4_1_transfer_needs_a_reason_and_moves_the_department(
         assign(session, complaint=complaint, actor=people["manager"], handler="owner", now=utcnow())
 
 
-def test_art4_3_regulator_transfer_waits_for_an_explicit_major_decision(
+def test_version_1_regulator_transfer_waits_for_an_explicit_major_decision(
     session: Session, settings, people
 ) -> None:
+    """Complaints that started with version 1 keep its order: a major case is handled, then
+    reviewed by leadership."""
     complaint = make_complaint(
-        session, settings, owner=people["owner"], channel=Channel.regulator_transfer
+        session,
+        settings,
+        owner=people["owner"],
+        channel=Channel.regulator_transfer,
+        process_version=1,
     )
     submit_written_record(
         session, complaint=complaint, actor=people["owner"], text="记录", now=utcnow()
@@ -162,6 +172,168 @@ def test_art4_3_regulator_transfer_waits_for_an_explicit_major_decision(
         now=utcnow(),
     )
     assert complaint.stage is Stage.awaiting_leadership_review
+
+
+def _to_major_decision(session: Session, people: dict, **intake: Any) -> Complaint:
+    complaint = make_complaint(session, intake.pop("settings"), owner=people["owner"], **intake)
+    submit_written_record(
+        session, complaint=complaint, actor=people["owner"], text="记录", now=utcnow()
+    )
+    assign(session, complaint=complaint, actor=people["manager"], handler="owner", now=utcnow())
+    return complaint
+
+
+@pytest.mark.parametrize(
+    "intake",
+    [
+        {"channel": Channel.regulator_transfer, "major": False},
+        {"channel": Channel.phone, "major": True},
+    ],
+    ids=["regulator-transfer-no-at-intake", "proposed-major-at-intake"],
+)
+def test_art4_3_what_intake_says_about_major_is_a_proposal_the_decision_is_still_asked(
+    session: Session, settings, people, intake: dict
+) -> None:
+    complaint = _to_major_decision(session, people, settings=settings, **intake)
+    assert complaint.stage is Stage.awaiting_major_decision
+    with pytest.raises(StepConflict):
+        record_handling(
+            session,
+            complaint=complaint,
+            actor=people["owner"],
+            founded=True,
+            evidence="属实",
+            solution="方案",
+            now=utcnow(),
+        )
+
+
+def test_version_1_keeps_the_decision_a_staff_member_took_at_intake(
+    session: Session, settings, people
+) -> None:
+    complaint = _to_major_decision(
+        session,
+        people,
+        settings=settings,
+        channel=Channel.regulator_transfer,
+        major=False,
+        process_version=1,
+    )
+    assert complaint.stage is Stage.awaiting_handling
+
+
+def test_art4_3_a_major_case_waits_for_leadership_instruction_then_sign_off(
+    session: Session, settings, people
+) -> None:
+    complaint = _to_major_decision(
+        session, people, settings=settings, channel=Channel.regulator_transfer
+    )
+    decide_major(
+        session,
+        complaint=complaint,
+        actor=people["manager"],
+        major=True,
+        reason="涉及媒体曝光",
+        now=utcnow(),
+    )
+    assert complaint.stage is Stage.awaiting_leadership_instruction
+    # Nobody handles it before leadership said how.
+    with pytest.raises(StepConflict, match="待公司领导研究处理"):
+        record_handling(
+            session,
+            complaint=complaint,
+            actor=people["owner"],
+            founded=True,
+            evidence="属实",
+            solution="方案",
+            now=utcnow(),
+        )
+    # Only leadership instruct, through every door (apply_step is behind all of them).
+    with pytest.raises(StepForbidden):
+        apply_step(
+            session,
+            complaint=complaint,
+            actor=people["manager"],
+            step=Step.leadership_instruction,
+            values={"instruction": "经理代为批示"},
+            now=utcnow(),
+        )
+    due = utcnow() + timedelta(days=10)
+    apply_step(
+        session,
+        complaint=complaint,
+        actor=people["leader"],
+        step=Step.leadership_instruction,
+        values={"instruction": "核实后全额补偿", "handler": "colleague", "due_at": due},
+        now=utcnow(),
+    )
+    session.commit()
+    instruction = session.scalar(select(LeadershipInstruction))
+    assert instruction.instruction == "核实后全额补偿" and instruction.due_at == due
+    assert instruction.handler_id == people["colleague"].id
+    assert complaint.handler_id == people["colleague"].id
+    assert complaint.stage is Stage.awaiting_handling and complaint.handling_round == 1
+    record_handling(
+        session,
+        complaint=complaint,
+        actor=people["colleague"],
+        founded=True,
+        evidence="属实",
+        solution="全额补偿",
+        now=utcnow(),
+    )
+    # After handling, leadership signs off before the customer hears the result.
+    assert complaint.stage is Stage.awaiting_leadership_review
+
+
+@pytest.mark.parametrize(
+    ("values", "field", "message"),
+    [
+        ({"instruction": "  "}, "instruction", "请填写研究处理意见"),
+        ({"instruction": "处理", "handler": "nobody"}, "handler", "找不到处理人员"),
+        ({"instruction": "处理", "handler": "gm"}, "handler", "不是本投诉受理部门"),
+        ({"instruction": "处理", "handler": "leader"}, "handler", "不是本投诉受理部门"),
+        ({"instruction": "处理", "due_at": timedelta(hours=-1)}, "due_at", "必须晚于现在"),
+        ({"instruction": "处理", "due_at": timedelta(days=61)}, "due_at", "60 天"),
+    ],
+    ids=["blank", "unknown-handler", "other-department", "not-staff", "past", "past-cap"],
+)
+def test_art4_3_a_bad_instruction_is_refused_with_its_field_and_nothing_is_saved(
+    session: Session, settings, people, values: dict, field: str, message: str
+) -> None:
+    complaint = _to_major_decision(
+        session, people, settings=settings, channel=Channel.regulator_transfer
+    )
+    decide_major(
+        session,
+        complaint=complaint,
+        actor=people["leader"],
+        major=True,
+        reason="重大",
+        now=utcnow(),
+    )
+    session.commit()
+    before = _events(session)
+    now = utcnow()
+    if isinstance(values.get("due_at"), timedelta):
+        # Relative to now, or (the cap) to the complaint's receipt.
+        base = complaint.received_at if values["due_at"].days > 60 else now
+        values = {**values, "due_at": base + values["due_at"]}
+    with pytest.raises(StepInputError, match=message) as refused:
+        apply_step(
+            session,
+            complaint=complaint,
+            actor=people["leader"],
+            step=Step.leadership_instruction,
+            values=values,
+            now=now,
+        )
+    assert refused.value.field == field and refused.value.status_code == 422
+    session.rollback()
+    assert _events(session) == before
+    assert session.scalar(select(func.count()).select_from(LeadershipInstruction)) == 0
+    session.refresh(complaint)
+    assert complaint.stage is Stage.awaiting_leadership_instruction
 
 
 def test_art5_4_admin_takes_no_step_on_any_path_even_the_prefect_ui_resume(

@@ -20,6 +20,7 @@ from policy.wait_clocks import clock_for
 from services.steps import (
     assign,
     decide_major,
+    give_leadership_instruction,
     record_customer_confirmation,
     record_feedback,
     record_handling,
@@ -85,6 +86,18 @@ def _major(session, complaint, people, now):  # type: ignore[no-untyped-def]
         actor=people["manager"],
         major=True,
         reason="监管转办",
+        now=now,
+    )
+
+
+def _instruct(session, complaint, people, now):  # type: ignore[no-untyped-def]
+    return give_leadership_instruction(
+        session,
+        complaint=complaint,
+        actor=people["leader"],
+        instruction="由财富中心核查资金划付，三日内答复",
+        handler="handler",
+        due_at=now + 3 * 24 * HOUR,
         now=now,
     )
 
@@ -155,6 +168,7 @@ PATHS: dict[str, tuple[dict[str, Any], list[Action]]] = {
             _record,
             _assign,
             _major,
+            _instruct,
             _handle(True),
             _review(False),
             _handle(True),
@@ -260,6 +274,29 @@ def test_art7_a_reopened_round_runs_against_the_handler_once_the_reply_was_given
     reopened = _only(session, complaint, DeadlineKind.reopened_handling)
     assert reopened.responsible_user_id == people["handler"].id
     assert reopened.due_at == NOW + 5 * HOUR + settings.reopened_handling_deadline
+
+
+def test_art4_3_the_time_leadership_gave_for_the_handling_is_a_limit_of_its_own(
+    session: Session, settings: Settings, people: dict[str, Any]
+) -> None:
+    complaint = make_complaint(
+        session, settings, owner=people["owner"], channel=Channel.regulator_transfer
+    )
+    for hour, step in enumerate([_record, _assign, _major], start=1):
+        step(session, complaint, people, NOW + hour * HOUR)
+    waiting = _only(session, complaint, DeadlineKind.leadership_instruction)
+    assert waiting.responsible_user_id == people["leader"].id
+    assert waiting.due_at == NOW + 3 * HOUR + settings.leadership_instruction_deadline
+
+    _instruct(session, complaint, people, NOW + 4 * HOUR)
+    instructed = _only(session, complaint, DeadlineKind.instructed_handling)
+    assert instructed.due_at == NOW + 4 * HOUR + 3 * 24 * HOUR
+    assert instructed.responsible_user_id == people["handler"].id
+    assert session.get_one(Deadline, waiting.id).status is DeadlineStatus.met
+
+    _handle(True)(session, complaint, people, NOW + 5 * HOUR)
+    assert session.get_one(Deadline, instructed.id).status is DeadlineStatus.met
+    assert complaint.stage is Stage.awaiting_leadership_review
 
 
 def test_art7_a_breach_stays_on_record_when_the_step_is_done_late(

@@ -56,7 +56,9 @@ def test_phone_complaint_through_every_step_to_closure(api, staff) -> None:
     ]
 
 
-def test_regulator_transfer_major_case_is_reviewed_by_leadership_art_4_3(api, staff) -> None:
+def test_regulator_transfer_major_case_is_instructed_then_signed_off_by_leadership_art_4_3(
+    api, staff
+) -> None:
     ref = api.new_complaint(
         staff.owner,
         channel="regulator_transfer",
@@ -74,8 +76,51 @@ def test_regulator_transfer_major_case_is_reviewed_by_leadership_art_4_3(api, st
     no_reason = step(api, ref, "major-decision", manager, major=True, reason="  ")
     assert no_reason.status_code == 422 and no_reason.json()["field"] == "reason"
     decided = step(api, ref, "major-decision", manager, major=True, reason="涉及代签与媒体曝光")
-    assert stage_after(decided) == "awaiting_handling"
+    assert stage_after(decided) == "awaiting_leadership_instruction"
     handler_user = staff.colleague if handler == "colleague" else staff.gm_staff
+    # Art. 4(3) 研究处理: nobody handles it before leadership said how.
+    early = step(api, ref, "handling", handler_user, founded=True, evidence="e", solution="s")
+    assert early.status_code == 409 and "待公司领导研究处理" in early.json()["detail"]
+    by_manager = step(api, ref, "leadership-instruction", manager, instruction="经理批示")
+    assert by_manager.status_code == 403 and "公司领导研究处理" in by_manager.json()["detail"]
+    now = datetime.now(UTC)
+    refusals = [
+        ({"instruction": "  "}, "instruction", "研究处理意见"),
+        (
+            {"instruction": "退款", "due_at": (now - timedelta(hours=1)).isoformat()},
+            "due_at",
+            "晚于现在",
+        ),
+        (
+            {"instruction": "退款", "due_at": (now + timedelta(days=70)).isoformat()},
+            "due_at",
+            "60 天",
+        ),
+        (
+            {
+                "instruction": "退款",
+                "handler": "gm_staff" if handler == "colleague" else "colleague",
+            },
+            "handler",
+            "受理部门",
+        ),
+    ]
+    for body, field, reason in refusals:
+        refused = step(api, ref, "leadership-instruction", staff.leader, **body)
+        assert refused.status_code == 422, refused.text
+        assert refused.json()["field"] == field and reason in refused.json()["detail"]
+    timeline = api.get(f"/complaints/{ref}", staff.owner).json()["timeline"]
+    assert "leadership_instructed" not in [event["kind"] for event in timeline]
+    instructed = step(
+        api,
+        ref,
+        "leadership-instruction",
+        staff.leader,
+        instruction="核实后按合同退款",
+        handler=handler,
+        due_at=(now + timedelta(days=5)).isoformat(),
+    )
+    assert stage_after(instructed) == "awaiting_handling"
     handled = step(
         api, ref, "handling", handler_user, founded=True, evidence="录音核实", solution="退款"
     )
@@ -171,6 +216,7 @@ def test_a_step_the_complaint_is_not_on_is_409_with_the_reason(api, staff, sessi
     ("path", "body"),
     [
         ("major-decision", {"major": True, "reason": "理由"}),
+        ("leadership-instruction", {"instruction": "处理意见"}),
         ("leadership-review", {"approved": True, "comment": ""}),
         ("handling", {"founded": True, "evidence": "e", "solution": "s"}),
         ("customer-confirmation", {"confirmed": True, "note": ""}),

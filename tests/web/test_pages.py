@@ -488,3 +488,54 @@ def test_the_page_says_when_the_complaints_run_is_behind_its_saved_steps(
     assert page_says_behind(StateType.PENDING)
     # Executing now: not behind (the rule in full: tests/orchestration/test_runs.py).
     assert not page_says_behind(StateType.RUNNING)
+
+
+def test_leadership_give_their_instruction_on_a_major_case_through_its_form(
+    api, browser, staff
+) -> None:
+    """Art. 4(3) 研究处理: the form for leadership's instruction; a refusal keeps what was
+    typed, nothing is saved until it is right; then the case goes to handling."""
+    reference = api.new_complaint(
+        staff.owner, channel="regulator_transfer", content="监管转办：未经同意代签，将起诉。"
+    )
+    api.post(f"/complaints/{reference}/written-record", staff.owner, {"text": "已记录"})
+    department = api.get(f"/complaints/{reference}", staff.owner).json()["department"]
+    manager = staff.manager if department == "wealth_center" else staff.gm_manager
+    handler = "colleague" if department == "wealth_center" else "gm_staff"
+    api.post(f"/complaints/{reference}/assignment", manager, {"handler": handler})
+    api.post(
+        f"/complaints/{reference}/major-decision", manager, {"major": True, "reason": "将起诉"}
+    )
+    page = browser.sign_in(staff.leader).get(f"/complaints/{reference}").text
+    assert '<strong id="stage">待公司领导研究处理</strong>' in page
+    assert f"/complaints/{reference}/steps/leadership_instruction" in page
+    assert 'name="instruction"' in page and 'name="due_at"' in page
+    assert f'value="{handler}"' in page and "不指定" in page
+    path = f"/complaints/{reference}/steps/leadership_instruction"
+    too_late = browser.post(
+        path,
+        {
+            "instruction": "按合同退款并致歉",
+            "handler": handler,
+            "due_at": local_input(datetime.now(UTC) + timedelta(days=90)),
+        },
+    )
+    assert too_late.status_code == 422
+    assert "60 天" in field_error(too_late.text, "due_at")
+    assert "按合同退款并致歉" in too_late.text  # what was typed is kept
+    assert '<strong id="stage">待公司领导研究处理</strong>' in too_late.text
+    given = browser.post(
+        path,
+        {
+            "instruction": "按合同退款并致歉",
+            "handler": handler,
+            "due_at": local_input(datetime.now(UTC) + timedelta(days=5)),
+        },
+    )
+    assert given.status_code == 200, given.text
+    assert '<strong id="stage">待核实处理</strong>' in given.text
+    assert "公司领导研究处理意见" in given.text and "按合同退款并致歉" in given.text
+    assert "指定处理人员" in given.text and "处理时限" in given.text
+    # The case file shows the instruction to the people handling it as well.
+    staff_page = browser.sign_in(staff.owner).get(f"/complaints/{reference}").text
+    assert "公司领导研究处理" in staff_page

@@ -12,7 +12,7 @@ def step(api, reference, name, user, **body):  # type: ignore[no-untyped-def]
     return api.post(f"/complaints/{reference}/{name}", user, body)
 
 
-def test_admin_takes_no_step_not_even_leadership_review_of_a_major_case(
+def test_admin_takes_no_step_not_even_leadership_instruction_or_review_of_a_major_case(
     api, browser, staff
 ) -> None:
     ref = api.new_complaint(staff.owner, department="wealth_center", major=True)
@@ -22,6 +22,15 @@ def test_admin_takes_no_step_not_even_leadership_review_of_a_major_case(
     refused = step(api, ref, "assignment", staff.admin, handler="colleague")
     assert refused.status_code == 403
     assert step(api, ref, "assignment", staff.manager, handler="colleague").status_code == 200
+    # Major at intake is a proposal: the manager decides, leadership instruct (Art. 4(3)).
+    refused = step(api, ref, "major-decision", staff.admin, major=True, reason="管理员认定")
+    assert refused.status_code == 403 and "系统管理员" in refused.json()["detail"]
+    decided = step(api, ref, "major-decision", staff.manager, major=True, reason="受理时提出")
+    assert decided.status_code == 200
+    refused = step(api, ref, "leadership-instruction", staff.admin, instruction="管理员批示")
+    assert refused.status_code == 403 and "系统管理员" in refused.json()["detail"]
+    instructed = step(api, ref, "leadership-instruction", staff.leader, instruction="按规定退款")
+    assert instructed.status_code == 200
     assert (
         step(api, ref, "handling", staff.colleague, founded=True, evidence="核实", solution="退款")
     ).status_code == 200

@@ -1,8 +1,8 @@
 """Contacts with the customer and contact-due items (customer_contact_attempts,
 customer_contact_due)
 
-Revision ID: 0008_contact_log
-Revises: 0006
+Revision ID: 0009_contact_log
+Revises: 0008_leadership_instruction
 Create Date: 2026-12-04 23:00:00
 
 Art. 2(4), 4(2): every contact with the customer after intake (phone, SMS, email, visit,
@@ -19,8 +19,8 @@ from alembic import op
 
 import models.db
 
-revision = "0008_contact_log"
-down_revision = "0006"
+revision = "0009_contact_log"
+down_revision = "0008_leadership_instruction"
 branch_labels = None
 depends_on = None
 

@@ -1,8 +1,8 @@
 """Every wait has a clock: deadlines of the assignment, the major decision, the customer's
 confirmation and feedback, and a reopened round of handling (deadlines.kind)
 
-Revision ID: 0009
-Revises: 0008_contact_log
+Revision ID: 0010
+Revises: 0009_contact_log
 Create Date: 2026-12-04 23:20:00
 
 Until now only the written record, the promised reply and leadership's review had a time limit;
@@ -16,8 +16,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0009"
-down_revision = "0008_contact_log"
+revision = "0010"
+down_revision = "0009_contact_log"
 branch_labels = None
 depends_on = None
 
@@ -27,6 +27,8 @@ AFTER = (
     "reply",
     "assignment",
     "major_decision",
+    "leadership_instruction",
+    "instructed_handling",
     "leadership_review",
     "reopened_handling",
     "customer_confirmation",

@@ -1,0 +1,241 @@
+"""Complaints finish under the process version they started with (docs/architecture.md,
+"Changing the process"): every recorded step sequence of every supported version, replayed
+through the flow against the real Prefect server, suspends at each of its steps in that
+version's order and reaches the archive with no notice or handling form repeated.
+
+Adding a version of the process: keep the earlier versions' sequences here, add the new
+version's, and every complaint open under an earlier version is covered by its table.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+
+from flows.complaint_lifecycle import PROCESSES
+from models import Document, Notification
+from policy.enums import Channel, Stage
+from policy.lifecycle import Step
+from tests.flows.lifecycle_driver import SERVICE_OF, Staff, add_staff, start_complaint
+
+pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("prefect_server")]
+
+
+@dataclass(frozen=True)
+class Taken:
+    """One recorded step: the wait it answers (its pause key without the attempt), who took
+    it, and what they entered."""
+
+    wait: str
+    actor: str
+    values: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def step(self) -> Step:
+        return Step(self.wait.rsplit("-", 1)[0].replace("-", "_"))
+
+
+@dataclass(frozen=True)
+class Sequence:
+    version: int
+    path: str
+    intake: dict[str, Any]
+    steps: tuple[Taken, ...]
+    notices: dict[str, int]  # the notices the complaint's outbox ends with, each sent once
+
+
+RECORD = Taken("written-record-1", "owner", {"text": "已致歉并记录"})
+ASSIGN = Taken("assignment-1", "manager", {"handler": "handler"})
+FOUNDED = {"founded": True, "evidence": "系统记录显示延迟", "solution": "加急办理并致歉"}
+SATISFIED = {"satisfied": True, "comment": ""}
+PLAIN_NOTICES = {"acknowledgement": 1, "new_complaint": 1, "result": 1, "closure": 1}
+
+SEQUENCES: tuple[Sequence, ...] = (
+    Sequence(
+        1,
+        "plain",
+        {"channel": Channel.phone},
+        (
+            RECORD,
+            ASSIGN,
+            Taken("handling-1", "handler", FOUNDED),
+            Taken("feedback-1", "owner", SATISFIED),
+        ),
+        PLAIN_NOTICES,
+    ),
+    Sequence(
+        1,
+        "transfer",
+        {"channel": Channel.sales_manager},
+        (
+            RECORD,
+            Taken(
+                "assignment-1",
+                "manager",
+                {"transfer_to_department": "general_management", "reason": "涉及网站系统问题"},
+            ),
+            Taken("assignment-2", "manager_gm", {"handler": "manager_gm"}),
+            Taken("handling-1", "manager_gm", FOUNDED),
+            Taken("feedback-1", "owner", SATISFIED),
+        ),
+        {**PLAIN_NOTICES, "transfer": 1},
+    ),
+    Sequence(
+        1,
+        "major-sent-back",
+        {"channel": Channel.regulator_transfer},
+        (
+            RECORD,
+            ASSIGN,
+            Taken("major-decision-1", "manager", {"major": True, "reason": "监管转办"}),
+            Taken("handling-1", "handler", FOUNDED),
+            Taken("leadership-review-1", "leader", {"approved": False, "comment": "重新评估"}),
+            Taken("handling-2", "handler", FOUNDED),
+            Taken("leadership-review-2", "leader", {"approved": True, "comment": ""}),
+            Taken("feedback-2", "owner", SATISFIED),
+        ),
+        {**PLAIN_NOTICES, "major_case": 1},
+    ),
+    Sequence(
+        1,
+        "regulator-transfer-decided-at-intake",
+        {"channel": Channel.regulator_transfer, "major": False},
+        (
+            RECORD,
+            ASSIGN,
+            Taken("handling-1", "handler", FOUNDED),
+            Taken("feedback-1", "owner", SATISFIED),
+        ),
+        PLAIN_NOTICES,
+    ),
+    Sequence(
+        1,
+        "unfounded",
+        {"channel": Channel.onsite},
+        (
+            RECORD,
+            ASSIGN,
+            Taken(
+                "handling-1",
+                "handler",
+                {"founded": False, "evidence": "录音显示已按流程办理", "solution": "解释"},
+            ),
+            Taken("customer-confirmation-1", "owner", {"confirmed": True, "note": ""}),
+            Taken("feedback-1", "owner", SATISFIED),
+        ),
+        PLAIN_NOTICES,
+    ),
+    Sequence(
+        1,
+        "dissatisfied-reopened",
+        {"channel": Channel.phone},
+        (
+            RECORD,
+            ASSIGN,
+            Taken("handling-1", "handler", FOUNDED),
+            Taken("feedback-1", "owner", {"satisfied": False, "comment": "仍不满意"}),
+            Taken("handling-2", "handler", FOUNDED),
+            Taken("feedback-2", "owner", SATISFIED),
+        ),
+        {**PLAIN_NOTICES, "result": 2},
+    ),
+)
+
+
+# Version 2: a major case waits for leadership's instruction before handling; what intake
+# says about major is a proposal.
+INSTRUCT = Taken(
+    "leadership-instruction-1", "leader", {"instruction": "核实后按合同补偿", "handler": "owner"}
+)
+SEQUENCES += (
+    *(
+        Sequence(2, s.path, s.intake, s.steps, s.notices)
+        for s in SEQUENCES
+        if s.path in ("plain", "transfer", "unfounded", "dissatisfied-reopened")
+    ),
+    Sequence(
+        2,
+        "major-sent-back",
+        {"channel": Channel.regulator_transfer},
+        (
+            RECORD,
+            ASSIGN,
+            Taken("major-decision-1", "manager", {"major": True, "reason": "监管转办"}),
+            INSTRUCT,
+            Taken("handling-1", "owner", FOUNDED),
+            Taken("leadership-review-1", "leader", {"approved": False, "comment": "重新评估"}),
+            Taken("handling-2", "owner", FOUNDED),
+            Taken("leadership-review-2", "leader", {"approved": True, "comment": ""}),
+            Taken("feedback-2", "owner", SATISFIED),
+        ),
+        {**PLAIN_NOTICES, "major_case": 1},
+    ),
+    Sequence(
+        2,
+        "regulator-transfer-no-at-intake-decided",
+        {"channel": Channel.regulator_transfer, "major": False},
+        (
+            RECORD,
+            ASSIGN,
+            Taken("major-decision-1", "manager", {"major": False, "reason": "一般咨询"}),
+            Taken("handling-1", "handler", FOUNDED),
+            Taken("feedback-1", "owner", SATISFIED),
+        ),
+        PLAIN_NOTICES,
+    ),
+)
+
+
+def test_every_supported_version_has_recorded_sequences() -> None:
+    assert {sequence.version for sequence in SEQUENCES} == set(PROCESSES)
+
+
+# A flow run per step is slow: the table runs on SQLite (the services' rules are tested on
+# both databases in tests/models).
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+@pytest.mark.parametrize("sequence", SEQUENCES, ids=[f"v{s.version}-{s.path}" for s in SEQUENCES])
+def test_recorded_sequence_replays_to_the_archive(
+    sequence: Sequence, session, settings, mail
+) -> None:
+    staff = add_staff(session)
+    case = start_complaint(
+        session, settings, staff.owner, process_version=sequence.version, **sequence.intake
+    )
+    assert case.complaint.process_version == sequence.version
+    for taken in sequence.steps:
+        # Suspended at this very step, in this version's order; the resume is a new execution
+        # of the run from the top, which passes every earlier step again.
+        assert case.pause_key() == f"{taken.wait}-1", taken
+        case.act(SERVICE_OF[taken.step], actor=_user(staff, taken.actor), **taken.values)
+    assert case.state.is_completed(), case.state
+    assert case.complaint.stage is Stage.archived
+    assert case.complaint.process_version == sequence.version
+    # No notice repeated: each queued once, and each sent once.
+    assert case.notifications() == sequence.notices
+    sent = session.scalars(
+        select(Notification).where(Notification.complaint_id == case.complaint_id)
+    ).all()
+    assert len(mail.messages) == len(sent) == sum(sequence.notices.values())
+    # No form repeated: consecutive versions, each differing from the one before, the last
+    # one final.
+    forms = session.scalars(
+        select(Document)
+        .where(Document.complaint_id == case.complaint_id)
+        .order_by(Document.version)
+    ).all()
+    assert [form.version for form in forms] == list(range(1, len(forms) + 1))
+    assert len({form.sha256 for form in forms}) == len(forms)
+    assert [form.final for form in forms] == [False] * (len(forms) - 1) + [True]
+
+
+def _user(staff: Staff, name: str) -> Any:
+    return {
+        "owner": staff.owner,
+        "manager": staff.manager,
+        "handler": staff.handler,
+        "leader": staff.leader,
+        "manager_gm": staff.other_manager,
+    }[name]

@@ -9,6 +9,7 @@ test that does not care about flow runs never waits for one and never starts a s
 from __future__ import annotations
 
 import re
+import socket
 import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -30,7 +31,6 @@ from models.people import User
 from policy.enums import Department, Role
 from services.security import hash_password
 from tests.flows.conftest import mail, prefect_server, smtp_sink  # noqa: F401  (fixtures)
-from tests.support.postgres import free_port
 from web.app import create_app
 from web.security import SESSION_COOKIE, issue_api_token, start_session
 
@@ -39,7 +39,18 @@ with warnings.catch_warnings():  # starlette would like httpx2, which is not ins
     from fastapi.testclient import TestClient
 
 PASSWORD = "correct horse battery"
-CLOSED_PORT = free_port()  # nothing listens here: "the Prefect API is down"
+
+
+def _held_closed_port() -> tuple[socket.socket, int]:
+    """A port bound for the whole session but never listening: connecting to it is refused
+    ("the Prefect API is down"), and no server started later — the session's Prefect server
+    takes a free port too — can be given it."""
+    holder = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    holder.bind(("127.0.0.1", 0))
+    return holder, holder.getsockname()[1]
+
+
+_CLOSED_PORT_HOLDER, CLOSED_PORT = _held_closed_port()
 
 
 @lru_cache(maxsize=1)

@@ -62,3 +62,16 @@ def test_the_access_log_names_the_path_but_not_the_query_that_carries_personal_d
     assert all('"GET /search HTTP/1.1" 303' in line for line in requests), requests
     logged = "\n".join(collect.lines)
     assert "13712345678" not in logged and "q=" not in logged
+
+
+def test_the_closed_prefect_port_of_the_tests_refuses_and_cannot_be_taken() -> None:
+    """The port the tests use for "the Prefect API is down" is held: a server started during
+    the session (the Prefect test server picks a free port) can never be given it."""
+    import socket
+
+    from tests.web.conftest import CLOSED_PORT
+
+    with pytest.raises(ConnectionRefusedError):
+        socket.create_connection(("127.0.0.1", CLOSED_PORT), timeout=2)
+    with socket.socket() as other, pytest.raises(OSError):
+        other.bind(("127.0.0.1", CLOSED_PORT))

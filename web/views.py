@@ -9,22 +9,25 @@ the full data only to those who handle it (``web.access.may_see_personal_data``)
 from __future__ import annotations
 
 import logging
+from collections import Counter
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Select, and_, or_, select
+from sqlalchemy import ColumnElement, Select, and_, or_, select, true
 from sqlalchemy.orm import Session, joinedload
 
 from config.settings import Settings
 from models.complaint import Complaint
+from models.db import utcnow
 from models.operations import Deadline
 from models.people import Contact, User
 from policy.enums import Channel, DeadlineKind, DeadlineStatus, Role, Stage
 from policy.events import event_label
-from policy.lifecycle import Step
+from policy.lifecycle import STAGE_OF_STEP, Step
 from services.case_file import CaseFile, read_case_file
-from services.steps import ensure_not_transferred_away
+from services.step_registry import STEPS
+from services.steps import StepForbidden, ensure_may_act, ensure_not_transferred_away
 from web.access import (
     ensure_may_view,
     mask_email,
@@ -225,6 +228,8 @@ class ListRow:
     handler: str
     next_due: datetime | None = None
     next_due_label: str = ""
+    step: Step | None = None  # the step the complaint waits for (None once closed)
+    overdue: bool = False  # a pending deadline is past its due time
 
 
 def _pending(deadline: Deadline, complaint: Complaint) -> bool:
@@ -272,19 +277,26 @@ def _latest_pending(db: Session, complaints: list[Complaint]) -> dict[int, list[
     return pending
 
 
+_WITH_PEOPLE = (
+    joinedload(Complaint.contact),
+    joinedload(Complaint.department),
+    joinedload(Complaint.first_inquiry_owner),
+    joinedload(Complaint.handler),
+)
+
+
 def _rows(db: Session, query: Select[Complaint]) -> list[ListRow]:
     complaints = list(
         db.scalars(
-            query.options(
-                joinedload(Complaint.contact),
-                joinedload(Complaint.department),
-                joinedload(Complaint.first_inquiry_owner),
-                joinedload(Complaint.handler),
-            )
+            query.options(*_WITH_PEOPLE)
             .order_by(Complaint.received_at.desc(), Complaint.id.desc())
             .limit(LIST_LIMIT)
         ).unique()
     )
+    return _list_rows(db, complaints, now=utcnow())
+
+
+def _list_rows(db: Session, complaints: list[Complaint], *, now: datetime) -> list[ListRow]:
     pending = _latest_pending(db, complaints)
     rows = []
     for complaint in complaints:
@@ -305,6 +317,8 @@ def _rows(db: Session, query: Select[Complaint]) -> list[ListRow]:
                 handler=complaint.handler.display_name if complaint.handler else "",
                 next_due=due[0].due_at if due else None,
                 next_due_label=due[0].kind.label if due else "",
+                step=STEP_OF_STAGE.get(complaint.stage),
+                overdue=bool(due) and due[0].due_at <= now,
             )
         )
     return rows
@@ -346,6 +360,62 @@ def major_cases(db: Session, *, include_closed: bool = False) -> list[ListRow]:
     return _rows(db, _open_only(query, include_closed))
 
 
+# 待我办理: what a person may act on now ------------------------------------------------------
+
+
+def _urgency(row: ListRow) -> tuple[bool, datetime, datetime]:
+    """Overdue first, then the nearest due time, then the oldest; no deadline last."""
+    far = datetime.max.replace(tzinfo=UTC)
+    return (not row.overdue, row.next_due or far, row.received_at)
+
+
+@dataclass
+class Worklist:
+    rows: list[ListRow]  # the chosen step's, or all, most urgent first
+    counts: list[tuple[Step, int]]  # per step, in the regulation's order
+    total: int
+    step: Step | None  # the step filtered on
+
+
+def worklist(db: Session, user: User, *, now: datetime, step: Step | None = None) -> Worklist:
+    """The complaints at a step ``user`` may take now (Art. 5(4), by the same rule the step's
+    service applies: ``services.steps.ensure_may_act``), most urgent first, with counts per
+    step; ``step`` keeps one step's."""
+    steps = [each for each, spec in STEPS.items() if user.role in spec.roles]
+    if user.role is Role.admin or not steps:
+        return Worklist([], [], 0, step)
+    query = select(Complaint).where(
+        Complaint.stage.in_([STAGE_OF_STEP[each] for each in steps]), visible_complaints(user)
+    )
+    candidates = db.scalars(
+        query.options(*_WITH_PEOPLE).order_by(Complaint.received_at).limit(5 * LIST_LIMIT)
+    ).unique()
+    mine = []
+    for complaint in candidates:
+        try:
+            ensure_may_act(complaint, user, STEP_OF_STAGE[complaint.stage])
+        except StepForbidden:
+            continue
+        mine.append(complaint)
+    rows = sorted(_list_rows(db, mine, now=now), key=_urgency)
+    per_step = Counter(row.step for row in rows)
+    counts = [(each, per_step[each]) for each in Step if per_step[each]]
+    chosen = [row for row in rows if step is None or row.step is step]
+    return Worklist(chosen[:LIST_LIMIT], counts, len(rows), step)
+
+
+def overdue_complaints(db: Session, user: User, *, now: datetime) -> list[DueRow] | None:
+    """Art. 7: the pending deadlines past their due time that a manager answers for in the
+    department, and leadership and compliance in the company; None for everyone else."""
+    if user.role is Role.manager and user.department_id is not None:
+        scope = Complaint.department_id == user.department_id
+    elif user.role in (Role.leadership, Role.compliance):
+        scope = true()
+    else:
+        return None
+    return [row for row in _due_rows(db, scope, now=now, until=now) if row.overdue]
+
+
 @dataclass
 class DueRow:
     reference: str
@@ -360,19 +430,25 @@ class DueRow:
 def due_deadlines(db: Session, user: User, *, now: datetime) -> list[DueRow]:
     """Art. 7: pending deadlines that are past or fall within the next 24 hours (or whose warning
     time has come), for what the user may see; a staff member sees the ones they answer for."""
-    query = select(Complaint).where(Complaint.stage.not_in(CLOSED_STAGES))
     if user.role is Role.staff:
-        query = query.where(
-            or_(
-                Complaint.first_inquiry_owner_id == user.id,
-                Complaint.handler_id == user.id,
-                Complaint.id.in_(
-                    select(Deadline.complaint_id).where(Deadline.responsible_user_id == user.id)
-                ),
-            )
+        scope = or_(
+            Complaint.first_inquiry_owner_id == user.id,
+            Complaint.handler_id == user.id,
+            Complaint.id.in_(
+                select(Deadline.complaint_id).where(Deadline.responsible_user_id == user.id)
+            ),
         )
     else:
-        query = query.where(visible_complaints(user))
+        scope = visible_complaints(user)
+    return _due_rows(db, scope, now=now, until=now + SOON)
+
+
+def _due_rows(
+    db: Session, scope: ColumnElement[bool], *, now: datetime, until: datetime
+) -> list[DueRow]:
+    """Pending deadlines of the open complaints in ``scope`` due by ``until`` (or whose warning
+    time has come), the earliest first."""
+    query = select(Complaint).where(Complaint.stage.not_in(CLOSED_STAGES), scope)
     complaints = list(
         db.scalars(query.options(joinedload(Complaint.department)).limit(5 * LIST_LIMIT)).unique()
     )
@@ -381,7 +457,7 @@ def due_deadlines(db: Session, user: User, *, now: datetime) -> list[DueRow]:
     for complaint_id, deadlines in _latest_pending(db, complaints).items():
         complaint = by_id[complaint_id]
         for deadline in deadlines:
-            soon = deadline.due_at <= now + SOON or (
+            soon = deadline.due_at <= until or (
                 deadline.warn_at is not None and deadline.warn_at <= now
             )
             if not soon:

@@ -1,5 +1,5 @@
-"""Staff pages: sign-in and sign-out, 待我办理 (the home page), my complaints, my department's queue, deadlines, major
-cases, search. Lists mask the complainant (Art. 2(5))."""
+"""Staff pages: sign-in and sign-out, 待我办理 (the home page), my complaints, my department's
+queue, deadlines, major cases, search. Lists mask the complainant (Art. 2(5))."""
 
 from __future__ import annotations
 

@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, Select, and_, or_, select, true
 from sqlalchemy.orm import Session, joinedload
 
-from config.settings import Settings
+from config.settings import Settings, duration_label, get_settings
 from models.complaint import Complaint
 from models.db import utcnow
 from models.operations import Deadline
@@ -26,6 +26,7 @@ from policy.enums import Channel, DeadlineKind, DeadlineStatus, Role, Stage
 from policy.events import event_label
 from policy.lifecycle import STAGE_OF_STEP, Step
 from services.case_file import CaseFile, read_case_file
+from services.outbox import NotificationKind
 from services.step_registry import STEPS
 from services.steps import StepForbidden, ensure_may_act, ensure_not_transferred_away
 from web.access import (
@@ -112,7 +113,7 @@ def deadlines_of(db: Session, complaint: Complaint) -> list[dict[str, Any]]:
     return [
         {
             "kind": row.kind.value,
-            "label": row.kind.label,
+            "label": deadline_label(row.kind),
             "due_at": row.due_at,
             "status": row.status.value,
             "responsible": row.responsible_user.username if row.responsible_user else None,
@@ -123,11 +124,41 @@ def deadlines_of(db: Session, complaint: Complaint) -> list[dict[str, Any]]:
     ]
 
 
+def overdue_of(deadlines: list[dict[str, Any]], *, now: datetime) -> list[dict[str, Any]]:
+    """Art. 7: the deadlines of a complaint (``deadlines_of``) whose step is still to be done
+    and whose due time has passed, breach recorded or not: the complaint page's banner."""
+    return [row for row in deadlines if row["pending"] and row["due_at"] <= now]
+
+
+def deadline_label(kind: DeadlineKind) -> str:
+    """A deadline's name for staff; the written record's names the configured limit."""
+    if kind is DeadlineKind.written_record:
+        return f"{duration_label(get_settings().record_deadline)}文字记录"
+    return kind.label
+
+
 def _earlier_visible(db: Session, complaint: Complaint, user: User) -> bool:
     """Art. 2(4) links a repeat to the earlier complaint; its reference is shown only to one
     who may open that complaint (Art. 2(5))."""
     earlier = db.get(Complaint, complaint.repeat_of_id) if complaint.repeat_of_id else None
     return earlier is not None and may_view(user, earlier)
+
+
+# What the system does by itself: kept in the audit log and the API's full timeline, folded
+# out of the staff page's timeline unless asked for (显示系统记录).
+SYSTEM_EVENTS = frozenset(
+    {
+        "handling_form_generated",
+        "notification_sent",
+        "notification_resend",
+        "deadline_check_scheduled",
+        "deadlines_scheduled",
+    }
+)
+
+
+def is_system_event(kind: str) -> bool:
+    return kind in SYSTEM_EVENTS or kind.endswith("_scheduled")
 
 
 def timeline_of(db: Session, case: CaseFile, user: User) -> list[dict[str, Any]]:
@@ -141,6 +172,7 @@ def timeline_of(db: Session, case: CaseFile, user: User) -> list[dict[str, Any]]
             "actor": event.username,
             "actor_name": event.actor_name,
             "summary": _event_summary(event.data, show_earlier=show_earlier),
+            "system": is_system_event(event.kind),
         }
         for event in case.events
     ]
@@ -160,7 +192,9 @@ def _event_summary(data: dict[str, Any], *, show_earlier: bool) -> str:
         if isinstance(data.get(key), bool):
             parts.append(yes if data[key] else no)
     if data.get("late"):
-        parts.append("超过24小时")
+        parts.append("超过文字记录时限")
+    if data.get("notification") in NotificationKind.__members__:
+        parts.append(NotificationKind(data["notification"]).label)
     if data.get("overrides"):
         parts.append("人工调整了系统建议：" + "、".join(sorted(data["overrides"])))
     if data.get("repeat_of"):
@@ -316,7 +350,7 @@ def _list_rows(db: Session, complaints: list[Complaint], *, now: datetime) -> li
                 owner=complaint.first_inquiry_owner.display_name,
                 handler=complaint.handler.display_name if complaint.handler else "",
                 next_due=due[0].due_at if due else None,
-                next_due_label=due[0].kind.label if due else "",
+                next_due_label=deadline_label(due[0].kind) if due else "",
                 step=STEP_OF_STAGE.get(complaint.stage),
                 overdue=bool(due) and due[0].due_at <= now,
             )
@@ -466,7 +500,7 @@ def _due_rows(
             rows.append(
                 DueRow(
                     reference=complaint.reference,
-                    kind=deadline.kind.label,
+                    kind=deadline_label(deadline.kind),
                     due_at=deadline.due_at,
                     overdue=deadline.due_at <= now,
                     responsible=responsible.display_name if responsible else "",

@@ -231,7 +231,14 @@ def _suggestion(form: dict[str, str], settings: Settings) -> dict[str, Any] | No
     except FieldError:
         amount = None
     result = classify(content[:MAX_TEXT], channel=channel, complainant=complainant, amount=amount)
+    reasons = list(dict.fromkeys([*result.reasons, *result.major_reasons]))
+    cues = _deciding_cues(
+        reasons, category=result.category.label, department=result.department.label
+    )
+    cues += [] if not result.major else [r for r in reasons if r.startswith("重大投诉认定")][:1]
     return {
+        "cues": cues,
+        "more": [reason for reason in reasons if reason not in cues],
         "category": result.category.value,
         "category_label": result.category.label,
         "department": result.department.value,
@@ -240,6 +247,16 @@ def _suggestion(form: dict[str, str], settings: Settings) -> dict[str, Any] | No
         "reasons": list(result.reasons),
         "major_reasons": [r for r in result.major_reasons if r not in result.reasons],
     }
+
+
+def _deciding_cues(reasons: list[str], *, category: str, department: str) -> list[str]:
+    """The reason that decided the category (the keywords of the chosen category, Art. 3) and
+    the one that decided the department (Art. 9); the rest are shown on request."""
+    chosen = [
+        next((r for r in reasons if r.startswith("Art. 3(") and f" {category}:" in r), None),
+        next((r for r in reasons if r.startswith("Art. 9") and f"→ {department}" in r), None),
+    ]
+    return [reason for reason in chosen if reason is not None]
 
 
 def _proposal(received_at: datetime, settings: Settings) -> dict[str, str]:

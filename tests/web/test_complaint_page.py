@@ -102,3 +102,34 @@ def test_major_shows_pending_only_while_the_decision_will_be_asked(api, browser,
 
 def _major(html: str) -> str:
     return html.split("<dt>是否重大</dt>", 1)[1].split("</dd>", 1)[0]
+
+
+MAJOR_CASE = (
+    "经监管局转办：销售人员未经同意代签风险测评并承诺保本，客户称将向媒体曝光。赎回款未到账"
+)
+
+
+def test_the_suggestion_shows_the_decision_and_the_cues_that_decided_it(browser, staff) -> None:
+    """The decision and two or three deciding cues (category, department, major); the other
+    reasons (scores, models, categories not chosen) behind a "why" toggle."""
+    browser.sign_in(staff.owner)
+    answer = browser.client.post(
+        "/complaints/suggestion",
+        json={"content": MAJOR_CASE, "channel": "phone"},
+        headers={"X-CSRF-Token": browser.csrf},
+    ).json()["suggestion"]
+    cues, more = answer["cues"], answer["more"]
+    assert 2 <= len(cues) <= 3
+    assert cues[0].startswith("Art. 3(4) 违规操作类") and "财富中心" in cues[1]
+    assert cues[2].startswith("重大投诉认定")
+    assert any("得分" in reason for reason in more)  # scores: behind the toggle
+    assert any("办事效率类" in reason for reason in more)  # a category not chosen
+    assert set(cues) | set(more) == set(answer["reasons"]) | set(answer["major_reasons"])
+
+    preview = browser.post(
+        "/complaints/new", {"content": MAJOR_CASE, "channel": "phone", "action": "preview"}
+    ).text
+    shown = preview.split('id="s-cues"', 1)[1].split("</ul>", 1)[0]
+    assert shown.count("<li>") == len(cues) and "得分" not in shown
+    why = preview.split('id="s-why"', 1)[1].split("</details>", 1)[0]
+    assert "<summary>" in why and "得分" in why

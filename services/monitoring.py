@@ -867,7 +867,8 @@ def report_markdown(
 ) -> str:
     """The markdown summary: the window, what was assessed, what stands out."""
     lines = [
-        f"# 投诉集中监控报告（第八条）{windows.window_start}至{windows.window_end}",
+        f"# 投诉集中监控报告（第八条）报告日期 {windows.report_date}："
+        f"{windows.window_start}至{windows.window_end}",
         "",
         f"近{windows.current_days}天投诉 {assessment.complaints_current} 件；"
         f"基线（此前{windows.baseline_days}天）{assessment.complaints_baseline} 件。"

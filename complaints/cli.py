@@ -8,7 +8,8 @@ this module, on a shared 2-core machine): ``flows.reconcile`` ~2.5 s and
 ~0.4 s, ``services.directory`` and ``services.corrections`` ~0.35 s, ``policy.classification``
 ~0.1 s, ``uvicorn`` and ``web.serving`` ~0.05 s; ``deployments.up``, ``deployments.prefect_access``
 and ``services.security`` are small but bring Prefect's settings or the password hasher with
-them.
+them; ``prefect.settings`` (~1 s) is read only by an in-process caller that imported Prefect
+already.
 """
 
 from __future__ import annotations
@@ -288,7 +289,44 @@ def up() -> None:
     raise typer.Exit(run_system(get_settings()))
 
 
+def _prefect_api_url() -> str:
+    """The API URL the command will use: the environment's (set by `reach_prefect`), or, for an
+    in-process caller that imported Prefect first (tests), Prefect's current setting."""
+    url = os.environ.get("PREFECT_API_URL") or ""
+    if not url and "prefect" in sys.modules:
+        from prefect.settings import PREFECT_API_URL
+
+        url = str(PREFECT_API_URL.value() or "")
+    return url
+
+
+def needs_prefect_server(command: F) -> F:
+    """The Prefect server (up's, or the one PREFECT_API_URL names) must answer: when it is
+    down the command says so in one line and exits 1, before and while it runs."""
+
+    @wraps(command)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        from deployments.prefect_access import server_reachable
+
+        url = _prefect_api_url()
+        down = (
+            f"cannot reach the Prefect server at {url or 'PREFECT_API_URL (not set)'}: "
+            "start it with `complaints up` (or set PREFECT_API_URL)"
+        )
+        if not url or not server_reachable(url):
+            raise fail(down)
+        try:
+            return command(*args, **kwargs)
+        except Exception as exc:  # the server went away while the command ran
+            if server_reachable(url):
+                raise
+            raise fail(down) from exc
+
+    return wrapper  # type: ignore[return-value]
+
+
 @app.command()
+@needs_prefect_server
 def reconcile() -> None:
     """Start missing runs, re-queue crashed ones and those a dead worker left stuck, wake runs
     whose step is saved, re-schedule missing deadline checks. Idempotent."""
@@ -299,6 +337,7 @@ def reconcile() -> None:
 
 @app.command()
 @database_errors_as_one_line
+@needs_prefect_server
 def monitor(
     as_of: Annotated[
         str | None,

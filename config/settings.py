@@ -135,6 +135,18 @@ class Settings(BaseSettings):
         return ZoneInfo(self.timezone)
 
 
+def duration_label(span: timedelta) -> str:
+    """A configured time limit in Chinese, as the regulation writes it: ``24小时``, ``3天``,
+    ``36小时``, ``1小时30分钟``, ``45分钟``."""
+    minutes = round(span.total_seconds() / 60)
+    hours, rest = divmod(minutes, 60)
+    if rest:
+        return f"{hours}小时{rest}分钟" if hours else f"{rest}分钟"
+    if hours >= 48 and hours % 24 == 0:
+        return f"{hours // 24}天"
+    return f"{hours}小时"
+
+
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:
     """The process-wide settings; tests call ``get_settings.cache_clear()`` after changing env."""

@@ -1,5 +1,9 @@
 """How every process of the system reaches the Prefect server that `complaints up` runs.
 
+A `complaints` command run from another terminal finds that server from the same settings
+as `up`: its port (``COMPLAINTS_PREFECT_PORT``) and Prefect's folder under the data folder
+(``PREFECT_HOME``, results under it), and never starts a throwaway server of its own.
+
 The server requires sign-in (Prefect's basic auth): ``PREFECT_SERVER_API_AUTH_STRING`` on the
 server, ``PREFECT_API_AUTH_STRING`` on each client (worker, web app, flow runs, `complaints`
 commands), both ``user:password``. When the operator sets either in the environment, both are
@@ -11,6 +15,8 @@ from __future__ import annotations
 
 import os
 import secrets
+import urllib.error
+import urllib.request
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,6 +35,23 @@ def auth_file(settings: Settings) -> Path:
 
 def api_url(settings: Settings) -> str:
     return f"http://127.0.0.1:{settings.prefect_port}/api"
+
+
+def prefect_home(settings: Settings) -> Path:
+    """Prefect's own folder (its profile, its results) for this data folder."""
+    return (settings.data_dir / "prefect").resolve()
+
+
+def server_reachable(url: str, *, timeout: float = 3.0) -> bool:
+    """Whether anything answers HTTP at the Prefect API ``url`` (any status: a server asking
+    for sign-in is up); False when the connection is refused or times out."""
+    try:
+        with urllib.request.urlopen(f"{url.rstrip('/')}/health", timeout=timeout):
+            return True
+    except urllib.error.HTTPError:
+        return True
+    except (urllib.error.URLError, OSError, ValueError):
+        return False
 
 
 @dataclass(frozen=True)
@@ -80,6 +103,13 @@ def client_environment(settings: Settings, environ: Mapping[str, str]) -> dict[s
     extra: dict[str, str] = {}
     if not environ.get("PREFECT_API_URL"):
         extra["PREFECT_API_URL"] = api_url(settings)
+        # up's Prefect folder, and never a throwaway server of the command's own.
+        if not environ.get("PREFECT_HOME"):
+            home = prefect_home(settings)
+            extra["PREFECT_HOME"] = str(home)
+            extra["PREFECT_LOCAL_STORAGE_PATH"] = str(home / "results")
+            extra["PREFECT_RESULTS_PERSIST_BY_DEFAULT"] = "true"
+        extra["PREFECT_SERVER_ALLOW_EPHEMERAL_MODE"] = "false"
     if not environ.get(CLIENT_AUTH) and not environ.get(SERVER_AUTH):
         secret = read_auth_file(auth_file(settings))
         if secret:

@@ -40,7 +40,7 @@ from pathlib import Path
 from sqlalchemy.engine import make_url
 
 from config.settings import Settings
-from deployments.prefect_access import CLIENT_AUTH, SERVER_AUTH, prefect_auth
+from deployments.prefect_access import CLIENT_AUTH, SERVER_AUTH, prefect_auth, prefect_home
 from orchestration.names import WORK_POOL, worker_command
 from services.setup import prepare_database
 
@@ -95,7 +95,7 @@ def _wait_port(port: int, timeout: float, service: Service) -> None:
 
 
 def prefect_environment(settings: Settings) -> dict[str, str]:
-    home = (settings.data_dir / "prefect").resolve()
+    home = prefect_home(settings)
     port = settings.prefect_port
     return {
         "PREFECT_HOME": str(home),

@@ -22,6 +22,7 @@ from models.complaint import (
 from models.db import Base, get_engine, make_engine, safe_url, session_scope, utcnow
 from models.operations import (
     ConcentrationAlert,
+    ConcentrationReport,
     Deadline,
     Document,
     Notification,
@@ -43,6 +44,7 @@ __all__ = [
     "Complaint",
     "ComplaintEvent",
     "ConcentrationAlert",
+    "ConcentrationReport",
     "Contact",
     "Customer",
     "CustomerFeedback",

@@ -111,6 +111,18 @@ class ConcentrationAlert(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
+class ConcentrationReport(Base):
+    """Art. 8: one concentration report, made (or made again) for its report date, with or
+    without alerts; its window is the days before the report date."""
+
+    __tablename__ = "concentration_reports"
+
+    report_date: Mapped[date] = mapped_column(Date, primary_key=True)
+    window_start: Mapped[date] = mapped_column(Date)
+    window_end: Mapped[date] = mapped_column(Date)
+    made_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
 class ReferenceCounter(Base):
     """Per-day counter behind complaint references (TS-YYYYMMDD-NNNN), safe under concurrency."""
 

@@ -51,7 +51,7 @@ from sqlalchemy.pool import SingletonThreadPool, StaticPool
 
 from config.settings import Settings
 from models.complaint import Complaint
-from models.operations import ConcentrationAlert
+from models.operations import ConcentrationAlert, ConcentrationReport
 from models.people import DepartmentRow, User
 from policy.concentration import (
     AlertRecord,
@@ -469,9 +469,20 @@ def store_alerts(
     session: Session, *, windows: MonitorWindows, alerts: Sequence[AlertRecord]
 ) -> list[ConcentrationAlert]:
     """Store the alerts of a window, once: a unit already stored for this window is left as it
-    was (``ON CONFLICT DO NOTHING`` on the unit and window). Returns all the window's alerts."""
+    was (``ON CONFLICT DO NOTHING`` on the unit and window). Records the report itself, with
+    or without alerts, once per report date. Returns all the window's alerts."""
+    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    session.execute(
+        insert(ConcentrationReport)
+        .values(
+            report_date=windows.report_date,
+            window_start=windows.window_start,
+            window_end=windows.window_end,
+            made_at=datetime.now(UTC),
+        )
+        .on_conflict_do_nothing(index_elements=["report_date"])
+    )
     if alerts:
-        insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
         statement = insert(ConcentrationAlert).on_conflict_do_nothing(
             index_elements=["unit_kind", "unit_key", "window_end"]
         )
@@ -547,12 +558,13 @@ class AlertView:
 
 @dataclass(frozen=True)
 class ConcentrationOverview:
-    """The alerts of one window (None when no report has flagged anything yet)."""
+    """The alerts of one report (``report_date`` None when no report was made yet)."""
 
     window_end: date | None
     alerts: list[AlertView]
     weeks: int
     report_dates: list[date]
+    report_date: date | None = None
 
 
 def unit_label(session: Session, kind: UnitKind | str, key: str) -> str:
@@ -645,32 +657,35 @@ def weekly_counts(
 
 
 def report_dates(session: Session, *, limit: int = 30) -> list[date]:
-    """Windows that have alerts, newest first (their last days)."""
-    return list(
-        session.scalars(
-            select(ConcentrationAlert.window_end)
-            .group_by(ConcentrationAlert.window_end)
-            .order_by(ConcentrationAlert.window_end.desc())
-            .limit(limit)
+    """The dates of the reports made, newest first: a report's date is the day after its
+    window's last day, as the `complaints monitor` command and the Prefect run name it (alerts
+    stored before reports were recorded count by their window)."""
+    made = set(session.scalars(select(ConcentrationReport.report_date)))
+    made.update(
+        window_end + timedelta(days=1)
+        for window_end in session.scalars(
+            select(ConcentrationAlert.window_end).group_by(ConcentrationAlert.window_end)
         )
     )
+    return sorted(made, reverse=True)[:limit]
 
 
 def concentration_overview(
     session: Session,
     *,
-    window_end: date | None = None,
+    report_date: date | None = None,
     weeks: int = 12,
     timezone: str = "Asia/Shanghai",
 ) -> ConcentrationOverview:
-    """What the web page lists: the alerts of a window (default the newest), each with its
+    """What the web page lists: the alerts of a report (default the newest), each with its
     unit's weekly counts for ``trend_svg``. Read only; no Prefect, no settings needed."""
     _without_jit(session)
     dates = report_dates(session)
-    if window_end is None:
-        window_end = dates[0] if dates else None
-    if window_end is None:
+    if report_date is None:
+        report_date = dates[0] if dates else None
+    if report_date is None:
         return ConcentrationOverview(window_end=None, alerts=[], weeks=weeks, report_dates=dates)
+    window_end = report_date - timedelta(days=1)
     views = []
     for alert in alerts_for(session, window_end=window_end):
         kind = UnitKind(alert.unit_kind)
@@ -699,7 +714,11 @@ def concentration_overview(
             )
         )
     return ConcentrationOverview(
-        window_end=window_end, alerts=views, weeks=weeks, report_dates=dates
+        window_end=window_end,
+        alerts=views,
+        weeks=weeks,
+        report_dates=dates,
+        report_date=report_date,
     )
 
 
@@ -848,7 +867,8 @@ def report_markdown(
 ) -> str:
     """The markdown summary: the window, what was assessed, what stands out."""
     lines = [
-        f"# 投诉集中监控报告（第八条）{windows.window_start}至{windows.window_end}",
+        f"# 投诉集中监控报告（第八条）报告日期 {windows.report_date}："
+        f"{windows.window_start}至{windows.window_end}",
         "",
         f"近{windows.current_days}天投诉 {assessment.complaints_current} 件；"
         f"基线（此前{windows.baseline_days}天）{assessment.complaints_baseline} 件。"

@@ -13,13 +13,13 @@ from fastapi import APIRouter, BackgroundTasks, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from sqlalchemy import select
 
-from config.settings import Settings
+from config.settings import Settings, duration_label
 from models.db import utcnow
 from models.people import DepartmentRow, User
 from policy.classification import classify
 from policy.deadlines import proposed_reply_at
 from policy.enums import Category, Channel, ComplainantKind, Department, Role, Stage
-from policy.lifecycle import Step
+from policy.lifecycle import Step, needs_major_decision
 from services.case_file import read_case_file
 from services.intake import IntakeError, IntakeKeyReused
 from services.step_errors import StepConflict, StepError, StepInputError
@@ -85,6 +85,7 @@ from web.views import (
     customer_view,
     deadlines_of,
     handling_form_bytes,
+    overdue_of,
     timeline_of,
     viewable_complaint,
 )
@@ -94,13 +95,19 @@ INTAKE_TOKEN = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
 log = logging.getLogger("web.access")
 
 NOTICES = {
-    "created": "投诉已受理。您是该投诉的首问负责人（第二条第四项），请在24小时内提交文字记录。",
+    "created": "投诉已受理。您是该投诉的首问负责人（第二条第四项），请在{record}内提交文字记录。",
     "saved-resumed": "已保存，处理流程已继续。",
     "contact-saved": "已登记与客户的联系。",
     "saved-later": (
         "已保存。处理流程将在稍后自动继续（流程服务暂不可达或尚未就绪时，系统会自动唤醒）。"
     ),
 }
+
+
+# The stages at which the major / non-major decision (Art. 4(3)) may still be asked.
+BEFORE_MAJOR_DECISION = frozenset(
+    {Stage.awaiting_written_record, Stage.awaiting_assignment, Stage.awaiting_major_decision}
+)
 
 
 # Intake --------------------------------------------------------------------------------------
@@ -226,7 +233,14 @@ def _suggestion(form: dict[str, str], settings: Settings) -> dict[str, Any] | No
     except FieldError:
         amount = None
     result = classify(content[:MAX_TEXT], channel=channel, complainant=complainant, amount=amount)
+    reasons = list(dict.fromkeys([*result.reasons, *result.major_reasons]))
+    cues = _deciding_cues(
+        reasons, category=result.category.label, department=result.department.label
+    )
+    cues += [] if not result.major else [r for r in reasons if r.startswith("重大投诉认定")][:1]
     return {
+        "cues": cues,
+        "more": [reason for reason in reasons if reason not in cues],
         "category": result.category.value,
         "category_label": result.category.label,
         "department": result.department.value,
@@ -235,6 +249,16 @@ def _suggestion(form: dict[str, str], settings: Settings) -> dict[str, Any] | No
         "reasons": list(result.reasons),
         "major_reasons": [r for r in result.major_reasons if r not in result.reasons],
     }
+
+
+def _deciding_cues(reasons: list[str], *, category: str, department: str) -> list[str]:
+    """The reason that decided the category (the keywords of the chosen category, Art. 3) and
+    the one that decided the department (Art. 9); the rest are shown on request."""
+    chosen = [
+        next((r for r in reasons if r.startswith("Art. 3(") and f" {category}:" in r), None),
+        next((r for r in reasons if r.startswith("Art. 9") and f"→ {department}" in r), None),
+    ]
+    return [reason for reason in chosen if reason is not None]
 
 
 def _proposal(received_at: datetime, settings: Settings) -> dict[str, str]:
@@ -396,6 +420,10 @@ def complaint_page(
         log.info("personal data of complaint %s shown to %s", complaint.reference, user.username)
     case = read_case_file(db, complaint)
     notice = NOTICES.get(request.query_params.get("notice", ""), "")
+    notice = notice.format(record=duration_label(settings.record_deadline))
+    deadlines = deadlines_of(db, complaint)
+    timeline = timeline_of(db, case, user)
+    show_system = request.query_params.get("system") == "1"
     return render(
         request,
         "complaint.html",
@@ -406,8 +434,18 @@ def complaint_page(
             "may_act": may_act,
             "why_not": why_not,
             "records": case.step_records(),
-            "timeline": timeline_of(db, case, user),
-            "deadlines": deadlines_of(db, complaint),
+            "timeline": [e for e in timeline if show_system or not e["system"]],
+            "system_events": sum(1 for event in timeline if event["system"]),
+            "show_system": show_system,
+            "deadlines": deadlines,
+            "overdue": overdue_of(deadlines, now=utcnow()),
+            "major_pending": complaint.stage in BEFORE_MAJOR_DECISION
+            and needs_major_decision(
+                channel=complaint.channel,
+                suggested_major=complaint.suggested_major,
+                major=complaint.major,
+                version=complaint.process_version,
+            ),
             "run_url": prefect_run_url(settings, complaint.flow_run_id),
             "run_pending": complaint.flow_run_id is None
             and complaint.stage not in (Stage.closed, Stage.archived),

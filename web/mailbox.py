@@ -1,5 +1,9 @@
 """The local SMTP sink's messages (``data_dir/mailbox``, a Maildir written by ``complaints up``
-when no real SMTP server is configured), for the admin page."""
+when no real SMTP server is configured), for the admin page.
+
+``complaints up`` starts the sink on ``127.0.0.1:smtp_sink_port`` and hands the worker and the
+web app ``COMPLAINTS_SMTP_HOST=127.0.0.1`` and ``COMPLAINTS_SMTP_PORT=<smtp_sink_port>``: an
+SMTP host set to exactly that address is the sink, not an external server."""
 
 from __future__ import annotations
 
@@ -36,9 +40,19 @@ def mailbox_path(settings: Settings) -> Path:
     return (settings.data_dir / "mailbox").resolve()
 
 
+LOCAL_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
+
+
+def sends_to_sink(settings: Settings) -> bool:
+    """Whether mail goes to the local sink of ``complaints up`` (no SMTP host, or the sink's)."""
+    if not settings.smtp_host:
+        return True
+    return settings.smtp_host in LOCAL_HOSTS and settings.smtp_port == settings.smtp_sink_port
+
+
 def sink_state(settings: Settings) -> str:
     """``external`` (a real SMTP server is set), ``running``, or ``stopped``."""
-    if settings.smtp_host:
+    if not sends_to_sink(settings):
         return "external"
     try:
         with socket.create_connection(("127.0.0.1", settings.smtp_sink_port), timeout=0.3):

@@ -3,7 +3,7 @@ chart drawn on the server (SVG), for compliance and leadership."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
@@ -24,10 +24,15 @@ def monitoring_page(
     user: PageUser,
     db: DbSession,
     settings: SettingsDep,
+    report_date: date | None = None,
     window_end: date | None = None,
 ) -> Response:
+    """``report_date`` as the CLI and the Prefect run name it; ``window_end`` (the day before
+    it) is still read from older links."""
     require_role(user, OVERSIGHT_ROLES, "查看投诉集中监控")
-    overview = concentration_overview(db, window_end=window_end, timezone=settings.timezone)
+    if report_date is None and window_end is not None:
+        report_date = window_end + timedelta(days=1)
+    overview = concentration_overview(db, report_date=report_date, timezone=settings.timezone)
     # trend_svg draws numbers only, so its markup is safe to place as it is.
     rows = [(alert, Markup(trend_svg(alert.weekly_counts))) for alert in overview.alerts]
     # Art. 3/9/4(3): how often staff overrode the classification suggestion, per month.

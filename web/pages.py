@@ -1,5 +1,5 @@
-"""Staff pages: sign-in and sign-out, my complaints, my department's queue, deadlines, major
-cases, search. Lists mask the complainant (Art. 2(5))."""
+"""Staff pages: sign-in and sign-out, 待我办理 (the home page), my complaints, my department's
+queue, deadlines, major cases, search. Lists mask the complainant (Art. 2(5))."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from sqlalchemy import select
 from models.db import utcnow
 from models.people import DepartmentRow
 from policy.enums import Department
+from policy.lifecycle import Step
 from web.access import MAJOR_CASE_ROLES, OVERSIGHT_ROLES, require_role
 from web.deps import CheckedForm, DbSession, FormFields, PageUser, SettingsDep, WebSessionDep
 from web.ratelimit import SlidingWindow
@@ -31,7 +32,15 @@ from web.security import (
     start_session,
 )
 from web.validation import MAX_PASSWORD, MAX_USERNAME, FieldError, clean_text
-from web.views import department_queue, due_deadlines, major_cases, my_complaints, search
+from web.views import (
+    department_queue,
+    due_deadlines,
+    major_cases,
+    my_complaints,
+    overdue_complaints,
+    search,
+    worklist,
+)
 
 router = APIRouter(include_in_schema=False)
 log = logging.getLogger("web.access")
@@ -43,7 +52,7 @@ def _safe_next(target: str | None) -> str:
     """Only a path on this site (no //host, no scheme): no open redirect after sign-in."""
     if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
         return target
-    return "/my"
+    return "/"
 
 
 def _client(request: Request) -> str:
@@ -78,13 +87,26 @@ def _login_page(
 
 
 @router.get("/")
-def home(request: Request) -> Response:
-    target = "/my" if request.cookies.get(SESSION_COOKIE) else "/login"
-    return RedirectResponse(target, status_code=303)
+def home(
+    request: Request, user: PageUser, db: DbSession, step: Annotated[str, Query()] = ""
+) -> Response:
+    """待我办理: what the signed-in person may act on now, most urgent first, with counts per
+    step; a manager also sees the department's overdue complaints, leadership and compliance
+    the company's."""
+    chosen = next((each for each in Step if each.value == step), None)
+    now = utcnow()
+    return render(
+        request,
+        "home.html",
+        {
+            "work": worklist(db, user, now=now, step=chosen),
+            "overdue": overdue_complaints(db, user, now=now),
+        },
+    )
 
 
 @router.get("/login")
-def login_form(request: Request, next: str = "/my") -> Response:
+def login_form(request: Request, next: str = "/") -> Response:
     return _login_page(request, next_url=next)
 
 

@@ -11,7 +11,7 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
-from config.settings import get_settings
+from config.settings import duration_label, get_settings
 from models.db import utcnow
 from policy.enums import Role
 from web.access import INTAKE_ROLES, MAJOR_CASE_ROLES
@@ -75,6 +75,7 @@ def render(
         "may_see_major_cases": user is not None and user.role in MAJOR_CASE_ROLES,
         "is_admin": user is not None and user.role is Role.admin,
         "prefect_ui_url": get_settings().prefect_ui_url,
+        "record_deadline": duration_label(get_settings().record_deadline),
     }
     values.update(context or {})
     response = templates.TemplateResponse(request, name, values, status_code=status_code)

@@ -9,26 +9,30 @@ the full data only to those who handle it (``web.access.may_see_personal_data``)
 from __future__ import annotations
 
 import logging
+from collections import Counter
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Select, and_, or_, select
+from sqlalchemy import ColumnElement, Select, and_, or_, select, true
 from sqlalchemy.orm import Session, joinedload
 
-from config.settings import Settings
+from config.settings import Settings, duration_label, get_settings
 from models.complaint import Complaint
+from models.db import utcnow
 from models.operations import Deadline
 from models.people import Contact, User
 from policy.contacts import MAX_SUMMARY, ContactMethod
 from policy.enums import Channel, DeadlineKind, DeadlineStatus, Role, Stage
 from policy.events import event_label
-from policy.lifecycle import Step
+from policy.lifecycle import STAGE_OF_STEP, Step
 from policy.wait_clocks import STEP_OF_KIND
 from services.case_file import CaseFile, read_case_file
 from services.contacts import contacts_of, ensure_may_record_contact, open_contact_due
-from services.step_errors import StepError
-from services.steps import ensure_not_transferred_away
+from services.outbox import NotificationKind
+from services.step_errors import StepError, StepForbidden
+from services.step_registry import STEPS
+from services.steps import ensure_may_act, ensure_not_transferred_away
 from web.access import (
     ensure_may_view,
     mask_email,
@@ -114,7 +118,7 @@ def deadlines_of(db: Session, complaint: Complaint) -> list[dict[str, Any]]:
         {
             "kind": row.kind.value,
             "step": STEP_OF_KIND[row.kind].value,
-            "label": row.kind.label,
+            "label": deadline_label(row.kind),
             "due_at": row.due_at,
             "status": row.status.value,
             "responsible": row.responsible_user.username if row.responsible_user else None,
@@ -125,11 +129,41 @@ def deadlines_of(db: Session, complaint: Complaint) -> list[dict[str, Any]]:
     ]
 
 
+def overdue_of(deadlines: list[dict[str, Any]], *, now: datetime) -> list[dict[str, Any]]:
+    """Art. 7: the deadlines of a complaint (``deadlines_of``) whose step is still to be done
+    and whose due time has passed, breach recorded or not: the complaint page's banner."""
+    return [row for row in deadlines if row["pending"] and row["due_at"] <= now]
+
+
+def deadline_label(kind: DeadlineKind) -> str:
+    """A deadline's name for staff; the written record's names the configured limit."""
+    if kind is DeadlineKind.written_record:
+        return f"{duration_label(get_settings().record_deadline)}文字记录"
+    return kind.label
+
+
 def _earlier_visible(db: Session, complaint: Complaint, user: User) -> bool:
     """Art. 2(4) links a repeat to the earlier complaint; its reference is shown only to one
     who may open that complaint (Art. 2(5))."""
     earlier = db.get(Complaint, complaint.repeat_of_id) if complaint.repeat_of_id else None
     return earlier is not None and may_view(user, earlier)
+
+
+# What the system does by itself: kept in the audit log and the API's full timeline, folded
+# out of the staff page's timeline unless asked for (显示系统记录).
+SYSTEM_EVENTS = frozenset(
+    {
+        "handling_form_generated",
+        "notification_sent",
+        "notification_resend",
+        "deadline_check_scheduled",
+        "deadlines_scheduled",
+    }
+)
+
+
+def is_system_event(kind: str) -> bool:
+    return kind in SYSTEM_EVENTS or kind.endswith("_scheduled")
 
 
 def timeline_of(db: Session, case: CaseFile, user: User) -> list[dict[str, Any]]:
@@ -143,6 +177,7 @@ def timeline_of(db: Session, case: CaseFile, user: User) -> list[dict[str, Any]]
             "actor": event.username,
             "actor_name": event.actor_name,
             "summary": _event_summary(event.data, show_earlier=show_earlier),
+            "system": is_system_event(event.kind),
         }
         for event in case.events
     ]
@@ -165,7 +200,9 @@ def _event_summary(data: dict[str, Any], *, show_earlier: bool) -> str:
         reached = "已联系上" if data.get("reached") else "未联系上"
         parts.append(f"{ContactMethod(data['method']).label}，{reached}")
     if data.get("late"):
-        parts.append("超过24小时")
+        parts.append("超过文字记录时限")
+    if data.get("notification") in NotificationKind.__members__:
+        parts.append(NotificationKind(data["notification"]).label)
     if data.get("overrides"):
         parts.append("人工调整了系统建议：" + "、".join(sorted(data["overrides"])))
     if data.get("repeat_of"):
@@ -282,6 +319,8 @@ class ListRow:
     handler: str
     next_due: datetime | None = None
     next_due_label: str = ""
+    step: Step | None = None  # the step the complaint waits for (None once closed)
+    overdue: bool = False  # a pending deadline is past its due time
 
 
 def _pending(deadline: Deadline, complaint: Complaint) -> bool:
@@ -330,19 +369,26 @@ def _latest_pending(db: Session, complaints: list[Complaint]) -> dict[int, list[
     return pending
 
 
+_WITH_PEOPLE = (
+    joinedload(Complaint.contact),
+    joinedload(Complaint.department),
+    joinedload(Complaint.first_inquiry_owner),
+    joinedload(Complaint.handler),
+)
+
+
 def _rows(db: Session, query: Select[Complaint]) -> list[ListRow]:
     complaints = list(
         db.scalars(
-            query.options(
-                joinedload(Complaint.contact),
-                joinedload(Complaint.department),
-                joinedload(Complaint.first_inquiry_owner),
-                joinedload(Complaint.handler),
-            )
+            query.options(*_WITH_PEOPLE)
             .order_by(Complaint.received_at.desc(), Complaint.id.desc())
             .limit(LIST_LIMIT)
         ).unique()
     )
+    return _list_rows(db, complaints, now=utcnow())
+
+
+def _list_rows(db: Session, complaints: list[Complaint], *, now: datetime) -> list[ListRow]:
     pending = _latest_pending(db, complaints)
     rows = []
     for complaint in complaints:
@@ -362,7 +408,9 @@ def _rows(db: Session, query: Select[Complaint]) -> list[ListRow]:
                 owner=complaint.first_inquiry_owner.display_name,
                 handler=complaint.handler.display_name if complaint.handler else "",
                 next_due=due[0].due_at if due else None,
-                next_due_label=due[0].kind.label if due else "",
+                next_due_label=deadline_label(due[0].kind) if due else "",
+                step=STEP_OF_STAGE.get(complaint.stage),
+                overdue=bool(due) and due[0].due_at <= now,
             )
         )
     return rows
@@ -412,6 +460,62 @@ def major_cases(db: Session, *, include_closed: bool = False) -> list[ListRow]:
     return _rows(db, _open_only(query, include_closed))
 
 
+# 待我办理: what a person may act on now ------------------------------------------------------
+
+
+def _urgency(row: ListRow) -> tuple[bool, datetime, datetime]:
+    """Overdue first, then the nearest due time, then the oldest; no deadline last."""
+    far = datetime.max.replace(tzinfo=UTC)
+    return (not row.overdue, row.next_due or far, row.received_at)
+
+
+@dataclass
+class Worklist:
+    rows: list[ListRow]  # the chosen step's, or all, most urgent first
+    counts: list[tuple[Step, int]]  # per step, in the regulation's order
+    total: int
+    step: Step | None  # the step filtered on
+
+
+def worklist(db: Session, user: User, *, now: datetime, step: Step | None = None) -> Worklist:
+    """The complaints at a step ``user`` may take now (Art. 5(4), by the same rule the step's
+    service applies: ``services.steps.ensure_may_act``), most urgent first, with counts per
+    step; ``step`` keeps one step's."""
+    steps = [each for each, spec in STEPS.items() if user.role in spec.roles]
+    if user.role is Role.admin or not steps:
+        return Worklist([], [], 0, step)
+    query = select(Complaint).where(
+        Complaint.stage.in_([STAGE_OF_STEP[each] for each in steps]), visible_complaints(user)
+    )
+    candidates = db.scalars(
+        query.options(*_WITH_PEOPLE).order_by(Complaint.received_at).limit(5 * LIST_LIMIT)
+    ).unique()
+    mine = []
+    for complaint in candidates:
+        try:
+            ensure_may_act(complaint, user, STEP_OF_STAGE[complaint.stage])
+        except StepForbidden:
+            continue
+        mine.append(complaint)
+    rows = sorted(_list_rows(db, mine, now=now), key=_urgency)
+    per_step = Counter(row.step for row in rows)
+    counts = [(each, per_step[each]) for each in Step if per_step[each]]
+    chosen = [row for row in rows if step is None or row.step is step]
+    return Worklist(chosen[:LIST_LIMIT], counts, len(rows), step)
+
+
+def overdue_complaints(db: Session, user: User, *, now: datetime) -> list[DueRow] | None:
+    """Art. 7: the pending deadlines past their due time that a manager answers for in the
+    department, and leadership and compliance in the company; None for everyone else."""
+    if user.role is Role.manager and user.department_id is not None:
+        scope = Complaint.department_id == user.department_id
+    elif user.role in (Role.leadership, Role.compliance):
+        scope = true()
+    else:
+        return None
+    return [row for row in _due_rows(db, scope, now=now, until=now) if row.overdue]
+
+
 @dataclass
 class DueRow:
     reference: str
@@ -426,19 +530,25 @@ class DueRow:
 def due_deadlines(db: Session, user: User, *, now: datetime) -> list[DueRow]:
     """Art. 7: pending deadlines that are past or fall within the next 24 hours (or whose warning
     time has come), for what the user may see; a staff member sees the ones they answer for."""
-    query = select(Complaint).where(Complaint.stage.not_in(CLOSED_STAGES))
     if user.role is Role.staff:
-        query = query.where(
-            or_(
-                Complaint.first_inquiry_owner_id == user.id,
-                Complaint.handler_id == user.id,
-                Complaint.id.in_(
-                    select(Deadline.complaint_id).where(Deadline.responsible_user_id == user.id)
-                ),
-            )
+        scope = or_(
+            Complaint.first_inquiry_owner_id == user.id,
+            Complaint.handler_id == user.id,
+            Complaint.id.in_(
+                select(Deadline.complaint_id).where(Deadline.responsible_user_id == user.id)
+            ),
         )
     else:
-        query = query.where(visible_complaints(user))
+        scope = visible_complaints(user)
+    return _due_rows(db, scope, now=now, until=now + SOON)
+
+
+def _due_rows(
+    db: Session, scope: ColumnElement[bool], *, now: datetime, until: datetime
+) -> list[DueRow]:
+    """Pending deadlines of the open complaints in ``scope`` due by ``until`` (or whose warning
+    time has come), the earliest first."""
+    query = select(Complaint).where(Complaint.stage.not_in(CLOSED_STAGES), scope)
     complaints = list(
         db.scalars(query.options(joinedload(Complaint.department)).limit(5 * LIST_LIMIT)).unique()
     )
@@ -447,7 +557,7 @@ def due_deadlines(db: Session, user: User, *, now: datetime) -> list[DueRow]:
     for complaint_id, deadlines in _latest_pending(db, complaints).items():
         complaint = by_id[complaint_id]
         for deadline in deadlines:
-            soon = deadline.due_at <= now + SOON or (
+            soon = deadline.due_at <= until or (
                 deadline.warn_at is not None and deadline.warn_at <= now
             )
             if not soon:
@@ -456,7 +566,7 @@ def due_deadlines(db: Session, user: User, *, now: datetime) -> list[DueRow]:
             rows.append(
                 DueRow(
                     reference=complaint.reference,
-                    kind=deadline.kind.label,
+                    kind=deadline_label(deadline.kind),
                     due_at=deadline.due_at,
                     overdue=deadline.due_at <= now,
                     responsible=responsible.display_name if responsible else "",

@@ -164,3 +164,40 @@ def test_classify_evaluate_overrides_refuses_a_bad_date(settings) -> None:
     env = {"COMPLAINTS_DATABASE_URL": settings.effective_database_url}
     result = complaints("classify", "--evaluate-overrides", "--since", "yesterday", env=env)
     assert result.returncode == 2 and "YYYY-MM-DD" in result.stderr
+
+
+@pytest.mark.parametrize("command", [["reconcile"], ["monitor"]])
+def test_with_the_prefect_server_of_up_down_a_command_prints_one_line_and_exits_non_zero(
+    command: list[str], settings, tmp_path: Path
+) -> None:
+    """Run from another terminal (no PREFECT_* set by hand) while `complaints up` is not
+    running: the command looks for up's server (its port, its data folder), says in one line
+    that it is down, and starts no throwaway server of its own."""
+    from models.migrate import upgrade
+    from tests.support.postgres import free_port
+
+    upgrade(settings.effective_database_url)
+    port = free_port()
+    environment = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_")}
+    environment.update(
+        {
+            "HOME": str(tmp_path / "home"),
+            "COMPLAINTS_PREFECT_PORT": str(port),
+            "COMPLAINTS_DATA_DIR": str(settings.data_dir),
+            "COMPLAINTS_DATABASE_URL": settings.effective_database_url,
+        }
+    )
+    result = subprocess.run(
+        [sys.executable, "-m", "complaints", *command],
+        capture_output=True,
+        text=True,
+        env=environment,
+        timeout=120,
+    )
+    assert result.returncode != 0
+    assert "Traceback" not in result.stderr, result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert f"127.0.0.1:{port}" in lines[0]
+    assert "complaints up" in lines[0]
+    assert not (tmp_path / "home" / ".prefect").exists()  # up's PREFECT_HOME, not ~/.prefect

@@ -42,11 +42,16 @@ def test_commands_reach_ups_server_with_its_sign_in_unless_told_otherwise(
     tmp_path: Path,
 ) -> None:
     settings = Settings(data_dir=tmp_path / "data", prefect_port=4311)
-    assert client_environment(settings, {}) == {"PREFECT_API_URL": "http://127.0.0.1:4311/api"}
-    secret = prefect_auth(settings, {}).client
-    assert client_environment(settings, {}) == {
+    home = (tmp_path / "data" / "prefect").resolve()
+    ups = {  # up's server and Prefect folder, never a temporary server of the command's own
         "PREFECT_API_URL": "http://127.0.0.1:4311/api",
-        "PREFECT_API_AUTH_STRING": secret,
+        "PREFECT_HOME": str(home),
+        "PREFECT_LOCAL_STORAGE_PATH": str(home / "results"),
+        "PREFECT_RESULTS_PERSIST_BY_DEFAULT": "true",
+        "PREFECT_SERVER_ALLOW_EPHEMERAL_MODE": "false",
     }
+    assert client_environment(settings, {}) == ups
+    secret = prefect_auth(settings, {}).client
+    assert client_environment(settings, {}) == {**ups, "PREFECT_API_AUTH_STRING": secret}
     own = {"PREFECT_API_URL": "https://prefect.internal/api", "PREFECT_API_AUTH_STRING": "a:b"}
     assert client_environment(settings, own) == {}

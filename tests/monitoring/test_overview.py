@@ -89,7 +89,7 @@ def test_overview_lists_the_newest_alerts_with_their_weekly_counts(
     overview = concentration_overview(session, weeks=8)
 
     assert overview.window_end == date(2026, 11, 26)
-    assert overview.report_dates == [date(2026, 11, 26)]
+    assert overview.report_dates == [WINDOWS.report_date] == [date(2026, 11, 27)]
     view = next(a for a in overview.alerts if a.unit_key == product)
     assert overview.alerts[0] == view  # the most severe first
     assert (view.unit_kind, view.kind_label, view.unit_label) == (UnitKind.product, "产品", product)

@@ -84,7 +84,10 @@ def test_each_alert_is_a_table_row_with_level_unit_counts_and_explanation() -> N
 def test_summary_names_the_window_what_was_assessed_and_what_stands_out() -> None:
     assessment = assess_concentration(_units(), Thresholds())
     markdown = report_markdown(WINDOWS, assessment, _stored(assessment), Thresholds())
-    assert markdown.startswith("# 投诉集中监控报告（第八条）2026-10-28至2026-11-26\n")
+    # named by its report date, as the page, the command and the Prefect run name it
+    assert markdown.startswith(
+        "# 投诉集中监控报告（第八条）报告日期 2026-11-27：2026-10-28至2026-11-26\n"
+    )
     assert "近30天投诉 300 件；基线（此前180天）1800 件" in markdown
     assert "| 产品 | 2 | 1 |" in markdown
     assert "| 重复投诉客户（近30天≥3件者） | 1 | 1 |" in markdown

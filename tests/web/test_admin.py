@@ -159,6 +159,29 @@ def test_with_a_real_smtp_server_there_is_no_local_mailbox(browser, staff, monke
     assert "已配置外部 SMTP 服务器" in page
 
 
+def test_under_complaints_up_the_sink_it_started_is_shown_not_an_external_server(
+    browser, staff, settings, monkeypatch
+) -> None:
+    """`complaints up` hands the web app COMPLAINTS_SMTP_HOST=127.0.0.1 and the sink's port:
+    that is the local sink, whose messages the page shows."""
+    from config.settings import get_settings
+
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    box = mailbox.Maildir(str(settings.data_dir / "mailbox"), create=True)
+    message = EmailMessage()
+    message["From"] = "complaints@scfae.example"
+    message["To"] = "customer@example.test"
+    message["Subject"] = "投诉受理回执 TS-20261127-0002"
+    message.set_content("您的投诉已受理。")
+    box.add(message)
+    monkeypatch.setenv("COMPLAINTS_SMTP_HOST", "127.0.0.1")
+    monkeypatch.setenv("COMPLAINTS_SMTP_PORT", str(settings.smtp_sink_port))
+    get_settings.cache_clear()
+    page = browser.sign_in(staff.admin).get("/admin/mailbox").text
+    assert "已配置外部 SMTP 服务器" not in page
+    assert "投诉受理回执 TS-20261127-0002" in page
+
+
 def test_the_mailbox_viewer_and_outbox_mask_customer_data_like_every_other_view(
     api, browser, staff, settings, session
 ) -> None:

@@ -3,7 +3,8 @@ server on 127.0.0.1 that this session starts (with the Prefect test harness behi
 
 A staff member signs in, takes a complaint through the intake form (the live suggestion shows
 the department while typing), sees it routed, submits the written record as its first-inquiry
-owner and sees the next step. Screenshots go to tests/artifacts/.
+owner and sees the next step. Each role lands on its 待我办理 page, and an overdue complaint
+shows its banner. Screenshots go to tests/artifacts/.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import shutil
 import threading
 import time
 from collections.abc import Iterator
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +23,7 @@ import uvicorn
 
 from tests.support.postgres import free_port
 from tests.web.conftest import PASSWORD
+from tests.web.test_api_steps import step
 
 CHROMIUM = "/usr/bin/chromium"
 ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
@@ -76,7 +79,7 @@ def sign_in(page: Any, server: str, username: str) -> None:
     page.fill("#username", username)
     page.fill("#password", PASSWORD)
     page.click("button[type=submit]")
-    page.wait_for_url(f"{server}/my")
+    page.wait_for_url(f"{server}/")
 
 
 def test_intake_in_the_browser_routes_the_complaint_and_the_owner_records_it(
@@ -86,7 +89,7 @@ def test_intake_in_the_browser_routes_the_complaint_and_the_owner_records_it(
     context = chromium.new_context(locale="zh-CN", viewport={"width": 1280, "height": 900})
     page = context.new_page()
     sign_in(page, server, "owner")
-    assert "我的投诉" in page.inner_text("h1")
+    assert "待我办理" in page.inner_text("h1")
 
     page.click("text=受理投诉")
     page.wait_for_url(f"{server}/complaints/new")
@@ -155,4 +158,69 @@ def test_the_intake_form_works_without_javascript(server, chromium, staff, setti
     page.click("button[value=submit]")
     page.wait_for_selector("#reference")
     assert page.inner_text("#stage") == "待提交文字记录"
+    context.close()
+
+
+MAJOR_CASE = "经监管局转办：销售人员未经同意代签风险测评并承诺保本，客户称将向媒体曝光。"
+
+
+def test_each_role_lands_on_its_work_and_an_overdue_complaint_shows_its_banner(
+    server, chromium, staff, api, manual_clock
+) -> None:
+    ARTIFACTS.mkdir(exist_ok=True)
+    overdue = api.new_complaint(staff.owner)
+    manual_clock.advance(timedelta(hours=25))  # its written record is a day late
+    api._tokens.clear()
+    received = (manual_clock.now() - timedelta(minutes=5)).isoformat()
+    to_assign = api.new_complaint(staff.owner, received_at=received)
+    step(api, to_assign, "written-record", staff.owner, text="已记录")
+    review = api.new_complaint(
+        staff.owner,
+        received_at=received,
+        channel="regulator_transfer",
+        content=MAJOR_CASE,
+        amount=1200000,
+    )
+    step(api, review, "written-record", staff.owner, text="已记录")
+    department = api.get(f"/complaints/{review}", staff.owner).json()["department"]
+    manager = staff.manager if department == "wealth_center" else staff.gm_manager
+    handler = staff.colleague if department == "wealth_center" else staff.gm_staff
+    step(api, review, "assignment", manager, handler=handler.username)
+    step(api, review, "major-decision", manager, major=True, reason="涉及代签")
+    step(api, review, "handling", handler, founded=True, evidence="录音", solution="退款")
+
+    context = chromium.new_context(locale="zh-CN", viewport={"width": 1280, "height": 900})
+    expected = {
+        "owner": ([overdue], [review], False),
+        "manager": ([to_assign], [overdue, review], True),
+        "leader": ([review], [overdue, to_assign], True),
+        "compliance": ([], [overdue, review], True),
+        "admin": ([], [overdue], False),
+    }
+    for username, (mine, not_mine, overdue_list) in expected.items():
+        context.clear_cookies()
+        page = context.new_page()
+        sign_in(page, server, username)
+        assert page.inner_text("h1") == "待我办理"
+        work = page.inner_text("#my-work") if page.query_selector("#my-work") else ""
+        for reference in mine:
+            assert reference in work, (username, reference)
+        for reference in not_mine:
+            assert reference not in work, (username, reference)
+        if overdue_list:
+            assert overdue in page.inner_text("#overdue-list"), username
+        else:
+            assert page.query_selector("#overdue-list") is None, username
+        page.screenshot(path=str(ARTIFACTS / f"home-{username}.png"), full_page=True)
+        page.close()
+
+    page = context.new_page()
+    sign_in(page, server, "manager")
+    assert page.query_selector("#my-work tr.overdue-row") is None  # nothing of theirs late
+    page.click(f"#overdue-list >> text={overdue}")
+    page.wait_for_selector("#overdue-banner")
+    banner = page.inner_text("#overdue-banner")
+    assert "已超过时限" in banner and "文字记录" in banner and "owner姓名" in banner
+    assert "生成投诉处理表" not in page.inner_text("#timeline")
+    page.screenshot(path=str(ARTIFACTS / "complaint-overdue.png"), full_page=True)
     context.close()

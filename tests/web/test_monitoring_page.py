@@ -62,3 +62,29 @@ def test_the_page_shows_how_often_staff_overrode_each_suggestion_per_month(
     assert ">2<" in category and ">1<" in category and "50%" in category
     department = next(row for row in rows if "受理部门" in row)
     assert "0%" in department
+
+
+def test_a_report_is_named_by_its_report_date_as_in_the_cli_and_prefect(
+    browser, staff, session
+) -> None:
+    """The alert of the window ending 2026-11-27 belongs to the report of 2026-11-28 (the
+    window is the days before the report date): the page names it 2026-11-28."""
+    _alert(session)
+    page = browser.sign_in(staff.compliance).get("/monitoring").text
+    assert '<option value="2026-11-28"' in page
+    assert "2026-11-27</option>" not in page
+    chosen = browser.get("/monitoring?report_date=2026-11-28").text
+    assert "财富中心" in chosen
+
+
+def test_after_a_monitoring_run_without_alerts_the_page_names_that_report(
+    browser, staff, session, prefect_up
+) -> None:
+    from flows.concentration_monitor import concentration_monitor
+
+    summary = concentration_monitor(as_of=date(2026, 11, 28))
+    assert summary["alerts"] == 0
+    page = browser.sign_in(staff.compliance).get("/monitoring").text
+    assert "尚未生成报告" not in page
+    assert f'<option value="{summary["report_date"]}"' in page
+    assert "该报告日期没有需要重点监控的单位" in page

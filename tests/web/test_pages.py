@@ -153,7 +153,7 @@ def test_no_open_redirect_after_sign_in(client, staff) -> None:
             data={"username": "owner", "password": PASSWORD, "csrf_token": token, "next": target},
             follow_redirects=False,
         )
-        assert response.headers["location"] == "/my"
+        assert response.headers["location"] == "/"
 
 
 # Intake form --------------------------------------------------------------------------------

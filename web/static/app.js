@@ -49,11 +49,21 @@
         var value = document.createElement("span"); value.id = part[2]; value.textContent = part[1] + " ";
         line.appendChild(label); line.appendChild(value);
       });
-      var list = document.createElement("ul"); list.id = "s-reasons";
-      s.reasons.concat(s.major_reasons).forEach(function (reason) {
-        var item = document.createElement("li"); item.textContent = reason; list.appendChild(item);
-      });
-      body.appendChild(line); body.appendChild(list);
+      function items(list, reasons) {
+        reasons.forEach(function (reason) {
+          var item = document.createElement("li"); item.textContent = reason; list.appendChild(item);
+        });
+        return list;
+      }
+      var cues = items(document.createElement("ul"), s.cues); cues.id = "s-cues";
+      body.appendChild(line); body.appendChild(cues);
+      if (s.more.length) {
+        var why = document.createElement("details"); why.id = "s-why";
+        var summary = document.createElement("summary");
+        summary.textContent = "为什么这样建议（其余 " + s.more.length + " 条依据）";
+        why.appendChild(summary); why.appendChild(items(document.createElement("ul"), s.more));
+        body.appendChild(why);
+      }
     }
     if (data.proposal && proposal) {
       proposal.textContent = "系统建议：" + data.proposal.explanation;

@@ -17,6 +17,7 @@ from typing import Any
 from prefect.input import RunInput
 from pydantic import Field, create_model
 
+from config.settings import duration_label, get_settings
 from policy.enums import Department
 from policy.lifecycle import Step
 from services.step_registry import (
@@ -71,7 +72,7 @@ def run_input_form(spec: StepSpec) -> type[RunInput]:
     form: type[RunInput] = create_model(  # type: ignore[call-overload]
         f"{spec.model_name}Input",
         __base__=RunInput,
-        __doc__=spec.purpose,
+        __doc__=spec.purpose_text(duration_label(get_settings().record_deadline)),
         __module__=__name__,
         operator=_operator(),
         **{field.name: _form_field(field) for field in spec.fields},

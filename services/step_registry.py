@@ -59,6 +59,9 @@ class StepField:
     title: str
     description: str | None = None
 
+    # What the staff app's form shows for it (``templates/web/_steps.html`` lays out each kind).
+    kind = "field"
+
     @property
     def required(self) -> bool:
         return False
@@ -66,9 +69,13 @@ class StepField:
 
 @dataclass(frozen=True)
 class Decision(StepField):
-    """Yes or no; the flow branches on it. ``ask`` is the web form's message when unanswered."""
+    """Yes or no; the flow branches on it. ``ask`` is the web form's message when unanswered;
+    ``yes`` and ``no`` name the two answers on the form."""
 
     ask: str = ""
+    yes: str = "是"
+    no: str = "否"
+    kind = "decision"
 
     @property
     def required(self) -> bool:
@@ -82,6 +89,8 @@ class FreeText(StepField):
 
     needed: bool = False
     default: str | None = ""
+    rows: int = 3  # the form's text box, in lines
+    kind = "text"
 
     @property
     def required(self) -> bool:
@@ -95,6 +104,8 @@ class Alternative(StepField):
 
     mode: str = ""
     ask: str = ""
+    choice: str = ""  # the web form's label of its mode
+    blank: str = ""  # an optional one's "none" option on the form
 
 
 @dataclass(frozen=True)
@@ -102,15 +113,21 @@ class Username(Alternative):
     """A staff member's username (one line). With an empty ``mode`` it is an optional field
     of its own rather than one of two."""
 
+    kind = "username"
+
 
 @dataclass(frozen=True)
 class DepartmentChoice(Alternative):
     """One of the departments (`policy.enums.Department`), by code."""
 
+    kind = "department"
+
 
 @dataclass(frozen=True)
 class Moment(StepField):
     """A point in time with its time zone; optional (absent: None)."""
+
+    kind = "moment"
 
 
 @dataclass(frozen=True)
@@ -123,6 +140,13 @@ class StepSpec:
     roles: frozenset[Role]  # Art. 5(4): who may take it (department and person: the service)
     service: str  # the name of its service in services.steps
     fields: tuple[StepField, ...] = field(default=())
+
+    def purpose_text(self, record_deadline: str) -> str:
+        """``purpose`` with the written record's configured time limit in it."""
+        return self.purpose.format(record_deadline=record_deadline)
+
+    def summary_text(self, record_deadline: str) -> str:
+        return self.summary.format(record_deadline=record_deadline)
 
     @property
     def model_name(self) -> str:
@@ -159,11 +183,11 @@ STEPS: dict[Step, StepSpec] = {
     for spec in (
         StepSpec(
             Step.written_record,
-            purpose="第四条：24小时内将处理过程形成文字记录交部门经理。",
-            summary="提交文字记录（第四条，首问负责人，24小时内）",
+            purpose="第四条：{record_deadline}内将处理过程形成文字记录，交部门经理。",
+            summary="提交文字记录（第四条，首问负责人，{record_deadline}内）",
             roles=_DEPARTMENT_STAFF,
             service="submit_written_record",
-            fields=(FreeText("text", "文字记录", needed=True),),
+            fields=(FreeText("text", "文字记录", needed=True, rows=6),),
         ),
         StepSpec(
             Step.assignment,
@@ -177,6 +201,7 @@ STEPS: dict[Step, StepSpec] = {
                     "跟进人员",
                     "跟进人员在员工系统中的用户名；与“移交部门”二选一",
                     mode="handler",
+                    choice="安排本部门人员跟进",
                 ),
                 DepartmentChoice(
                     "transfer_to_department",
@@ -184,6 +209,7 @@ STEPS: dict[Step, StepSpec] = {
                     "本部门无法处理时选择接收部门；与“跟进人员”二选一",
                     mode="transfer",
                     ask="请选择移交的部门",
+                    choice="移交其他部门",
                 ),
                 FreeText("reason", "说明", "说明；移交时必填移交原因", default=None),
             ),
@@ -200,6 +226,8 @@ STEPS: dict[Step, StepSpec] = {
                     "是否重大投诉",
                     "重大投诉须报告公司领导研究处理",
                     ask="请选择是否为重大投诉",
+                    yes="是，重大投诉",
+                    no="否，按一般流程处理",
                 ),
                 FreeText("reason", "认定理由", needed=True),
             ),
@@ -211,11 +239,12 @@ STEPS: dict[Step, StepSpec] = {
             roles=frozenset({Role.leadership}),
             service="give_leadership_instruction",
             fields=(
-                FreeText("instruction", "研究处理意见", "如何处理该重大投诉", needed=True),
+                FreeText("instruction", "研究处理意见", "如何处理该重大投诉", needed=True, rows=4),
                 Username(
                     "handler",
                     "指定处理人员",
                     "选填：受理部门员工的用户名；不填则由已安排的跟进人员处理",
+                    blank="不指定，由已安排的跟进人员处理",
                 ),
                 Moment(
                     "due_at",
@@ -236,6 +265,8 @@ STEPS: dict[Step, StepSpec] = {
                     "同意处理方案",
                     "不同意则退回重新处理，并写明要求",
                     ask="请选择同意或退回",
+                    yes="同意",
+                    no="退回重新处理",
                 ),
                 FreeText("comment", "审阅意见", "退回时必填"),
             ),
@@ -248,10 +279,15 @@ STEPS: dict[Step, StepSpec] = {
             service="record_handling",
             fields=(
                 Decision(
-                    "founded", "投诉是否属实", "核实调查的结论", ask="请选择核实结论：属实或不属实"
+                    "founded",
+                    "投诉是否属实",
+                    "核实调查的结论",
+                    ask="请选择核实结论：属实或不属实",
+                    yes="属实",
+                    no="不属实",
                 ),
-                FreeText("evidence", "核实情况及依据", needed=True),
-                FreeText("solution", "处理方案", needed=True),
+                FreeText("evidence", "核实情况及依据", needed=True, rows=4),
+                FreeText("solution", "处理方案", needed=True, rows=4),
                 Moment(
                     "promised_reply_at",
                     "新的承诺回复时间",
@@ -271,6 +307,8 @@ STEPS: dict[Step, StepSpec] = {
                     "客户确认核实结果",
                     "客户不认可则退回重新核实",
                     ask="请选择客户是否确认核实结果",
+                    yes="客户确认",
+                    no="客户不认可",
                 ),
                 FreeText("note", "客户意见", "客户不认可时必填"),
             ),
@@ -283,7 +321,12 @@ STEPS: dict[Step, StepSpec] = {
             service="record_feedback",
             fields=(
                 Decision(
-                    "satisfied", "客户是否满意", "不满意将退回重新处理", ask="请选择客户是否满意"
+                    "satisfied",
+                    "客户是否满意",
+                    "不满意将退回重新处理",
+                    ask="请选择客户是否满意",
+                    yes="满意，办结",
+                    no="不满意，重新处理",
                 ),
                 FreeText("comment", "客户反馈意见", "客户不满意时必填"),
             ),

@@ -58,7 +58,17 @@ from services.step_errors import StepConflict, StepForbidden, StepInputError
 from services.step_registry import MAX_TEXT, STEPS, Decision, values_from_json
 
 
-def _text(value: str | None, field: str, label: str, *, required: bool = True) -> str:
+def _text(
+    value: str | None,
+    step: Step,
+    field: str,
+    *,
+    required: bool = True,
+    label: str | None = None,
+) -> str:
+    """A step's free text, checked; refusals name the field by its declared title (or
+    ``label`` where the step asks for it in other words)."""
+    label = label or next(spec.title for spec in STEPS[step].fields if spec.name == field)
     value = (value or "").strip()
     if is_blank(value):
         if required:
@@ -318,7 +328,7 @@ def submit_written_record(
     record = WrittenRecord(
         complaint_id=complaint.id,
         author_id=actor.id,
-        text=_text(text, "text", "文字记录"),
+        text=_text(text, Step.written_record, "text"),
         submitted_at=now,
     )
     session.add(record)
@@ -367,7 +377,7 @@ def assign(
             complaint_id=complaint.id,
             from_department_id=complaint.department_id,
             to_department_id=target.id,
-            reason=_text(reason, "reason", "移交原因"),
+            reason=_text(reason, Step.assignment, "reason", label="移交原因"),
             assigned_by_id=actor.id,
             assigned_at=now,
         )
@@ -403,7 +413,7 @@ def assign(
         complaint_id=complaint.id,
         from_department_id=complaint.department_id,
         handler_id=handler_user.id,
-        reason=_text(reason, "reason", "说明", required=False) or None,
+        reason=_text(reason, Step.assignment, "reason", required=False) or None,
         assigned_by_id=actor.id,
         assigned_at=now,
     )
@@ -448,7 +458,7 @@ def decide_major(
     decision = MajorDecision(
         complaint_id=complaint.id,
         major=major,
-        reason=_text(reason, "reason", "认定理由"),
+        reason=_text(reason, Step.major_decision, "reason"),
         decided_by_id=actor.id,
         decided_at=now,
     )
@@ -489,7 +499,7 @@ def give_leadership_instruction(
     handler) and by when (ahead, within ``MAX_REPLY_DAYS`` of receipt) — before handling
     starts."""
     _begin(session, complaint, actor, Step.leadership_instruction)
-    text = _text(instruction, "instruction", "研究处理意见")
+    text = _text(instruction, Step.leadership_instruction, "instruction")
     handler_user: User | None = None
     if handler:
         handler_user = user_by_username(session, handler)
@@ -579,7 +589,7 @@ def record_handling(
             complaint_id=complaint.id,
             round=complaint.handling_round,
             founded=founded,
-            evidence=_text(evidence, "evidence", "核实情况及依据"),
+            evidence=_text(evidence, Step.handling, "evidence"),
             verified_by_id=actor.id,
             verified_at=now,
         )
@@ -587,7 +597,7 @@ def record_handling(
     resolution = Resolution(
         complaint_id=complaint.id,
         round=complaint.handling_round,
-        solution=_text(solution, "solution", "处理方案"),
+        solution=_text(solution, Step.handling, "solution"),
         promised_reply_at=promised_reply_at,
         resolved_by_id=actor.id,
         resolved_at=now,
@@ -642,7 +652,7 @@ def review_handling(
         round=complaint.handling_round,
         reviewer_id=actor.id,
         approved=approved,
-        comment=_text(comment, "comment", "审阅意见", required=not approved),
+        comment=_text(comment, Step.leadership_review, "comment", required=not approved),
         reviewed_at=now,
     )
     session.add(review)
@@ -676,7 +686,7 @@ def record_customer_confirmation(
         round=complaint.handling_round,
         kind="confirmation",
         positive=confirmed,
-        comment=_text(note, "note", "客户意见", required=not confirmed),
+        comment=_text(note, Step.customer_confirmation, "note", required=not confirmed),
         recorded_by_id=actor.id,
         recorded_at=now,
     )
@@ -709,7 +719,7 @@ def record_feedback(
         round=complaint.handling_round,
         kind="feedback",
         positive=satisfied,
-        comment=_text(comment, "comment", "客户反馈意见", required=not satisfied),
+        comment=_text(comment, Step.feedback, "comment", required=not satisfied),
         recorded_by_id=actor.id,
         recorded_at=now,
     )

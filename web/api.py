@@ -14,6 +14,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, BackgroundTasks, Header, Path, Request, Response
 from pydantic import BaseModel
 
+from config.settings import duration_label, get_settings
 from models.db import utcnow
 from models.people import User
 from policy.lifecycle import Step
@@ -209,7 +210,7 @@ def _add_step_route(spec: StepSpec) -> None:
         name=step.value,
         response_model=StepDone,
         responses=STEP_REFUSALS,
-        summary=spec.summary,
+        summary=spec.summary_text(duration_label(get_settings().record_deadline)),
         tags=["环节"],
     )
 

@@ -14,6 +14,7 @@ from fastapi.templating import Jinja2Templates
 from config.settings import duration_label, get_settings
 from models.db import utcnow
 from policy.enums import Role
+from services.step_registry import STEPS
 from web.access import INTAKE_ROLES, MAJOR_CASE_ROLES
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates" / "web"
@@ -58,7 +59,7 @@ def money(value: Decimal | float | None) -> str:
 
 
 templates.env.filters.update(local=local, input_value=input_value, money=money)
-templates.env.globals.update(countdown=countdown)
+templates.env.globals.update(countdown=countdown, STEP_SPECS=STEPS)
 
 
 def render(

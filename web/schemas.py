@@ -23,6 +23,7 @@ from pydantic import (
     create_model,
 )
 
+from config.settings import duration_label, get_settings
 from policy.contacts import MAX_SUMMARY, ContactMethod
 from policy.enums import Category, Channel, ComplainantKind, Department, Stage
 from policy.lifecycle import Step
@@ -234,7 +235,7 @@ def step_request_model(spec: StepSpec) -> type[StrictModel]:
     model: type[StrictModel] = create_model(  # type: ignore[call-overload]
         f"{spec.model_name}Request",
         __base__=StrictModel,
-        __doc__=spec.purpose,
+        __doc__=spec.purpose_text(duration_label(get_settings().record_deadline)),
         __module__=__name__,
         **{field.name: _request_field(field) for field in spec.fields},
     )

@@ -16,6 +16,7 @@ from tasks.reconcile import (
     cancel_checks_of_settled_deadlines,
     overdue_deadlines,
     publish_failed_notifications,
+    publish_ops_summary,
     queue_progress_notices,
     requeue_crashed_runs,
     resume_runs_with_recorded_steps,
@@ -56,4 +57,5 @@ def reconcile() -> dict[str, int]:
     pending = unsent_notifications()
     summary["notifications_sent"] = sum(send_notification(id_) == "sent" for id_ in pending)
     summary["notifications_failed"] = publish_failed_notifications()
+    summary["overdue"] = publish_ops_summary()
     return summary

@@ -19,9 +19,10 @@ running (open, or breached while the step is still awaited).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from enum import StrEnum
 
-from policy.enums import DeadlineKind, Stage
+from policy.enums import DeadlineKind, DeadlineStatus, Stage
 from policy.lifecycle import Step
 
 
@@ -113,3 +114,35 @@ STEP_OF_KIND: dict[DeadlineKind, Step] = {
     DeadlineKind.customer_confirmation: Step.customer_confirmation,
     DeadlineKind.feedback: Step.feedback,
 }
+
+
+_BEFORE_THE_RESULT = frozenset(
+    {
+        Stage.awaiting_written_record,
+        Stage.awaiting_assignment,
+        Stage.awaiting_major_decision,
+        Stage.awaiting_leadership_instruction,
+        Stage.awaiting_handling,
+        Stage.awaiting_leadership_review,
+    }
+)
+
+
+def still_awaited(
+    kind: DeadlineKind, status: DeadlineStatus, met_at: datetime | None, stage: Stage
+) -> bool:
+    """Art. 7: whether the step a limit times is still to be done, so that a limit past its
+    due time is overdue now. A met or cancelled limit is not; a breached one is until its step
+    is done (``met_at``). Limits recorded before steps noted ``met_at`` on a breached limit are
+    judged by the complaint's stage."""
+    if status not in (DeadlineStatus.open, DeadlineStatus.breached) or met_at is not None:
+        return False
+    if stage in (Stage.closed, Stage.archived):
+        return False
+    if kind is DeadlineKind.written_record:
+        return stage is Stage.awaiting_written_record
+    if kind is DeadlineKind.leadership_review:
+        return stage is Stage.awaiting_leadership_review
+    if kind is DeadlineKind.reply:
+        return stage in _BEFORE_THE_RESULT
+    return True

@@ -72,11 +72,15 @@ def publish_concentration_report(
     windows = windows_for(report_date, settings)
     thresholds = thresholds_for(settings)
     description = f"第八条投诉集中监控 {windows.window_start}至{windows.window_end}"
-    create_table_artifact(
-        key=REPORT_ARTIFACT_KEY,
-        table=report_table(alerts),
-        description=description,
-    )
+    rows = report_table(alerts)
+    if rows:
+        create_table_artifact(key=REPORT_ARTIFACT_KEY, table=rows, description=description)
+    else:  # an empty table reads as a fault; a sentence says there was nothing to flag
+        create_markdown_artifact(
+            key=REPORT_ARTIFACT_KEY,
+            markdown="本期没有需要重点监控的集中投诉（第八条）。",
+            description=description,
+        )
     create_markdown_artifact(
         key=SUMMARY_ARTIFACT_KEY,
         markdown=report_markdown(windows, assessment, alerts, thresholds),

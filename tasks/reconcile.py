@@ -25,6 +25,7 @@ from policy.enums import DeadlineStatus, NotificationStatus, Stage
 from policy.lifecycle import parse_pause_key
 from services.contacts import queue_periodic_progress
 from services.deadlines import open_deadlines_without_checks, overdue_deadline_ids
+from services.ops_summary import ops_summary, ops_summary_markdown
 from services.outbox import NotificationKind, failed_notifications
 from services.progress import case_facts, run_tags, step_outcome
 from services.step_registry import resume_input
@@ -258,3 +259,22 @@ def queue_progress_notices() -> list[int]:
     Returns the ids of the notices to send (ids only: nothing personal reaches Prefect)."""
     with session_scope() as session:
         return queue_periodic_progress(session)
+
+
+OPS_SUMMARY_KEY = "ops-summary"
+
+
+@task(name="publish-ops-summary", **fresh_read_options())
+def publish_ops_summary() -> int:
+    """The ops summary artifact (open complaints per step and department, overdue waits,
+    failed notices), new at every reconciliation; returns the number of overdue waits."""
+    zone = get_settings().tz
+    now = utcnow()
+    with session_scope() as session:
+        summary = ops_summary(session, now=now)
+    create_markdown_artifact(
+        key=OPS_SUMMARY_KEY,
+        markdown=ops_summary_markdown(summary, tz=zone, now=now),
+        description=f"在办 {summary.open_complaints} 件，超时 {len(summary.overdue)} 项",
+    )
+    return len(summary.overdue)

@@ -26,7 +26,7 @@ from policy.contacts import MAX_SUMMARY, ContactMethod
 from policy.enums import Channel, DeadlineKind, DeadlineStatus, Role, Stage
 from policy.events import event_label
 from policy.lifecycle import STAGE_OF_STEP, Step
-from policy.wait_clocks import STEP_OF_KIND
+from policy.wait_clocks import STEP_OF_KIND, still_awaited
 from services.case_file import CaseFile, read_case_file
 from services.contacts import contacts_of, ensure_may_record_contact, open_contact_due
 from services.outbox import NotificationKind
@@ -324,23 +324,7 @@ class ListRow:
 
 
 def _pending(deadline: Deadline, complaint: Complaint) -> bool:
-    """Whether the step a deadline watches is still to be done (a breached deadline stays
-    breached after the step is done; the stage tells whether it is)."""
-    if deadline.status not in (DeadlineStatus.open, DeadlineStatus.breached):
-        return False
-    stage = complaint.stage
-    if deadline.kind is DeadlineKind.written_record:
-        return stage is Stage.awaiting_written_record
-    if deadline.kind is DeadlineKind.leadership_review:
-        return stage is Stage.awaiting_leadership_review
-    return stage in (
-        Stage.awaiting_written_record,
-        Stage.awaiting_assignment,
-        Stage.awaiting_major_decision,
-        Stage.awaiting_leadership_instruction,
-        Stage.awaiting_handling,
-        Stage.awaiting_leadership_review,
-    )
+    return still_awaited(deadline.kind, deadline.status, deadline.met_at, complaint.stage)
 
 
 def _latest_pending(db: Session, complaints: list[Complaint]) -> dict[int, list[Deadline]]:

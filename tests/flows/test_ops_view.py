@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import re
 import socket
+from datetime import timedelta
 
 import pytest
 from prefect.artifacts import Artifact
@@ -20,10 +21,11 @@ from sqlalchemy import select
 from deployments.register import ensure_work_pool
 from flows.complaint_lifecycle import complaint_lifecycle
 from flows.reconcile import reconcile
-from models import Notification
+from models import Deadline, Notification
+from models.db import utcnow
 from orchestration.names import WORK_POOL, WORK_POOL_DESCRIPTION, worker_command
 from orchestration.runs import resume_for_step
-from policy.enums import NotificationStatus
+from policy.enums import DeadlineKind, NotificationStatus
 from services.steps import submit_written_record
 from tasks.reconcile import publish_failed_notifications
 from tests.flows.conftest import execute
@@ -91,6 +93,29 @@ def test_failed_notices_are_listed_in_chinese_and_none_is_said_in_a_sentence(
     assert publish_failed_notifications() == 0
     sentence = Artifact.get("failed-notifications")
     assert sentence is not None and sentence.data == "没有发送失败的通知。"
+
+
+def test_reconciliation_publishes_where_complaints_wait_and_what_is_overdue(
+    session, settings, mail
+) -> None:
+    staff = add_staff(session)
+    case = start_complaint(session, settings, staff.owner)
+    record = session.scalars(
+        select(Deadline).where(
+            Deadline.complaint_id == case.complaint_id, Deadline.kind == DeadlineKind.written_record
+        )
+    ).one()
+    record.due_at = utcnow() - timedelta(hours=1)
+    session.commit()
+
+    summary = reconcile()
+
+    assert summary["overdue"] >= 1
+    artifact = Artifact.get("ops-summary")
+    assert artifact is not None and artifact.type == "markdown"
+    text = str(artifact.data)
+    assert "待提交文字记录" in text and case.reference in text and staff.owner.username in text
+    assert "张三" not in text and "13800001234" not in text  # Art. 2(5)
 
 
 def test_reconciliation_runs_are_named_by_their_time(session, settings, mail) -> None:

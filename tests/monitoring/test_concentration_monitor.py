@@ -135,9 +135,18 @@ def test_a_quiet_day_reports_nothing_and_sends_no_email(
     session: Session, population: Population, mail: SmtpSink
 ) -> None:
     _readers(session)
-    summary = concentration_monitor(as_of=REPORT_DATE)
+    state = concentration_monitor(as_of=REPORT_DATE, return_state=True)
+    summary = state.result()
     assert summary["alerts"] == 0 and summary["email"] == "nothing-to-report"
     assert mail.messages == []
+    with get_client(sync_client=True) as client:
+        artifacts = client.read_artifacts(
+            artifact_filter=ArtifactFilter(
+                flow_run_id=ArtifactFilterFlowRunId(any_=[state.state_details.flow_run_id])
+            )
+        )
+    (report,) = [artifact for artifact in artifacts if artifact.key == "concentration-report"]
+    assert report.type == "markdown" and "没有需要重点监控" in str(report.data)
 
 
 def test_monitor_command_runs_the_report_and_prints_one_line(

@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pytest
 
 from config.settings import Settings
-from policy.enums import DeadlineKind, Stage
+from policy.enums import DeadlineKind, DeadlineStatus, Stage
 from policy.wait_clocks import (
     REOPENED_HANDLING,
     STEP_OF_KIND,
     Responsible,
     clock_for,
     kinds_settled_on_leaving,
+    still_awaited,
 )
 
 WAITING = [stage for stage in Stage if stage.value.startswith("awaiting_")]
@@ -48,3 +51,14 @@ def test_the_manager_answers_for_assignment_and_leadership_for_its_review() -> N
         Responsible.leadership
     )
     assert clock_for(Stage.closed, reply_pending=False) is None
+
+
+def test_a_breached_limit_is_overdue_until_its_step_is_done_then_it_stays_only_on_record() -> None:
+    moment = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
+    waiting = Stage.awaiting_assignment
+    assert still_awaited(DeadlineKind.assignment, DeadlineStatus.breached, None, waiting)
+    assert not still_awaited(DeadlineKind.assignment, DeadlineStatus.breached, moment, waiting)
+    assert not still_awaited(DeadlineKind.assignment, DeadlineStatus.met, moment, waiting)
+    assert not still_awaited(DeadlineKind.assignment, DeadlineStatus.open, None, Stage.closed)
+    # A written record breached before steps noted when they were done: judged by the stage.
+    assert not still_awaited(DeadlineKind.written_record, DeadlineStatus.breached, None, waiting)

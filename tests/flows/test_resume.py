@@ -38,8 +38,9 @@ from tests.support.processes import wait_until
 pytestmark = pytest.mark.usefixtures("prefect_server")
 
 # The most task runs a resume may take: the read, the new step's form, at most one notice
-# (queued and sent), a tag or a timer, the fresh read of the awaited step, the timeline.
-RESUME_BOUND = 8
+# (queued and sent), the tags, the checks of the limit the step started (Art. 7), the fresh
+# read of the awaited step, the timeline.
+RESUME_BOUND = 9
 
 
 def _task_names(run_id: UUID) -> list[str]:

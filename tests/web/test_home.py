@@ -92,6 +92,10 @@ def test_leadership_lands_on_the_review_that_waits_for_it(api, browser, staff) -
     major = _section(browser.sign_in(staff.leader).get("/").text, "my-work")
     assert reference in major and "认定是否重大投诉" in browser.get("/").text  # leadership may
     step(api, reference, "major-decision", manager, major=True, reason="涉及代签")
+    home = browser.sign_in(staff.leader).get("/").text
+    assert reference in _section(home, "my-work")
+    assert 'data-step="leadership_instruction"' in home  # Art. 4(3): leadership decide how
+    step(api, reference, "leadership-instruction", staff.leader, instruction="核实录音后退款")
     step(api, reference, "handling", handler, founded=True, evidence="录音", solution="退款")
 
     home = browser.sign_in(staff.leader).get("/").text

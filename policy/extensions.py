@@ -39,10 +39,17 @@ class ExtensionStatus(StrEnum):
     pending = "pending"
     approved = "approved"
     refused = "refused"
+    # The customer heard the result before anyone decided: nothing left to extend.
+    lapsed = "lapsed"
 
     @property
     def label(self) -> str:
-        return {"pending": "待审批", "approved": "已批准", "refused": "未批准"}[self.value]
+        return {
+            "pending": "待审批",
+            "approved": "已批准",
+            "refused": "未批准",
+            "lapsed": "已失效（客户已获告知处理结果）",
+        }[self.value]
 
 
 class ExtensionError(ValueError):

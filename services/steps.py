@@ -35,7 +35,7 @@ from models.complaint import (
 )
 from models.operations import Deadline
 from models.people import User
-from policy.deadlines import MAX_REPLY_DAYS, warning_time
+from policy.deadlines import MAX_REPLY_DAYS
 from policy.enums import DeadlineKind, DeadlineStatus, Department, Role, Stage
 from policy.lifecycle import (
     STAGE_OF_STEP,
@@ -53,6 +53,8 @@ from policy.text import is_blank
 from policy.wait_clocks import REPLY_MET_AT, Responsible, clock_for, kinds_settled_on_leaving
 from services.audit import append_event
 from services.contacts import progress_milestone
+from services.deadlines import open_deadline as _open_deadline
+from services.deadlines import owed_reply_deadline
 from services.directory import department_by_code, department_manager, user_by_username
 from services.step_errors import StepConflict, StepForbidden, StepInputError
 from services.step_registry import MAX_TEXT, STEPS, Decision, values_from_json
@@ -179,14 +181,7 @@ def _settle(session: Session, complaint: Complaint, kind: DeadlineKind, now: dat
 def _start_clock(session: Session, complaint: Complaint, stage: Stage, now: datetime) -> None:
     """Art. 7: the limit of the wait at ``stage`` (`policy.wait_clocks`) starts now, against
     the person who answers for it."""
-    reply_pending = session.scalar(
-        select(Deadline.id).where(
-            Deadline.complaint_id == complaint.id,
-            Deadline.kind == DeadlineKind.reply,
-            Deadline.status.in_([DeadlineStatus.open, DeadlineStatus.breached]),
-            Deadline.met_at.is_(None),
-        )
-    )
+    reply_pending = owed_reply_deadline(session, complaint.id)
     clock = clock_for(stage, reply_pending=reply_pending is not None)
     if clock is None or clock.setting is None:
         return
@@ -216,45 +211,6 @@ def _responsible(session: Session, complaint: Complaint, who: Responsible) -> Us
         Responsible.leadership: [leadership, manager, complaint.first_inquiry_owner],
     }[who]
     return next(user for user in candidates if user is not None)
-
-
-def _open_deadline(
-    session: Session,
-    complaint: Complaint,
-    *,
-    kind: DeadlineKind,
-    due_at: datetime,
-    responsible: User,
-    now: datetime,
-    warning_fraction: float = 0.75,
-) -> Deadline:
-    """A new deadline row; an open one of the same kind is replaced (cancelled)."""
-    sequence = 1 + (
-        session.scalar(
-            select(func.max(Deadline.sequence)).where(
-                Deadline.complaint_id == complaint.id, Deadline.kind == kind
-            )
-        )
-        or 0
-    )
-    for previous in session.scalars(
-        select(Deadline).where(
-            Deadline.complaint_id == complaint.id,
-            Deadline.kind == kind,
-            Deadline.status == DeadlineStatus.open,
-        )
-    ):
-        previous.status = DeadlineStatus.cancelled
-    deadline = Deadline(
-        complaint_id=complaint.id,
-        kind=kind,
-        sequence=sequence,
-        due_at=due_at,
-        warn_at=warning_time(now, due_at, warning_fraction) if due_at > now else None,
-        responsible_user_id=responsible.id,
-    )
-    session.add(deadline)
-    return deadline
 
 
 def _move(

@@ -40,6 +40,7 @@ def upgrade() -> None:
                 "pending",
                 "approved",
                 "refused",
+                "lapsed",
                 name="extensionstatus",
                 native_enum=False,
                 create_constraint=True,

@@ -56,6 +56,7 @@ from services.contacts import progress_milestone
 from services.deadlines import open_deadline as _open_deadline
 from services.deadlines import owed_reply_deadline
 from services.directory import department_by_code, department_manager, user_by_username
+from services.extensions import HANDLING_REASON, lapse_pending_extensions, request_extension
 from services.step_errors import StepConflict, StepForbidden, StepInputError
 from services.step_registry import MAX_TEXT, STEPS, Decision, values_from_json
 
@@ -237,8 +238,10 @@ def _move(
     for limit in kinds_settled_on_leaving(complaint.stage):
         _settle(session, complaint, limit, now)
     if stage in REPLY_MET_AT:
-        # Art. 2(4): the customer now hears the result; the promised reply is kept.
+        # Art. 2(4): the customer now hears the result; the promised reply is kept, and a
+        # request for a later one has nothing left to extend.
         _settle(session, complaint, DeadlineKind.reply, now)
+        lapse_pending_extensions(session, complaint, now)
     _start_clock(session, complaint, stage, now)
     complaint.stage = stage
     append_event(
@@ -526,10 +529,27 @@ def record_handling(
     promised_reply_at: datetime | None = None,
 ) -> Resolution:
     """Art. 2(2) 核实调查, Art. 4(2): the verification (founded or not, with evidence) and the
-    proposed solution; a new promised reply time replaces the old one (Art. 2(4))."""
+    proposed solution. A new promised reply time does not take effect here: it is a request
+    for a later reply time by the person recording the handling, pending their superior's
+    approval, under the same rules as any other (``services.extensions``, Art. 2(4), 7)."""
     _begin(session, complaint, actor, Step.handling)
+    if promised_reply_at is not None and promised_reply_at == complaint.promised_reply_at:
+        promised_reply_at = None  # the promise as it stands: nothing to extend
     if promised_reply_at is not None:
-        _check_new_promise(promised_reply_at, now)
+        try:
+            request_extension(
+                session,
+                complaint=complaint,
+                actor=actor,
+                new_reply_at=promised_reply_at,
+                reason=HANDLING_REASON,
+                now=now,
+                via_handling=True,
+            )
+        except StepConflict as error:
+            raise StepInputError(
+                f"{error.message}；请将新的承诺回复时间留空后提交", field="promised_reply_at"
+            ) from None
     session.add(
         Verification(
             complaint_id=complaint.id,
@@ -549,16 +569,6 @@ def record_handling(
         resolved_at=now,
     )
     session.add(resolution)
-    if promised_reply_at is not None:
-        complaint.promised_reply_at = promised_reply_at
-        _open_deadline(
-            session,
-            complaint,
-            kind=DeadlineKind.reply,
-            due_at=promised_reply_at,
-            responsible=complaint.first_inquiry_owner,
-            now=now,
-        )
     stage = stage_after_handling(major=bool(complaint.major), founded=founded)
     _move(
         session,
@@ -570,16 +580,6 @@ def record_handling(
         data={"founded": founded},
     )
     return resolution
-
-
-def _check_new_promise(promised_reply_at: datetime, now: datetime) -> None:
-    """Art. 2(4): a new promised reply time lies ahead, at most ``MAX_REPLY_DAYS`` from now."""
-    if promised_reply_at - now > timedelta(days=MAX_REPLY_DAYS):
-        raise StepInputError(
-            f"新的承诺回复时间不能超过现在起 {MAX_REPLY_DAYS} 天", field="promised_reply_at"
-        )
-    if promised_reply_at <= now:
-        raise StepInputError("新的承诺回复时间必须晚于现在", field="promised_reply_at")
 
 
 def review_handling(

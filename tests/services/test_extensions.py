@@ -420,3 +420,27 @@ def test_leadership_decides_whoever_asked(session: Session, complaint, cast: Cas
         now=ASKED_AT,
     )
     assert complaint.promised_reply_at == DEFAULT_LIMIT
+
+
+def test_art7_nobody_approves_their_own_request_not_even_leadership(
+    session: Session, settings, cast: Cast
+) -> None:
+    complaint = make_complaint(
+        session, settings, owner=cast.leader, customer_email="zhangsan@example.test"
+    )
+    asked = _ask(session, complaint, cast.leader)  # the reply is owed from intake on
+    session.commit()
+    with pytest.raises(StepForbidden, match="不能审批自己的申请"):
+        decide_extension(
+            session,
+            complaint=complaint,
+            extension_id=asked.id,
+            actor=cast.leader,
+            approved=True,
+            comment="",
+            now=ASKED_AT,
+        )
+    session.rollback()
+    assert pending_for(session, cast.leader) == []
+    other_leader = make_user(session, role=Role.leadership)
+    assert [r.id for r in pending_for(session, other_leader)] == [asked.id]

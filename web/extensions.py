@@ -9,9 +9,9 @@ refusal. A refused form comes back with what was typed.
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Path, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 
@@ -31,6 +31,8 @@ from web.security import same
 from web.validation import FieldError, clean_text, parse_local_datetime
 from web.views import complaint_by_reference, extension_out, viewable_complaint
 
+# A row id: within the databases' integer range, else 422 (not a database error).
+ExtensionId = Annotated[int, Path(ge=1, le=2**31 - 1, description="延期申请的编号")]
 router = APIRouter(include_in_schema=False)
 api_router = APIRouter(prefix="/api")
 log = logging.getLogger("web.access")
@@ -112,7 +114,7 @@ def post_extension(
 )
 def post_extension_decision(
     reference: str,
-    extension_id: int,
+    extension_id: ExtensionId,
     body: ExtensionDecisionRequest,
     user: ApiUser,
     db: DbSession,
@@ -252,7 +254,7 @@ def _decided(value: str | None) -> bool | None:
 def submit_extension_decision(
     request: Request,
     reference: str,
-    extension_id: int,
+    extension_id: ExtensionId,
     form: FormFields,
     web_session: WebSessionDep,
     db: DbSession,

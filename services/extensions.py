@@ -25,7 +25,7 @@ import re
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from config.settings import Settings, get_settings
@@ -56,8 +56,13 @@ DECIDED = "reply_extension_decided"
 
 
 def _lock(session: Session, complaint: Complaint) -> None:
-    """Two requests or decisions at once: the complaint row decides which goes first."""
-    session.execute(select(Complaint.id).where(Complaint.id == complaint.id).with_for_update())
+    """Two requests or decisions at once: the complaint row decides which goes first. A no-op
+    UPDATE of the row is the first write, as in ``services.steps._claim``: on PostgreSQL it
+    takes the row lock, on SQLite the database's write lock (a SELECT … FOR UPDATE takes none
+    there); the second waits for the first to commit, then sees what it wrote."""
+    session.execute(
+        update(Complaint).where(Complaint.id == complaint.id).values(stage=Complaint.stage)
+    )
     session.refresh(complaint)
 
 

@@ -444,3 +444,23 @@ def test_art7_nobody_approves_their_own_request_not_even_leadership(
     assert pending_for(session, cast.leader) == []
     other_leader = make_user(session, role=Role.leadership)
     assert [r.id for r in pending_for(session, other_leader)] == [asked.id]
+
+
+def test_of_two_requests_at_once_exactly_one_is_saved(
+    database_url: str, session: Session, complaint, cast: Cast
+) -> None:
+    from models import Complaint, User
+    from tests.services.test_step_race import race_twice
+
+    _assigned(session, complaint, cast)
+
+    def first(s: Session) -> None:
+        _ask(s, s.get_one(Complaint, complaint.id), s.get_one(User, cast.owner.id))
+
+    def second(s: Session) -> None:
+        _ask(s, s.get_one(Complaint, complaint.id), s.get_one(User, cast.handler.id))
+
+    refused = race_twice(database_url, session, complaint.id, first, second)
+    assert isinstance(refused, StepConflict) and "待上级审批" in refused.message, repr(refused)
+    session.expire_all()
+    assert _count(session, ReplyExtension) == 1

@@ -58,6 +58,11 @@ class Settings(BaseSettings):
     # Art. 2(4): default promised reply time proposed at intake.
     reply_days: int = Field(default=15, ge=1, le=60)
     reply_working_days: bool = True
+    # Art. 2(4), 7: a later reply time, approved by the requester's superior, lies within the
+    # default reply time after receipt, or this many days for a case marked complex, and never
+    # past reply_max_days after receipt (policy/extensions.py; 60 is also the hard cap).
+    extension_max_days: int = Field(default=30, ge=1, le=60)
+    reply_max_days: int = Field(default=60, ge=1, le=60)
     major_amount_threshold: Decimal = Decimal("1000000")
     # Art. 2(4): the customer hears of progress at least every this many working days while
     # the complaint is open (a notice, or a contact-due item when they gave no email).

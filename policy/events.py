@@ -24,6 +24,8 @@ EVENT_LABELS: dict[str, str] = {
     "notification_resend": "通知重新排队发送",
     "step_via_prefect_ui": "经 Prefect 界面办理",
     "customer_contacted": "联系客户",
+    "reply_extension_requested": "申请延期答复",
+    "reply_extension_decided": "审批延期答复",
 }
 
 

@@ -28,6 +28,7 @@ from models.complaint import (
     WrittenRecord,
 )
 from models.contact_log import CustomerContactAttempt
+from models.extensions import ReplyExtension
 from models.people import DepartmentRow, User
 
 
@@ -70,6 +71,7 @@ class CaseFile:
     reviews: list[LeadershipReview]
     customer_answers: list[CustomerFeedback]
     contacts: list[CustomerContactAttempt]
+    extensions: list[ReplyExtension]
     events: list[LoggedEvent]
     _names: dict[int, str]
     _departments: dict[int, str]
@@ -187,6 +189,7 @@ def read_case_file(session: Session, complaint: Complaint | int) -> CaseFile:
         reviews=rows(LeadershipReview, LeadershipReview.reviewed_at),
         customer_answers=rows(CustomerFeedback, CustomerFeedback.recorded_at),
         contacts=rows(CustomerContactAttempt, CustomerContactAttempt.contacted_at),
+        extensions=rows(ReplyExtension, ReplyExtension.requested_at),
         events=[
             LoggedEvent(
                 seq=event.seq,

@@ -324,6 +324,7 @@ _REASONS = {
     "handler_assigned": "已安排跟进，请告知客户",
     "transferred": "已移交部门，请告知客户",
     "major_decided": "已认定是否重大，请告知客户",
+    "reply_extension_decided": "答复时间经批准延期，请告知客户延期及原因",
     _PERIODIC: "定期告知处理进展",
 }
 

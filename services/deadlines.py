@@ -1,18 +1,20 @@
 """Art. 7 at a deadline's warning time and due time: warn the responsible person before, and at
-a breach tell the superior and record the breach against the responsible person."""
+a breach tell the superior and record the breach against the responsible person; and the
+deadline rows themselves (`open_deadline`, `owed_reply_deadline`)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, select, update
+from sqlalchemy import ColumnElement, func, select, update
 from sqlalchemy.orm import Session
 
 from models.complaint import Complaint
 from models.operations import Deadline
-from policy.deadlines import CheckAction, deadline_check_decision
-from policy.enums import DeadlineStatus
+from models.people import User
+from policy.deadlines import CheckAction, deadline_check_decision, warning_time
+from policy.enums import DeadlineKind, DeadlineStatus
 from services.audit import append_event
 
 
@@ -29,6 +31,62 @@ class DeadlineCheck:
     kind: str
     status: str
     check_again_at: datetime | None = None
+
+
+def open_deadline(
+    session: Session,
+    complaint: Complaint,
+    *,
+    kind: DeadlineKind,
+    due_at: datetime,
+    responsible: User,
+    now: datetime,
+    warning_fraction: float = 0.75,
+) -> Deadline:
+    """A new deadline row; an open one of the same kind is replaced (cancelled). A breached
+    one stays breached on record (Art. 7)."""
+    sequence = 1 + (
+        session.scalar(
+            select(func.max(Deadline.sequence)).where(
+                Deadline.complaint_id == complaint.id, Deadline.kind == kind
+            )
+        )
+        or 0
+    )
+    for previous in session.scalars(
+        select(Deadline).where(
+            Deadline.complaint_id == complaint.id,
+            Deadline.kind == kind,
+            Deadline.status == DeadlineStatus.open,
+        )
+    ):
+        previous.status = DeadlineStatus.cancelled
+    deadline = Deadline(
+        complaint_id=complaint.id,
+        kind=kind,
+        sequence=sequence,
+        due_at=due_at,
+        warn_at=warning_time(now, due_at, warning_fraction) if due_at > now else None,
+        responsible_user_id=responsible.id,
+    )
+    session.add(deadline)
+    return deadline
+
+
+def owed_reply_deadline(session: Session, complaint_id: int) -> Deadline | None:
+    """Art. 2(4): the promised reply time still owed (open, or breached and not yet met): the
+    customer has not heard the result. None once they have."""
+    return session.scalar(
+        select(Deadline)
+        .where(
+            Deadline.complaint_id == complaint_id,
+            Deadline.kind == DeadlineKind.reply,
+            Deadline.status.in_([DeadlineStatus.open, DeadlineStatus.breached]),
+            Deadline.met_at.is_(None),
+        )
+        .order_by(Deadline.sequence.desc())
+        .limit(1)
+    )
 
 
 def open_deadlines_without_checks(session: Session, complaint_id: int) -> list[Deadline]:

@@ -27,3 +27,9 @@ class StepForbidden(StepError):
 
 class StepInputError(StepError):
     status_code = 422
+
+
+class StepNotFound(StepError):
+    """The record acted on (a request for a later reply time, say) does not exist."""
+
+    status_code = 404

@@ -35,7 +35,7 @@ from models.complaint import (
 )
 from models.operations import Deadline
 from models.people import User
-from policy.deadlines import MAX_REPLY_DAYS, warning_time
+from policy.deadlines import MAX_REPLY_DAYS
 from policy.enums import DeadlineKind, DeadlineStatus, Department, Role, Stage
 from policy.lifecycle import (
     STAGE_OF_STEP,
@@ -53,7 +53,10 @@ from policy.text import is_blank
 from policy.wait_clocks import REPLY_MET_AT, Responsible, clock_for, kinds_settled_on_leaving
 from services.audit import append_event
 from services.contacts import progress_milestone
+from services.deadlines import open_deadline as _open_deadline
+from services.deadlines import owed_reply_deadline
 from services.directory import department_by_code, department_manager, user_by_username
+from services.extensions import HANDLING_REASON, lapse_pending_extensions, request_extension
 from services.step_errors import StepConflict, StepForbidden, StepInputError
 from services.step_registry import MAX_TEXT, STEPS, Decision, values_from_json
 
@@ -189,14 +192,7 @@ def _settle(session: Session, complaint: Complaint, kind: DeadlineKind, now: dat
 def _start_clock(session: Session, complaint: Complaint, stage: Stage, now: datetime) -> None:
     """Art. 7: the limit of the wait at ``stage`` (`policy.wait_clocks`) starts now, against
     the person who answers for it."""
-    reply_pending = session.scalar(
-        select(Deadline.id).where(
-            Deadline.complaint_id == complaint.id,
-            Deadline.kind == DeadlineKind.reply,
-            Deadline.status.in_([DeadlineStatus.open, DeadlineStatus.breached]),
-            Deadline.met_at.is_(None),
-        )
-    )
+    reply_pending = owed_reply_deadline(session, complaint.id)
     clock = clock_for(stage, reply_pending=reply_pending is not None)
     if clock is None or clock.setting is None:
         return
@@ -228,45 +224,6 @@ def _responsible(session: Session, complaint: Complaint, who: Responsible) -> Us
     return next(user for user in candidates if user is not None)
 
 
-def _open_deadline(
-    session: Session,
-    complaint: Complaint,
-    *,
-    kind: DeadlineKind,
-    due_at: datetime,
-    responsible: User,
-    now: datetime,
-    warning_fraction: float = 0.75,
-) -> Deadline:
-    """A new deadline row; an open one of the same kind is replaced (cancelled)."""
-    sequence = 1 + (
-        session.scalar(
-            select(func.max(Deadline.sequence)).where(
-                Deadline.complaint_id == complaint.id, Deadline.kind == kind
-            )
-        )
-        or 0
-    )
-    for previous in session.scalars(
-        select(Deadline).where(
-            Deadline.complaint_id == complaint.id,
-            Deadline.kind == kind,
-            Deadline.status == DeadlineStatus.open,
-        )
-    ):
-        previous.status = DeadlineStatus.cancelled
-    deadline = Deadline(
-        complaint_id=complaint.id,
-        kind=kind,
-        sequence=sequence,
-        due_at=due_at,
-        warn_at=warning_time(now, due_at, warning_fraction) if due_at > now else None,
-        responsible_user_id=responsible.id,
-    )
-    session.add(deadline)
-    return deadline
-
-
 def _move(
     session: Session,
     complaint: Complaint,
@@ -291,8 +248,10 @@ def _move(
     for limit in kinds_settled_on_leaving(complaint.stage):
         _settle(session, complaint, limit, now)
     if stage in REPLY_MET_AT:
-        # Art. 2(4): the customer now hears the result; the promised reply is kept.
+        # Art. 2(4): the customer now hears the result; the promised reply is kept, and a
+        # request for a later one has nothing left to extend.
         _settle(session, complaint, DeadlineKind.reply, now)
+        lapse_pending_extensions(session, complaint, now)
     _start_clock(session, complaint, stage, now)
     complaint.stage = stage
     append_event(
@@ -580,10 +539,27 @@ def record_handling(
     promised_reply_at: datetime | None = None,
 ) -> Resolution:
     """Art. 2(2) 核实调查, Art. 4(2): the verification (founded or not, with evidence) and the
-    proposed solution; a new promised reply time replaces the old one (Art. 2(4))."""
+    proposed solution. A new promised reply time does not take effect here: it is a request
+    for a later reply time by the person recording the handling, pending their superior's
+    approval, under the same rules as any other (``services.extensions``, Art. 2(4), 7)."""
     _begin(session, complaint, actor, Step.handling)
+    if promised_reply_at is not None and promised_reply_at == complaint.promised_reply_at:
+        promised_reply_at = None  # the promise as it stands: nothing to extend
     if promised_reply_at is not None:
-        _check_new_promise(promised_reply_at, now)
+        try:
+            request_extension(
+                session,
+                complaint=complaint,
+                actor=actor,
+                new_reply_at=promised_reply_at,
+                reason=HANDLING_REASON,
+                now=now,
+                via_handling=True,
+            )
+        except StepConflict as error:
+            raise StepInputError(
+                f"{error.message}；请将新的承诺回复时间留空后提交", field="promised_reply_at"
+            ) from None
     session.add(
         Verification(
             complaint_id=complaint.id,
@@ -603,16 +579,6 @@ def record_handling(
         resolved_at=now,
     )
     session.add(resolution)
-    if promised_reply_at is not None:
-        complaint.promised_reply_at = promised_reply_at
-        _open_deadline(
-            session,
-            complaint,
-            kind=DeadlineKind.reply,
-            due_at=promised_reply_at,
-            responsible=complaint.first_inquiry_owner,
-            now=now,
-        )
     stage = stage_after_handling(major=bool(complaint.major), founded=founded)
     _move(
         session,
@@ -624,16 +590,6 @@ def record_handling(
         data={"founded": founded},
     )
     return resolution
-
-
-def _check_new_promise(promised_reply_at: datetime, now: datetime) -> None:
-    """Art. 2(4): a new promised reply time lies ahead, at most ``MAX_REPLY_DAYS`` from now."""
-    if promised_reply_at - now > timedelta(days=MAX_REPLY_DAYS):
-        raise StepInputError(
-            f"新的承诺回复时间不能超过现在起 {MAX_REPLY_DAYS} 天", field="promised_reply_at"
-        )
-    if promised_reply_at <= now:
-        raise StepInputError("新的承诺回复时间必须晚于现在", field="promised_reply_at")
 
 
 def review_handling(

@@ -34,7 +34,7 @@ from orchestration.runs import (
     run_state,
     start_lifecycle_run,
 )
-from policy.deadlines import MAX_REPLY_DAYS, PromisedReplyError, validate_promised_reply_at
+from policy.deadlines import PromisedReplyError, validate_promised_reply_at
 from policy.enums import Category, Channel, ComplainantKind, Department, Stage
 from policy.lifecycle import STAGE_OF_STEP, Step
 from services.intake import ComplaintIntake, IntakeKey, complaint_for_key, register_complaint
@@ -121,7 +121,7 @@ def build_intake(values: IntakeValues, *, now: datetime, settings: Settings) -> 
         promised = values.promised_reply_at
         try:
             validate_promised_reply_at(
-                received_at, promised, max_days=MAX_REPLY_DAYS, tz=settings.timezone
+                received_at, promised, max_days=settings.reply_max_days, tz=settings.timezone
             )
         except PromisedReplyError as error:
             raise FieldError("promised_reply_at", str(error)) from None

@@ -21,7 +21,16 @@ from fastapi.staticfiles import StaticFiles
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from config.settings import get_settings
-from web import admin, api, complaint_pages, contacts, errors, monitoring_pages, pages
+from web import (
+    admin,
+    api,
+    complaint_pages,
+    contacts,
+    errors,
+    extensions,
+    monitoring_pages,
+    pages,
+)
 from web.serving import quiet_access_log
 
 STATIC = Path(__file__).resolve().parent / "static"
@@ -77,9 +86,11 @@ def create_app() -> FastAPI:
     errors.install(app)
     app.include_router(api.router)
     app.include_router(contacts.api_router)
+    app.include_router(extensions.api_router)
     app.include_router(pages.router)
     app.include_router(complaint_pages.router)
     app.include_router(contacts.router)
+    app.include_router(extensions.router)
     app.include_router(admin.router)
     app.include_router(monitoring_pages.router)
     app.mount("/static/docs", StaticFiles(directory=DOCS_ASSETS), name="docs-assets")

@@ -84,6 +84,7 @@ from web.views import (
     contact_panel,
     customer_view,
     deadlines_of,
+    extension_panel,
     handling_form_bytes,
     overdue_of,
     timeline_of,
@@ -98,6 +99,8 @@ NOTICES = {
     "created": "投诉已受理。您是该投诉的首问负责人（第二条第四项），请在{record}内提交文字记录。",
     "saved-resumed": "已保存，处理流程已继续。",
     "contact-saved": "已登记与客户的联系。",
+    "extension-asked": "已提交延期申请，待上级批准后生效。",
+    "extension-decided": "已保存对延期申请的审批。",
     "saved-later": (
         "已保存。处理流程将在稍后自动继续（流程服务暂不可达或尚未就绪时，系统会自动唤醒）。"
     ),
@@ -403,9 +406,12 @@ def complaint_page(
     status: int = 200,
     contact_errors: dict[str, str] | None = None,
     contact_values: dict[str, str] | None = None,
+    extension_errors: dict[str, str] | None = None,
+    extension_values: dict[str, str] | None = None,
 ) -> Response:
     """``typed``: what a refused form held, shown back so that nothing typed is lost;
-    ``contact_*``: the same for the form that records a contact with the customer."""
+    ``contact_*``: the same for the form that records a contact with the customer;
+    ``extension_*``: for the forms that ask for and decide a later reply time."""
     complaint = viewable_complaint(db, reference, user)
     step = STEP_OF_STAGE.get(complaint.stage)
     may_act, why_not = False, ""
@@ -463,6 +469,7 @@ def complaint_page(
             "departments": list(Department),
             **_step_choices(db, complaint, step),
             **contact_panel(db, complaint, user, contact_errors, contact_values),
+            **extension_panel(db, complaint, user, extension_errors, extension_values),
         },
         status_code=status,
     )

@@ -26,6 +26,7 @@ from pydantic import (
 from config.settings import duration_label, get_settings
 from policy.contacts import MAX_SUMMARY, ContactMethod
 from policy.enums import Category, Channel, ComplainantKind, Department, Stage
+from policy.extensions import MAX_REASON, ExtensionStatus
 from policy.lifecycle import Step
 from services.step_registry import (
     STEPS,
@@ -210,6 +211,24 @@ class ContactRequest(StrictModel):
     summary: Text(MAX_SUMMARY, min_length=1) = Field(description="联系情况摘要")
 
 
+class ExtensionRequest(StrictModel):
+    """A later reply time (Art. 2(4), 7), pending the requester's superior's approval."""
+
+    new_reply_at: AwareDatetime = Field(
+        description="申请延至的回复时间（带时区）；自受理之日起一般不超过 15 个工作日，"
+        "标明复杂投诉的不超过 30 天，任何情况下不超过 60 天"
+    )
+    reason: Text(MAX_REASON, min_length=1) = Field(description="延期理由（将告知客户）")
+    complex: bool = Field(default=False, description="是否复杂投诉（可申请至受理后 30 天）")
+
+
+class ExtensionDecisionRequest(StrictModel):
+    """The superior's decision on a request for a later reply time."""
+
+    approved: bool = Field(description="是否批准")
+    comment: Text(MAX_REASON) | None = Field(default=None, description="审批意见；不批准时必填")
+
+
 def _request_field(spec: StepField) -> Any:
     """A step's field as the API takes it: strict JSON, capped, no control characters."""
     info = {"title": spec.title, "description": spec.description}
@@ -335,6 +354,32 @@ class ContactRecorded(ContactOut):
     message: str
 
 
+class ExtensionOut(BaseModel):
+    """A request for a later reply time and the decision on it (Art. 2(4), 7)."""
+
+    id: int
+    status: ExtensionStatus
+    status_label: str
+    requested_by: str
+    requested_by_name: str
+    requested_at: datetime
+    previous_reply_at: datetime | None
+    new_reply_at: datetime
+    reason: str
+    complex: bool
+    via_handling: bool
+    decided_by: str | None
+    decided_by_name: str | None
+    decided_at: datetime | None
+    comment: str | None
+
+
+class ExtensionDone(ExtensionOut):
+    reference: str
+    promised_reply_at: datetime | None
+    message: str
+
+
 class ComplaintDetail(BaseModel):
     id: int
     reference: str
@@ -366,6 +411,7 @@ class ComplaintDetail(BaseModel):
     deadlines: list[DeadlineOut]
     timeline: list[EventOut]
     contacts: list[ContactOut] = Field(default_factory=list)
+    extensions: list[ExtensionOut] = Field(default_factory=list)
 
 
 class StepDone(BaseModel):

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session, joinedload
 from config.settings import Settings, duration_label, get_settings
 from models.complaint import Complaint
 from models.db import utcnow
+from models.extensions import ReplyExtension
 from models.operations import Deadline
 from models.people import Contact, User
 from policy.contacts import MAX_SUMMARY, ContactMethod
@@ -29,6 +30,13 @@ from policy.lifecycle import STAGE_OF_STEP, Step
 from policy.wait_clocks import STEP_OF_KIND, still_awaited
 from services.case_file import CaseFile, read_case_file
 from services.contacts import contacts_of, ensure_may_record_contact, open_contact_due
+from services.deadlines import owed_reply_deadline
+from services.extensions import (
+    ensure_may_request,
+    extensions_of,
+    may_decide,
+    pending_extension,
+)
 from services.outbox import NotificationKind
 from services.step_errors import StepError, StepForbidden
 from services.step_registry import STEPS
@@ -249,6 +257,66 @@ def complaint_detail(
         "deadlines": deadlines_of(db, complaint),
         "timeline": timeline_of(db, read_case_file(db, complaint), user),
         "contacts": contacts_view(db, complaint, user),
+        "extensions": extensions_view(db, complaint),
+    }
+
+
+def extension_out(extension: ReplyExtension) -> dict[str, Any]:
+    """A request for a later reply time as the API and the pages show it."""
+    decided_by = extension.decided_by
+    return {
+        "id": extension.id,
+        "status": extension.status.value,
+        "status_label": extension.status.label,
+        "requested_by": extension.requested_by.username,
+        "requested_by_name": extension.requested_by.display_name,
+        "requested_at": extension.requested_at,
+        "previous_reply_at": extension.previous_reply_at,
+        "new_reply_at": extension.new_reply_at,
+        "reason": extension.reason,
+        "complex": extension.complex_case,
+        "via_handling": extension.via_handling,
+        "decided_by": decided_by.username if decided_by else None,
+        "decided_by_name": decided_by.display_name if decided_by else None,
+        "decided_at": extension.decided_at,
+        "comment": extension.comment,
+    }
+
+
+def extensions_view(db: Session, complaint: Complaint) -> list[dict[str, Any]]:
+    """The complaint's requests for a later reply time and their decisions (Art. 2(4), 7)."""
+    return [extension_out(extension) for extension in extensions_of(db, complaint.id)]
+
+
+def extension_panel(
+    db: Session,
+    complaint: Complaint,
+    user: User,
+    errors: dict[str, str] | None,
+    values: dict[str, str] | None,
+) -> dict[str, Any]:
+    """What the complaint page shows of the extensions: the list, the form to ask (or why
+    not), and the pending request the user may decide."""
+    why_not = ""
+    if complaint.stage in (Stage.closed, Stage.archived):
+        why_not = "投诉已办结，不能再申请延期答复"
+    elif owed_reply_deadline(db, complaint.id) is None:
+        why_not = "处理结果已告知客户，承诺回复时间已履行，无需延期"
+    elif pending_extension(db, complaint.id) is not None:
+        why_not = "已有一项延期申请待上级审批"
+    else:
+        try:
+            ensure_may_request(complaint, user)
+        except StepError as error:
+            why_not = error.message
+    pending = pending_extension(db, complaint.id)
+    return {
+        "extensions": extensions_view(db, complaint),
+        "may_request_extension": not why_not,
+        "why_no_extension": why_not,
+        "extension_to_decide": pending if pending and may_decide(db, pending, user) else None,
+        "extension_errors": errors or {},
+        "extension_values": values or {},
     }
 
 

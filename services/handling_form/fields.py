@@ -59,14 +59,17 @@ class HandlingFormData:
     archived_at: str
     # The contacts with the customer (Art. 2(4), 4(2)), one per line.
     customer_contacts: str = ""
+    # The requests for a later reply time and their approval (Art. 2(4), 7), one per line.
+    reply_extensions: str = ""
 
     def digest(self) -> str:
         """SHA-256 of the fields in a canonical form: equal digests, equal forms. A form
-        without contacts digests as it did before the field existed, so no form is written
-        again only because the field was added."""
+        without contacts or extensions digests as it did before those fields existed, so no
+        form is written again only because a field was added."""
         fields = dataclasses.asdict(self)
-        if not fields["customer_contacts"]:
-            del fields["customer_contacts"]
+        for added in ("customer_contacts", "reply_extensions"):
+            if not fields[added]:
+                del fields[added]
         canonical = json.dumps(fields, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
         return hashlib.sha256(canonical.encode()).hexdigest()
 
@@ -92,6 +95,7 @@ FIELD_LABELS: dict[str, str] = {
     "verification": "核实结果",
     "solution": "解决方案",
     "promised_reply_at": "承诺回复时间",
+    "reply_extensions": "延期答复及审批",
     "customer_contacts": "联系客户记录",
     "customer_opinion": "客户意见及反馈",
     "manager_opinion": "部门经理意见",
@@ -112,6 +116,7 @@ LAYOUT: list[tuple[str, ...]] = [
     ("verification",),
     ("solution",),
     ("promised_reply_at",),
+    ("reply_extensions",),
     ("customer_contacts",),
     ("customer_opinion",),
     ("manager_opinion",),
@@ -235,6 +240,18 @@ def handling_form_data(
         for c in case.contacts
     ]
 
+    extensions = []
+    for e in case.extensions:
+        line = (
+            f"{format_time(e.requested_at, tz)} {case.name(e.requested_by_id)}申请延至"
+            f"{format_time(e.new_reply_at, tz)}{'（复杂投诉）' if e.complex_case else ''}："
+            f"{e.reason}；{e.status.label}"
+        )
+        if e.decided_by_id is not None:
+            line += f"（{case.name(e.decided_by_id)}，{format_time(e.decided_at, tz)}"
+            line += f"：{e.comment}）" if e.comment else "）"
+        extensions.append(line)
+
     complainant = customer.name
     if customer.member_institution:
         complainant = f"{customer.member_institution} {customer.name}".strip()
@@ -267,4 +284,5 @@ def handling_form_data(
         closed_at=_day(complaint.closed_at, tz),
         archived_at=_day(complaint.archived_at or archived_at, tz),
         customer_contacts="\n".join(contacts),
+        reply_extensions="\n".join(extensions),
     )

@@ -118,6 +118,47 @@ def test_art4_3_the_form_shows_leadership_instruction_before_their_sign_off(
     assert "同意：同意处理方案，加强划付复核（刘总）" in leadership[1]
 
 
+def test_art7_the_form_lists_the_extensions_and_their_approvals(
+    session: Session, settings: Settings, cast: Cast, complaint: Complaint
+) -> None:
+    from models.extensions import ReplyExtension
+    from policy.extensions import ExtensionStatus
+
+    carry_through(session, complaint, cast, major=True)
+    session.add_all(
+        [
+            ReplyExtension(
+                complaint_id=complaint.id,
+                requested_by_id=cast.owner.id,
+                requested_at=NOW + timedelta(days=1),
+                previous_reply_at=NOW + timedelta(days=15),
+                new_reply_at=NOW + timedelta(days=20),
+                reason="需向托管银行调取划付记录",
+                complex_case=True,
+                status=ExtensionStatus.approved,
+                decided_by_id=cast.superior.id,
+                decided_at=NOW + timedelta(days=1, hours=2),
+                comment="同意",
+            ),
+            ReplyExtension(
+                complaint_id=complaint.id,
+                requested_by_id=cast.handler.id,
+                requested_at=NOW + timedelta(days=2),
+                new_reply_at=NOW + timedelta(days=22),
+                reason="等待客户补充材料",
+                status=ExtensionStatus.pending,
+            ),
+        ]
+    )
+    session.commit()
+    cells = _cells(docx.Document(_write(session, settings, complaint).path))
+    assert cells["延期答复及审批"].split("\n") == [
+        "2026年11月28日 10:00 李首问申请延至2026年12月17日 10:00（复杂投诉）："
+        "需向托管银行调取划付记录；已批准（赵主任，2026年11月28日 12:00：同意）",
+        "2026年11月29日 10:00 陈处理申请延至2026年12月19日 10:00：等待客户补充材料；待审批",
+    ]
+
+
 def test_non_major_case_says_leadership_review_is_not_needed(
     session: Session, settings: Settings, cast: Cast, complaint: Complaint
 ) -> None:

@@ -9,12 +9,12 @@ from datetime import timedelta
 
 from sqlalchemy.orm import Session
 
-from models.db import utcnow
 from policy.enums import Role, Stage
 from policy.lifecycle import Step
+from services.extensions import extensions_of
 from services.step_registry import STEPS, resume_input
 from services.steps import SERVICES, apply_step_input, assign, submit_written_record
-from tests.models.factories import make_complaint, make_user
+from tests.models.factories import NOW, make_complaint, make_user
 
 COMMON = {"session", "complaint", "actor", "now"}
 
@@ -64,9 +64,9 @@ def test_a_time_without_offset_from_the_prefect_ui_is_read_in_the_offices_zone(
     manager = make_user(session, role=Role.manager, username="mgr")
     owner = make_user(session, username="owner", superior="mgr")
     complaint = make_complaint(session, settings, owner=owner)
-    submit_written_record(session, complaint=complaint, actor=owner, text="记录", now=utcnow())
-    assign(session, complaint=complaint, actor=manager, handler="owner", now=utcnow())
-    local = (utcnow() + timedelta(days=10)).astimezone(settings.tz).replace(microsecond=0)
+    submit_written_record(session, complaint=complaint, actor=owner, text="记录", now=NOW)
+    assign(session, complaint=complaint, actor=manager, handler="owner", now=NOW)
+    local = (NOW + timedelta(days=17)).astimezone(settings.tz).replace(microsecond=0)
     apply_step_input(
         session,
         complaint_id=complaint.id,
@@ -78,7 +78,8 @@ def test_a_time_without_offset_from_the_prefect_ui_is_read_in_the_offices_zone(
             "solution": "退费",
             "promised_reply_at": local.replace(tzinfo=None).isoformat(),
         },
-        now=utcnow(),
+        now=NOW,
     )
     assert complaint.stage is Stage.awaiting_feedback
-    assert complaint.promised_reply_at == local
+    # The new time is a request for a later reply time, taken as local time.
+    assert extensions_of(session, complaint.id)[0].new_reply_at == local

@@ -379,24 +379,24 @@ def test_art4_1_the_handler_must_be_of_the_complaints_department_else_transfer(
     assert complaint.handler_id == outsider.id
 
 
-def test_art2_4_a_new_promised_reply_time_is_at_most_60_days_ahead_on_every_path(
+def test_art2_4_a_new_promised_reply_time_at_handling_is_a_request_within_the_limits_on_every_path(
     session: Session, settings, people
 ) -> None:
-    """The cap is the step's own rule: the Prefect UI's resume form cannot set a promise a year
-    away any more than the staff app or the API can."""
-    from datetime import timedelta
-
-    from policy.lifecycle import Step
+    """The limit is the extension's rule, applied by the step itself: the Prefect UI's resume
+    form cannot set a promise a year away any more than the staff app or the API can; within
+    the limit, the new time is a request pending the superior's approval, not a promise yet."""
+    from policy.extensions import ExtensionStatus
+    from services.extensions import extensions_of
     from services.steps import apply_step_input
+    from tests.models.factories import NOW
 
     complaint = make_complaint(session, settings, owner=people["owner"])
-    submit_written_record(
-        session, complaint=complaint, actor=people["owner"], text="记录", now=utcnow()
-    )
-    assign(session, complaint=complaint, actor=people["manager"], handler="owner", now=utcnow())
+    submit_written_record(session, complaint=complaint, actor=people["owner"], text="记录", now=NOW)
+    assign(session, complaint=complaint, actor=people["manager"], handler="owner", now=NOW)
+    session.commit()
     promised_before, before = complaint.promised_reply_at, _events(session)
-    a_year_away = utcnow() + timedelta(days=365)
-    with pytest.raises(StepInputError, match="60 天") as refused:
+    a_year_away = NOW + timedelta(days=365)
+    with pytest.raises(StepInputError, match="受理之日起 15 个工作日") as refused:
         apply_step_input(
             session,
             complaint_id=complaint.id,
@@ -408,10 +408,11 @@ def test_art2_4_a_new_promised_reply_time_is_at_most_60_days_ahead_on_every_path
                 "solution": "退费",
                 "promised_reply_at": a_year_away.isoformat(),
             },
-            now=utcnow(),
+            now=NOW,
         )
     assert refused.value.field == "promised_reply_at"
-    with pytest.raises(StepInputError, match="60 天"):
+    session.rollback()
+    with pytest.raises(StepInputError, match="第七条"):
         record_handling(
             session,
             complaint=complaint,
@@ -420,11 +421,13 @@ def test_art2_4_a_new_promised_reply_time_is_at_most_60_days_ahead_on_every_path
             evidence="属实",
             solution="退费",
             promised_reply_at=a_year_away,
-            now=utcnow(),
+            now=NOW,
         )
+    session.rollback()
     assert complaint.stage is Stage.awaiting_handling
     assert complaint.promised_reply_at == promised_before and _events(session) == before
-    # Within the cap the new promise replaces the old one.
+    # Within the limit the new time is asked for, and the promise stands until approved.
+    later = promised_before + timedelta(days=2)
     record_handling(
         session,
         complaint=complaint,
@@ -432,7 +435,12 @@ def test_art2_4_a_new_promised_reply_time_is_at_most_60_days_ahead_on_every_path
         founded=True,
         evidence="属实",
         solution="退费",
-        promised_reply_at=utcnow() + timedelta(days=59),
-        now=utcnow(),
+        promised_reply_at=later,
+        now=NOW,
     )
+    assert complaint.promised_reply_at == promised_before
+    (request,) = extensions_of(session, complaint.id)
+    assert (request.new_reply_at, request.via_handling) == (later, True)
+    # The customer hears the result at once (not major): nothing is left to extend.
     assert complaint.stage is Stage.awaiting_feedback
+    assert request.status is ExtensionStatus.lapsed

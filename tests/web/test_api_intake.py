@@ -296,3 +296,15 @@ def test_the_first_inquiry_owner_keeps_the_complaint_after_it_is_routed_elsewher
     assert detail["first_inquiry_owner"] == "gm_staff"
     assert detail["customer"]["masked"] is False
     assert detail["stage"] == Stage.awaiting_written_record.value
+
+
+def test_the_cap_of_a_promised_reply_time_is_a_setting_art_2_4(
+    api, staff, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from config.settings import get_settings
+
+    monkeypatch.setenv("COMPLAINTS_REPLY_MAX_DAYS", "30")
+    get_settings.cache_clear()
+    in_40_days = (datetime.now(UTC) + timedelta(days=40)).isoformat()
+    refused = api.intake(staff.owner, promised_reply_at=in_40_days)
+    assert refused.status_code == 422 and "30 天" in refused.json()["detail"]

@@ -2,9 +2,10 @@
 time (10 s by default), so deadline checks start before their due time. Every breach must still
 be recorded, once, at its due time, and reported to the superior once.
 
-The test prefetches 45 s and sets the deadlines 30 s and more ahead, so the checks start early
-even where starting a flow process takes many seconds (a loaded CI machine); with the default
-10 s a slow process start can reach the due time and the early path would go untested."""
+The test prefetches 90 s and, once the restarted worker polls, sets the deadlines 60 s and more
+ahead, so the checks start early even where starting a worker or a flow process takes tens of
+seconds (a loaded CI machine); with the default 10 s a slow start can reach the due time and
+the early path would go untested."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from sqlalchemy import func, select
 
 from models import Complaint, ComplaintEvent, Deadline, Notification
 from models.db import session_scope, utcnow
+from orchestration.names import WORK_POOL
 from policy.enums import DeadlineKind, DeadlineStatus, NotificationStatus
 from tasks.deadlines import schedule_deadline_checks
 from tests.flows.test_durability import (  # noqa: F401 - fixtures shared with this module
@@ -30,16 +32,24 @@ from tests.support.processes import ManagedProcess, wait_until
 pytestmark = pytest.mark.slow
 
 ROUNDS = 8
-PREFETCH_SECONDS = 45
-FIRST_DUE_IN_SECONDS = 30
+PREFETCH_SECONDS = 90
+FIRST_DUE_IN_SECONDS = 60
 
 
 def _with_long_prefetch(system: LiveSystem) -> None:
     env = {**system.env, "PREFECT_WORKER_PREFETCH_SECONDS": str(PREFETCH_SECONDS)}
     system.worker.stop(grace=5)
+    restarted = utcnow()
     system.worker = ManagedProcess(
         "worker", system.worker.command, env, system.worker.log.with_name("worker-prefetch.log")
     ).start()
+    wait_until(lambda: _worker_polled_since(restarted), 180, "the restarted worker to poll")
+
+
+def _worker_polled_since(moment) -> bool:  # type: ignore[no-untyped-def]
+    with get_client(sync_client=True) as client:
+        workers = client.read_workers_for_work_pool(WORK_POOL)
+    return any(w.last_heartbeat_time and w.last_heartbeat_time > moment for w in workers)
 
 
 def _record_deadline_due_in(system: LiveSystem, complaint_id: int, seconds: float) -> Deadline:

@@ -1,5 +1,7 @@
 """Session-wide real services and a clean database per test, on SQLite and on PostgreSQL.
 
+One Prefect server (the test harness) serves the whole session, with the flows' deployments.
+
 Every test that asks for ``database_url`` runs twice: on a SQLite file and on a database of
 the PostgreSQL server this session starts (initdb + pg_ctl, 127.0.0.1, a free port). Each
 test gets a fresh copy of a database migrated once per session.
@@ -15,6 +17,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from prefect.testing.utilities import prefect_test_harness
 from sqlalchemy import create_engine, text
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -111,3 +114,17 @@ def manual_clock() -> Iterator[ManualClock]:
     with use_clock(ManualClock(datetime.now(UTC))) as clock:
         assert isinstance(clock, ManualClock)
         yield clock
+
+
+@pytest.fixture(scope="session")
+def prefect_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """The session's one Prefect server (10–15 s to start), with the flows' deployments."""
+    storage = tmp_path_factory.mktemp("prefect-results")
+    os.environ["PREFECT_LOCAL_STORAGE_PATH"] = str(storage)
+    with prefect_test_harness(server_startup_timeout=90):
+        from flows.complaint_lifecycle import complaint_lifecycle
+        from flows.deadline_check import deadline_check
+
+        complaint_lifecycle.to_deployment(name="complaint-lifecycle").apply()
+        deadline_check.to_deployment(name="deadline-check").apply()
+        yield

@@ -1,10 +1,9 @@
-"""A real Prefect server (the test harness, once per session), the flows' deployments, and an
-in-process way to execute a flow run until it suspends or ends."""
+"""The SMTP sink, and an in-process way to execute a flow run until it suspends or ends (the
+session's Prefect server and the flows' deployments: tests/conftest.py)."""
 
 from __future__ import annotations
 
 import contextlib
-import os
 from collections.abc import Iterator
 from pathlib import Path
 from uuid import UUID
@@ -15,22 +14,8 @@ from prefect.client.orchestration import get_client
 from prefect.client.schemas.objects import State
 from prefect.exceptions import Pause
 from prefect.flow_engine import run_flow
-from prefect.testing.utilities import prefect_test_harness
 
 from tests.support.smtp import SmtpSink
-
-
-@pytest.fixture(scope="session")
-def prefect_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
-    storage = tmp_path_factory.mktemp("prefect-results")
-    os.environ["PREFECT_LOCAL_STORAGE_PATH"] = str(storage)
-    with prefect_test_harness(server_startup_timeout=90):
-        from flows.complaint_lifecycle import complaint_lifecycle
-        from flows.deadline_check import deadline_check
-
-        complaint_lifecycle.to_deployment(name="complaint-lifecycle").apply()
-        deadline_check.to_deployment(name="deadline-check").apply()
-        yield
 
 
 @pytest.fixture(scope="session")

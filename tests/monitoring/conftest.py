@@ -57,15 +57,6 @@ def population(session: Session) -> Population:
 
 
 @pytest.fixture(scope="session")
-def prefect_api() -> Iterator[None]:
-    """A throwaway Prefect server for this folder's flow tests (10–15 s to start)."""
-    from prefect.testing.utilities import prefect_test_harness
-
-    with prefect_test_harness(server_startup_timeout=90):
-        yield
-
-
-@pytest.fixture(scope="session")
 def smtp_sink() -> Iterator[SmtpSink]:
     sink = SmtpSink().start()
     yield sink

@@ -34,7 +34,7 @@ from tests.monitoring.conftest import REPORT_DATE, background, load
 from tests.monitoring.synthetic import NAME_PREFIX, HotSpot, Population, complaint_rows
 from tests.support.smtp import SmtpSink
 
-pytestmark = pytest.mark.usefixtures("prefect_api")
+pytestmark = pytest.mark.usefixtures("prefect_server")
 
 IN_WINDOW = (date(2026, 10, 28), date(2026, 11, 26))
 

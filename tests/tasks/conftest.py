@@ -24,7 +24,6 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
-from prefect.testing.utilities import prefect_test_harness
 
 from config.settings import Settings, get_settings
 from tests.support.postgres import free_port
@@ -158,10 +157,3 @@ def starttls_smtp_server(tls_certificate: tuple[Path, Path]) -> Iterator[SmtpSer
     context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
     context.load_cert_chain(*tls_certificate)
     yield from _serve(RecordingHandler(), tls_context=context, require_starttls=True)
-
-
-@pytest.fixture(scope="session")
-def prefect_server() -> Iterator[None]:
-    """A throwaway Prefect server for the whole session (10–15 s to start)."""
-    with prefect_test_harness(server_startup_timeout=60):
-        yield

@@ -30,7 +30,7 @@ from models.db import utcnow
 from models.people import User
 from policy.enums import Department, Role
 from services.security import hash_password
-from tests.flows.conftest import mail, prefect_server, smtp_sink  # noqa: F401  (fixtures)
+from tests.flows.conftest import mail, smtp_sink  # noqa: F401  (fixtures)
 from web.app import create_app
 from web.security import SESSION_COOKIE, issue_api_token, start_session
 
@@ -78,7 +78,7 @@ def prefect_unreachable() -> Iterator[str]:
 
 
 @pytest.fixture(scope="session")
-def prefect_api_url(prefect_server: None) -> str:  # noqa: F811
+def prefect_api_url(prefect_server: None) -> str:
     url = PREFECT_API_URL.value()
     assert url and str(CLOSED_PORT) not in url
     return str(url)

@@ -5,6 +5,10 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# Test processes: each starts its own PostgreSQL and Prefect test servers; a file's tests stay
+# in one process. Most of a flow test is waiting for a server or a process, so two overlap well
+# even on two cores. `make test TEST_WORKERS=0` runs everything in this process.
+TEST_WORKERS ?= 2
 
 .PHONY: install up test lint bench
 
@@ -20,7 +24,7 @@ up: $(STAMP)
 	$(BIN)/complaints up
 
 test: $(STAMP)
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

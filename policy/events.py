@@ -26,6 +26,7 @@ EVENT_LABELS: dict[str, str] = {
     "customer_contacted": "联系客户",
     "reply_extension_requested": "申请延期答复",
     "reply_extension_decided": "审批延期答复",
+    "breach_finding": "合规认定超时责任",
 }
 
 

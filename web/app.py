@@ -22,6 +22,7 @@ from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from config.settings import get_settings
 from web import (
+    accountability,
     admin,
     api,
     complaint_pages,
@@ -87,10 +88,12 @@ def create_app() -> FastAPI:
     app.include_router(api.router)
     app.include_router(contacts.api_router)
     app.include_router(extensions.api_router)
+    app.include_router(accountability.api_router)
     app.include_router(pages.router)
     app.include_router(complaint_pages.router)
     app.include_router(contacts.router)
     app.include_router(extensions.router)
+    app.include_router(accountability.router)
     app.include_router(admin.router)
     app.include_router(monitoring_pages.router)
     app.mount("/static/docs", StaticFiles(directory=DOCS_ASSETS), name="docs-assets")

@@ -13,6 +13,7 @@ from fastapi.templating import Jinja2Templates
 
 from config.settings import duration_label, get_settings
 from models.db import utcnow
+from policy.accountability import ROLES_READING_REGISTER
 from policy.enums import Role
 from services.step_registry import STEPS
 from web.access import INTAKE_ROLES, MAJOR_CASE_ROLES
@@ -75,6 +76,7 @@ def render(
         "may_take_complaints": user is not None and user.role in INTAKE_ROLES,
         "may_see_major_cases": user is not None and user.role in MAJOR_CASE_ROLES,
         "is_admin": user is not None and user.role is Role.admin,
+        "may_read_register": user is not None and user.role in ROLES_READING_REGISTER,
         "prefect_ui_url": get_settings().prefect_ui_url,
         "record_deadline": duration_label(get_settings().record_deadline),
     }

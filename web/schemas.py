@@ -90,6 +90,7 @@ FIELD_LABELS: dict[str, str] = {
     "method": "联系方式",
     "reached": "是否联系上客户",
     "summary": "联系情况摘要",
+    "finding": "认定结果",
 }
 
 # Text without control characters (NUL cannot be stored in PostgreSQL); one line or several.

@@ -137,7 +137,12 @@ def breach_out(row: BreachRow) -> dict[str, Any]:
 
 
 def _refusals(descriptions: dict[int, str]) -> dict[int | str, dict[str, Any]]:
-    common = {401: "缺少访问令牌，或令牌无效、已过期", 422: "输入不符合要求：detail 说明原因"}
+    common = {
+        400: "请求体不是合法的 JSON",
+        401: "缺少访问令牌，或令牌无效、已过期",
+        413: "请求体过大",
+        422: "输入不符合要求：detail 说明原因",
+    }
     return {
         code: {"model": Problem, "description": description}
         for code, description in (common | descriptions).items()

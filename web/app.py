@@ -29,6 +29,7 @@ from web import (
     contacts,
     errors,
     extensions,
+    ledger,
     monitoring_pages,
     pages,
 )
@@ -89,11 +90,13 @@ def create_app() -> FastAPI:
     app.include_router(contacts.api_router)
     app.include_router(extensions.api_router)
     app.include_router(accountability.api_router)
+    app.include_router(ledger.api_router)
     app.include_router(pages.router)
     app.include_router(complaint_pages.router)
     app.include_router(contacts.router)
     app.include_router(extensions.router)
     app.include_router(accountability.router)
+    app.include_router(ledger.router)
     app.include_router(admin.router)
     app.include_router(monitoring_pages.router)
     app.mount("/static/docs", StaticFiles(directory=DOCS_ASSETS), name="docs-assets")

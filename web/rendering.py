@@ -15,6 +15,7 @@ from config.settings import duration_label, get_settings
 from models.db import utcnow
 from policy.accountability import ROLES_READING_REGISTER
 from policy.enums import Role
+from services.ledger import LEDGER_ROLES
 from services.step_registry import STEPS
 from web.access import INTAKE_ROLES, MAJOR_CASE_ROLES
 
@@ -77,6 +78,7 @@ def render(
         "may_see_major_cases": user is not None and user.role in MAJOR_CASE_ROLES,
         "is_admin": user is not None and user.role is Role.admin,
         "may_read_register": user is not None and user.role in ROLES_READING_REGISTER,
+        "may_export_ledger": user is not None and user.role in LEDGER_ROLES,
         "prefect_ui_url": get_settings().prefect_ui_url,
         "record_deadline": duration_label(get_settings().record_deadline),
     }

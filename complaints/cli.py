@@ -3,7 +3,8 @@
 Each command imports what it needs when it runs, so that `complaints --help` and the small
 commands answer at once rather than after loading everything (by ``python -X importtime`` after
 this module, on a shared 2-core machine): ``flows.reconcile`` ~2.5 s and
-``flows.concentration_monitor`` ~1.3 s (Prefect itself ~1 s of it), ``complaints.demo`` ~0.8 s,
+``flows.concentration_monitor`` ~1.3 s and ``flows.retention`` ~1.2 s (Prefect itself ~1 s of
+each), ``complaints.demo`` ~0.8 s,
 ``services.setup`` with ``models.migrate`` (Alembic) ~0.6 s, ``models.db`` with ``sqlalchemy``
 ~0.4 s, ``services.directory`` and ``services.corrections`` ~0.35 s, ``policy.classification``
 ~0.1 s, ``uvicorn`` and ``web.serving`` ~0.05 s; ``deployments.up``, ``deployments.prefect_access``
@@ -363,6 +364,24 @@ def monitor(
         f"assessed, {summary['alerts']} alerts ({summary['high']} high, "
         f"{summary['elevated']} elevated, {summary['watch']} watch); email: {summary['email']}"
     )
+
+
+@app.command()
+@database_errors_as_one_line
+@needs_prefect_server
+def retention(
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="only count the complaints past their period")
+    ] = False,
+) -> None:
+    """Art. 2(5): remove the personal data of complaints archived longer than
+    COMPLAINTS_RETENTION_YEARS after closure (the daily run does the same); nothing inside the
+    period is touched, and running it again removes nothing more."""
+
+    from flows.retention import personal_data_retention
+
+    state = personal_data_retention(dry_run=dry_run, return_state=True)
+    typer.echo(state.message or "")
 
 
 @app.command()

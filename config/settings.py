@@ -68,6 +68,11 @@ class Settings(BaseSettings):
     # the complaint is open (a notice, or a contact-due item when they gave no email).
     progress_every_workdays: int = Field(default=5, ge=1, le=60)
 
+    # Art. 2(5), Art. 4: an archived complaint is kept whole this many years after its
+    # closure; the daily retention run then removes its personal data (policy/retention.py).
+    retention_years: int = Field(default=5, ge=1, le=30)
+    retention_cron: str = "30 2 * * *"
+
     # Art. 8 concentration monitoring: when it runs, the windows compared, and when a unit is
     # flagged (Poisson upper tail under monitor_alpha and at least monitor_min_count complaints).
     monitor_cron: str = "0 8 * * *"

@@ -1,5 +1,5 @@
 """The deployments on the process work pool: lifecycle, deadline checks, reconciliation,
-concentration monitoring."""
+concentration monitoring, the end of the retention period."""
 
 from __future__ import annotations
 
@@ -21,6 +21,7 @@ from orchestration.names import (
     MONITOR_FLOW,
     OPS_ALERT_FLOW,
     RECONCILE_FLOW,
+    RETENTION_FLOW,
     WORK_POOL,
     WORK_POOL_DESCRIPTION,
 )
@@ -33,6 +34,7 @@ ENTRYPOINTS = {
     RECONCILE_FLOW: "flows/reconcile.py:reconcile",
     MONITOR_FLOW: "flows/concentration_monitor.py:concentration_monitor",
     OPS_ALERT_FLOW: "flows/ops_alert.py:ops_alert",
+    RETENTION_FLOW: "flows/retention.py:personal_data_retention",
 }
 
 
@@ -58,6 +60,10 @@ def register_deployments(
     # was paused in the UI: the monitoring must not stay off by accident. A duplicate run that
     # a re-registration may cause (Prefect issue 18894) reports nothing twice.
     monitor_schedule = Cron(settings.monitor_cron, timezone=settings.timezone, slug="daily")
+    # Art. 2(5): daily; what is inside the retention period is never touched, so a late or
+    # repeated run does no harm.
+    retention_schedule = Cron(settings.retention_cron, timezone=settings.timezone, slug="daily")
+    schedules = {MONITOR_FLOW: monitor_schedule, RETENTION_FLOW: retention_schedule}
     ensure_work_pool()
     names = []
     deployment_ids = {}
@@ -69,7 +75,7 @@ def register_deployments(
                 name=name,
                 work_pool_name=WORK_POOL,
                 interval=reconcile_every_seconds if name == RECONCILE_FLOW else None,
-                schedule=monitor_schedule if name == MONITOR_FLOW else None,
+                schedule=schedules.get(name),
                 build=False,
                 push=False,
                 print_next_steps=False,

@@ -8,6 +8,7 @@ DEADLINE_FLOW = "deadline-check"
 RECONCILE_FLOW = "reconcile"
 MONITOR_FLOW = "concentration-monitor"
 OPS_ALERT_FLOW = "ops-alert"
+RETENTION_FLOW = "personal-data-retention"
 
 LIFECYCLE_DEPLOYMENT = f"{LIFECYCLE_FLOW}/{LIFECYCLE_FLOW}"
 DEADLINE_DEPLOYMENT = f"{DEADLINE_FLOW}/{DEADLINE_FLOW}"

@@ -3,8 +3,8 @@
 Each command imports what it needs when it runs, so that `complaints --help` and the small
 commands answer at once rather than after loading everything (by ``python -X importtime`` after
 this module, on a shared 2-core machine): ``flows.reconcile`` ~2.5 s and
-``flows.concentration_monitor`` ~1.3 s and ``flows.retention`` ~1.2 s (Prefect itself ~1 s of
-each), ``complaints.demo`` ~0.8 s,
+``flows.concentration_monitor`` ~1.3 s, ``flows.retention`` ~1.2 s and ``flows.monthly_report``
+~1.4 s (Prefect itself ~1 s of each), ``complaints.demo`` ~0.8 s,
 ``services.setup`` with ``models.migrate`` (Alembic) ~0.6 s, ``models.db`` with ``sqlalchemy``
 ~0.4 s, ``services.directory`` and ``services.corrections`` ~0.35 s, ``policy.classification``
 ~0.1 s, ``uvicorn`` and ``web.serving`` ~0.05 s; ``deployments.up``, ``deployments.prefect_access``
@@ -30,6 +30,8 @@ import typer
 
 from config.settings import get_settings
 from policy.enums import Channel, ComplainantKind, Department, Role
+from policy.monthly_report import month_of
+from services.step_errors import StepError
 
 app = typer.Typer(
     help="四川金融资产交易所客户投诉处理 — complaint handling as durable workflows.",
@@ -382,6 +384,33 @@ def retention(
 
     state = personal_data_retention(dry_run=dry_run, return_state=True)
     typer.echo(state.message or "")
+
+
+@app.command()
+@database_errors_as_one_line
+@needs_prefect_server
+def report(
+    month: Annotated[
+        str, typer.Option("--month", metavar="YYYY-MM", help="the month to report on")
+    ],
+) -> None:
+    """The monthly statistics report for one month: prints the paths of the .docx and .xlsx it
+    wrote (under the data folder's reports/), with their SHA-256."""
+
+    from flows.monthly_report import monthly_report
+
+    try:
+        first_day = month_of(month)
+    except ValueError:
+        raise fail(f"--month {month!r} is not a month; write it as YYYY-MM", 2) from None
+    state = monthly_report(month=first_day, return_state=True)
+    if not state.is_completed():
+        error = state.result(raise_on_failure=False)
+        message = error.message if isinstance(error, StepError) else (state.message or "")
+        raise fail(message, 1)
+    written = state.result()
+    typer.echo(f"{written['docx']}  sha256 {written['docx_sha256']}")
+    typer.echo(f"{written['xlsx']}  sha256 {written['xlsx_sha256']}")
 
 
 @app.command()

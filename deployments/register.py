@@ -1,5 +1,5 @@
 """The deployments on the process work pool: lifecycle, deadline checks, reconciliation,
-concentration monitoring, the end of the retention period."""
+concentration monitoring, the end of the retention period, the monthly report."""
 
 from __future__ import annotations
 
@@ -21,6 +21,7 @@ from orchestration.names import (
     MONITOR_FLOW,
     OPS_ALERT_FLOW,
     RECONCILE_FLOW,
+    REPORT_FLOW,
     RETENTION_FLOW,
     WORK_POOL,
     WORK_POOL_DESCRIPTION,
@@ -35,6 +36,7 @@ ENTRYPOINTS = {
     MONITOR_FLOW: "flows/concentration_monitor.py:concentration_monitor",
     OPS_ALERT_FLOW: "flows/ops_alert.py:ops_alert",
     RETENTION_FLOW: "flows/retention.py:personal_data_retention",
+    REPORT_FLOW: "flows/monthly_report.py:monthly_report",
 }
 
 
@@ -63,7 +65,13 @@ def register_deployments(
     # Art. 2(5): daily; what is inside the retention period is never touched, so a late or
     # repeated run does no harm.
     retention_schedule = Cron(settings.retention_cron, timezone=settings.timezone, slug="daily")
-    schedules = {MONITOR_FLOW: monitor_schedule, RETENTION_FLOW: retention_schedule}
+    # The first working day of the month is found by the run (days 1-7 at 09:00).
+    report_schedule = Cron("0 9 1-7 * *", timezone=settings.timezone, slug="monthly")
+    schedules = {
+        MONITOR_FLOW: monitor_schedule,
+        RETENTION_FLOW: retention_schedule,
+        REPORT_FLOW: report_schedule,
+    }
     ensure_work_pool()
     names = []
     deployment_ids = {}

@@ -9,6 +9,7 @@ RECONCILE_FLOW = "reconcile"
 MONITOR_FLOW = "concentration-monitor"
 OPS_ALERT_FLOW = "ops-alert"
 RETENTION_FLOW = "personal-data-retention"
+REPORT_FLOW = "monthly-report"
 
 LIFECYCLE_DEPLOYMENT = f"{LIFECYCLE_FLOW}/{LIFECYCLE_FLOW}"
 DEADLINE_DEPLOYMENT = f"{DEADLINE_FLOW}/{DEADLINE_FLOW}"

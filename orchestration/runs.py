@@ -22,6 +22,7 @@ from orchestration.names import (
     LIFECYCLE_FLOW,
     MONITOR_FLOW,
     OPS_ALERT_FLOW,
+    REPORT_FLOW,
     RETENTION_FLOW,
     idempotency_key,
     lifecycle_run_name,
@@ -197,7 +198,14 @@ def requeue_runs(
 
 
 # The flows of the system's deployments: their runs are the ones reconciliation looks after.
-SYSTEM_FLOWS = [LIFECYCLE_FLOW, DEADLINE_FLOW, MONITOR_FLOW, OPS_ALERT_FLOW, RETENTION_FLOW]
+SYSTEM_FLOWS = [
+    LIFECYCLE_FLOW,
+    DEADLINE_FLOW,
+    MONITOR_FLOW,
+    OPS_ALERT_FLOW,
+    RETENTION_FLOW,
+    REPORT_FLOW,
+]
 
 
 def stuck_runs(client: SyncPrefectClient, *, now: datetime, after: timedelta) -> list[FlowRun]:

@@ -166,7 +166,9 @@ def test_classify_evaluate_overrides_refuses_a_bad_date(settings) -> None:
     assert result.returncode == 2 and "YYYY-MM-DD" in result.stderr
 
 
-@pytest.mark.parametrize("command", [["reconcile"], ["monitor"]])
+@pytest.mark.parametrize(
+    "command", [["reconcile"], ["monitor"], ["retention"], ["report", "--month", "2026-11"]]
+)
 def test_with_the_prefect_server_of_up_down_a_command_prints_one_line_and_exits_non_zero(
     command: list[str], settings, tmp_path: Path
 ) -> None:

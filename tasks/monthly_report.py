@@ -1,0 +1,54 @@
+"""The monthly statistics report as Prefect tasks: write the month's report, publish its
+figures. Writing again replaces the month's files; the artifact is keyed by the month. Results
+and artifacts carry figures, paths and hashes only (Art. 2(5))."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from prefect import task
+from prefect.artifacts import create_markdown_artifact
+
+from config.settings import get_settings
+from models.db import session_scope, utcnow
+from services.monthly_report import report_figures, summary_rows, write_report
+from tasks._caching import fresh_read_options
+
+
+@task(name="write-monthly-report", **fresh_read_options())
+def write_monthly_report(month: date) -> dict[str, object]:
+    settings = get_settings()
+    with session_scope() as session:
+        figures = report_figures(
+            session, month, today=utcnow().astimezone(settings.tz).date(), tz=settings.tz
+        )
+    written = write_report(settings.data_dir, *figures)
+    return {
+        "month": f"{month:%Y-%m}",
+        "docx": str(written.docx_path),
+        "xlsx": str(written.xlsx_path),
+        "docx_sha256": written.docx_sha256,
+        "xlsx_sha256": written.xlsx_sha256,
+        "summary": summary_rows(*figures),
+    }
+
+
+@task(name="publish-monthly-report", **fresh_read_options())
+def publish_monthly_report(report: dict[str, object]) -> None:
+    rows = report["summary"]
+    assert isinstance(rows, list)
+    lines = [
+        f"# 客户投诉统计月报 {report['month']}",
+        "",
+        "| 指标 | 本月 | 上月 | 去年同月 |",
+        "|---|---|---|---|",
+        *(f"| {' | '.join(str(cell) for cell in row)} |" for row in rows),
+        "",
+        f"- Word：`{report['docx']}`（SHA-256 `{report['docx_sha256']}`）",
+        f"- Excel：`{report['xlsx']}`（SHA-256 `{report['xlsx_sha256']}`）",
+    ]
+    create_markdown_artifact(
+        key=f"monthly-report-{str(report['month']).replace('-', '')}",
+        markdown="\n".join(lines),
+        description="客户投诉统计月报（仅统计数字）",
+    )

@@ -1,7 +1,8 @@
 """The app database: the system of record for complaints (SQLAlchemy 2, typed).
 
 The web app's tables (``models.web``), the contacts made with customers (``models.contact_log``),
-the requests for a later reply time (``models.extensions``) and the monitoring indexes
+the requests for a later reply time (``models.extensions``), early closures and leadership's
+decisions after reopened rounds (``models.closure``) and the monitoring indexes
 (``models.monitoring``) are not imported here: a flow process imports this package on every
 resume and needs none of them (~10 ms).
 `register_all()` loads them for migrations and schema checks.
@@ -34,6 +35,7 @@ from models.people import Contact, Customer, DepartmentRow, User
 
 def register_all() -> None:
     """Put every table and index of the schema on ``Base.metadata``."""
+    import models.closure
     import models.contact_log
     import models.extensions
     import models.monitoring

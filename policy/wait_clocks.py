@@ -69,6 +69,10 @@ WAIT_CLOCKS: dict[Stage, WaitClock] = {
     Stage.awaiting_feedback: WaitClock(
         DeadlineKind.feedback, Responsible.handler, "feedback_deadline"
     ),
+    # Version 3: after the reopened rounds allowed, leadership decide another round or closure.
+    Stage.awaiting_leadership_decision: WaitClock(
+        DeadlineKind.leadership_decision, Responsible.leadership, "leadership_decision_deadline"
+    ),
 }
 # Handling runs against the promised reply time; a round reopened after the customer heard the
 # result (or disputed it) has its own limit.
@@ -113,6 +117,7 @@ STEP_OF_KIND: dict[DeadlineKind, Step] = {
     DeadlineKind.reopened_handling: Step.handling,
     DeadlineKind.customer_confirmation: Step.customer_confirmation,
     DeadlineKind.feedback: Step.feedback,
+    DeadlineKind.leadership_decision: Step.leadership_decision,
 }
 
 

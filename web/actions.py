@@ -61,7 +61,13 @@ log = logging.getLogger("web.actions")
 STEP_OF_STAGE = {stage: step for step, stage in STAGE_OF_STEP.items()}
 # Steps the flow counts by handling round (its loop counter equals complaint.handling_round).
 ROUND_STEPS = frozenset(
-    {Step.handling, Step.leadership_review, Step.customer_confirmation, Step.feedback}
+    {
+        Step.handling,
+        Step.leadership_review,
+        Step.customer_confirmation,
+        Step.feedback,
+        Step.leadership_decision,
+    }
 )
 
 
@@ -333,6 +339,26 @@ def wake_run(db: Session, complaint: Complaint, step: Step, number: int, user: U
     if not resumed:
         log.info("flow run %s was not suspended; it reads the step itself", complaint.flow_run_id)
     return resumed
+
+
+def wake_closed_run(complaint: Complaint, user: User) -> bool:
+    """After a closure was committed (``services.closure``): wake the complaint's run, at
+    whatever step it waits, with the acting username alone; the run reads the closure itself.
+    False when there is no run, it is not suspended, or the Prefect API cannot be reached
+    (reconciliation wakes it then)."""
+    if not complaint.flow_run_id or prefect_paused():
+        return False
+    try:
+        return bool(lane.call(_resume, complaint.flow_run_id, {"operator": user.username}))
+    except Exception as error:
+        log.warning(
+            "flow run %s of closed complaint %s not resumed (%s: %s); reconciliation will",
+            complaint.flow_run_id,
+            complaint.reference,
+            type(error).__name__,
+            error,
+        )
+        return False
 
 
 def _resume(flow_run_id: str, decision: dict[str, Any]) -> bool:

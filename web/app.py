@@ -24,6 +24,7 @@ from config.settings import get_settings
 from web import (
     admin,
     api,
+    closure,
     complaint_pages,
     contacts,
     errors,
@@ -87,10 +88,12 @@ def create_app() -> FastAPI:
     app.include_router(api.router)
     app.include_router(contacts.api_router)
     app.include_router(extensions.api_router)
+    app.include_router(closure.api_router)
     app.include_router(pages.router)
     app.include_router(complaint_pages.router)
     app.include_router(contacts.router)
     app.include_router(extensions.router)
+    app.include_router(closure.router)
     app.include_router(admin.router)
     app.include_router(monitoring_pages.router)
     app.mount("/static/docs", StaticFiles(directory=DOCS_ASSETS), name="docs-assets")

@@ -112,7 +112,7 @@ def test_unreachable_needs_failed_attempts_on_three_different_days_art_2_4(
 ) -> None:
     complaint = _assigned(session, settings, cast)
     _failed_calls(session, complaint, cast, days=2, per_day=3)  # six calls, two days
-    with pytest.raises(StepInputError, match="3 个不同的日期.*只有 2 个日期") as refused:
+    with pytest.raises(StepInputError, match=r"3 个不同的日期.*只有 2 个日期") as refused:
         close_complaint(
             session,
             complaint=complaint,

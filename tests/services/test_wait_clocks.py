@@ -17,8 +17,10 @@ from models import Deadline
 from models.complaint import Complaint
 from policy.enums import Channel, DeadlineKind, DeadlineStatus, Department, Role, Stage
 from policy.wait_clocks import clock_for
+from services.closure import close_complaint
 from services.steps import (
     assign,
+    decide_after_rejections,
     decide_major,
     give_leadership_instruction,
     record_customer_confirmation,
@@ -159,6 +161,32 @@ def _feedback(satisfied: bool) -> Action:
     return feedback
 
 
+def _leadership(another_round: bool) -> Action:
+    def decide(session, complaint, people, now):  # type: ignore[no-untyped-def]
+        return decide_after_rejections(
+            session,
+            complaint=complaint,
+            actor=people["leader"],
+            another_round=another_round,
+            note="领导意见",
+            now=now,
+        )
+
+    return decide
+
+
+def _withdraw(session, complaint, people, now):  # type: ignore[no-untyped-def]
+    return close_complaint(
+        session,
+        complaint=complaint,
+        actor=people["manager"],
+        reason="withdrawn",
+        note="客户撤回",
+        withdrawal_method="letter",
+        now=now,
+    )
+
+
 PATHS: dict[str, tuple[dict[str, Any], list[Action]]] = {
     "plain": ({}, [_record, _assign, _handle(True), _feedback(True)]),
     "transfer": ({}, [_record, _transfer, _assign, _handle(True), _feedback(True)]),
@@ -190,6 +218,20 @@ PATHS: dict[str, tuple[dict[str, Any], list[Action]]] = {
             _feedback(True),
         ],
     ),
+    # Process version 3: after two reopened rounds leadership decide; a closure ends it all.
+    "rejected thrice, another round, leadership close": (
+        {},
+        [
+            _record,
+            _assign,
+            *[_handle(True), _feedback(False)] * 3,
+            _leadership(True),
+            _handle(True),
+            _feedback(False),
+            _leadership(False),
+        ],
+    ),
+    "withdrawn while handled": ({}, [_record, _assign, _withdraw]),
 }
 
 

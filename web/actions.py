@@ -90,6 +90,7 @@ class IntakeValues:
     received_at: datetime | None = None
     resolved_on_the_spot: bool = False
     resolution: str | None = None
+    founded_on_the_spot: bool = True
     promised_reply_at: datetime | None = None
     category: Category | None = None
     department: Department | None = None
@@ -163,6 +164,7 @@ def build_intake(values: IntakeValues, *, now: datetime, settings: Settings) -> 
         received_at=received_at,
         resolved_on_the_spot=values.resolved_on_the_spot,
         resolution=resolution,
+        founded_on_the_spot=values.founded_on_the_spot,
         promised_reply_at=promised,
         category=values.category,
         department=values.department,

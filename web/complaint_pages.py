@@ -212,6 +212,7 @@ def parse_intake_form(
             received_at=received_at,
             resolved_on_the_spot=on_the_spot,
             resolution=resolution or None,
+            founded_on_the_spot=form.get("founded_on_the_spot") != "no",
             promised_reply_at=None if on_the_spot else promised,
             category=category,
             department=department,

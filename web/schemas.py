@@ -71,6 +71,7 @@ FIELD_LABELS: dict[str, str] = {
     "content": "投诉内容",
     "resolved_on_the_spot": "现场解决",
     "resolution": "现场解决情况",
+    "founded_on_the_spot": "现场核实结论",
     "promised_reply_at": "承诺回复时间",
     "category": "投诉类别",
     "department": "受理部门",
@@ -194,6 +195,11 @@ class ComplaintRequest(StrictModel):
     content: Text(min_length=1)
     resolved_on_the_spot: bool = False
     resolution: Text() | None = None
+    founded_on_the_spot: bool = Field(
+        default=True,
+        description="现场解决时的核实结论：true 属实（默认），"
+        "false 不属实（转客户确认，第四条第二项）",
+    )
     promised_reply_at: AwareDatetime | None = Field(
         default=None, description="承诺回复时间（带时区），未现场解决时必填，不超过受理后 60 天"
     )

@@ -102,3 +102,30 @@ def test_a_colleague_sees_why_they_cannot_close(api, browser, staff) -> None:
     browser.sign_in(staff.owner)
     page = browser.get(f"/complaints/{ref}").text
     assert 'id="closure-form"' not in page and 'id="why-no-closure"' in page
+
+
+def test_api_intake_records_an_unfounded_on_the_spot_resolution(api, staff, session) -> None:
+    created = api.intake(
+        staff.owner,
+        resolved_on_the_spot=True,
+        resolution="当场核对交易记录并解释",
+        promised_reply_at=None,
+        founded_on_the_spot=False,
+    )
+    assert created.status_code == 201, created.text
+    ref = created.json()["reference"]
+    assert api.post(f"/complaints/{ref}/written-record", staff.owner, {"text": "已记录"}).is_success
+    assigned = api.post(f"/complaints/{ref}/assignment", staff.manager, {"handler": "colleague"})
+    assert assigned.status_code == 200, assigned.text
+    detail = api.get(f"/complaints/{ref}", staff.manager).json()
+    assert detail["stage"] == "awaiting_customer_confirmation"
+
+
+def test_the_intake_form_keeps_the_on_the_spot_finding(browser, staff) -> None:
+    browser.sign_in(staff.owner)
+    refused = browser.post(
+        "/complaints/new",
+        {"resolved_on_the_spot": "yes", "founded_on_the_spot": "no", "content": ""},
+    )
+    assert refused.status_code == 422
+    assert 'name="founded_on_the_spot" value="no" checked' in refused.text

@@ -52,10 +52,16 @@ from policy.lifecycle import (
     stage_after_review,
 )
 from policy.text import is_blank
-from policy.wait_clocks import REPLY_MET_AT, Responsible, clock_for, kinds_settled_on_leaving
+from policy.wait_clocks import (
+    REPLY_MET_AT,
+    Responsible,
+    clock_for,
+    kinds_settled_on_leaving,
+    reply_met_on_entering,
+)
 from services.audit import append_event
 from services.closure import close_complaint, record_another_round, refer_to_leadership
-from services.contacts import progress_milestone
+from services.contacts import progress_milestone, result_contact_due
 from services.deadlines import open_deadline as _open_deadline
 from services.deadlines import owed_reply_deadline
 from services.directory import department_by_code, department_manager, user_by_username
@@ -250,11 +256,15 @@ def _move(
         complaint.closed_at = now
     for limit in kinds_settled_on_leaving(complaint.stage):
         _settle(session, complaint, limit, now)
-    if stage in REPLY_MET_AT:
-        # Art. 2(4): the customer now hears the result; the promised reply is kept, and a
-        # request for a later one has nothing left to extend.
+    if reply_met_on_entering(stage, version=complaint.process_version):
+        # Art. 2(4): the customer now hears the result; the promised reply is kept.
         _settle(session, complaint, DeadlineKind.reply, now)
+    if stage in REPLY_MET_AT:
+        # The result is ready: a request for a later reply time has nothing left to extend.
+        # From version 3 the reply is met when the customer hears it (``reply_told``); a
+        # customer without email is to be called (a contact-due item).
         lapse_pending_extensions(session, complaint, now)
+        result_contact_due(session, complaint, now)
     _start_clock(session, complaint, stage, now)
     complaint.stage = stage
     append_event(

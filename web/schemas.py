@@ -249,6 +249,16 @@ class ClosureRequest(StrictModel):
     )
 
 
+class ClosureOut(BaseModel):
+    reason: ClosureReason
+    reason_label: str
+    note: str
+    withdrawal_method: ContactMethod | None
+    withdrawn_at: datetime | None
+    closed_by: str
+    closed_at: datetime
+
+
 class ClosureDone(BaseModel):
     reference: str
     reason: ClosureReason
@@ -453,6 +463,7 @@ class ComplaintDetail(BaseModel):
     timeline: list[EventOut]
     contacts: list[ContactOut] = Field(default_factory=list)
     extensions: list[ExtensionOut] = Field(default_factory=list)
+    closure: ClosureOut | None = Field(default=None, description="提前办结（第 3 版流程）")
 
 
 class StepDone(BaseModel):

@@ -260,6 +260,23 @@ def complaint_detail(
         "timeline": timeline_of(db, read_case_file(db, complaint), user),
         "contacts": contacts_view(db, complaint, user),
         "extensions": extensions_view(db, complaint),
+        "closure": closure_view(db, complaint),
+    }
+
+
+def closure_view(db: Session, complaint: Complaint) -> dict[str, Any] | None:
+    """An early closure (process version 3) as the API shows it."""
+    closure = closure_of(db, complaint.id)
+    if closure is None:
+        return None
+    return {
+        "reason": closure.reason,
+        "reason_label": closure.reason.label,
+        "note": closure.note,
+        "withdrawal_method": closure.withdrawal_method,
+        "withdrawn_at": closure.withdrawn_at,
+        "closed_by": closure.closed_by.username,
+        "closed_at": closure.closed_at,
     }
 
 

@@ -17,8 +17,10 @@ from models.closure import ComplaintClosure, LeadershipDecision
 from models.contact_log import ContactDue
 from policy.contacts import ContactMethod
 from policy.enums import DeadlineKind, DeadlineStatus, Stage
+from services.case_file import read_case_file
 from services.closure import close_complaint
 from services.contacts import record_contact
+from services.handling_form.fields import handling_form_data
 from services.progress import progress_snapshot, step_outcomes
 from services.step_errors import StepConflict, StepForbidden, StepInputError
 from services.steps import (
@@ -194,6 +196,31 @@ def test_the_handler_records_a_withdrawal_with_how_the_customer_said_it(
     assert closure.withdrawn_at == NOW + DAY
     assert complaint.stage is Stage.closed
     assert session.scalar(select(ContactDue.cleared_at)) == NOW + 2 * DAY
+
+
+def test_the_case_file_and_the_handling_form_show_the_closure(
+    session: Session, settings, cast: Cast
+) -> None:
+    complaint = _assigned(session, settings, cast)
+    close_complaint(
+        session,
+        complaint=complaint,
+        actor=cast.handler,
+        reason="withdrawn",
+        note="客户来信撤回投诉",
+        withdrawal_method="letter",
+        withdrawn_at=NOW + DAY,
+        now=NOW + 2 * DAY,
+    )
+    session.commit()
+    (record,) = [
+        r for r in read_case_file(session, complaint.id).step_records() if "提前办结" in r.title
+    ]
+    assert record.title == "提前办结：客户撤回投诉" and record.text == "客户来信撤回投诉"
+    assert record.lines == ("客户撤回方式：信函",)
+    form = handling_form_data(session, complaint.id, tz=settings.tz)
+    assert "客户撤回投诉：客户来信撤回投诉" in form.closure
+    assert "以信函方式撤回" in form.closure and "陈处理" in form.closure
 
 
 @pytest.mark.parametrize(
@@ -385,6 +412,10 @@ def test_leadership_give_another_round_or_close_with_the_customers_routes(
     assert [(d.round, d.another_round) for d in decisions] == [(3, True), (4, False)]
     assert _open_deadlines(session, complaint.id) == []
     assert step_outcomes(session, complaint.id)["leadership_decision-4"] == {"another_round": False}
+    form = handling_form_data(session, complaint.id, tz=settings.tz)
+    assert "再次处理：再组织一次核实（刘总）" in form.leadership_opinion
+    assert "办结：已多轮核实，处理方案合理，依规办结（刘总）" in form.leadership_opinion
+    assert "公司领导决定办结" in form.closure
 
 
 def test_the_rounds_before_leadership_are_a_setting(

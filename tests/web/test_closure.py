@@ -43,6 +43,9 @@ def test_api_records_a_withdrawal_and_the_complaint_closes(api, staff, session) 
     assert body["resumed"] is False  # no run to wake here; reconciliation covers a missed wake
     detail = api.get(f"/complaints/{ref}", staff.manager).json()
     assert detail["stage"] == "closed"
+    assert detail["closure"]["reason"] == "withdrawn"
+    assert detail["closure"]["withdrawal_method"] == "phone"
+    assert detail["closure"]["closed_by"] == "colleague"
     assert [d for d in detail["deadlines"] if d["status"] == "open"] == []
 
 

@@ -141,7 +141,7 @@ def process_v1(run: Execution) -> str:
 
 
 def process_v2(run: Execution) -> str:
-    """Version 2 of the process (the current one, ``policy.lifecycle.PROCESS_VERSION``): as
+    """Version 2 of the process (the current one until version 3): as
     version 1, but a major case waits for leadership's instruction before it is handled, and
     what intake said about major is a proposal the decision is still asked for."""
     complaint_id = run.complaint_id

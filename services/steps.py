@@ -63,7 +63,7 @@ from services.audit import append_event
 from services.closure import close_complaint, record_another_round, refer_to_leadership
 from services.contacts import progress_milestone, result_contact_due
 from services.deadlines import open_deadline as _open_deadline
-from services.deadlines import owed_reply_deadline
+from services.deadlines import owed_reply_deadline, reply_told
 from services.directory import department_by_code, department_manager, user_by_username
 from services.extensions import HANDLING_REASON, lapse_pending_extensions, request_extension
 from services.step_errors import StepConflict, StepForbidden, StepInputError
@@ -256,6 +256,10 @@ def _move(
         complaint.closed_at = now
     for limit in kinds_settled_on_leaving(complaint.stage):
         _settle(session, complaint, limit, now)
+    if complaint.stage in REPLY_MET_AT:
+        # Version 3: the customer's answer to the result is recorded, so they heard it (if the
+        # notice or a contact did not already meet the promised reply).
+        reply_told(session, complaint.id, now)
     if reply_met_on_entering(stage, version=complaint.process_version):
         # Art. 2(4): the customer now hears the result; the promised reply is kept.
         _settle(session, complaint, DeadlineKind.reply, now)

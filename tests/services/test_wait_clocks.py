@@ -18,6 +18,7 @@ from models.complaint import Complaint
 from policy.enums import Channel, DeadlineKind, DeadlineStatus, Department, Role, Stage
 from policy.wait_clocks import clock_for
 from services.closure import close_complaint
+from services.contacts import record_contact
 from services.steps import (
     assign,
     decide_after_rejections,
@@ -310,6 +311,17 @@ def test_art7_a_reopened_round_runs_against_the_handler_once_the_reply_was_given
         step(session, complaint, people, NOW + hour * HOUR)
     feedback = _only(session, complaint, DeadlineKind.feedback)
     assert feedback.responsible_user_id == people["handler"].id
+    # Process version 3: the result is ready; the promise is kept once the customer hears it.
+    assert _reply_pending(session, complaint)
+    record_contact(
+        session,
+        complaint=complaint,
+        actor=people["handler"],
+        method="phone",
+        reached=True,
+        summary="已告知处理结果",
+        now=NOW + 4 * HOUR,
+    )
     assert not _reply_pending(session, complaint)  # the customer heard the result
 
     _feedback(False)(session, complaint, people, NOW + 5 * HOUR)

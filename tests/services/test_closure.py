@@ -439,3 +439,33 @@ def test_an_older_versions_rejections_never_go_to_leadership(
     _rejected_rounds(session, complaint, cast, 4)
     assert complaint.stage is Stage.awaiting_handling
     assert _count(session, LeadershipDecision) == 0
+
+
+def test_leadership_close_through_the_closure_door_while_the_case_waits_for_them(
+    session: Session, settings, cast: Cast
+) -> None:
+    complaint = _assigned(session, settings, cast)
+    _rejected_rounds(session, complaint, cast, 3)
+    with pytest.raises(StepForbidden, match="公司领导"):
+        close_complaint(
+            session,
+            complaint=complaint,
+            actor=cast.manager,
+            reason="leadership_decision",
+            note="办结",
+            now=NOW + 9 * DAY,
+        )
+    session.rollback()
+    close_complaint(
+        session,
+        complaint=complaint,
+        actor=cast.leader,
+        reason="leadership_decision",
+        note="三轮核实结论一致，依规办结",
+        now=NOW + 9 * DAY,
+    )
+    session.commit()
+    assert complaint.stage is Stage.closed
+    # The step's outcome as the run reads it: leadership closed the case.
+    assert step_outcomes(session, complaint.id)["leadership_decision-3"] == {"another_round": False}
+    assert _open_deadlines(session, complaint.id) == []

@@ -26,6 +26,8 @@ EVENT_LABELS: dict[str, str] = {
     "customer_contacted": "联系客户",
     "reply_extension_requested": "申请延期答复",
     "reply_extension_decided": "审批延期答复",
+    "closed_early": "提前办结",
+    "leadership_decided": "公司领导决定再次处理",
 }
 
 

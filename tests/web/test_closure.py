@@ -132,3 +132,36 @@ def test_the_intake_form_keeps_the_on_the_spot_finding(browser, staff) -> None:
     )
     assert refused.status_code == 422
     assert 'name="founded_on_the_spot" value="no" checked' in refused.text
+
+
+def test_after_three_rejections_leadership_decide_on_the_page_or_close_through_the_api(
+    api, browser, staff
+) -> None:
+    ref = _assigned(api, staff)
+    for _ in range(3):
+        handled = api.post(
+            f"/complaints/{ref}/handling",
+            staff.colleague,
+            {"founded": True, "evidence": "核实属实", "solution": "退还手续费"},
+        )
+        assert handled.status_code == 200, handled.text
+        rejected = api.post(
+            f"/complaints/{ref}/feedback",
+            staff.colleague,
+            {"satisfied": False, "comment": "仍不满意"},
+        )
+        assert rejected.status_code == 200, rejected.text
+    detail = api.get(f"/complaints/{ref}", staff.leader).json()
+    assert detail["stage"] == "awaiting_leadership_decision"
+    assert detail["current_step"] == "leadership_decision"
+    browser.sign_in(staff.leader)
+    page = html.unescape(browser.get(f"/complaints/{ref}").text)
+    assert "公司领导决定再处理或办结" in page and "再次处理" in page
+    assert 'value="leadership_decision"' in page  # the closure form offers it now
+    closed = api.post(
+        f"/complaints/{ref}/closure",
+        staff.leader,
+        {"reason": "leadership_decision", "note": "三轮核实结论一致，依规办结"},
+    )
+    assert closed.status_code == 200, closed.text
+    assert closed.json()["reason_label"] == "公司领导决定办结"

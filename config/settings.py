@@ -55,6 +55,13 @@ class Settings(BaseSettings):
     confirmation_deadline: Duration = timedelta(days=5)
     feedback_deadline: Duration = timedelta(days=5)
     reopened_handling_deadline: Duration = timedelta(days=10)
+    # Process version 3 (policy/closure.py): the customer's rejection of the result after this
+    # many reopened rounds goes to leadership, who decide another round or closure within
+    # leadership_decision_deadline; closing as unreachable takes this many failed contact
+    # attempts on as many different days.
+    reopened_rounds_before_leadership: int = Field(default=2, ge=0, le=20)
+    leadership_decision_deadline: Duration = timedelta(days=2)
+    unreachable_attempts: int = Field(default=3, ge=1, le=20)
     # Art. 2(4): default promised reply time proposed at intake.
     reply_days: int = Field(default=15, ge=1, le=60)
     reply_working_days: bool = True

@@ -43,11 +43,13 @@ _freeze_loaded_objects()
 
 from prefect.runtime import flow_run
 
-from flows.inputs import STEP_INPUTS
+from flows.inputs import CLOSABLE_STEP_INPUTS, STEP_INPUTS
 from flows.notices import notify
 from policy.enums import NotificationStatus
 from policy.lifecycle import Step, pause_key
 from services.progress import outcome_key
+from services.step_registry import STEPS
+from tasks.closure import read_wait
 from tasks.deadlines import schedule_deadline_checks
 from tasks.handling_form import prepare_handling_form
 from tasks.lifecycle import (
@@ -139,7 +141,7 @@ def process_v1(run: Execution) -> str:
 
 
 def process_v2(run: Execution) -> str:
-    """Version 2 of the process (the current one, ``policy.lifecycle.PROCESS_VERSION``): as
+    """Version 2 of the process (the current one until version 3): as
     version 1, but a major case waits for leadership's instruction before it is handled, and
     what intake said about major is a proposal the decision is still asked for."""
     complaint_id = run.complaint_id
@@ -202,8 +204,102 @@ def process_v2(run: Execution) -> str:
     return "archived"
 
 
+class ClosedEarly(Exception):
+    """Version 3: the complaint was closed while the run waited (``services.closure``); the
+    run goes on to the closure notice for ``reason``, the final form and the archive."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+def process_v3(run: Execution) -> str:
+    """Version 3 of the process (the current one): as version 2, and any wait may end in a
+    closure (the customer cannot be reached, withdraws, or leadership close the case after the
+    reopened rounds allowed, policy/closure.py); an unfounded result is told to the customer
+    before they are asked to confirm it."""
+    run.closable = True
+    try:
+        _handle_v3(run)
+        ended = "archived"
+    except ClosedEarly as closed:
+        ended = f"archived:{closed.reason}"
+    # Art. 2(4): the customer is told the case is closed, and why when it was closed early
+    # (after leadership's decision, with their external routes); Art. 4: the handling process
+    # is archived with its final form.
+    run.notify("closure")
+    run.form_at("archive", final=True)
+    archive_complaint(run.complaint_id)
+    publish_timeline(run.complaint_id)
+    return ended
+
+
+def _handle_v3(run: Execution) -> None:
+    """Version 3 from intake to a satisfied customer; raises `ClosedEarly` on a closure."""
+    case = run.case
+    run.tag("intake")
+
+    # Art. 2(1), 2(4): acknowledge at once with the promised reply time; the department
+    # manager receives the complaint with its handling form; the time limits start (Art. 7).
+    run.notify("acknowledgement")
+    run.form_at("intake")
+    run.notify("new_complaint", with_form_at="intake")
+    run.schedule_deadline_checks()
+
+    # Art. 4(1)/(2): within 24 hours the first-inquiry owner's written record goes to the manager.
+    run.await_step(Step.written_record)
+
+    # Art. 4(1): the manager arranges follow-up; a department that cannot handle it passes it on.
+    for assignment_number in count(1):
+        assignment = run.await_step(Step.assignment, assignment_number)
+        if assignment["transfer_to"] is None:
+            break
+        run.notify("transfer", assignment_number)
+        run.tag(f"transfer-{assignment_number}")
+
+    # Art. 4(3): the explicit major decision; leadership instruct a major case (研究处理).
+    major = bool(case["major"]) and not run.needs_major_decision
+    if run.needs_major_decision:
+        major = run.await_step(Step.major_decision)["major"]
+        run.tag("major-decision")
+    if major:
+        run.notify("major_case")
+        run.await_step(Step.leadership_instruction)
+
+    # Art. 2(2), 4(2): verify, propose a solution, tell the customer — an unfounded finding
+    # too, before the customer is asked to confirm it; Art. 4(3): leadership sign off a major
+    # case first; Art. 2(4): a rejection reopens handling, and after the reopened rounds
+    # allowed goes to leadership, who decide another round or closure.
+    for handling_round in count(1):
+        handling = run.await_step(Step.handling, handling_round)
+        run.schedule_deadline_checks()
+        if major:
+            review = run.await_step(Step.leadership_review, handling_round)
+            if not review["approved"]:
+                continue
+        run.notify("result", handling_round)
+        if not handling["founded"]:
+            confirmation = run.await_step(Step.customer_confirmation, handling_round)
+            if not confirmation["confirmed"]:
+                _leadership_if_referred(run, confirmation, handling_round)
+                continue
+        feedback = run.await_step(Step.feedback, handling_round)
+        if feedback["satisfied"]:
+            return
+        _leadership_if_referred(run, feedback, handling_round)
+
+
+def _leadership_if_referred(run: Execution, rejection: dict[str, Any], number: int) -> None:
+    """A rejection after the reopened rounds allowed waits for leadership's decision."""
+    if not rejection.get("to_leadership"):
+        return
+    decision = run.await_step(Step.leadership_decision, number)
+    if not decision["another_round"]:
+        raise ClosedEarly("leadership_decision")
+
+
 # Every supported version of the process, by the number complaints record.
-PROCESSES: dict[int, Callable[[Execution], str]] = {1: process_v1, 2: process_v2}
+PROCESSES: dict[int, Callable[[Execution], str]] = {1: process_v1, 2: process_v2, 3: process_v3}
 
 
 class Execution:
@@ -230,6 +326,9 @@ class Execution:
         self._snapshot_current = True
         self._form_due: str | None = None
         self._forms_written: set[str] = set()
+        # Version 3: a wait may end in a closure of the complaint (``ClosedEarly``).
+        self.closable = False
+        self._closure: dict[str, Any] | None = progress.get("closure")
         # Once decided, the complaint's facts no longer ask for the decision: the decision
         # itself is then passed again, with its form and tags.
         self.needs_major_decision = bool(self.case["needs_major_decision"]) or (
@@ -278,6 +377,8 @@ class Execution:
         if outcome is not None:
             self.form_at(milestone)
             return outcome
+        if self.closable:
+            return self._await_closable(step, number, milestone)
         for attempt in count(1):
             outcome = read_step_outcome(self.complaint_id, step, number)
             if outcome is not None:
@@ -298,6 +399,40 @@ class Execution:
             apply_prefect_ui_input(
                 self.complaint_id, step, number, attempt, given.model_dump(mode="json")
             )
+        raise AssertionError("unreachable")
+
+    def _await_closable(self, step: Step, number: int, milestone: str) -> dict[str, Any]:
+        """Version 3's wait: as ``await_step``, and a closure of the complaint — in the
+        snapshot, or read fresh before suspending — ends it with `ClosedEarly`. A closure wakes
+        the run with the acting username alone (its wait's form takes no decision), so a resume
+        without a decision is looked at before it is taken as the Prefect UI's input."""
+        if self._snapshot_current and self._closure is not None:
+            raise ClosedEarly(self._closure["reason"])
+        for attempt in count(1):
+            seen = read_wait(self.complaint_id, step, number)
+            if seen["outcome"] is not None:
+                self._snapshot_current = False
+                self.form_at(milestone)
+                self._checks_current = False
+                self.schedule_deadline_checks()
+                return dict(seen["outcome"])
+            if seen["closure"] is not None:
+                self._snapshot_current = False
+                raise ClosedEarly(seen["closure"]["reason"])
+            if self._form_due is not None:
+                self._decided.clear()
+                self.form_at(self._form_due)
+            publish_timeline(self.complaint_id)
+            given = suspend_flow_run(
+                wait_for_input=CLOSABLE_STEP_INPUTS[step], key=pause_key(step, number, attempt)
+            )
+            values = given.model_dump(mode="json")
+            if any(values.get(name) is None for name in STEPS[step].decisions):
+                closure = read_wait(self.complaint_id, step, number)["closure"]
+                if closure is not None:
+                    self._snapshot_current = False
+                    raise ClosedEarly(closure["reason"])
+            apply_prefect_ui_input(self.complaint_id, step, number, attempt, values)
         raise AssertionError("unreachable")
 
 

@@ -47,7 +47,10 @@ def _operator() -> Any:
     )
 
 
-def _form_field(spec: StepField) -> Any:
+def _form_field(spec: StepField, *, closable: bool = False) -> Any:
+    if isinstance(spec, Decision) and closable:
+        # The step's service refuses a missing decision with the step's own question.
+        return bool | None, Field(default=None, title=spec.title, description=spec.description)
     if isinstance(spec, Decision):
         return bool, Field(title=spec.title, description=spec.description)
     if isinstance(spec, FreeText):
@@ -67,19 +70,26 @@ def _form_field(spec: StepField) -> Any:
     raise TypeError(f"no Prefect UI field for {type(spec).__name__}")
 
 
-def run_input_form(spec: StepSpec) -> type[RunInput]:
-    """The resume form of ``spec``'s step: ``WrittenRecordInput`` and so on."""
+def run_input_form(spec: StepSpec, *, closable: bool = False) -> type[RunInput]:
+    """The resume form of ``spec``'s step: ``WrittenRecordInput`` and so on. ``closable``:
+    the form of a wait that a closure may end (process version 3), whose decisions are
+    optional, so that the closure wakes the run with the acting username alone."""
     form: type[RunInput] = create_model(  # type: ignore[call-overload]
-        f"{spec.model_name}Input",
+        f"{spec.model_name}{'ClosableInput' if closable else 'Input'}",
         __base__=RunInput,
         __doc__=spec.purpose_text(duration_label(get_settings().record_deadline)),
         __module__=__name__,
         operator=_operator(),
-        **{field.name: _form_field(field) for field in spec.fields},
+        **{field.name: _form_field(field, closable=closable) for field in spec.fields},
     )
     return form
 
 
 STEP_INPUTS: dict[Step, type[RunInput]] = {
     step: run_input_form(spec) for step, spec in STEPS.items()
+}
+# Process version 3's waits: a closure of the complaint may end any of them (a run suspended
+# under versions 1 and 2 keeps the form it was suspended with, on the Prefect server).
+CLOSABLE_STEP_INPUTS: dict[Step, type[RunInput]] = {
+    step: run_input_form(spec, closable=True) for step, spec in STEPS.items()
 }

@@ -2,7 +2,8 @@
 
 The web app's tables (``models.web``), the contacts made with customers (``models.contact_log``),
 the requests for a later reply time (``models.extensions``), compliance's findings on
-breaches (``models.accountability``) and the monitoring indexes
+breaches (``models.accountability``), early closures and leadership's decisions after
+reopened rounds (``models.closure``) and the monitoring indexes
 (``models.monitoring``) are not imported here: a flow process imports this package on every
 resume and needs none of them (~10 ms).
 `register_all()` loads them for migrations and schema checks.
@@ -36,6 +37,7 @@ from models.people import Contact, Customer, DepartmentRow, User
 def register_all() -> None:
     """Put every table and index of the schema on ``Base.metadata``."""
     import models.accountability
+    import models.closure
     import models.contact_log
     import models.extensions
     import models.monitoring

@@ -104,6 +104,8 @@ STEP_EVENTS = frozenset(
         "leadership_reviewed",
         "customer_confirmation",
         "customer_feedback",
+        "leadership_decided",
+        "closed_early",
         "step_via_prefect_ui",
     }
 )

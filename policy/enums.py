@@ -104,6 +104,7 @@ class Stage(StrEnum):
     awaiting_handling = "awaiting_handling"
     awaiting_customer_confirmation = "awaiting_customer_confirmation"
     awaiting_feedback = "awaiting_feedback"
+    awaiting_leadership_decision = "awaiting_leadership_decision"
     closed = "closed"
     archived = "archived"
 
@@ -119,6 +120,7 @@ class Stage(StrEnum):
             "awaiting_handling": "待核实处理",
             "awaiting_customer_confirmation": "待客户确认",
             "awaiting_feedback": "待客户反馈",
+            "awaiting_leadership_decision": "待公司领导决定",
             "closed": "已办结",
             "archived": "已归档",
         }[self.value]
@@ -137,6 +139,7 @@ class DeadlineKind(StrEnum):
     reopened_handling = "reopened_handling"
     customer_confirmation = "customer_confirmation"
     feedback = "feedback"
+    leadership_decision = "leadership_decision"
 
     @property
     def label(self) -> str:
@@ -151,6 +154,7 @@ class DeadlineKind(StrEnum):
             "reopened_handling": "重新处理",
             "customer_confirmation": "请客户确认核实结果",
             "feedback": "征询客户反馈意见",
+            "leadership_decision": "公司领导决定再处理或办结",
         }[self.value]
 
 

@@ -27,7 +27,11 @@ from policy.enums import Channel, Stage
 # 2: Art. 4(3) 报告公司领导研究处理: what intake says about major is a proposal, a regulator
 #    transfer or a suggested or proposed major case always waits for the decision; a major
 #    case waits for leadership's instruction before handling, and for its sign-off after.
-PROCESS_VERSION = 2
+# 3: closure paths: the manager closes a complaint whose customer cannot be reached, the
+#    customer withdraws, or, after the reopened rounds allowed, leadership decide another round
+#    or closure (policy/closure.py); an unfounded result is told before the customer is asked
+#    to confirm it, and the promised reply is met only when the customer hears the result.
+PROCESS_VERSION = 3
 
 
 class Step(StrEnum):
@@ -41,6 +45,7 @@ class Step(StrEnum):
     leadership_review = "leadership_review"
     customer_confirmation = "customer_confirmation"
     feedback = "feedback"
+    leadership_decision = "leadership_decision"
 
     @property
     def label(self) -> str:
@@ -53,6 +58,7 @@ class Step(StrEnum):
             "leadership_review": "公司领导审阅",
             "customer_confirmation": "客户确认核实结果",
             "feedback": "客户反馈意见",
+            "leadership_decision": "公司领导决定再处理或办结",
         }[self.value]
 
 
@@ -65,6 +71,7 @@ STAGE_OF_STEP: dict[Step, Stage] = {
     Step.leadership_review: Stage.awaiting_leadership_review,
     Step.customer_confirmation: Stage.awaiting_customer_confirmation,
     Step.feedback: Stage.awaiting_feedback,
+    Step.leadership_decision: Stage.awaiting_leadership_decision,
 }
 
 
@@ -139,6 +146,22 @@ def stage_after_confirmation(*, confirmed: bool) -> Stage:
 def stage_after_feedback(*, satisfied: bool) -> Stage:
     """Art. 4(2) 解决后征询客户反馈意见; Art. 2(4) 杜绝二次投诉: dissatisfied reopens handling."""
     return Stage.closed if satisfied else Stage.awaiting_handling
+
+
+def stage_after_rejection(*, rejected: bool, to_leadership: bool, satisfied_stage: Stage) -> Stage:
+    """Version 3: a customer who rejects the result (dissatisfied, or disputing an unfounded
+    finding) after the reopened rounds allowed goes to company leadership
+    (``policy.closure.goes_to_leadership``), otherwise back to handling; ``satisfied_stage``
+    is where acceptance leads."""
+    if not rejected:
+        return satisfied_stage
+    return Stage.awaiting_leadership_decision if to_leadership else Stage.awaiting_handling
+
+
+def stage_after_leadership_decision(*, another_round: bool) -> Stage:
+    """Version 3, Art. 2(4), 4(3): leadership give the case another round of handling, or
+    close it (the customer is told of their external routes)."""
+    return Stage.awaiting_handling if another_round else Stage.closed
 
 
 def pause_key(step: Step, number: int, attempt: int) -> str:

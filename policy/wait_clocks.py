@@ -69,6 +69,10 @@ WAIT_CLOCKS: dict[Stage, WaitClock] = {
     Stage.awaiting_feedback: WaitClock(
         DeadlineKind.feedback, Responsible.handler, "feedback_deadline"
     ),
+    # Version 3: after the reopened rounds allowed, leadership decide another round or closure.
+    Stage.awaiting_leadership_decision: WaitClock(
+        DeadlineKind.leadership_decision, Responsible.leadership, "leadership_decision_deadline"
+    ),
 }
 # Handling runs against the promised reply time; a round reopened after the customer heard the
 # result (or disputed it) has its own limit.
@@ -99,6 +103,17 @@ def kinds_settled_on_leaving(stage: Stage) -> frozenset[DeadlineKind]:
 # Art. 2(4): the customer hears the result (or is asked to confirm an unfounded finding) when
 # the complaint enters one of these stages: the promised reply time is met then.
 REPLY_MET_AT = frozenset({Stage.awaiting_feedback, Stage.awaiting_customer_confirmation})
+# From process version 3 the result being ready is not enough: the promised reply is met when
+# the customer hears it — the result notice sent (its time of sending), or a contact in which
+# the customer was reached recorded once the result is ready (its time). Versions 1 and 2 keep
+# meeting it when the stage changes: their unfounded result is told only after the customer's
+# confirmation, so the promise would run on through the customer's own time to confirm.
+REPLY_TOLD_FROM_VERSION = 3
+
+
+def reply_met_on_entering(stage: Stage, *, version: int) -> bool:
+    """Art. 2(4): whether entering ``stage`` meets the promised reply time (versions 1, 2)."""
+    return stage in REPLY_MET_AT and version < REPLY_TOLD_FROM_VERSION
 
 
 # The step whose waiting each limit times (the reply: handling, until the result is told).
@@ -113,6 +128,7 @@ STEP_OF_KIND: dict[DeadlineKind, Step] = {
     DeadlineKind.reopened_handling: Step.handling,
     DeadlineKind.customer_confirmation: Step.customer_confirmation,
     DeadlineKind.feedback: Step.feedback,
+    DeadlineKind.leadership_decision: Step.leadership_decision,
 }
 
 

@@ -8,13 +8,14 @@ the reader's business (the web app masks the customer; the Prefect timeline carr
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from models.closure import ComplaintClosure, LeadershipDecision
 from models.complaint import (
     Assignment,
     Complaint,
@@ -75,6 +76,9 @@ class CaseFile:
     events: list[LoggedEvent]
     _names: dict[int, str]
     _departments: dict[int, str]
+    # Process version 3: leadership's decisions after the reopened rounds, an early closure.
+    leadership_decisions: list[LeadershipDecision] = field(default_factory=list)
+    closure: ComplaintClosure | None = None
 
     def name(self, user_id: int | None) -> str:
         """A staff member's display name ("" for nobody)."""
@@ -151,7 +155,36 @@ class CaseFile:
                     answer.comment,
                 )
             )
+        for decision in self.leadership_decisions:
+            if decision.decided_at is None:
+                continue
+            title = "公司领导决定：" + ("再次处理" if decision.another_round else "办结")
+            records.append(
+                StepRecord(
+                    decision.decided_at,
+                    title,
+                    self.name(decision.decided_by_id),
+                    decision.note or "",
+                )
+            )
+        if (closure := self.closure) is not None:
+            records.append(
+                StepRecord(
+                    closure.closed_at,
+                    f"提前办结：{closure.reason.label}",
+                    self.name(closure.closed_by_id),
+                    closure.note,
+                    closure_lines(closure),
+                )
+            )
         return sorted(records, key=lambda record: record.at)
+
+
+def closure_lines(closure: ComplaintClosure) -> tuple[str, ...]:
+    """How a withdrawal was made, in a few words (nothing for other closures)."""
+    if closure.withdrawal_method is None:
+        return ()
+    return (f"客户撤回方式：{closure.withdrawal_method.label}",)
 
 
 def customer_answer_label(answer: CustomerFeedback) -> str:
@@ -190,6 +223,10 @@ def read_case_file(session: Session, complaint: Complaint | int) -> CaseFile:
         customer_answers=rows(CustomerFeedback, CustomerFeedback.recorded_at),
         contacts=rows(CustomerContactAttempt, CustomerContactAttempt.contacted_at),
         extensions=rows(ReplyExtension, ReplyExtension.requested_at),
+        leadership_decisions=rows(LeadershipDecision, LeadershipDecision.round),
+        closure=session.scalar(
+            select(ComplaintClosure).where(ComplaintClosure.complaint_id == cid)
+        ),
         events=[
             LoggedEvent(
                 seq=event.seq,

@@ -41,11 +41,13 @@ from policy.contacts import (
 )
 from policy.enums import NotificationStatus, Role, Stage
 from policy.text import is_blank
+from policy.wait_clocks import REPLY_MET_AT, REPLY_TOLD_FROM_VERSION
 from policy.workdays import WorkdayCalendar
 from services.audit import append_event
+from services.deadlines import reply_told
 from services.directory import department_manager
 from services.notices import prepare_notification
-from services.outbox import notification_key
+from services.outbox import NotificationKind, addressees_for, notification_key
 from services.step_errors import StepConflict, StepForbidden, StepInputError
 
 # Recording a contact --------------------------------------------------------------------------
@@ -121,6 +123,9 @@ def record_contact(
             item.cleared_at = now
             item.cleared_by_id = attempt.id
             cleared += 1
+        if complaint.stage in REPLY_MET_AT:
+            # Art. 2(4), version 3: the result is ready and the customer now heard it.
+            reply_told(session, complaint.id, now)
     append_event(
         session,
         complaint=complaint,
@@ -206,6 +211,28 @@ def queue_progress_notice(
     )
     if notice is not None:
         return notice
+    return _raise_contact_due(session, complaint, key=key, reason=reason, now=now)
+
+
+RESULT_READY = "result_ready"
+
+
+def result_contact_due(session: Session, complaint: Complaint, now: datetime) -> None:
+    """Process version 3, Art. 2(4): the result is ready; a customer without email cannot be
+    sent it, so someone must tell them (a contact-due item, once per round). The promised reply
+    is met when a contact reaches them (``record_contact``)."""
+    if complaint.process_version < REPLY_TOLD_FROM_VERSION:
+        return
+    if addressees_for(session, NotificationKind.result, complaint).emails:
+        return
+    key = notification_key(complaint.id, NotificationKind.result, complaint.handling_round)
+    _raise_contact_due(session, complaint, key=key, reason=RESULT_READY, now=now)
+
+
+def _raise_contact_due(
+    session: Session, complaint: Complaint, *, key: str, reason: str, now: datetime
+) -> ContactDue:
+    """A contact-due item under ``key``, once."""
     # Two sweeps at once raise one item: the key is unique, the second insert does nothing.
     insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
     session.execute(
@@ -326,6 +353,7 @@ _REASONS = {
     "major_decided": "已认定是否重大，请告知客户",
     "reply_extension_decided": "答复时间经批准延期，请告知客户延期及原因",
     _PERIODIC: "定期告知处理进展",
+    RESULT_READY: "处理结果已形成，客户未留电子邮箱，请告知客户处理结果",
 }
 
 

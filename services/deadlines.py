@@ -15,6 +15,7 @@ from models.operations import Deadline
 from models.people import User
 from policy.deadlines import CheckAction, deadline_check_decision, warning_time
 from policy.enums import DeadlineKind, DeadlineStatus
+from policy.wait_clocks import REPLY_TOLD_FROM_VERSION
 from services.audit import append_event
 
 
@@ -87,6 +88,24 @@ def owed_reply_deadline(session: Session, complaint_id: int) -> Deadline | None:
         .order_by(Deadline.sequence.desc())
         .limit(1)
     )
+
+
+def reply_told(session: Session, complaint_id: int, at: datetime) -> bool:
+    """Art. 2(4), process version 3 (``policy.wait_clocks.REPLY_TOLD_FROM_VERSION``): the
+    customer heard the result at ``at`` — the result notice was sent, or a contact reached them
+    once the result was ready: the promised reply still owed is met then (a breached one stays
+    breached, noting when). True if it was owed."""
+    complaint = session.get(Complaint, complaint_id)
+    if complaint is None or complaint.process_version < REPLY_TOLD_FROM_VERSION:
+        return False
+    owed = owed_reply_deadline(session, complaint_id)
+    if owed is None:
+        return False
+    if owed.status is DeadlineStatus.open:
+        owed.status = DeadlineStatus.met
+    owed.met_at = at
+    session.flush()
+    return True
 
 
 def open_deadlines_without_checks(session: Session, complaint_id: int) -> list[Deadline]:

@@ -25,8 +25,9 @@ from config.settings import Settings
 from models.db import session_scope, utcnow
 from models.operations import Document, Notification
 from policy.enums import NotificationStatus
+from services.deadlines import reply_told
 from services.notices import render_email
-from services.outbox import OutboxError, record_notification_event
+from services.outbox import NotificationKind, OutboxError, record_notification_event
 
 SENDER_NAME = "四川金融资产交易所"
 DOCX_TYPE = ("application", "vnd.openxmlformats-officedocument.wordprocessingml.document")
@@ -183,6 +184,9 @@ async def deliver_notification(notification_id: int, settings: Settings) -> str:
             if refused:  # sent to the others; the app shows whom it did not reach
                 row.last_error = f"refused for {len(refused)} recipient(s): {refused!r}"
             record_notification_event(session, row, "notification_sent")
+            if row.kind == NotificationKind.result and row.complaint_id is not None:
+                # Art. 2(4): from version 3 the promised reply is met when the result is sent.
+                reply_told(session, row.complaint_id, row.sent_at)
     if failure is not None:
         # A fresh exception without its cause: the cause's text may quote an address.
         raise DeliveryError(

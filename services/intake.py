@@ -89,6 +89,9 @@ class ComplaintIntake:
     amount: Decimal | None = None
     resolved_on_the_spot: bool = False
     resolution: str | None = None
+    # Art. 4(2): what the on-the-spot verification found (不属实 goes on to the customer's
+    # confirmation); founded unless said otherwise.
+    founded_on_the_spot: bool = True
     promised_reply_at: datetime | None = None
     # Overrides of the suggestion; each override is recorded in the first event.
     category: Category | None = None
@@ -259,25 +262,35 @@ def register_complaint(
             "reasons": list(suggestion.reasons),
             "overrides": overrides,
             "resolved_on_the_spot": intake.resolved_on_the_spot,
+            "founded_on_the_spot": (
+                intake.founded_on_the_spot if intake.resolved_on_the_spot else None
+            ),
             "repeat_of": earlier.reference if earlier else None,
         },
     )
     _open_deadlines(session, complaint=complaint, owner=owner, settings=settings)
     if intake.resolved_on_the_spot:
-        _record_on_the_spot_handling(session, complaint=complaint, owner=owner, now=now)
+        _record_on_the_spot_handling(
+            session,
+            complaint=complaint,
+            owner=owner,
+            now=now,
+            founded=intake.founded_on_the_spot,
+        )
     return complaint
 
 
 def _record_on_the_spot_handling(
-    session: Session, *, complaint: Complaint, owner: User, now: datetime
+    session: Session, *, complaint: Complaint, owner: User, now: datetime, founded: bool = True
 ) -> None:
-    """Art. 4(2) 现场解决: the owner verified and solved it at once; that is handling round 1."""
+    """Art. 4(2) 现场解决: the owner verified and solved it at once; that is handling round 1.
+    Found unfounded (不属实), the customer is asked to confirm it after the assignment."""
     session.add(
         Verification(
             complaint_id=complaint.id,
             round=1,
-            founded=True,
-            evidence="现场核实",
+            founded=founded,
+            evidence="现场核实" if founded else "现场核实：不属实",
             verified_by_id=owner.id,
             verified_at=now,
         )

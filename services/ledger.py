@@ -21,9 +21,11 @@ from openpyxl.utils import get_column_letter
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from models.closure import ComplaintClosure
 from models.complaint import Complaint, CustomerFeedback, Verification
 from models.operations import Deadline
 from models.people import DepartmentRow, User
+from policy.closure import ClosureReason
 from policy.enums import DeadlineKind, Role
 from services.step_errors import StepForbidden, StepInputError, StepNotFound
 
@@ -49,6 +51,7 @@ COLUMNS: tuple[tuple[str, str], ...] = (
     ("reopened", "重新处理次数"),
     ("satisfied", "客户是否满意"),
     ("closed_at", "办结时间"),
+    ("closure", "结案方式"),
 )
 
 
@@ -69,6 +72,7 @@ class LedgerRow:
     reopened: int
     satisfied: str
     closed_at: datetime | None
+    closure: str
 
 
 def _yes_no(value: bool | None, yes: str, no: str) -> str:
@@ -129,6 +133,13 @@ def ledger_rows(
             .group_by(Deadline.complaint_id)
         ).all()
     )
+    early = dict(
+        session.execute(
+            select(ComplaintClosure.complaint_id, ComplaintClosure.reason).where(
+                ComplaintClosure.complaint_id.in_(ids)
+            )
+        ).all()
+    )
     return [
         LedgerRow(
             reference=complaint.reference,
@@ -146,9 +157,18 @@ def ledger_rows(
             reopened=complaint.reopen_count,
             satisfied=_yes_no(satisfied.get(complaint.id), "满意", "不满意"),
             closed_at=complaint.closed_at,
+            closure=_closure(complaint, early.get(complaint.id)),
         )
         for complaint, department, handler in complaints
     ]
+
+
+def _closure(complaint: Complaint, early: ClosureReason | None) -> str:
+    """How the case closed: early (unreachable, withdrawn, leadership), or the customer's
+    satisfaction; empty while open."""
+    if early is not None:
+        return early.label
+    return "客户满意办结" if complaint.closed_at is not None else ""
 
 
 def _latest(session: Session, table, column, ids: list[int], *where) -> dict[int, bool]:  # type: ignore[no-untyped-def]

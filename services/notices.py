@@ -26,6 +26,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from config.settings import Settings
+from models.closure import ComplaintClosure
 from models.complaint import Complaint, MajorDecision, Resolution, Verification
 from models.db import utcnow
 from models.operations import ConcentrationAlert, Deadline, Notification
@@ -129,6 +130,20 @@ def _customer_context(
         }
     elif kind is NotificationKind.closure:
         context["closed_at"] = _local(complaint.closed_at or utcnow(), settings)
+        session = Session.object_session(complaint)
+        assert session is not None
+        closure = session.scalar(
+            select(ComplaintClosure).where(ComplaintClosure.complaint_id == complaint.id)
+        )
+        # Process version 3: why a case closed before a satisfied customer's feedback; after
+        # leadership's decision the notice names the customer's external routes.
+        context |= {
+            "closure_reason": closure.reason.value if closure else None,
+            "withdrawal_method": (
+                closure.withdrawal_method.label if closure and closure.withdrawal_method else None
+            ),
+            "withdrawn_at": _local(closure.withdrawn_at, settings) if closure else None,
+        }
     return context
 
 

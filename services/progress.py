@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from models.closure import ComplaintClosure, LeadershipDecision
 from models.complaint import (
     Assignment,
     Complaint,
@@ -148,7 +149,40 @@ def step_outcomes(session: Session, complaint_id: int) -> dict[str, dict[str, An
         else:
             continue
         outcomes.setdefault(key, {field: positive})
+    # Version 3: a rejection that went to leadership says so (only such outcomes carry the
+    # key, so the outcomes of versions 1 and 2 keep their shape), and leadership's decision.
+    for number, another_round in session.execute(
+        select(LeadershipDecision.round, LeadershipDecision.another_round)
+        .where(LeadershipDecision.complaint_id == complaint_id)
+        .order_by(LeadershipDecision.round)
+    ):
+        for rejected in (Step.feedback, Step.customer_confirmation):
+            outcome = outcomes.get(outcome_key(rejected, number))
+            if outcome is not None and not next(iter(outcome.values())):
+                outcome["to_leadership"] = True
+        if another_round is not None:
+            outcomes[outcome_key(Step.leadership_decision, number)] = {
+                "another_round": another_round
+            }
     return outcomes
+
+
+def closure_outcome(session: Session, complaint_id: int) -> dict[str, Any] | None:
+    """A closure before a satisfied customer's feedback (version 3), as the flow may know it:
+    its reason code, never the note (Art. 2(5)). None while the complaint was not so closed."""
+    reason = session.scalar(
+        select(ComplaintClosure.reason).where(ComplaintClosure.complaint_id == complaint_id)
+    )
+    return None if reason is None else {"reason": reason.value}
+
+
+def wait_outcome(session: Session, *, complaint_id: int, step: Step, number: int) -> dict[str, Any]:
+    """Version 3's read before a wait: the step's outcome, and the closure if the complaint was
+    closed meanwhile (``{"outcome": ..., "closure": ...}``)."""
+    return {
+        "outcome": step_outcome(session, complaint_id=complaint_id, step=step, number=number),
+        "closure": closure_outcome(session, complaint_id),
+    }
 
 
 def progress_snapshot(session: Session, complaint_id: int) -> dict[str, Any]:
@@ -180,6 +214,7 @@ def progress_snapshot(session: Session, complaint_id: int) -> dict[str, Any]:
         "outcomes": step_outcomes(session, complaint_id),
         "notices": notices,
         "unscheduled_deadlines": unscheduled or 0,
+        "closure": closure_outcome(session, complaint_id),
     }
 
 

@@ -5,11 +5,11 @@ removed, and nothing inside the period is touched.
 Removed: the customer's details as given at intake (name, phone, email, ID number, member
 institution), the complaint's text and the free text written about the customer (the written
 record, on-the-spot resolution, verification, solution, the customer's comments, contact
-summaries), the addresses and contents of the emails sent about it, and the handling form files
-(their SHA-256 stays on record). The customer's phone, which links repeat complaints, goes when
-none of their complaints is still inside its period. Kept: the facts, decisions, dates,
-deadlines and the complaint's log, whose hash chain is untouched; a ``personal_data_removed``
-event is appended to it.
+summaries, the note of an early closure), the addresses and contents of the emails sent about
+it, and the handling form files (their SHA-256 stays on record). The customer's phone, which
+links repeat complaints, goes when none of their complaints is still inside its period. Kept:
+the facts, decisions, dates, deadlines and the complaint's log, whose hash chain is untouched;
+a ``personal_data_removed`` event is appended to it.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from pathlib import Path
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from models.closure import ComplaintClosure
 from models.complaint import (
     Complaint,
     CustomerFeedback,
@@ -100,6 +101,7 @@ def remove_personal_data(
         (Resolution, Resolution.solution),
         (CustomerFeedback, CustomerFeedback.comment),
         (CustomerContactAttempt, CustomerContactAttempt.summary),
+        (ComplaintClosure, ComplaintClosure.note),
     ):
         session.execute(
             update(table).where(table.complaint_id == complaint_id).values({column.key: REMOVED})

@@ -332,6 +332,25 @@ STEPS: dict[Step, StepSpec] = {
                 FreeText("comment", "客户反馈意见", "客户不满意时必填"),
             ),
         ),
+        StepSpec(
+            Step.leadership_decision,
+            purpose="第二条第四项、第四条第三项：客户经多轮重新处理仍不认可处理结果，"
+            "由公司领导决定再次处理或办结；办结时告知客户调解、仲裁、诉讼及向监管部门反映等途径。",
+            summary="公司领导决定再次处理或办结（多轮重新处理后客户仍不认可）",
+            roles=frozenset({Role.leadership}),
+            service="decide_after_rejections",
+            fields=(
+                Decision(
+                    "another_round",
+                    "是否再次处理",
+                    "再次处理则退回核实处理；否则办结，并告知客户其他解决途径",
+                    ask="请选择再次处理或办结",
+                    yes="再次处理",
+                    no="办结",
+                ),
+                FreeText("note", "领导意见", "办结时必填：办结理由", rows=4),
+            ),
+        ),
     )
 }
 

@@ -46,15 +46,24 @@ from policy.lifecycle import (
     stage_after_feedback,
     stage_after_handling,
     stage_after_instruction,
+    stage_after_leadership_decision,
     stage_after_major_decision,
+    stage_after_rejection,
     stage_after_review,
 )
 from policy.text import is_blank
-from policy.wait_clocks import REPLY_MET_AT, Responsible, clock_for, kinds_settled_on_leaving
+from policy.wait_clocks import (
+    REPLY_MET_AT,
+    Responsible,
+    clock_for,
+    kinds_settled_on_leaving,
+    reply_met_on_entering,
+)
 from services.audit import append_event
-from services.contacts import progress_milestone
+from services.closure import close_complaint, record_another_round, refer_to_leadership
+from services.contacts import progress_milestone, result_contact_due
 from services.deadlines import open_deadline as _open_deadline
-from services.deadlines import owed_reply_deadline
+from services.deadlines import owed_reply_deadline, reply_told
 from services.directory import department_by_code, department_manager, user_by_username
 from services.extensions import HANDLING_REASON, lapse_pending_extensions, request_extension
 from services.step_errors import StepConflict, StepForbidden, StepInputError
@@ -247,11 +256,19 @@ def _move(
         complaint.closed_at = now
     for limit in kinds_settled_on_leaving(complaint.stage):
         _settle(session, complaint, limit, now)
-    if stage in REPLY_MET_AT:
-        # Art. 2(4): the customer now hears the result; the promised reply is kept, and a
-        # request for a later one has nothing left to extend.
+    if complaint.stage in REPLY_MET_AT:
+        # Version 3: the customer's answer to the result is recorded, so they heard it (if the
+        # notice or a contact did not already meet the promised reply).
+        reply_told(session, complaint.id, now)
+    if reply_met_on_entering(stage, version=complaint.process_version):
+        # Art. 2(4): the customer now hears the result; the promised reply is kept.
         _settle(session, complaint, DeadlineKind.reply, now)
+    if stage in REPLY_MET_AT:
+        # The result is ready: a request for a later reply time has nothing left to extend.
+        # From version 3 the reply is met when the customer hears it (``reply_told``); a
+        # customer without email is to be called (a contact-due item).
         lapse_pending_extensions(session, complaint, now)
+        result_contact_due(session, complaint, now)
     _start_clock(session, complaint, stage, now)
     complaint.stage = stage
     append_event(
@@ -647,10 +664,17 @@ def record_customer_confirmation(
         recorded_at=now,
     )
     session.add(row)
+    stage = stage_after_confirmation(confirmed=confirmed)
+    if not confirmed and complaint.process_version >= 3:
+        stage = stage_after_rejection(
+            rejected=True,
+            to_leadership=refer_to_leadership(session, complaint, now),
+            satisfied_stage=stage,
+        )
     _move(
         session,
         complaint,
-        stage=stage_after_confirmation(confirmed=confirmed),
+        stage=stage,
         actor=actor,
         now=now,
         kind="customer_confirmation",
@@ -680,18 +704,62 @@ def record_feedback(
         recorded_at=now,
     )
     session.add(row)
+    stage = stage_after_feedback(satisfied=satisfied)
     if not satisfied:
         complaint.reopen_count += 1
+        if complaint.process_version >= 3:
+            stage = stage_after_rejection(
+                rejected=True,
+                to_leadership=refer_to_leadership(session, complaint, now),
+                satisfied_stage=stage,
+            )
     _move(
         session,
         complaint,
-        stage=stage_after_feedback(satisfied=satisfied),
+        stage=stage,
         actor=actor,
         now=now,
         kind="customer_feedback",
         data={"satisfied": satisfied},
     )
     return row
+
+
+def decide_after_rejections(
+    session: Session,
+    *,
+    complaint: Complaint,
+    actor: User,
+    another_round: bool,
+    note: str,
+    now: datetime,
+) -> None:
+    """Version 3, Art. 2(4), 4(3): after the reopened rounds allowed the customer rejected the
+    result again; company leadership give the case another round of handling, or close it
+    (``services.closure.close_complaint``, reason leadership_decision: the customer is told of
+    their external routes)."""
+    _begin(session, complaint, actor, Step.leadership_decision)
+    text = _text(note, Step.leadership_decision, "note", required=not another_round)
+    if not another_round:
+        close_complaint(
+            session,
+            complaint=complaint,
+            actor=actor,
+            reason="leadership_decision",
+            note=text,
+            now=now,
+        )
+        return
+    record_another_round(session, complaint, actor, note=text or None, now=now)
+    _move(
+        session,
+        complaint,
+        stage=stage_after_leadership_decision(another_round=True),
+        actor=actor,
+        now=now,
+        kind="leadership_decided",
+        data={"another_round": True},
+    )
 
 
 def apply_step(

@@ -27,7 +27,7 @@ from services.contacts import queue_periodic_progress
 from services.deadlines import open_deadlines_without_checks, overdue_deadline_ids
 from services.ops_summary import ops_summary, ops_summary_markdown
 from services.outbox import NotificationKind, failed_notifications
-from services.progress import case_facts, run_tags, step_outcome
+from services.progress import case_facts, closure_outcome, run_tags, step_outcome
 from services.step_registry import resume_input
 from tasks._caching import fresh_read_options
 from tasks.deadlines import schedule_deadline_checks
@@ -120,10 +120,18 @@ def resume_runs_with_recorded_steps() -> int:
         complaint_id = by_run[run_id]
         with session_scope() as session:
             outcome = step_outcome(session, complaint_id=complaint_id, step=step, number=number)
-        if outcome is None:
+            # Version 3: a complaint closed while its run waits wakes it at any step, with
+            # the acting user alone (the run reads the closure itself).
+            closed = outcome is None and closure_outcome(session, complaint_id) is not None
+        if outcome is None and not closed:
             continue
+        decision = (
+            resume_input(step, outcome, operator="system")
+            if outcome is not None
+            else {"operator": "system"}
+        )
         try:
-            if resume_for_step(run_id, resume_input(step, outcome, operator="system")):
+            if resume_for_step(run_id, decision):
                 resumed += 1
         except RuntimeError as refused:
             get_run_logger().warning("could not resume %s: %s", run_id, refused)

@@ -61,7 +61,13 @@ log = logging.getLogger("web.actions")
 STEP_OF_STAGE = {stage: step for step, stage in STAGE_OF_STEP.items()}
 # Steps the flow counts by handling round (its loop counter equals complaint.handling_round).
 ROUND_STEPS = frozenset(
-    {Step.handling, Step.leadership_review, Step.customer_confirmation, Step.feedback}
+    {
+        Step.handling,
+        Step.leadership_review,
+        Step.customer_confirmation,
+        Step.feedback,
+        Step.leadership_decision,
+    }
 )
 
 
@@ -84,6 +90,7 @@ class IntakeValues:
     received_at: datetime | None = None
     resolved_on_the_spot: bool = False
     resolution: str | None = None
+    founded_on_the_spot: bool = True
     promised_reply_at: datetime | None = None
     category: Category | None = None
     department: Department | None = None
@@ -157,6 +164,7 @@ def build_intake(values: IntakeValues, *, now: datetime, settings: Settings) -> 
         received_at=received_at,
         resolved_on_the_spot=values.resolved_on_the_spot,
         resolution=resolution,
+        founded_on_the_spot=values.founded_on_the_spot,
         promised_reply_at=promised,
         category=values.category,
         department=values.department,
@@ -333,6 +341,26 @@ def wake_run(db: Session, complaint: Complaint, step: Step, number: int, user: U
     if not resumed:
         log.info("flow run %s was not suspended; it reads the step itself", complaint.flow_run_id)
     return resumed
+
+
+def wake_closed_run(complaint: Complaint, user: User) -> bool:
+    """After a closure was committed (``services.closure``): wake the complaint's run, at
+    whatever step it waits, with the acting username alone; the run reads the closure itself.
+    False when there is no run, it is not suspended, or the Prefect API cannot be reached
+    (reconciliation wakes it then)."""
+    if not complaint.flow_run_id or prefect_paused():
+        return False
+    try:
+        return bool(lane.call(_resume, complaint.flow_run_id, {"operator": user.username}))
+    except Exception as error:
+        log.warning(
+            "flow run %s of closed complaint %s not resumed (%s: %s); reconciliation will",
+            complaint.flow_run_id,
+            complaint.reference,
+            type(error).__name__,
+            error,
+        )
+        return False
 
 
 def _resume(flow_run_id: str, decision: dict[str, Any]) -> bool:

@@ -25,6 +25,7 @@ from web import (
     accountability,
     admin,
     api,
+    closure,
     complaint_pages,
     contacts,
     errors,
@@ -91,12 +92,14 @@ def create_app() -> FastAPI:
     app.include_router(extensions.api_router)
     app.include_router(accountability.api_router)
     app.include_router(ledger.api_router)
+    app.include_router(closure.api_router)
     app.include_router(pages.router)
     app.include_router(complaint_pages.router)
     app.include_router(contacts.router)
     app.include_router(extensions.router)
     app.include_router(accountability.router)
     app.include_router(ledger.router)
+    app.include_router(closure.router)
     app.include_router(admin.router)
     app.include_router(monitoring_pages.router)
     app.mount("/static/docs", StaticFiles(directory=DOCS_ASSETS), name="docs-assets")

@@ -80,6 +80,7 @@ from web.validation import (
 from web.views import (
     DOCX,
     NotFound,
+    closure_panel,
     complaint_for_step,
     contact_panel,
     customer_view,
@@ -101,6 +102,7 @@ NOTICES = {
     "contact-saved": "已登记与客户的联系。",
     "extension-asked": "已提交延期申请，待上级批准后生效。",
     "extension-decided": "已保存对延期申请的审批。",
+    "closed": "投诉已办结，将告知客户并归档。",
     "saved-later": (
         "已保存。处理流程将在稍后自动继续（流程服务暂不可达或尚未就绪时，系统会自动唤醒）。"
     ),
@@ -210,6 +212,7 @@ def parse_intake_form(
             received_at=received_at,
             resolved_on_the_spot=on_the_spot,
             resolution=resolution or None,
+            founded_on_the_spot=form.get("founded_on_the_spot") != "no",
             promised_reply_at=None if on_the_spot else promised,
             category=category,
             department=department,
@@ -408,6 +411,8 @@ def complaint_page(
     contact_values: dict[str, str] | None = None,
     extension_errors: dict[str, str] | None = None,
     extension_values: dict[str, str] | None = None,
+    closure_errors: dict[str, str] | None = None,
+    closure_values: dict[str, str] | None = None,
 ) -> Response:
     """``typed``: what a refused form held, shown back so that nothing typed is lost;
     ``contact_*``: the same for the form that records a contact with the customer;
@@ -470,6 +475,7 @@ def complaint_page(
             **_step_choices(db, complaint, step),
             **contact_panel(db, complaint, user, contact_errors, contact_values),
             **extension_panel(db, complaint, user, extension_errors, extension_values),
+            **closure_panel(db, complaint, user, closure_errors, closure_values),
         },
         status_code=status,
     )

@@ -24,6 +24,8 @@ from pydantic import (
 )
 
 from config.settings import duration_label, get_settings
+from policy.closure import MAX_NOTE as MAX_CLOSURE_NOTE
+from policy.closure import ClosureReason
 from policy.contacts import MAX_SUMMARY, ContactMethod
 from policy.enums import Category, Channel, ComplainantKind, Department, Stage
 from policy.extensions import MAX_REASON, ExtensionStatus
@@ -69,6 +71,7 @@ FIELD_LABELS: dict[str, str] = {
     "content": "投诉内容",
     "resolved_on_the_spot": "现场解决",
     "resolution": "现场解决情况",
+    "founded_on_the_spot": "现场核实结论",
     "promised_reply_at": "承诺回复时间",
     "category": "投诉类别",
     "department": "受理部门",
@@ -193,6 +196,11 @@ class ComplaintRequest(StrictModel):
     content: Text(min_length=1)
     resolved_on_the_spot: bool = False
     resolution: Text() | None = None
+    founded_on_the_spot: bool = Field(
+        default=True,
+        description="现场解决时的核实结论：true 属实（默认），"
+        "false 不属实（转客户确认，第四条第二项）",
+    )
     promised_reply_at: AwareDatetime | None = Field(
         default=None, description="承诺回复时间（带时区），未现场解决时必填，不超过受理后 60 天"
     )
@@ -221,6 +229,49 @@ class ExtensionRequest(StrictModel):
     )
     reason: Text(MAX_REASON, min_length=1) = Field(description="延期理由（将告知客户）")
     complex: bool = Field(default=False, description="是否复杂投诉（可申请至受理后 30 天）")
+
+
+class ClosureRequest(StrictModel):
+    """Closing a complaint before a satisfied customer's feedback (process version 3)."""
+
+    reason: Annotated[ClosureReason, Field(strict=False)] = Field(
+        description="unreachable 多次联系客户未果（受理部门经理或公司领导）| withdrawn 客户撤回投诉"
+        "（跟进人员、受理部门经理或公司领导）| leadership_decision 公司领导决定办结（仅在待公司领导"
+        "决定环节）"
+    )
+    note: Text(MAX_CLOSURE_NOTE, min_length=1) = Field(description="办结说明")
+    withdrawal_method: Annotated[ContactMethod, Field(strict=False)] | None = Field(
+        default=None,
+        description="客户撤回投诉的方式（撤回时必填）：phone 电话 | sms 短信 | email 电子邮件 | "
+        "visit 面谈/走访 | letter 信函",
+    )
+    withdrawn_at: AwareDatetime | None = Field(
+        default=None, description="客户撤回投诉的时间（带时区）；不填为现在"
+    )
+
+
+class ClosureOut(BaseModel):
+    reason: ClosureReason
+    reason_label: str
+    note: str
+    withdrawal_method: ContactMethod | None
+    withdrawn_at: datetime | None
+    closed_by: str
+    closed_at: datetime
+
+
+class ClosureDone(BaseModel):
+    reference: str
+    reason: ClosureReason
+    reason_label: str
+    note: str
+    withdrawal_method: ContactMethod | None
+    withdrawn_at: datetime | None
+    closed_by: str
+    closed_at: datetime
+    stage: str
+    resumed: bool = Field(description="处理流程是否已被唤醒（未唤醒的由对账补上）")
+    message: str
 
 
 class ExtensionDecisionRequest(StrictModel):
@@ -413,6 +464,7 @@ class ComplaintDetail(BaseModel):
     timeline: list[EventOut]
     contacts: list[ContactOut] = Field(default_factory=list)
     extensions: list[ExtensionOut] = Field(default_factory=list)
+    closure: ClosureOut | None = Field(default=None, description="提前办结（第 3 版流程）")
 
 
 class StepDone(BaseModel):

@@ -23,12 +23,14 @@ from models.db import utcnow
 from models.extensions import ReplyExtension
 from models.operations import Deadline
 from models.people import Contact, User
+from policy.closure import ClosureReason
 from policy.contacts import MAX_SUMMARY, ContactMethod
 from policy.enums import Channel, DeadlineKind, DeadlineStatus, Role, Stage
 from policy.events import event_label
 from policy.lifecycle import STAGE_OF_STEP, Step
 from policy.wait_clocks import STEP_OF_KIND, still_awaited
 from services.case_file import CaseFile, read_case_file
+from services.closure import CLOSURE_VERSION, closure_of, ensure_may_close
 from services.contacts import contacts_of, ensure_may_record_contact, open_contact_due
 from services.deadlines import owed_reply_deadline
 from services.extensions import (
@@ -258,6 +260,23 @@ def complaint_detail(
         "timeline": timeline_of(db, read_case_file(db, complaint), user),
         "contacts": contacts_view(db, complaint, user),
         "extensions": extensions_view(db, complaint),
+        "closure": closure_view(db, complaint),
+    }
+
+
+def closure_view(db: Session, complaint: Complaint) -> dict[str, Any] | None:
+    """An early closure (process version 3) as the API shows it."""
+    closure = closure_of(db, complaint.id)
+    if closure is None:
+        return None
+    return {
+        "reason": closure.reason,
+        "reason_label": closure.reason.label,
+        "note": closure.note,
+        "withdrawal_method": closure.withdrawal_method,
+        "withdrawn_at": closure.withdrawn_at,
+        "closed_by": closure.closed_by.username,
+        "closed_at": closure.closed_at,
     }
 
 
@@ -365,6 +384,49 @@ def contact_panel(
         "contact_values": values or {},
         "contact_due": len(open_contact_due(db, complaint.id)),
         "max_summary": MAX_SUMMARY,
+    }
+
+
+def closure_panel(
+    db: Session,
+    complaint: Complaint,
+    user: User,
+    errors: dict[str, str] | None,
+    values: dict[str, str] | None,
+) -> dict[str, Any]:
+    """What the complaint page shows of an early closure (process version 3): the closure if
+    there is one, else the form with the reasons the user may close for (or why not)."""
+    closure = closure_of(db, complaint.id)
+    reasons: list[ClosureReason] = []
+    why_not = ""
+    if closure is not None or complaint.stage in (Stage.closed, Stage.archived):
+        why_not = "投诉已办结"
+    elif complaint.process_version < CLOSURE_VERSION:
+        why_not = (
+            f"该投诉按第 {complaint.process_version} 版流程办理，没有提前办结环节，"
+            "请按原流程办理至客户反馈"
+        )
+    else:
+        for reason in ClosureReason:
+            if reason is ClosureReason.leadership_decision and (
+                complaint.stage is not Stage.awaiting_leadership_decision
+            ):
+                continue
+            try:
+                ensure_may_close(complaint, user, reason)
+            except StepError as error:
+                why_not = why_not or error.message
+                continue
+            reasons.append(reason)
+        if reasons:
+            why_not = ""
+    return {
+        "closure": closure,
+        "closure_reasons": reasons,
+        "why_no_closure": why_not,
+        "closure_errors": errors or {},
+        "closure_values": values or {},
+        "unreachable_attempts": get_settings().unreachable_attempts,
     }
 
 

@@ -61,13 +61,15 @@ class HandlingFormData:
     customer_contacts: str = ""
     # The requests for a later reply time and their approval (Art. 2(4), 7), one per line.
     reply_extensions: str = ""
+    # Process version 3: why the case closed early (reason, note, how a withdrawal was made).
+    closure: str = ""
 
     def digest(self) -> str:
         """SHA-256 of the fields in a canonical form: equal digests, equal forms. A form
         without contacts or extensions digests as it did before those fields existed, so no
         form is written again only because a field was added."""
         fields = dataclasses.asdict(self)
-        for added in ("customer_contacts", "reply_extensions"):
+        for added in ("customer_contacts", "reply_extensions", "closure"):
             if not fields[added]:
                 del fields[added]
         canonical = json.dumps(fields, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
@@ -100,6 +102,7 @@ FIELD_LABELS: dict[str, str] = {
     "customer_opinion": "客户意见及反馈",
     "manager_opinion": "部门经理意见",
     "leadership_opinion": "公司领导意见",
+    "closure": "提前办结",
     "closed_at": "办结日期",
     "archived_at": "归档日期",
 }
@@ -121,6 +124,7 @@ LAYOUT: list[tuple[str, ...]] = [
     ("customer_opinion",),
     ("manager_opinion",),
     ("leadership_opinion",),
+    ("closure",),
     ("closed_at", "archived_at"),
 ]
 # Rows with room to write by hand on a printout.
@@ -212,6 +216,25 @@ def handling_form_data(
         major = "待认定（系统提示可能为重大投诉）" if complaint.suggested_major else "待认定"
     if decisions and decisions[-1].reason:
         major += f"：{decisions[-1].reason}"
+    # Version 3: leadership decide another round or closure after the reopened rounds.
+    decided = [
+        f"{format_time(d.decided_at, tz)} {'再次处理' if d.another_round else '办结'}"
+        + (f"：{d.note}" if d.note else "")
+        + f"（{case.name(d.decided_by_id)}）"
+        for d in case.leadership_decisions
+        if d.decided_at is not None
+    ]
+    if decided:
+        leadership = "\n".join([leadership, *decided] if complaint.major else decided)
+    closure = ""
+    if (early := case.closure) is not None:
+        closure = f"{format_time(early.closed_at, tz)} {early.reason.label}：{early.note}"
+        if early.withdrawal_method is not None:
+            closure += (
+                f"（客户于{format_time(early.withdrawn_at, tz)}"
+                f"以{early.withdrawal_method.label}方式撤回）"
+            )
+        closure += f"（{case.name(early.closed_by_id)}）"
 
     verification = "\n".join(
         f"{format_time(v.verified_at, tz)} {'属实' if v.founded else '不属实'}：{v.evidence}"
@@ -285,4 +308,5 @@ def handling_form_data(
         archived_at=_day(complaint.archived_at or archived_at, tz),
         customer_contacts="\n".join(contacts),
         reply_extensions="\n".join(extensions),
+        closure=closure,
     )

@@ -17,11 +17,13 @@ from models.db import utcnow
 from orchestration.runs import resume_for_step, start_lifecycle_run
 from policy.enums import Department, Role
 from policy.lifecycle import PROCESS_VERSION, Step
+from services.closure import close_complaint
 from services.directory import add_user
 from services.intake import register_complaint
 from services.step_registry import resume_input
 from services.steps import (
     assign,
+    decide_after_rejections,
     decide_major,
     give_leadership_instruction,
     record_customer_confirmation,
@@ -74,6 +76,7 @@ STEP_OF: dict[Callable[..., Any], Step] = {
     review_handling: Step.leadership_review,
     record_customer_confirmation: Step.customer_confirmation,
     record_feedback: Step.feedback,
+    decide_after_rejections: Step.leadership_decision,
 }
 
 
@@ -105,6 +108,16 @@ class RunningComplaint:
         step(self.session, complaint=self.complaint, actor=actor, now=utcnow(), **values)
         self.session.commit()
         resume_for_step(self.run_id, resume_input(STEP_OF[step], values, operator=actor.username))
+        self.state = execute(complaint_lifecycle, self.run_id)
+        self.fresh()
+        return self.state
+
+    def close(self, *, actor: User, **values: Any) -> Any:
+        """Close the complaint as the staff app does (``services.closure``), then wake the run
+        with the acting username alone and execute it."""
+        close_complaint(self.session, complaint=self.complaint, actor=actor, now=utcnow(), **values)
+        self.session.commit()
+        resume_for_step(self.run_id, {"operator": actor.username})
         self.state = execute(complaint_lifecycle, self.run_id)
         self.fresh()
         return self.state

@@ -10,6 +10,7 @@ version's, and every complaint open under an earlier version is covered by its t
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -17,8 +18,10 @@ from sqlalchemy import select
 
 from flows.complaint_lifecycle import PROCESSES
 from models import Document, Notification
+from models.db import utcnow
 from policy.enums import Channel, NotificationStatus, Stage
 from policy.lifecycle import Step
+from services.contacts import record_contact
 from tests.flows.lifecycle_driver import SERVICE_OF, Staff, add_staff, start_complaint
 
 pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("prefect_server")]
@@ -32,6 +35,8 @@ class Taken:
     wait: str
     actor: str
     values: dict[str, Any] = field(default_factory=dict)
+    # Version 3: not the step, but a closure of the complaint while the run waits for it.
+    closure: bool = False
 
     @property
     def step(self) -> Step:
@@ -196,6 +201,75 @@ SEQUENCES += (
 )
 
 
+# Version 3: a closure may end any wait; an unfounded result is told before the customer is
+# asked to confirm it; after two reopened rounds leadership decide another round or closure.
+DISSATISFIED = {"satisfied": False, "comment": "仍不满意"}
+SEQUENCES += (
+    Sequence(
+        3,
+        "unreachable-closed-while-awaiting-handling",
+        {"channel": Channel.phone},
+        (
+            RECORD,
+            ASSIGN,
+            Taken(
+                "handling-1",
+                "manager",
+                {"reason": "unreachable", "note": "三个工作日电话均未接通，已寄送信函"},
+                closure=True,
+            ),
+        ),
+        {"acknowledgement": 1, "new_complaint": 1, "closure": 1},
+    ),
+    Sequence(
+        3,
+        "unfounded-told-then-withdrawn",
+        {"channel": Channel.onsite},
+        (
+            RECORD,
+            ASSIGN,
+            Taken(
+                "handling-1",
+                "handler",
+                {"founded": False, "evidence": "录音显示已按流程办理", "solution": "解释"},
+            ),
+            Taken(
+                "customer-confirmation-1",
+                "handler",
+                {
+                    "reason": "withdrawn",
+                    "note": "客户收到结果后来电撤回",
+                    "withdrawal_method": "phone",
+                },
+                closure=True,
+            ),
+        ),
+        PLAIN_NOTICES,
+    ),
+    Sequence(
+        3,
+        "rejected-thrice-leadership-close",
+        {"channel": Channel.phone},
+        (
+            RECORD,
+            ASSIGN,
+            Taken("handling-1", "handler", FOUNDED),
+            Taken("feedback-1", "owner", DISSATISFIED),
+            Taken("handling-2", "handler", FOUNDED),
+            Taken("feedback-2", "owner", DISSATISFIED),
+            Taken("handling-3", "handler", FOUNDED),
+            Taken("feedback-3", "owner", DISSATISFIED),
+            Taken(
+                "leadership-decision-3",
+                "leader",
+                {"another_round": False, "note": "已三轮核实，方案合理，依规办结"},
+            ),
+        ),
+        {**PLAIN_NOTICES, "result": 3},
+    ),
+)
+
+
 def test_every_supported_version_has_recorded_sequences() -> None:
     assert {sequence.version for sequence in SEQUENCES} == set(PROCESSES)
 
@@ -216,6 +290,11 @@ def test_recorded_sequence_replays_to_the_archive(
         # Suspended at this very step, in this version's order; the resume is a new execution
         # of the run from the top, which passes every earlier step again.
         assert case.pause_key() == f"{taken.wait}-1", taken
+        if taken.closure:
+            if taken.values["reason"] == "unreachable":
+                _unreachable(case, staff)
+            case.close(actor=_user(staff, taken.actor), **taken.values)
+            continue
         case.act(SERVICE_OF[taken.step], actor=_user(staff, taken.actor), **taken.values)
     assert case.state.is_completed(), case.state
     assert case.complaint.stage is Stage.archived
@@ -229,6 +308,11 @@ def test_recorded_sequence_replays_to_the_archive(
         )
     ).all()
     assert len(mail.messages) == len(sent) == sum(sequence.notices.values())
+    # The closure notice says why the case closed early (version 3), or nothing of it.
+    early = [t.values["reason"] for t in sequence.steps if t.closure]
+    early += ["leadership_decision" for t in sequence.steps if t.step is Step.leadership_decision]
+    (closure,) = [notice for notice in sent if notice.kind == "closure"]
+    assert closure.context["closure_reason"] == (early[0] if early else None)
     # No form repeated: consecutive versions, each differing from the one before, the last
     # one final.
     forms = session.scalars(
@@ -239,6 +323,21 @@ def test_recorded_sequence_replays_to_the_archive(
     assert [form.version for form in forms] == list(range(1, len(forms) + 1))
     assert len({form.sha256 for form in forms}) == len(forms)
     assert [form.final for form in forms] == [False] * (len(forms) - 1) + [True]
+
+
+def _unreachable(case: Any, staff: Staff) -> None:
+    """The contact log documents three calls that did not reach the customer, on three days."""
+    for days_ago in (3, 2, 1):
+        record_contact(
+            case.session,
+            complaint=case.complaint,
+            actor=staff.handler,
+            method="phone",
+            reached=False,
+            summary="电话无人接听",
+            now=utcnow() - timedelta(days=days_ago),
+        )
+    case.session.commit()
 
 
 def _user(staff: Staff, name: str) -> Any:

@@ -14,14 +14,17 @@ from prefect.states import Pending, Scheduled, Submitting
 from sqlalchemy import select, update
 
 from config.settings import get_settings
+from flows.complaint_lifecycle import complaint_lifecycle
 from flows.reconcile import reconcile
 from models import Complaint, Deadline, Notification
 from models.db import utcnow
 from orchestration.runs import start_lifecycle_run
-from policy.enums import DeadlineKind, DeadlineStatus, NotificationStatus
+from policy.enums import DeadlineKind, DeadlineStatus, NotificationStatus, Stage
+from services.closure import close_complaint
 from services.outbox import mark_for_resend
 from services.steps import submit_written_record
 from tasks.reconcile import requeue_crashed_runs
+from tests.flows.conftest import execute
 from tests.flows.lifecycle_driver import add_staff, start_complaint
 from tests.models.factories import make_complaint
 
@@ -51,6 +54,31 @@ def test_step_saved_while_the_run_was_not_suspended_is_woken(session, settings, 
     with get_client(sync_client=True) as client:
         state = client.read_flow_run(case.run_id).state
     assert state is not None and state.is_scheduled()  # on its way to the next step
+    assert reconcile()["resumed"] == 0
+
+
+def test_a_complaint_closed_while_its_wake_was_lost_is_woken_and_archived(
+    session, settings, mail
+) -> None:
+    """Process version 3: the closure was saved, but waking the run never reached Prefect;
+    reconciliation wakes it at the step it waits for, and the run goes on to the archive."""
+    staff = add_staff(session)
+    case = start_complaint(session, settings, staff.owner)
+    close_complaint(
+        session,
+        complaint=case.complaint,
+        actor=staff.leader,
+        reason="withdrawn",
+        note="客户来电撤回",
+        withdrawal_method="phone",
+        now=utcnow(),
+    )
+    session.commit()
+    assert reconcile()["resumed"] == 1
+    case.state = execute(complaint_lifecycle, case.run_id)
+    assert case.state.is_completed(), case.state
+    assert case.complaint.stage is Stage.archived
+    assert case.notifications()["closure"] == 1
     assert reconcile()["resumed"] == 0
 
 

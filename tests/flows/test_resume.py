@@ -154,12 +154,12 @@ def test_each_resume_runs_a_bounded_number_of_tasks_however_far_the_case_went(
         "read-progress",
         "schedule-deadline-checks",
         "handling-form-at",
-        "read-step-outcome",
+        "read-wait",  # version 3: the step's outcome and a closure, in one read
         "publish-timeline",
     ]
     for number, names in enumerate(executions[1:], start=1):
         assert len(names) <= RESUME_BOUND, (number, names)
-        assert names.count("read-step-outcome") <= 1, (number, names)
+        assert names.count("read-wait") <= 1, (number, names)
         assert names.count("handling-form-at") <= 2, (number, names)  # the step's, the archive's
     # A step late in the case costs what the same step cost early: handling in the third round
     # as in the first, the approval of the third round's handling as that of the second.

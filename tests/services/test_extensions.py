@@ -18,6 +18,7 @@ from models.contact_log import ContactDue
 from models.extensions import ReplyExtension
 from policy.enums import DeadlineKind, DeadlineStatus, Department, Role
 from policy.extensions import ExtensionStatus
+from services.contacts import record_contact
 from services.extensions import decide_extension, extensions_of, pending_for, request_extension
 from services.step_errors import StepConflict, StepForbidden, StepInputError, StepNotFound
 from services.steps import assign, record_handling, submit_written_record
@@ -138,6 +139,16 @@ def test_art2_4_no_request_once_the_customer_heard_the_result(
         evidence="属实",
         solution="补划款项",
         now=NOW + timedelta(days=1),
+    )
+    # Process version 3: the customer hears the result by its notice or a contact.
+    record_contact(
+        session,
+        complaint=complaint,
+        actor=cast.handler,
+        method="phone",
+        reached=True,
+        summary="已告知处理结果",
+        now=NOW + timedelta(days=1, hours=1),
     )
     session.commit()
     with pytest.raises(StepConflict, match="已告知客户"):

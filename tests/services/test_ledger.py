@@ -42,8 +42,10 @@ def test_the_ledger_has_one_row_per_complaint_received_in_the_period(
     assert sorted(row.reference for row in rows) == sorted(c.reference for c in inside)
     closed = next(row for row in rows if row.reference == inside[0].reference)
     assert closed.major == "重大" and closed.closed_at is not None
+    assert closed.closure == "客户满意办结"
     waiting = next(row for row in rows if row.reference == inside[1].reference)
     assert (waiting.founded, waiting.satisfied, waiting.breaches) == ("—", "—", 0)
+    assert waiting.closure == ""
 
 
 def test_the_spreadsheet_and_the_csv_read_back_to_the_rows_without_personal_data(

@@ -49,11 +49,23 @@ def test_a_run_is_woken_with_the_username_and_the_decision_only_art_2_5() -> Non
 
     outcome = {"major": True, "founded": False, "approved": True, "confirmed": False}
     outcome |= {"satisfied": True, "transfer_to": None, "handler_id": 3, "submitted_at": "t"}
+    outcome |= {"another_round": False}
     for step in Step:
         given = resume_input(step, outcome, operator="owner")
         assert set(given) == {"operator", *STEPS[step].decisions}, step
         STEP_INPUTS[step](**given)  # the Prefect UI's form of the step accepts it
     assert resume_input(Step.handling, outcome, operator="o") == {"operator": "o", "founded": False}
+
+
+def test_a_closure_wakes_a_version_3_wait_with_the_username_alone() -> None:
+    """Process version 3: a closure may end any wait; the run is woken with the acting
+    username only, which each wait's form accepts, as it accepts a step's decision."""
+    from flows.inputs import CLOSABLE_STEP_INPUTS
+
+    for step in Step:
+        assert CLOSABLE_STEP_INPUTS[step](operator="manager").operator == "manager"
+        for decision in STEPS[step].decisions:
+            assert CLOSABLE_STEP_INPUTS[step](operator="o", **{decision: True}), step
 
 
 def test_a_time_without_offset_from_the_prefect_ui_is_read_in_the_offices_zone(

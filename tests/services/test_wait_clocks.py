@@ -17,8 +17,11 @@ from models import Deadline
 from models.complaint import Complaint
 from policy.enums import Channel, DeadlineKind, DeadlineStatus, Department, Role, Stage
 from policy.wait_clocks import clock_for
+from services.closure import close_complaint
+from services.contacts import record_contact
 from services.steps import (
     assign,
+    decide_after_rejections,
     decide_major,
     give_leadership_instruction,
     record_customer_confirmation,
@@ -159,6 +162,32 @@ def _feedback(satisfied: bool) -> Action:
     return feedback
 
 
+def _leadership(another_round: bool) -> Action:
+    def decide(session, complaint, people, now):  # type: ignore[no-untyped-def]
+        return decide_after_rejections(
+            session,
+            complaint=complaint,
+            actor=people["leader"],
+            another_round=another_round,
+            note="领导意见",
+            now=now,
+        )
+
+    return decide
+
+
+def _withdraw(session, complaint, people, now):  # type: ignore[no-untyped-def]
+    return close_complaint(
+        session,
+        complaint=complaint,
+        actor=people["manager"],
+        reason="withdrawn",
+        note="客户撤回",
+        withdrawal_method="letter",
+        now=now,
+    )
+
+
 PATHS: dict[str, tuple[dict[str, Any], list[Action]]] = {
     "plain": ({}, [_record, _assign, _handle(True), _feedback(True)]),
     "transfer": ({}, [_record, _transfer, _assign, _handle(True), _feedback(True)]),
@@ -190,6 +219,20 @@ PATHS: dict[str, tuple[dict[str, Any], list[Action]]] = {
             _feedback(True),
         ],
     ),
+    # Process version 3: after two reopened rounds leadership decide; a closure ends it all.
+    "rejected thrice, another round, leadership close": (
+        {},
+        [
+            _record,
+            _assign,
+            *[_handle(True), _feedback(False)] * 3,
+            _leadership(True),
+            _handle(True),
+            _feedback(False),
+            _leadership(False),
+        ],
+    ),
+    "withdrawn while handled": ({}, [_record, _assign, _withdraw]),
 }
 
 
@@ -268,6 +311,17 @@ def test_art7_a_reopened_round_runs_against_the_handler_once_the_reply_was_given
         step(session, complaint, people, NOW + hour * HOUR)
     feedback = _only(session, complaint, DeadlineKind.feedback)
     assert feedback.responsible_user_id == people["handler"].id
+    # Process version 3: the result is ready; the promise is kept once the customer hears it.
+    assert _reply_pending(session, complaint)
+    record_contact(
+        session,
+        complaint=complaint,
+        actor=people["handler"],
+        method="phone",
+        reached=True,
+        summary="已告知处理结果",
+        now=NOW + 4 * HOUR,
+    )
     assert not _reply_pending(session, complaint)  # the customer heard the result
 
     _feedback(False)(session, complaint, people, NOW + 5 * HOUR)

@@ -1,7 +1,7 @@
 """When a complaint's personal data was removed at the end of its retention period
 
-Revision ID: 0014_personal_data_removed
-Revises: 0013_breach_findings
+Revision ID: 0015_personal_data_removed
+Revises: 0014_breach_findings
 Create Date: 2026-12-05 03:00:00
 
 Art. 2(5), Art. 4: an archived complaint is kept whole for the retention period after its
@@ -15,8 +15,8 @@ from alembic import op
 
 import models.db
 
-revision = "0014_personal_data_removed"
-down_revision = "0013_breach_findings"
+revision = "0015_personal_data_removed"
+down_revision = "0014_breach_findings"
 branch_labels = None
 depends_on = None
 

@@ -1,7 +1,7 @@
 """Compliance's findings on breaches of time limits (breach_findings)
 
-Revision ID: 0013_breach_findings
-Revises: 0012_extensions
+Revision ID: 0014_breach_findings
+Revises: 0013_closure
 Create Date: 2026-12-05 02:55:00
 
 Art. 7: every breach stays on record against the responsible person; compliance records one
@@ -16,8 +16,8 @@ from alembic import op
 
 import models.db
 
-revision = "0013_breach_findings"
-down_revision = "0012_extensions"
+revision = "0014_breach_findings"
+down_revision = "0013_closure"
 branch_labels = None
 depends_on = None
 

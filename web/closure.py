@@ -1,0 +1,163 @@
+"""Closing a complaint before a satisfied customer's feedback (process version 3) in the staff
+app and the JSON API: the customer cannot be reached, withdraws, or leadership close the case
+after the reopened rounds allowed.
+
+The rules (who, when, the unreachable rule, the withdrawal's method) are
+``services.closure.close_complaint``'s; this module reads the input, shows the refusal, and
+after the commit wakes the complaint's run (``web.actions.wake_closed_run``). A refused form
+comes back with what was typed.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import RedirectResponse, Response
+
+from models.db import utcnow
+from policy.closure import MAX_NOTE
+from services.closure import close_complaint
+from services.step_errors import StepError
+from web.actions import wake_closed_run
+from web.complaint_pages import complaint_page
+from web.deps import ApiUser, DbSession, FormFields, SettingsDep, WebSessionDep
+from web.schemas import ClosureDone, ClosureRequest, Problem
+from web.security import same
+from web.validation import FieldError, clean_text, parse_local_datetime
+from web.views import viewable_complaint
+
+router = APIRouter(include_in_schema=False)
+# The form's names of the service's fields (the page's step form may have a "note" of its own).
+_FORM_FIELDS = {"reason": "closure_reason", "note": "closure_note"}
+api_router = APIRouter(prefix="/api")
+log = logging.getLogger("web.access")
+
+_REFUSALS: dict[int | str, dict[str, Any]] = {
+    code: {"model": Problem, "description": description}
+    for code, description in {
+        400: "请求体不是合法的 JSON",
+        401: "缺少访问令牌，或令牌无效、已过期",
+        403: "无权以该原因办结：detail 说明谁可以办结",
+        404: "找不到该编号的投诉",
+        409: "投诉已办结或已归档、按第 1、2 版流程办理，"
+        "或（公司领导决定办结）不在待公司领导决定环节",
+        413: "请求体过大",
+        422: "输入不符合要求，或规则不允许（如未联系上客户的记录不足）：detail 说明原因",
+    }.items()
+}
+
+
+@api_router.post(
+    "/complaints/{reference}/closure",
+    response_model=ClosureDone,
+    responses=_REFUSALS,
+    summary="提前办结投诉：多次联系客户未果、客户撤回投诉、公司领导决定办结",
+    tags=["办结"],
+)
+def post_closure(reference: str, body: ClosureRequest, user: ApiUser, db: DbSession) -> ClosureDone:
+    complaint = viewable_complaint(db, reference, user)
+    try:
+        closure = close_complaint(
+            db,
+            complaint=complaint,
+            actor=user,
+            reason=body.reason,
+            note=body.note,
+            withdrawal_method=body.withdrawal_method,
+            withdrawn_at=body.withdrawn_at,
+            now=utcnow(),
+        )
+        db.commit()
+    except Exception:
+        db.rollback()
+        raise
+    log.info("complaint %s: closed (%s) by %s", reference, closure.reason.value, user.username)
+    resumed = wake_closed_run(complaint, user)
+    return ClosureDone(
+        reference=complaint.reference,
+        reason=closure.reason,
+        reason_label=closure.reason.label,
+        note=closure.note,
+        withdrawal_method=closure.withdrawal_method,
+        withdrawn_at=closure.withdrawn_at,
+        closed_by=user.username,
+        closed_at=closure.closed_at,
+        stage=complaint.stage.value,
+        resumed=resumed,
+        message=f"投诉已办结（{closure.reason.label}），将告知客户并归档",
+    )
+
+
+@router.post("/complaints/{reference}/closure")
+def submit_closure(
+    request: Request,
+    reference: str,
+    form: FormFields,
+    web_session: WebSessionDep,
+    db: DbSession,
+    settings: SettingsDep,
+) -> Response:
+    user = web_session.user
+    complaint = viewable_complaint(db, reference, user)
+
+    def again(status: int, *, errors: dict[str, str] | None = None, problem: str = "") -> Response:
+        return complaint_page(
+            request,
+            db,
+            settings,
+            user,
+            reference,
+            problem=problem,
+            status=status,
+            closure_errors=errors or {},
+            closure_values=form,
+        )
+
+    if not same(form.get("csrf_token"), web_session.csrf_token):
+        return again(
+            403,
+            problem="表单已过期或来源不明（防跨站请求伪造校验未通过），未办结；"
+            "您填写的内容保留在下方，请确认后重新提交",
+        )
+    try:
+        note = clean_text(
+            form.get("closure_note"),
+            field="closure_note",
+            label="办结说明",
+            max_length=MAX_NOTE,
+            multiline=True,
+        )
+        withdrawn_at = parse_local_datetime(
+            form.get("withdrawn_at"),
+            field="withdrawn_at",
+            label="客户撤回投诉的时间",
+            tz=settings.tz,
+            required=False,
+        )
+        close_complaint(
+            db,
+            complaint=complaint,
+            actor=user,
+            reason=form.get("closure_reason") or None,
+            note=note,
+            withdrawal_method=form.get("withdrawal_method") or None,
+            withdrawn_at=withdrawn_at,
+            now=utcnow(),
+        )
+        db.commit()
+    except FieldError as error:
+        db.rollback()
+        return again(422, errors={error.field: error.message})
+    except StepError as error:
+        db.rollback()
+        if error.field and error.status_code == 422:
+            field = _FORM_FIELDS.get(error.field, error.field)
+            return again(error.status_code, errors={field: error.message})
+        return again(error.status_code, problem=f"{error.message}；未办结，您填写的内容保留在下方")
+    log.info("complaint %s: closed by %s", complaint.reference, user.username)
+    wake_closed_run(complaint, user)
+    return RedirectResponse(
+        f"/complaints/{complaint.reference}?notice=closed#closure", status_code=303
+    )

@@ -28,7 +28,7 @@ from services.deadlines import open_deadlines_without_checks, overdue_deadline_i
 from services.ops_summary import ops_summary, ops_summary_markdown
 from services.outbox import NotificationKind, failed_notifications
 from services.progress import case_facts, run_tags, step_outcome
-from services.step_registry import resume_input
+from services.step_registry import resume_inputs
 from tasks._caching import fresh_read_options
 from tasks.deadlines import schedule_deadline_checks
 
@@ -123,7 +123,7 @@ def resume_runs_with_recorded_steps() -> int:
         if outcome is None:
             continue
         try:
-            if resume_for_step(run_id, resume_input(step, outcome, operator="system")):
+            if resume_for_step(run_id, *resume_inputs(step, outcome, operator="system")):
                 resumed += 1
         except RuntimeError as refused:
             get_run_logger().warning("could not resume %s: %s", run_id, refused)

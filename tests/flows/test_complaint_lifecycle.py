@@ -386,3 +386,48 @@ def test_leadership_give_their_instruction_in_the_prefect_ui_resume_form(
     assert _pause_key(case) == "handling-1-1"
     complaint = case.complaint
     assert complaint.stage is Stage.awaiting_handling and complaint.handler_id == staff.owner.id
+
+
+def test_an_input_the_rules_refuse_is_an_error_with_its_reason_and_the_run_waits_again(
+    session, settings, mail
+) -> None:
+    """Leadership's review sent from the Prefect UI by a manager: the run's log has an ERROR
+    with the reason, the suspended state's message says it, and the run waits at the same
+    step; the form took the answer as its name (同意), not as a toggle."""
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import LogFilter, LogFilterFlowRunId
+
+    from tests.support.processes import wait_until
+
+    staff = add_staff(session)
+    case = start_complaint(session, settings, staff.owner, channel=Channel.regulator_transfer)
+    case.act(submit_written_record, actor=staff.owner, text="记录")
+    case.act(assign, actor=staff.manager, handler="handler")
+    case.act(decide_major, actor=staff.manager, major=True, reason="监管转办")
+    case.act(give_leadership_instruction, actor=staff.leader, instruction="核实后报方案")
+    case.act(record_handling, actor=staff.handler, founded=True, evidence="属实", solution="退费")
+    assert _pause_key(case) == "leadership-review-1-1"
+    # An untouched choice is no answer: the server refuses the form, nothing is decided.
+    with pytest.raises(RuntimeError, match="approved"):
+        resume_for_step(case.run_id, {"operator": "manager", "comment": ""})
+
+    resume_for_step(case.run_id, {"operator": "manager", "approved": "同意", "comment": ""})
+    case.state = execute(complaint_lifecycle, case.run_id)
+
+    assert _pause_key(case) == "leadership-review-1-2"
+    assert case.complaint.stage is Stage.awaiting_leadership_review
+    assert "未被接受" in case.state.message and "公司领导审阅" in case.state.message
+
+    def errors() -> list[str]:
+        with get_client(sync_client=True) as client:
+            logs = client.read_logs(
+                log_filter=LogFilter(flow_run_id=LogFilterFlowRunId(any_=[case.run_id]))
+            )
+        return [log.message for log in logs if log.level >= 40]
+
+    (error,) = wait_until(errors, 30, "the refusal in the run's log")
+    assert "公司领导审阅" in error and "未被接受" in error and "部门经理" in error
+
+    resume_for_step(case.run_id, {"operator": "leader", "approved": "同意", "comment": ""})
+    case.state = execute(complaint_lifecycle, case.run_id)
+    assert case.complaint.stage is Stage.awaiting_feedback

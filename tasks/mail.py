@@ -31,6 +31,7 @@ from prefect.exceptions import MissingContextError
 from prefect.tasks import exponential_backoff
 
 from config.settings import Settings, get_settings
+from models.complaint import Complaint
 from models.db import session_scope
 from services.delivery import DeliveryError, deliver_notification, mark_failed
 from services.notices import prepare_notification
@@ -124,8 +125,8 @@ def queue_notification(
             deadline_id=deadline_id,
         )
         if row is None:
-            _logger().warning(
-                "complaint %s: no recipient for %s; nothing queued", complaint_id, kind
-            )
+            # Expected (a customer without email is told by a contact instead): not a warning.
+            reference = session.get_one(Complaint, complaint_id).reference
+            _logger().info("%s: no recipient for %s; nothing queued", reference, kind)
             return None
         return row.id

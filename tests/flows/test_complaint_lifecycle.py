@@ -3,6 +3,7 @@ a real SMTP server and both databases."""
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 
 import pytest
@@ -14,6 +15,7 @@ from models.complaint import ComplaintEvent
 from models.db import utcnow
 from orchestration.runs import resume_for_step
 from policy.enums import Channel, DeadlineKind, DeadlineStatus, Stage
+from policy.lifecycle import Step
 from services.steps import (
     assign,
     decide_major,
@@ -431,3 +433,49 @@ def test_an_input_the_rules_refuse_is_an_error_with_its_reason_and_the_run_waits
     resume_for_step(case.run_id, {"operator": "leader", "approved": "同意", "comment": ""})
     case.state = execute(complaint_lifecycle, case.run_id)
     assert case.complaint.stage is Stage.awaiting_feedback
+
+
+def test_a_run_suspended_with_the_earlier_form_is_still_woken_by_the_staff_app(
+    session, settings, mail
+) -> None:
+    """A run that suspended before the resume form asked decisions as a choice kept the form it
+    saved then (a yes/no boolean): the staff app's step still wakes it, with that form's input."""
+    from prefect.client.orchestration import get_client
+    from prefect.input import keyset_from_paused_state
+
+    from services.step_registry import resume_inputs
+
+    staff = add_staff(session)
+    case = start_complaint(session, settings, staff.owner, channel=Channel.regulator_transfer)
+    case.act(submit_written_record, actor=staff.owner, text="记录")
+    case.act(assign, actor=staff.manager, handler="handler")
+    assert _pause_key(case) == "major-decision-1-1"
+    earlier_form = {
+        "title": "MajorDecisionInput",
+        "type": "object",
+        "properties": {
+            "operator": {"title": "操作人用户名", "type": "string"},
+            "major": {"title": "是否重大投诉", "type": "boolean"},
+            "reason": {"anyOf": [{"type": "string"}, {"type": "null"}], "default": None},
+        },
+        "required": ["operator", "major"],
+    }
+    with get_client(sync_client=True) as client:
+        keyset = keyset_from_paused_state(client.read_flow_run(case.run_id).state)
+        client.delete_flow_run_input(case.run_id, keyset["schema"])
+        client.create_flow_run_input(case.run_id, keyset["schema"], json.dumps(earlier_form))
+
+    decide_major(
+        session,
+        complaint=case.complaint,
+        actor=staff.manager,
+        now=utcnow(),
+        major=False,
+        reason="非重大",
+    )
+    session.commit()
+    assert resume_for_step(
+        case.run_id, *resume_inputs(Step.major_decision, {"major": False}, operator="manager")
+    )
+    case.state = execute(complaint_lifecycle, case.run_id)
+    assert _pause_key(case) == "handling-1-1"

@@ -35,6 +35,7 @@ from models.complaint import Complaint
 from models.db import session_scope
 from services.delivery import DeliveryError, deliver_notification, mark_failed
 from services.notices import prepare_notification
+from services.outbox import notice_name
 
 _T = TypeVar("_T")
 
@@ -94,15 +95,20 @@ def send_notification(notification_id: int) -> str:
             raise
         outcome = mark_failed(notification_id, settings)
         logger.warning(
-            "notification %s (%s) marked %s: %s; it can be re-sent from the outbox",
-            notification_id,
-            error.kind,
+            "%s marked %s: %s; it can be re-sent from the outbox",
+            _named(notification_id, settings),
             outcome,
             error.code,
         )
         return outcome
-    logger.info("notification %s: %s", notification_id, outcome)
+    logger.info("%s: %s", _named(notification_id, settings), outcome)
     return outcome
+
+
+def _named(notification_id: int, settings: Settings) -> str:
+    """The notice as ops know it: the complaint's reference and the notice's name."""
+    with session_scope(settings.effective_database_url) as session:
+        return notice_name(session, notification_id)
 
 
 @task(

@@ -356,3 +356,20 @@ def test_a_customer_without_email_is_an_expected_situation_told_at_info_with_the
         assert queue_notification.fn(complaint.id, "acknowledgement") is None
     (told,) = [record for record in caplog.records if "acknowledgement" in record.getMessage()]
     assert told.levelname == "INFO" and complaint.reference in told.getMessage()
+
+
+def test_a_sent_notice_is_logged_by_its_reference_and_name_without_recipients(
+    session: Session,
+    settings: Settings,
+    complaint: Complaint,
+    smtp_server: SmtpServer,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    settings = point_mail_at(monkeypatch, smtp_server.port)
+    row = _queue(session, settings, complaint, NotificationKind.acknowledgement)
+    with caplog.at_level("INFO"):
+        assert send_notification.fn(row.id) == "sent"
+    (told,) = [r.getMessage() for r in caplog.records if r.getMessage().endswith(": sent")]
+    assert told == f"{complaint.reference} 受理回执（通知 {row.id}）: sent"
+    assert "zhangsan" not in told  # Art. 2(5)

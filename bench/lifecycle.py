@@ -419,7 +419,7 @@ def measure(  # type: ignore[no-untyped-def]
                 text="记录",
                 now=utcnow(),
             )
-        resume_for_step(run_id, {"operator": "owner"})
+        resume_for_step(run_id, {"operator": "owner", "text": ""})
         resume_cpu.append(engine_cpu(run_id))
     empty_median, resume_median = statistics.median(empty_cpu), statistics.median(resume_cpu)
     print(

@@ -22,8 +22,7 @@ from collections.abc import Callable
 from itertools import count
 from typing import Any
 
-from prefect import flow
-from prefect.flow_runs import suspend_flow_run
+from prefect import flow, get_run_logger
 
 
 def _freeze_loaded_objects() -> None:
@@ -41,12 +40,14 @@ def _freeze_loaded_objects() -> None:
 
 _freeze_loaded_objects()
 
+from prefect.context import FlowRunContext
 from prefect.runtime import flow_run
 
 from flows.inputs import CLOSABLE_STEP_INPUTS, STEP_INPUTS
 from flows.notices import notify
+from orchestration.suspend import suspend_for_input
 from policy.enums import NotificationStatus
-from policy.lifecycle import Step, pause_key
+from policy.lifecycle import Step, parse_pause_key, pause_key
 from services.progress import outcome_key
 from services.step_registry import STEPS
 from tasks.closure import read_wait
@@ -55,6 +56,7 @@ from tasks.handling_form import prepare_handling_form
 from tasks.lifecycle import (
     apply_prefect_ui_input,
     archive_complaint,
+    mark_waiting,
     publish_timeline,
     read_progress,
     read_step_outcome,
@@ -329,6 +331,11 @@ class Execution:
         # Version 3: a wait may end in a closure of the complaint (``ClosedEarly``).
         self.closable = False
         self._closure: dict[str, Any] | None = progress.get("closure")
+        # The run's log tells each step once (``_tell``): the lines of the steps passed from
+        # the snapshot that an earlier execution did not reach, and the waits it reached.
+        self._told: dict[str, str] = progress.get("told", {})
+        self._untold: list[str] = []
+        self._waited = _waits_reached()
         # Once decided, the complaint's facts no longer ask for the decision: the decision
         # itself is then passed again, with its form and tags.
         self.needs_major_decision = bool(self.case["needs_major_decision"]) or (
@@ -363,6 +370,8 @@ class Execution:
         if self._decided and not final:
             self._form_due = milestone
             return
+        if final:
+            self._tell()
         self._form_due = None
         self._write_form(milestone, final)
 
@@ -375,10 +384,17 @@ class Execution:
         milestone = outcome_key(step, number)
         outcome = self._decided.pop(milestone, None)
         if outcome is not None:
+            if milestone in self._waited:
+                self._untold.clear()  # an earlier execution reached this wait: told up to it
+            self._untold.append(milestone)
             self.form_at(milestone)
             return outcome
+        if milestone in self._waited:
+            self._untold.clear()
+        self._tell()
         if self.closable:
             return self._await_closable(step, number, milestone)
+        refused: str | None = None
         for attempt in count(1):
             outcome = read_step_outcome(self.complaint_id, step, number)
             if outcome is not None:
@@ -392,11 +408,13 @@ class Execution:
                 self._decided.clear()  # a step the flow did not pass: keep the form current
                 self.form_at(self._form_due)
             publish_timeline(self.complaint_id)
-            given = suspend_flow_run(
-                wait_for_input=STEP_INPUTS[step], key=pause_key(step, number, attempt)
+            given = suspend_for_input(
+                STEP_INPUTS[step],
+                key=pause_key(step, number, attempt),
+                message=mark_waiting(self.complaint_id, step, refused),
             )
             # Only reached when ops resumed from the Prefect UI's form without the staff app.
-            apply_prefect_ui_input(
+            refused = apply_prefect_ui_input(
                 self.complaint_id, step, number, attempt, given.model_dump(mode="json")
             )
         raise AssertionError("unreachable")
@@ -408,6 +426,7 @@ class Execution:
         without a decision is looked at before it is taken as the Prefect UI's input."""
         if self._snapshot_current and self._closure is not None:
             raise ClosedEarly(self._closure["reason"])
+        refused: str | None = None
         for attempt in count(1):
             seen = read_wait(self.complaint_id, step, number)
             if seen["outcome"] is not None:
@@ -423,21 +442,42 @@ class Execution:
                 self._decided.clear()
                 self.form_at(self._form_due)
             publish_timeline(self.complaint_id)
-            given = suspend_flow_run(
-                wait_for_input=CLOSABLE_STEP_INPUTS[step], key=pause_key(step, number, attempt)
+            given = suspend_for_input(
+                CLOSABLE_STEP_INPUTS[step],
+                key=pause_key(step, number, attempt),
+                message=mark_waiting(self.complaint_id, step, refused),
             )
             values = given.model_dump(mode="json")
-            if any(values.get(name) is None for name in STEPS[step].decisions):
+            if any(values.get(name) in (None, "") for name in STEPS[step].decisions):
                 closure = read_wait(self.complaint_id, step, number)["closure"]
                 if closure is not None:
                     self._snapshot_current = False
                     raise ClosedEarly(closure["reason"])
-            apply_prefect_ui_input(self.complaint_id, step, number, attempt, values)
+            refused = apply_prefect_ui_input(self.complaint_id, step, number, attempt, values)
         raise AssertionError("unreachable")
+
+    def _tell(self) -> None:
+        """One line in the run's log per step taken since an earlier execution reached its
+        wait: who acted, what was decided, what comes next (read with the snapshot)."""
+        logger = get_run_logger()
+        for milestone in self._untold:
+            if milestone in self._told:
+                logger.info(self._told[milestone])
+        self._untold.clear()
+
+
+def _waits_reached() -> set[str]:
+    """The waits (``outcome_key``) this run suspended at in earlier executions: the server
+    keeps the pause keys of a run that suspends and is resumed from the top."""
+    context = FlowRunContext.get()
+    keys = context.flow_run.empirical_policy.pause_keys if context and context.flow_run else ()
+    return {outcome_key(*parsed) for key in keys or () if (parsed := parse_pause_key(key))}
 
 
 def _tagged(wanted: list[str]) -> bool:
-    """Whether the run already carries ``wanted`` (``tag_flow_run`` keeps other plain tags)."""
+    """Whether the run already carries ``wanted`` (``tag_flow_run`` keeps other plain tags;
+    the step waited for is tagged at each wait)."""
 
     current = set(flow_run.get_tags())
-    return {tag for tag in current if ":" in tag or tag == "complaint"} == set(wanted)
+    ours = {tag for tag in current if (":" in tag or tag == "complaint")}
+    return {tag for tag in ours if not tag.startswith("step:")} == set(wanted)

@@ -2,23 +2,26 @@
 
 The forms are derived from the steps' declarations (``services.step_registry``): the acting
 username, then the step's fields with their titles, which ops and leadership read in the UI's
-resume form. The staff app resumes with the decision fields and the acting username only: the
-texts it saves in the app database and never sends to Prefect (Art. 2(5)). Free text typed
-here is stored by Prefect, so every text field says to type no customer data, and none is
-required by the form: the step's service refuses what it needs and is missing, with a reason
-the run shows.
+resume form. The form is titled with the step's name, and its description (shown above the
+form) names the step, its clause and who may take it. A decision is a choice between the two
+answers the staff app offers, with none chosen beforehand (a toggle would start at "no" and
+decide silently); the texts the staff app requires are required here too, optional fields
+are empty strings (no "None" switch). The staff app resumes with the acting username and the
+decision (``services.step_registry.resume_input``): the texts it saves in the app database
+and never sends to Prefect (Art. 2(5)). Free text typed here is stored by Prefect, so every
+text field says to type no customer data. The step's service still checks everything and
+refuses, with a reason the run shows, what the rules do not allow.
 """
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
 from prefect.input import RunInput
-from pydantic import Field, create_model
+from pydantic import ConfigDict, Field, create_model
 
 from config.settings import duration_label, get_settings
-from policy.enums import Department
+from policy.enums import Department, Role
 from policy.lifecycle import Step
 from services.step_registry import (
     NO_PERSONAL_DATA,
@@ -47,33 +50,60 @@ def _operator() -> Any:
     )
 
 
+# Said of a time typed in the form (read in the offices' time zone, ``values_from_json``).
+TIME_FORMAT = "格式：2026-12-20 18:00（北京时间）"
+
+
 def _form_field(spec: StepField, *, closable: bool = False) -> Any:
     if isinstance(spec, Decision) and closable:
-        # The step's service refuses a missing decision with the step's own question.
-        return bool | None, Field(default=None, title=spec.title, description=spec.description)
+        # A closure wakes a version 3 wait with the username alone: no answer is chosen for
+        # it, and none is preselected; the step's service refuses a missing answer.
+        answers = Literal[("", spec.yes, spec.no)]  # type: ignore[valid-type]
+        return answers, Field(
+            default="", title=spec.title, description=f"{spec.ask}（必选）。{spec.description}"
+        )
+    if isinstance(spec, FreeText) and spec.required and closable:
+        described = f"{spec.description}（必填）。{NO_PERSONAL_DATA}"
+        return str, Field(default="", title=spec.title, description=described, max_length=MAX_NOTE)
     if isinstance(spec, Decision):
-        return bool, Field(title=spec.title, description=spec.description)
+        answers = Literal[spec.yes, spec.no]  # type: ignore[valid-type]
+        return answers, Field(title=spec.title, description=f"{spec.ask}。{spec.description}")
     if isinstance(spec, FreeText):
-        return str | None, Field(
-            default=None, title=spec.title, description=NO_PERSONAL_DATA, max_length=MAX_NOTE
+        described = f"{spec.description}。{NO_PERSONAL_DATA}" if spec.description else None
+        text = Field(title=spec.title, description=described or NO_PERSONAL_DATA)
+        if spec.required:
+            return str, Field(title=text.title, description=text.description, max_length=MAX_NOTE)
+        return str, Field(
+            default="", title=text.title, description=text.description, max_length=MAX_NOTE
         )
     if isinstance(spec, Username):
-        return str | None, Field(
-            default=None, title=spec.title, description=spec.description, max_length=64
-        )
+        return str, Field(default="", title=spec.title, description=spec.description, max_length=64)
     if isinstance(spec, DepartmentChoice):
-        return Department | None, Field(
-            default=None, title=spec.title, description=spec.description
-        )
+        departments = Literal[("", *(each.label for each in Department))]  # type: ignore[valid-type]
+        return departments, Field(default="", title=spec.title, description=spec.description)
     if isinstance(spec, Moment):
-        return datetime | None, Field(default=None, title=spec.title, description=spec.description)
+        return str, Field(
+            default="", title=spec.title, description=f"{spec.description}。{TIME_FORMAT}"
+        )
     raise TypeError(f"no Prefect UI field for {type(spec).__name__}")
 
 
+def form_description(spec: StepSpec) -> str:
+    """What the Prefect UI's resume dialog shows above the form (markdown)."""
+    record_deadline = duration_label(get_settings().record_deadline)
+    roles = "、".join(role.label for role in Role if role in spec.roles)
+    return (
+        f"### 办理步骤：{spec.step.label}\n\n{spec.purpose_text(record_deadline)}\n\n"
+        f"可办理人员：{roles}（填写其在员工系统中的用户名）。系统按与员工系统相同的规则核对，"
+        "不被接受的提交会写入运行日志并显示在运行状态中，流程仍停在此步骤。"
+    )
+
+
 def run_input_form(spec: StepSpec, *, closable: bool = False) -> type[RunInput]:
-    """The resume form of ``spec``'s step: ``WrittenRecordInput`` and so on. ``closable``:
-    the form of a wait that a closure may end (process version 3), whose decisions are
-    optional, so that the closure wakes the run with the acting username alone."""
+    """The resume form of ``spec``'s step: ``WrittenRecordInput`` and so on, titled with the
+    step's name. ``closable``: the form of a wait that a closure may end (process version 3),
+    whose answers and texts may be left empty, so that the closure wakes the run with the
+    acting username alone (the service refuses what is missing otherwise)."""
     form: type[RunInput] = create_model(  # type: ignore[call-overload]
         f"{spec.model_name}{'ClosableInput' if closable else 'Input'}",
         __base__=RunInput,
@@ -82,6 +112,9 @@ def run_input_form(spec: StepSpec, *, closable: bool = False) -> type[RunInput]:
         operator=_operator(),
         **{field.name: _form_field(field, closable=closable) for field in spec.fields},
     )
+    form.model_config = ConfigDict(**{**form.model_config, "title": spec.step.label})
+    form.model_rebuild(force=True)
+    form._description = form_description(spec)  # saved with the form when the run suspends
     return form
 
 

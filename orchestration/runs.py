@@ -10,7 +10,7 @@ page, although most pages never reach Prefect.
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
@@ -79,17 +79,41 @@ def schedule_deadline_run(
     return run.id  # type: ignore[no-any-return]
 
 
-def resume_for_step(flow_run_id: str | UUID, decision: dict[str, Any]) -> bool:
-    """Wake a suspended run after the app saved a step. False when the run was not suspended
-    (it is running and will read the database itself; reconciliation covers the rest)."""
+def retag_run(
+    flow_run_id: str | UUID, *, add: Collection[str], drop: Callable[[str], bool]
+) -> list[str]:
+    """Give a run the tags ``add`` in place of those ``drop`` picks; the run's other tags stay.
+    Returns the run's tags now."""
+    from prefect.client.orchestration import get_client
+
+    with get_client(sync_client=True) as client:
+        current = client.read_flow_run(UUID(str(flow_run_id)))
+        tags = sorted({*(tag for tag in current.tags if not drop(tag)), *add})
+        if tags != sorted(current.tags):
+            client.update_flow_run(current.id, tags=tags)
+    return tags
+
+
+def resume_for_step(flow_run_id: str | UUID, *decisions: dict[str, Any]) -> bool:
+    """Wake a suspended run after the app saved a step, with the first of ``decisions`` its
+    form takes (the server checks the input against the form the run saved when it suspended:
+    a run suspended by an earlier version of the flow has the earlier form). False when the
+    run was not suspended (it is running and will read the database itself; reconciliation
+    covers the rest)."""
     from prefect.exceptions import NotPausedError
     from prefect.flow_runs import resume_flow_run
 
-    try:
-        resume_flow_run(UUID(str(flow_run_id)), run_input=decision)
-    except NotPausedError:
-        return False
-    return True
+    for remaining, decision in reversed(list(enumerate(reversed(decisions)))):
+        try:
+            resume_flow_run(UUID(str(flow_run_id)), run_input=decision)
+        except NotPausedError:
+            return False
+        except RuntimeError as refused:
+            if remaining and "Reason:" in str(refused):  # the form's validation
+                continue
+            raise
+        return True
+    raise ValueError("no input to resume the run with")
 
 
 # The complaint log's events that record a step someone took (what a run must catch up with).

@@ -219,6 +219,20 @@ def unsent_notification_ids(session: Session, *, complaint_id: int | None = None
     return list(session.scalars(query.order_by(Notification.id)))
 
 
+def notice_name(session: Session, notification_id: int) -> str:
+    """How logs name a notice for ops: the complaint's reference and the notice's Chinese name
+    with the outbox row's number ("TS-20261204-0007 受理回执（通知 10）"); no recipients."""
+    row = session.get(Notification, notification_id)
+    if row is None:
+        return f"通知 {notification_id}"
+    kind = (
+        NotificationKind(row.kind).label if row.kind in NotificationKind.__members__ else row.kind
+    )
+    complaint = session.get(Complaint, row.complaint_id) if row.complaint_id else None
+    prefix = f"{complaint.reference} " if complaint is not None else ""
+    return f"{prefix}{kind}（通知 {notification_id}）"
+
+
 def failed_notifications(session: Session) -> list[Notification]:
     """Notifications that exhausted their attempts, newest first: for the app's outbox page."""
     return list(

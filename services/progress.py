@@ -18,6 +18,7 @@ from models.closure import ComplaintClosure, LeadershipDecision
 from models.complaint import (
     Assignment,
     Complaint,
+    ComplaintEvent,
     CustomerFeedback,
     LeadershipInstruction,
     LeadershipReview,
@@ -26,10 +27,11 @@ from models.complaint import (
     WrittenRecord,
 )
 from models.operations import Deadline, Notification
-from models.people import DepartmentRow
+from models.people import DepartmentRow, User
 from policy.enums import Category, Channel, DeadlineStatus, Department, Stage
 from policy.events import event_label
 from policy.lifecycle import Step, needs_major_decision
+from policy.wait_clocks import STEP_OF_KIND, still_awaited
 from services.audit import append_event
 from services.case_file import read_case_file
 
@@ -212,10 +214,133 @@ def progress_snapshot(session: Session, complaint_id: int) -> dict[str, Any]:
         "case": facts,
         "tags": run_tags(facts),
         "outcomes": step_outcomes(session, complaint_id),
+        "told": step_sentences(session, complaint_id),
         "notices": notices,
         "unscheduled_deadlines": unscheduled or 0,
         "closure": closure_outcome(session, complaint_id),
     }
+
+
+# The step each event of a step records, and how the run's log tells it (who acted, what was
+# decided: usernames and decisions only, Art. 2(5)).
+_STEP_OF_EVENT: dict[str, Step] = {
+    "written_record_submitted": Step.written_record,
+    "transferred": Step.assignment,
+    "handler_assigned": Step.assignment,
+    "major_decided": Step.major_decision,
+    "leadership_instructed": Step.leadership_instruction,
+    "handling_recorded": Step.handling,
+    "leadership_reviewed": Step.leadership_review,
+    "customer_confirmation": Step.customer_confirmation,
+    "customer_feedback": Step.feedback,
+}
+
+
+def _what_was_done(kind: str, data: dict[str, Any]) -> str:
+    yes_no: dict[str, tuple[str, str, str]] = {
+        "major_decided": ("major", "认定为重大投诉", "认定为非重大投诉"),
+        "handling_recorded": ("founded", "核实投诉属实", "核实投诉不属实"),
+        "leadership_reviewed": ("approved", "同意处理方案", "退回重新处理"),
+        "customer_confirmation": ("confirmed", "记录客户确认核实结果", "记录客户不认可核实结果"),
+        "customer_feedback": ("satisfied", "记录客户满意", "记录客户不满意"),
+    }
+    if kind in yes_no:
+        field, yes, no = yes_no[kind]
+        return yes if data.get(field) else no
+    if kind == "transferred" and data.get("to_department") in Department.__members__:
+        return f"移交{Department(data['to_department']).label}"
+    return {
+        "written_record_submitted": "提交文字记录",
+        "handler_assigned": "安排跟进人员",
+        "leadership_instructed": "给出研究处理意见",
+    }.get(kind, event_label(kind))
+
+
+def step_sentences(session: Session, complaint_id: int) -> dict[str, str]:
+    """One line per step taken, keyed like ``step_outcomes``: the reference, who acted, what
+    was decided and what the complaint waits for next ("TS-…: mgr 认定为重大投诉；下一步：…").
+    A step taken again (a transfer's second assignment, a later round) has its own line."""
+    reference = session.get_one(Complaint, complaint_id).reference
+    rows = session.execute(
+        select(ComplaintEvent.kind, ComplaintEvent.data, User.username)
+        .outerjoin(User, User.id == ComplaintEvent.actor_id)
+        .where(
+            ComplaintEvent.complaint_id == complaint_id,
+            ComplaintEvent.kind.in_(list(_STEP_OF_EVENT)),
+        )
+        .order_by(ComplaintEvent.seq)
+    ).all()
+    told: dict[str, str] = {}
+    taken: dict[Step, int] = {}
+    for kind, data, username in rows:
+        step = _STEP_OF_EVENT[kind]
+        taken[step] = taken.get(step, 0) + 1
+        key = outcome_key(step, _number(step, taken[step], data))
+        stage = data.get("stage", "")
+        then = f"；下一步：{Stage(stage).label}" if stage in Stage.__members__ else ""
+        told[key] = f"{reference}: {username or '系统'} {_what_was_done(kind, data)}{then}"
+    return told
+
+
+def _number(step: Step, nth: int, data: dict[str, Any]) -> int:
+    """The number ``step_outcomes`` gives the ``nth`` record of ``step``: assignments count,
+    the major decision and leadership's instruction are one, the steps of a handling round
+    carry its round (a step that sends the case back records the round it opened)."""
+    if step is Step.assignment:
+        return nth
+    if step in (Step.written_record, Step.major_decision, Step.leadership_instruction):
+        return 1
+    number = int(data.get("round") or nth)
+    if step is not Step.handling and data.get("stage") == Stage.awaiting_handling.value:
+        number -= 1
+    return max(number, 1)
+
+
+def awaited_wait(
+    session: Session, complaint_id: int, step: Step, *, now: datetime
+) -> dict[str, Any]:
+    """What a suspended run shows ops (no customer data): the step it waits for, the person
+    who answers for that wait and its due time (the earliest limit still awaited that times
+    the step), and whether any limit of the complaint is overdue now (Art. 7, by the rule of
+    ``policy.wait_clocks.still_awaited``, as the ops summary and the staff app judge it)."""
+    complaint = session.get_one(Complaint, complaint_id)
+    pending = [
+        (deadline, username)
+        for deadline, username in session.execute(
+            select(Deadline, User.username)
+            .join(User, User.id == Deadline.responsible_user_id)
+            .where(Deadline.complaint_id == complaint_id)
+            .order_by(Deadline.due_at)
+        )
+        if still_awaited(deadline.kind, deadline.status, deadline.met_at, complaint.stage)
+    ]
+    own = [(limit, name) for limit, name in pending if STEP_OF_KIND[limit.kind] is step]
+    limit, responsible = own[0] if own else (None, None)
+    return {
+        "reference": complaint.reference,
+        "step": step.value,
+        "responsible": responsible,
+        "due_at": limit.due_at.isoformat() if limit is not None else None,
+        "overdue": any(deadline.due_at <= now for deadline, _ in pending),
+    }
+
+
+def wait_message(wait: dict[str, Any], zone: ZoneInfo) -> str:
+    """The suspended state's message, e.g. "TS-… 等待「提交文字记录」；责任人 owner；期限 …"."""
+    parts = [f"{wait['reference']} 等待「{Step(wait['step']).label}」"]
+    if wait["responsible"]:
+        parts.append(f"责任人 {wait['responsible']}")
+    if wait["due_at"]:
+        due = datetime.fromisoformat(wait["due_at"]).astimezone(zone)
+        parts.append(f"期限 {due:%Y-%m-%d %H:%M}")
+    if wait["overdue"]:
+        parts.append("已超时")
+    return "；".join(parts)
+
+
+def wait_tags(wait: dict[str, Any]) -> list[str]:
+    """The tags ops filter suspended runs by: the step waited for, and overdue (Art. 7)."""
+    return [f"step:{wait['step']}", *(["overdue"] if wait["overdue"] else [])]
 
 
 def mark_archived(session: Session, *, complaint_id: int, now: datetime) -> bool:

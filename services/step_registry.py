@@ -16,9 +16,9 @@ The doors derive their part from it, generically, and hold nothing of their own 
 The input is declared as typed fields (`Decision`, `FreeText`, `Username`, `DepartmentChoice`,
 `Moment`) rather than as one pydantic model because each door needs a model of its own from
 it: the API a strict one (JSON types, caps, no control characters, required texts), the
-Prefect UI a lenient one (texts optional and marked "no personal data", the acting username
-added), the staff app a parser of form strings. Declaring the fields keeps every door's format
-out of the declaration.
+Prefect UI a form for people (a decision a choice of its two answers, texts marked "no
+personal data", optional fields empty strings, the acting username added), the staff app a
+parser of form strings. Declaring the fields keeps every door's format out of the declaration.
 
 Every rule about a step's input lives in its service, so every door enforces it; a door only
 turns its own format (JSON, form strings, the Prefect UI's JSON) into the typed values the
@@ -361,18 +361,25 @@ TEXT_FIELDS: frozenset[str] = frozenset(
 
 
 def values_from_json(step: Step, values: Mapping[str, Any], *, tz: ZoneInfo) -> dict[str, Any]:
-    """Typed values from a step's JSON input (the Prefect UI's resume form): codes become
-    departments and ISO 8601 strings times (one without an offset is read in ``tz``, the
-    offices' time zone). Raises ``ValueError`` naming the field for what cannot be read."""
+    """Typed values from a step's JSON input (the Prefect UI's resume form): a decision's
+    answer (one of its two, or a boolean) becomes a boolean, a department's name or code the
+    department, an ISO 8601 string a time (one without an offset is read in ``tz``, the
+    offices' time zone); empty strings are absent. Raises ``ValueError`` naming the field for
+    what cannot be read."""
     typed: dict[str, Any] = {}
     for spec in STEPS[step].fields:
         value = values.get(spec.name)
         if value is None or value == "":
             continue
-        if isinstance(spec, DepartmentChoice):
-            value = Department(value)
+        if isinstance(spec, Decision) and isinstance(value, str):
+            if value not in (spec.yes, spec.no):
+                raise ValueError(f"{spec.title}：请选择「{spec.yes}」或「{spec.no}」")
+            value = value == spec.yes
+        elif isinstance(spec, DepartmentChoice):
+            by_name = {each.label: each for each in Department}
+            value = by_name[value] if value in by_name else Department(value)
         elif isinstance(spec, Moment) and isinstance(value, str):
-            value = datetime.fromisoformat(value)
+            value = datetime.fromisoformat(value.strip())
         if isinstance(value, datetime) and value.tzinfo is None:
             value = value.replace(tzinfo=tz)
         typed[spec.name] = value
@@ -381,5 +388,21 @@ def values_from_json(step: Step, values: Mapping[str, Any], *, tz: ZoneInfo) -> 
 
 def resume_input(step: Step, outcome: Mapping[str, Any], *, operator: str) -> dict[str, Any]:
     """The run input that wakes a run after ``step`` was saved in the app database: the acting
-    username and the step's decision (no text: that stays in the app database, Art. 2(5))."""
-    return {"operator": operator, **{name: outcome[name] for name in STEPS[step].decisions}}
+    username and the step's decision, as the answer the resume form names it; the texts the
+    form requires are empty (the texts stay in the app database, Art. 2(5))."""
+    spec = STEPS[step]
+    given: dict[str, Any] = {"operator": operator}
+    for field_ in spec.fields:
+        if isinstance(field_, Decision):
+            given[field_.name] = field_.yes if outcome[field_.name] else field_.no
+        elif isinstance(field_, FreeText) and field_.required:
+            given[field_.name] = ""
+    return given
+
+
+def resume_inputs(step: Step, outcome: Mapping[str, Any], *, operator: str) -> list[dict[str, Any]]:
+    """``resume_input``, then the same as the forms of runs suspended by the flow's earlier
+    version took it (the decision as a boolean, no text fields): such a run keeps the form it
+    saved when it suspended."""
+    decisions = {name: bool(outcome[name]) for name in STEPS[step].decisions}
+    return [resume_input(step, outcome, operator=operator), {"operator": operator, **decisions}]

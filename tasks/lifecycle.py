@@ -17,15 +17,21 @@ from prefect.runtime import flow_run
 
 from config.settings import get_settings
 from models.db import session_scope, utcnow
+from orchestration.runs import retag_run
 from policy.lifecycle import Step
 from services.progress import (
+    awaited_wait,
     case_facts,
     mark_archived,
     masked_timeline,
+    outcome_key,
     progress_snapshot,
     run_tags,
     step_outcome,
+    step_sentences,
     timeline_markdown,
+    wait_message,
+    wait_tags,
 )
 from services.step_errors import StepError
 from tasks._caching import fresh_read_options, side_effect_options
@@ -43,10 +49,38 @@ def read_progress(complaint_id: int) -> dict[str, Any]:
 
 @task(name="read-step-outcome", **fresh_read_options())
 def read_step_outcome(complaint_id: int, step: Step, number: int) -> dict[str, Any] | None:
-    """The decision on ``step`` if the app database has it (read before suspending)."""
+    """The decision on ``step`` if the app database has it (read before suspending); a step
+    found taken is told in the run's log (who acted, what was decided, what comes next)."""
 
     with session_scope() as session:
-        return step_outcome(session, complaint_id=complaint_id, step=step, number=number)
+        outcome = step_outcome(session, complaint_id=complaint_id, step=step, number=number)
+        if outcome is not None:
+            told = step_sentences(session, complaint_id).get(outcome_key(step, number))
+            if told:
+                get_run_logger().info(told)
+    return outcome
+
+
+@task(name="mark-waiting", **fresh_read_options())
+def mark_waiting(complaint_id: int, step: Step, refused: str | None = None) -> str:
+    """Before the run suspends: its tags say the step it waits for (``step:<step>``, the
+    previous one's removed) and ``overdue`` while a limit of the complaint is overdue (removed
+    when none is); the returned message, which the Suspended state carries and the run's log
+    tells, names the step, who answers for it and its due time (no customer data); after an
+    input from the Prefect UI the rules ``refused``, it says why first."""
+
+    with session_scope() as session:
+        wait = awaited_wait(session, complaint_id, step, now=utcnow())
+    message = wait_message(wait, get_settings().tz)
+    if refused:
+        message = f"界面提交未被接受：{refused}。{message}"
+    retag_run(
+        flow_run.get_id(),  # type: ignore[arg-type]
+        add=wait_tags(wait),
+        drop=lambda tag: tag.startswith("step:") or tag == "overdue",
+    )
+    get_run_logger().info(message)
+    return message
 
 
 @task(name="apply-prefect-ui-input", **side_effect_options())
@@ -66,7 +100,10 @@ def apply_prefect_ui_input(
             )
     except StepError as refused:
         get_run_logger().error(
-            "input for step %s (attempt %s) refused: %s", step.value, attempt, refused.message
+            "Prefect 界面提交的「%s」未被接受（第 %s 次提交）：%s；流程仍在等待此步骤",
+            step.label,
+            attempt,
+            refused.message,
         )
         # Shown on the run's page in the Prefect UI, where the form was sent from.
         create_markdown_artifact(

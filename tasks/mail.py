@@ -31,9 +31,11 @@ from prefect.exceptions import MissingContextError
 from prefect.tasks import exponential_backoff
 
 from config.settings import Settings, get_settings
+from models.complaint import Complaint
 from models.db import session_scope
 from services.delivery import DeliveryError, deliver_notification, mark_failed
 from services.notices import prepare_notification
+from services.outbox import notice_name
 
 _T = TypeVar("_T")
 
@@ -93,15 +95,20 @@ def send_notification(notification_id: int) -> str:
             raise
         outcome = mark_failed(notification_id, settings)
         logger.warning(
-            "notification %s (%s) marked %s: %s; it can be re-sent from the outbox",
-            notification_id,
-            error.kind,
+            "%s marked %s: %s; it can be re-sent from the outbox",
+            _named(notification_id, settings),
             outcome,
             error.code,
         )
         return outcome
-    logger.info("notification %s: %s", notification_id, outcome)
+    logger.info("%s: %s", _named(notification_id, settings), outcome)
     return outcome
+
+
+def _named(notification_id: int, settings: Settings) -> str:
+    """The notice as ops know it: the complaint's reference and the notice's name."""
+    with session_scope(settings.effective_database_url) as session:
+        return notice_name(session, notification_id)
 
 
 @task(
@@ -124,8 +131,8 @@ def queue_notification(
             deadline_id=deadline_id,
         )
         if row is None:
-            _logger().warning(
-                "complaint %s: no recipient for %s; nothing queued", complaint_id, kind
-            )
+            # Expected (a customer without email is told by a contact instead): not a warning.
+            reference = session.get_one(Complaint, complaint_id).reference
+            _logger().info("%s: no recipient for %s; nothing queued", reference, kind)
             return None
         return row.id

@@ -28,7 +28,7 @@ from services.deadlines import open_deadlines_without_checks, overdue_deadline_i
 from services.ops_summary import ops_summary, ops_summary_markdown
 from services.outbox import NotificationKind, failed_notifications
 from services.progress import case_facts, closure_outcome, run_tags, step_outcome
-from services.step_registry import resume_input
+from services.step_registry import resume_inputs
 from tasks._caching import fresh_read_options
 from tasks.deadlines import schedule_deadline_checks
 
@@ -125,13 +125,13 @@ def resume_runs_with_recorded_steps() -> int:
             closed = outcome is None and closure_outcome(session, complaint_id) is not None
         if outcome is None and not closed:
             continue
-        decision = (
-            resume_input(step, outcome, operator="system")
+        decisions = (
+            resume_inputs(step, outcome, operator="system")
             if outcome is not None
-            else {"operator": "system"}
+            else [{"operator": "system"}]
         )
         try:
-            if resume_for_step(run_id, decision):
+            if resume_for_step(run_id, *decisions):
                 resumed += 1
         except RuntimeError as refused:
             get_run_logger().warning("could not resume %s: %s", run_id, refused)

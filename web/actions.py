@@ -39,7 +39,7 @@ from policy.enums import Category, Channel, ComplainantKind, Department, Stage
 from policy.lifecycle import STAGE_OF_STEP, Step
 from services.intake import ComplaintIntake, IntakeKey, complaint_for_key, register_complaint
 from services.progress import case_facts, run_tags, step_outcome
-from services.step_registry import resume_input
+from services.step_registry import resume_inputs
 from services.steps import apply_step, ensure_may_act, ensure_on_step
 from web.access import INTAKE_ROLES, require_role
 from web.prefect_lane import lane, note_failure, prefect_paused
@@ -325,9 +325,9 @@ def wake_run(db: Session, complaint: Complaint, step: Step, number: int, user: U
     if outcome is None or prefect_paused():
         return False
 
-    decision = resume_input(step, outcome, operator=user.username)
+    decisions = resume_inputs(step, outcome, operator=user.username)
     try:
-        resumed = lane.call(_resume, complaint.flow_run_id, decision)
+        resumed = lane.call(_resume, complaint.flow_run_id, decisions)
     except Exception as error:  # unreachable API, or the run waits for another step
         log.warning(
             "flow run %s of complaint %s not resumed after %s (%s: %s); reconciliation will",
@@ -351,7 +351,7 @@ def wake_closed_run(complaint: Complaint, user: User) -> bool:
     if not complaint.flow_run_id or prefect_paused():
         return False
     try:
-        return bool(lane.call(_resume, complaint.flow_run_id, {"operator": user.username}))
+        return bool(lane.call(_resume, complaint.flow_run_id, [{"operator": user.username}]))
     except Exception as error:
         log.warning(
             "flow run %s of closed complaint %s not resumed (%s: %s); reconciliation will",
@@ -363,10 +363,10 @@ def wake_closed_run(complaint: Complaint, user: User) -> bool:
         return False
 
 
-def _resume(flow_run_id: str, decision: dict[str, Any]) -> bool:
+def _resume(flow_run_id: str, decisions: list[dict[str, Any]]) -> bool:
 
     try:
-        return bool(resume_for_step(flow_run_id, decision))
+        return bool(resume_for_step(flow_run_id, *decisions))
     except Exception as error:
         note_failure(error)
         raise

@@ -3,6 +3,7 @@ a real SMTP server and both databases."""
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 
 import pytest
@@ -14,6 +15,7 @@ from models.complaint import ComplaintEvent
 from models.db import utcnow
 from orchestration.runs import resume_for_step
 from policy.enums import Channel, DeadlineKind, DeadlineStatus, Stage
+from policy.lifecycle import Step
 from services.steps import (
     assign,
     decide_major,
@@ -386,3 +388,99 @@ def test_leadership_give_their_instruction_in_the_prefect_ui_resume_form(
     assert _pause_key(case) == "handling-1-1"
     complaint = case.complaint
     assert complaint.stage is Stage.awaiting_handling and complaint.handler_id == staff.owner.id
+
+
+def test_an_input_the_rules_refuse_is_an_error_with_its_reason_and_the_run_waits_again(
+    session, settings, mail
+) -> None:
+    """Leadership's review sent from the Prefect UI by a manager: the run's log has an ERROR
+    with the reason, the suspended state's message says it, and the run waits at the same
+    step; the form took the answer as its name (同意), not as a toggle."""
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import LogFilter, LogFilterFlowRunId
+
+    from tests.support.processes import wait_until
+
+    staff = add_staff(session)
+    case = start_complaint(session, settings, staff.owner, channel=Channel.regulator_transfer)
+    case.act(submit_written_record, actor=staff.owner, text="记录")
+    case.act(assign, actor=staff.manager, handler="handler")
+    case.act(decide_major, actor=staff.manager, major=True, reason="监管转办")
+    case.act(give_leadership_instruction, actor=staff.leader, instruction="核实后报方案")
+    case.act(record_handling, actor=staff.handler, founded=True, evidence="属实", solution="退费")
+    assert _pause_key(case) == "leadership-review-1-1"
+    # An untouched choice is no answer (none is preselected): refused, nothing is decided.
+    # (A version 3 wait's form lets it through, since a closure wakes the run with the
+    # username alone; the step's service refuses it.)
+    resume_for_step(case.run_id, {"operator": "leader", "comment": ""})
+    case.state = execute(complaint_lifecycle, case.run_id)
+    assert _pause_key(case) == "leadership-review-1-2"
+    assert "未被接受" in case.state.message
+
+    resume_for_step(case.run_id, {"operator": "manager", "approved": "同意", "comment": ""})
+    case.state = execute(complaint_lifecycle, case.run_id)
+
+    assert _pause_key(case) == "leadership-review-1-3"
+    assert case.complaint.stage is Stage.awaiting_leadership_review
+    assert "未被接受" in case.state.message and "公司领导审阅" in case.state.message
+
+    def errors() -> list[str]:
+        with get_client(sync_client=True) as client:
+            logs = client.read_logs(
+                log_filter=LogFilter(flow_run_id=LogFilterFlowRunId(any_=[case.run_id]))
+            )
+        return [log.message for log in logs if log.level >= 40]
+
+    wait_until(lambda: len(errors()) >= 2, 30, "both refusals in the run's log")
+    error = errors()[-1]
+    assert "公司领导审阅" in error and "未被接受" in error and "部门经理" in error
+
+    resume_for_step(case.run_id, {"operator": "leader", "approved": "同意", "comment": ""})
+    case.state = execute(complaint_lifecycle, case.run_id)
+    assert case.complaint.stage is Stage.awaiting_feedback
+
+
+def test_a_run_suspended_with_the_earlier_form_is_still_woken_by_the_staff_app(
+    session, settings, mail
+) -> None:
+    """A run that suspended before the resume form asked decisions as a choice kept the form it
+    saved then (a yes/no boolean): the staff app's step still wakes it, with that form's input."""
+    from prefect.client.orchestration import get_client
+    from prefect.input import keyset_from_paused_state
+
+    from services.step_registry import resume_inputs
+
+    staff = add_staff(session)
+    case = start_complaint(session, settings, staff.owner, channel=Channel.regulator_transfer)
+    case.act(submit_written_record, actor=staff.owner, text="记录")
+    case.act(assign, actor=staff.manager, handler="handler")
+    assert _pause_key(case) == "major-decision-1-1"
+    earlier_form = {
+        "title": "MajorDecisionInput",
+        "type": "object",
+        "properties": {
+            "operator": {"title": "操作人用户名", "type": "string"},
+            "major": {"title": "是否重大投诉", "type": "boolean"},
+            "reason": {"anyOf": [{"type": "string"}, {"type": "null"}], "default": None},
+        },
+        "required": ["operator", "major"],
+    }
+    with get_client(sync_client=True) as client:
+        keyset = keyset_from_paused_state(client.read_flow_run(case.run_id).state)
+        client.delete_flow_run_input(case.run_id, keyset["schema"])
+        client.create_flow_run_input(case.run_id, keyset["schema"], json.dumps(earlier_form))
+
+    decide_major(
+        session,
+        complaint=case.complaint,
+        actor=staff.manager,
+        now=utcnow(),
+        major=False,
+        reason="非重大",
+    )
+    session.commit()
+    assert resume_for_step(
+        case.run_id, *resume_inputs(Step.major_decision, {"major": False}, operator="manager")
+    )
+    case.state = execute(complaint_lifecycle, case.run_id)
+    assert _pause_key(case) == "handling-1-1"

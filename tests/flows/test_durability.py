@@ -209,7 +209,7 @@ def test_suspended_complaint_holds_no_process_and_survives_a_killed_worker(
             text="文字记录",
             now=utcnow(),
         )
-    assert resume_for_step(run_id, {"operator": "owner"})
+    assert resume_for_step(run_id, {"operator": "owner", "text": ""})
     live.restart_worker()
     wait_until(lambda: suspended_at(run_id, "assignment"), 120, "the assignment wait")
     assert notification_counts(live, complaint_id) == {"acknowledgement": 1, "new_complaint": 1}
@@ -384,7 +384,7 @@ def test_runs_held_by_a_worker_killed_while_submitting_reach_their_wait(
                 text="文字记录",
                 now=utcnow(),
             )
-        assert run_id is not None and resume_for_step(run_id, {"operator": "owner"})
+        assert run_id is not None and resume_for_step(run_id, {"operator": "owner", "text": ""})
     kill_worker_while_it_submits(live, run_ids)
     recover_by_reconciliation(live, run_ids)
     wait_until(

@@ -1,5 +1,6 @@
-"""What ops read in the Prefect UI: the masked timeline of each complaint in Chinese, one key
-per complaint, a new version only when something happened."""
+"""What ops read in the Prefect UI: where each complaint waits and for whom (tags, the
+suspended state's message, one log line per business event), the masked timeline of each
+complaint in Chinese, one key per complaint, a new version only when something happened."""
 
 from __future__ import annotations
 
@@ -15,6 +16,8 @@ from prefect.client.schemas.filters import (
     ArtifactFilter,
     ArtifactFilterFlowRunId,
     ArtifactFilterKey,
+    LogFilter,
+    LogFilterFlowRunId,
 )
 from sqlalchemy import select
 
@@ -26,10 +29,11 @@ from models.db import utcnow
 from orchestration.names import WORK_POOL, WORK_POOL_DESCRIPTION, worker_command
 from orchestration.runs import resume_for_step
 from policy.enums import DeadlineKind, NotificationStatus
-from services.steps import submit_written_record
+from services.steps import assign, submit_written_record
 from tasks.reconcile import publish_failed_notifications
 from tests.flows.conftest import execute
 from tests.flows.lifecycle_driver import add_staff, start_complaint
+from tests.support.processes import wait_until
 
 pytestmark = pytest.mark.usefixtures("prefect_server")
 
@@ -44,6 +48,69 @@ def _timelines(case) -> list[str]:  # type: ignore[no-untyped-def]
             )
         )
     return [str(artifact.data) for artifact in found]
+
+
+def _run(case):  # type: ignore[no-untyped-def]
+    with get_client(sync_client=True) as client:
+        return client.read_flow_run(case.run_id)
+
+
+def _log_lines(case, *, containing: str) -> list[str]:  # type: ignore[no-untyped-def]
+    """The run's log lines (flow and task runs) with ``containing``, once they reached the
+    server (logs are sent in the background)."""
+
+    def lines() -> list[str]:
+        with get_client(sync_client=True) as client:
+            logs = client.read_logs(
+                log_filter=LogFilter(flow_run_id=LogFilterFlowRunId(any_=[case.run_id]))
+            )
+        return [log.message for log in logs if containing in log.message]
+
+    return wait_until(lines, 30, f"a log line with {containing!r}")  # type: ignore[no-any-return]
+
+
+def test_a_suspended_run_says_which_step_it_waits_for_whom_until_when_and_if_overdue(
+    session, settings, mail
+) -> None:
+    staff = add_staff(session)
+    case = start_complaint(session, settings, staff.owner)
+    run = _run(case)
+    assert "step:written_record" in run.tags and "overdue" not in run.tags
+    message = run.state.message
+    assert "提交文字记录" in message and "owner" in message and "期限" in message
+    assert case.reference in message and "张三" not in message and "13800001234" not in message
+
+    case.act(submit_written_record, actor=staff.owner, text="客户来电，已致歉")
+    run = _run(case)
+    assert "step:assignment" in run.tags and "step:written_record" not in run.tags
+    assert "部门经理安排跟进或移交" in run.state.message and "manager" in run.state.message
+    # The business event, with the reference and who acted, in the run's log (Art. 2(5): no
+    # text of the record).
+    (told,) = _log_lines(case, containing="提交文字记录；")
+    assert told.startswith(f"{case.reference}: owner 提交文字记录") and "致歉" not in told
+
+    # The manager's limit passes: the next time the run waits (here after an input the rules
+    # refused), it is tagged overdue and its message says so.
+    assignment = session.scalars(
+        select(Deadline).where(
+            Deadline.complaint_id == case.complaint_id, Deadline.kind == DeadlineKind.assignment
+        )
+    ).one()
+    assignment.due_at = utcnow() - timedelta(hours=1)
+    session.commit()
+    resume_for_step(case.run_id, {"operator": "owner"})
+    case.state = execute(complaint_lifecycle, case.run_id)
+    run = _run(case)
+    assert run.state.is_paused() and {"step:assignment", "overdue"} <= set(run.tags)
+    assert "已超时" in run.state.message
+
+    # Assigned late: the step's limit is met, the run waits for handling and is no longer
+    # overdue; the log says who was decided what.
+    case.act(assign, actor=staff.manager, handler="handler")
+    run = _run(case)
+    assert "step:handling" in run.tags and "overdue" not in run.tags
+    assert "step:assignment" not in run.tags and "核实与处理" in run.state.message
+    assert _log_lines(case, containing=f"{case.reference}: manager 安排跟进人员")
 
 
 def test_the_timeline_is_in_chinese_and_published_again_only_when_it_changed(

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from policy.enums import Role, Stage
 from policy.lifecycle import Step
 from services.extensions import extensions_of
-from services.step_registry import STEPS, resume_input
+from services.step_registry import STEPS, Decision, resume_input
 from services.steps import SERVICES, apply_step_input, assign, submit_written_record
 from tests.models.factories import NOW, make_complaint, make_user
 
@@ -52,9 +52,16 @@ def test_a_run_is_woken_with_the_username_and_the_decision_only_art_2_5() -> Non
     outcome |= {"another_round": False}
     for step in Step:
         given = resume_input(step, outcome, operator="owner")
-        assert set(given) == {"operator", *STEPS[step].decisions}, step
+        texts = {name for name, value in given.items() if value == ""}
+        assert set(given) - texts == {"operator", *STEPS[step].decisions}, step
         STEP_INPUTS[step](**given)  # the Prefect UI's form of the step accepts it
-    assert resume_input(Step.handling, outcome, operator="o") == {"operator": "o", "founded": False}
+    # The decision as the form names the answer; the texts the form requires, empty.
+    assert resume_input(Step.handling, outcome, operator="o") == {
+        "operator": "o",
+        "founded": "不属实",
+        "evidence": "",
+        "solution": "",
+    }
 
 
 def test_a_closure_wakes_a_version_3_wait_with_the_username_alone() -> None:
@@ -63,9 +70,13 @@ def test_a_closure_wakes_a_version_3_wait_with_the_username_alone() -> None:
     from flows.inputs import CLOSABLE_STEP_INPUTS
 
     for step in Step:
-        assert CLOSABLE_STEP_INPUTS[step](operator="manager").operator == "manager"
-        for decision in STEPS[step].decisions:
-            assert CLOSABLE_STEP_INPUTS[step](operator="o", **{decision: True}), step
+        woken = CLOSABLE_STEP_INPUTS[step](operator="manager")
+        assert woken.operator == "manager"
+        for spec in STEPS[step].fields:
+            if isinstance(spec, Decision):
+                assert getattr(woken, spec.name) == ""  # no answer preselected
+                chosen = CLOSABLE_STEP_INPUTS[step](operator="o", **{spec.name: spec.yes})
+                assert getattr(chosen, spec.name) == spec.yes, step
 
 
 def test_a_time_without_offset_from_the_prefect_ui_is_read_in_the_offices_zone(

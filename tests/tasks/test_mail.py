@@ -33,7 +33,7 @@ from services.notices import (
     prepare_notification,
 )
 from services.outbox import NotificationKind, mark_for_resend
-from tasks.mail import send_notification
+from tasks.mail import queue_notification, send_notification
 from tests.support.cases import Cast
 from tests.support.postgres import free_port
 from tests.tasks.conftest import SmtpServer, point_mail_at
@@ -340,3 +340,36 @@ def test_art2_5_prefect_sees_ids_and_status_words_never_addresses_or_names(
     secrets = (*PERSONAL, *(row.subject for row in rows), "someone@example.test")
     leaked = [secret for secret in secrets if any(secret in text for text in seen)]
     assert leaked == []
+
+
+def test_a_customer_without_email_is_an_expected_situation_told_at_info_with_the_reference(
+    session: Session, settings: Settings, cast: Cast, caplog: pytest.LogCaptureFixture
+) -> None:
+    """No acknowledgement is queued for a customer without an email address (Art. 2(4) is met
+    by a contact instead): the log says so at INFO, with the complaint's reference, not as a
+    warning on every resume."""
+    from tests.models.factories import make_complaint
+
+    complaint = make_complaint(session, settings, owner=cast.owner, customer_email=None)
+    session.commit()
+    with caplog.at_level("DEBUG"):
+        assert queue_notification.fn(complaint.id, "acknowledgement") is None
+    (told,) = [record for record in caplog.records if "acknowledgement" in record.getMessage()]
+    assert told.levelname == "INFO" and complaint.reference in told.getMessage()
+
+
+def test_a_sent_notice_is_logged_by_its_reference_and_name_without_recipients(
+    session: Session,
+    settings: Settings,
+    complaint: Complaint,
+    smtp_server: SmtpServer,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    settings = point_mail_at(monkeypatch, smtp_server.port)
+    row = _queue(session, settings, complaint, NotificationKind.acknowledgement)
+    with caplog.at_level("INFO"):
+        assert send_notification.fn(row.id) == "sent"
+    (told,) = [r.getMessage() for r in caplog.records if r.getMessage().endswith(": sent")]
+    assert told == f"{complaint.reference} 受理回执（通知 {row.id}）: sent"
+    assert "zhangsan" not in told  # Art. 2(5)

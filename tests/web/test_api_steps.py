@@ -335,9 +335,9 @@ def test_saving_a_step_wakes_the_suspended_run_with_the_decision_only(
     sent: list[dict] = []
     real_resume = web.actions.resume_for_step
 
-    def spy(flow_run_id, decision):  # type: ignore[no-untyped-def]
-        sent.append(decision)
-        return real_resume(flow_run_id, decision)
+    def spy(flow_run_id, *decisions):  # type: ignore[no-untyped-def]
+        sent.append(decisions[0])
+        return real_resume(flow_run_id, *decisions)
 
     monkeypatch.setattr(web.actions, "resume_for_step", spy)
     ref = api.new_complaint(staff.owner)
@@ -351,7 +351,8 @@ def test_saving_a_step_wakes_the_suspended_run_with_the_decision_only(
     assert done.status_code == 200
     assert done.json()["flow_resumed"] is True
     assert "流程已继续" in done.json()["message"]
-    assert sent == [{"operator": "owner"}]  # the acting username; the text stays with us
+    # The acting username; the text stays with us (the form's required field goes empty).
+    assert sent == [{"operator": "owner", "text": ""}]
     with get_client(sync_client=True) as prefect:
         run = prefect.read_flow_run(complaint.flow_run_id)
     assert not run.state.is_paused()

@@ -1,5 +1,6 @@
-"""The deployments on the process work pool: lifecycle, deadline checks, reconciliation,
-concentration monitoring."""
+"""The deployments on the process work pool: lifecycle, the deadline sweep (and the deadline
+checks complaints opened before it still have scheduled), reconciliation, concentration
+monitoring, Prefect housekeeping."""
 
 from __future__ import annotations
 
@@ -11,16 +12,18 @@ from prefect import Flow
 from prefect.client.orchestration import get_client
 from prefect.client.schemas.actions import WorkPoolCreate, WorkPoolUpdate
 from prefect.exceptions import ObjectAlreadyExists
-from prefect.schedules import Cron
+from prefect.schedules import Cron, Interval
 
 from config.settings import get_settings
 from deployments.automations import apply_automations
 from orchestration.names import (
     DEADLINE_FLOW,
+    HOUSEKEEPING_FLOW,
     LIFECYCLE_FLOW,
     MONITOR_FLOW,
     OPS_ALERT_FLOW,
     RECONCILE_FLOW,
+    SWEEP_FLOW,
     WORK_POOL,
     WORK_POOL_DESCRIPTION,
 )
@@ -30,9 +33,11 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 ENTRYPOINTS = {
     LIFECYCLE_FLOW: "flows/complaint_lifecycle.py:complaint_lifecycle",
     DEADLINE_FLOW: "flows/deadline_check.py:deadline_check",
+    SWEEP_FLOW: "flows/deadline_sweep.py:deadline_sweep",
     RECONCILE_FLOW: "flows/reconcile.py:reconcile",
     MONITOR_FLOW: "flows/concentration_monitor.py:concentration_monitor",
     OPS_ALERT_FLOW: "flows/ops_alert.py:ops_alert",
+    HOUSEKEEPING_FLOW: "flows/housekeeping.py:prefect_housekeeping",
 }
 
 
@@ -57,7 +62,13 @@ def register_deployments(
     # Art. 8: daily in local time. Registering (every start) turns the schedule back on if it
     # was paused in the UI: the monitoring must not stay off by accident. A duplicate run that
     # a re-registration may cause (Prefect issue 18894) reports nothing twice.
-    monitor_schedule = Cron(settings.monitor_cron, timezone=settings.timezone, slug="daily")
+    schedules = {
+        MONITOR_FLOW: Cron(settings.monitor_cron, timezone=settings.timezone, slug="daily"),
+        SWEEP_FLOW: Interval(settings.deadline_sweep_seconds, slug="sweep"),
+        HOUSEKEEPING_FLOW: Cron(
+            settings.housekeeping_cron, timezone=settings.timezone, slug="daily"
+        ),
+    }
     ensure_work_pool()
     names = []
     deployment_ids = {}
@@ -69,7 +80,7 @@ def register_deployments(
                 name=name,
                 work_pool_name=WORK_POOL,
                 interval=reconcile_every_seconds if name == RECONCILE_FLOW else None,
-                schedule=monitor_schedule if name == MONITOR_FLOW else None,
+                schedule=schedules.get(name),
                 build=False,
                 push=False,
                 print_next_steps=False,

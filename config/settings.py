@@ -119,11 +119,13 @@ class Settings(BaseSettings):
     # Prefect housekeeping (daily, local time): the runs of complaints archived longer ago than
     # prefect_retention_days, and finished runs of the system's scheduled flows older than
     # that, are removed from the Prefect server (never from the app database); the deadline
-    # sweep's runs (one a minute) after prefect_sweep_retention_days. Prefect's own event
-    # retention is set to prefect_retention_days by `complaints up`.
+    # sweep's runs (one a minute) after prefect_sweep_retention_days. `complaints up` sets
+    # Prefect's own event retention from prefect_event_retention_days (at most
+    # prefect_retention_days): events are most of what Prefect stores per complaint.
     housekeeping_cron: str = "30 3 * * *"
     prefect_retention_days: int = Field(default=90, ge=1, le=3660)
     prefect_sweep_retention_days: int = Field(default=2, ge=1, le=3660)
+    prefect_event_retention_days: int = Field(default=7, ge=1, le=3660)
 
     # Where `complaints up` runs the Prefect server and UI (on 127.0.0.1).
     prefect_port: int = Field(default=4200, ge=1, le=65535)

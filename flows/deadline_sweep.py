@@ -11,8 +11,8 @@ catches up; the checks' conditional UPDATE makes two sweeps at once, or a sweep 
 record each warning and breach once. A recorded breach tags the complaint's run ``overdue``.
 
 Ops read a sweep in the Prefect UI by its name (`deadline-sweep-2026-12-05T09:05`) and its final
-state ("已预警 2，已超时 1" / "无到期"); the artifact ``upcoming-deadlines`` lists the next
-limits. No customer data in either.
+state ("已预警 2，已超时 1" / "无到期"), with no customer data. The next limits are listed in the
+artifact ``upcoming-deadlines``, which reconciliation keeps current.
 """
 
 from __future__ import annotations
@@ -27,12 +27,7 @@ from prefect.states import Completed, State
 from config.settings import get_settings
 from flows.notices import send_queued
 from orchestration.names import SWEEP_FLOW, timed_run_name
-from tasks.deadlines import (
-    check_deadline,
-    due_deadline_checks,
-    publish_upcoming_deadlines,
-    tag_run_overdue,
-)
+from tasks.deadlines import check_deadline, due_deadline_checks, tag_run_overdue
 
 
 def _run_name() -> str:
@@ -59,11 +54,10 @@ def handle_due_checks(due: Iterable[tuple[int, str]]) -> dict[str, int]:
 
 @flow(name=SWEEP_FLOW, flow_run_name=_run_name, persist_result=False)
 def deadline_sweep() -> State[dict[str, int]]:
+    """One task run when nothing is due: a sweep runs 1,440 times a day, and each task run
+    adds three events to the Prefect database (bench/README.md)."""
     done = handle_due_checks(due_deadline_checks())
-    upcoming = publish_upcoming_deadlines()
     if not any(done.values()):
-        return Completed(
-            name="无到期", message=f"无到期；已列出最近到期的时限 {upcoming} 项", data=done
-        )
+        return Completed(name="无到期", message="无到期的预警或超时", data=done)
     name = f"已预警 {done['warned']}，已超时 {done['breached']}"
-    return Completed(name=name, message=f"{name}；已列出最近到期的时限 {upcoming} 项", data=done)
+    return Completed(name=name, message=name, data=done)

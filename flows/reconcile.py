@@ -12,7 +12,7 @@ from config.settings import get_settings
 from flows.deadline_sweep import handle_due_checks
 from flows.notices import send_queued
 from orchestration.names import RECONCILE_FLOW, timed_run_name
-from tasks.deadlines import due_deadline_checks
+from tasks.deadlines import due_deadline_checks, publish_upcoming_deadlines
 from tasks.mail import send_notification
 from tasks.reconcile import (
     cancel_checks_of_settled_deadlines,
@@ -53,4 +53,5 @@ def reconcile() -> dict[str, int]:
     summary["notifications_sent"] = sum(send_notification(id_) == "sent" for id_ in pending)
     summary["notifications_failed"] = publish_failed_notifications()
     summary["overdue"] = publish_ops_summary()
+    summary["upcoming_deadlines"] = publish_upcoming_deadlines()
     return summary

@@ -182,13 +182,19 @@ def run(args: argparse.Namespace, database: Path, sessions) -> None:  # type: ig
 def sweep_figures(sweeps: int, database: Path) -> None:
     from flows.deadline_sweep import deadline_sweep
 
-    before = counts(database)
+    before, sizes = counts(database), table_sizes(database)
     for _ in range(sweeps):
         deadline_sweep()
     time.sleep(EVENT_FLUSH_SECONDS)
-    show(
-        f"added per sweep run (nothing due; {sweeps} runs):",
-        per_unit(before, counts(database), sweeps),
+    after, sizes_after = counts(database), table_sizes(database)
+    show(f"added per sweep run (nothing due; {sweeps} runs):", per_unit(before, after, sweeps))
+    grown = (sum(sizes_after.values()) - sum(sizes.values())) / sweeps
+    events = (
+        sum(sizes_after[table] - sizes[table] for table in ("events", "event_resources")) / sweeps
+    )
+    print(
+        f"  per sweep {grown / 1e3:.1f} kB (events {events / 1e3:.1f} kB); "
+        f"per day at one a minute {grown * 1440 / 1e6:.1f} MB"
     )
 
 
@@ -203,11 +209,16 @@ def housekeep(database: Path, settings, size_after: int) -> None:  # type: ignor
     with clock.use(ManualClock(later)):
         state = prefect_housekeeping(return_state=True)
     time.sleep(EVENT_FLUSH_SECONDS)
-    after = counts(database)
+    after, sizes = counts(database), table_sizes(database)
     print(f"housekeeping as {settings.prefect_retention_days + 1} days later: {state.message}")
     show("change in the Prefect database:", per_unit(before, after, 1))
-    size = compacted_size(database)
+    size = sum(sizes.values())
+    events = sizes["events"] + sizes["event_resources"]
     print(f"  Prefect database, compacted: {size_after / 1e6:.2f} MB -> {size / 1e6:.2f} MB")
+    print(
+        f"  of which events {events / 1e6:.2f} MB (the server removes them itself after "
+        f"PREFECT_SERVER_EVENTS_RETENTION_PERIOD); without them {(size - events) / 1e6:.2f} MB"
+    )
 
 
 if __name__ == "__main__":

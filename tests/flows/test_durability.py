@@ -368,10 +368,17 @@ def test_runs_held_by_a_worker_killed_while_submitting_reach_their_wait(
         lambda: all(suspended_at(r, "written-record") for r in run_ids), 240, "the first waits"
     )
     for complaint_id, _ in complaints:
-        assert notification_counts(live, complaint_id) == {
-            "acknowledgement": 1,
-            "new_complaint": 1,
+        counts = notification_counts(live, complaint_id)
+        assert counts["acknowledgement"] == 1 and counts["new_complaint"] == 1
+        # The 40-second record limit may pass meanwhile: reconciliation and the deadline sweep
+        # then warn and report it, once each, whoever comes first.
+        assert set(counts) <= {
+            "acknowledgement",
+            "new_complaint",
+            "record_warning",
+            "record_breach",
         }
+        assert counts.get("record_warning", 0) <= 1 and counts.get("record_breach", 0) <= 1
 
     # The same when the worker dies while it starts the runs resumed after a saved step.
     wait_until(lambda: all(not flow_processes(r) for r in run_ids), 60, "the flows to exit")

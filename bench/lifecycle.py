@@ -4,7 +4,7 @@ default) or on a throwaway PostgreSQL server (`--prefect-db postgresql`).
 
 Prints:
 1. intake-to-routed latency: from saving a complaint to its run suspended at the written-record
-   wait (acknowledged, form written, manager notified, timers scheduled) — median and p95;
+   wait (acknowledged, form written, manager notified) — median and p95;
 2. CPU seconds of one resume (the flow process re-executing up to its next wait) against an
    empty flow run's start, measured the same way in the same run — the ratio is the figure
    (target at most 1.5x: what the flow module imports is paid on every resume);

@@ -126,6 +126,19 @@ class Settings(BaseSettings):
     # Longer than a flow process takes to start on a busy machine; short enough to matter.
     stuck_run_after: Duration = Field(default=timedelta(minutes=2), ge=timedelta(seconds=1))
 
+    # Art. 7: how often the deadline sweep looks for limits past their warning or due time.
+    deadline_sweep_seconds: int = Field(default=60, ge=5, le=3600)
+    # Prefect housekeeping (daily, local time): the runs of complaints archived longer ago than
+    # prefect_retention_days, and finished runs of the system's scheduled flows older than
+    # that, are removed from the Prefect server (never from the app database); the deadline
+    # sweep's runs (one a minute) after prefect_sweep_retention_days. `complaints up` sets
+    # Prefect's own event retention from prefect_event_retention_days (at most
+    # prefect_retention_days): events are most of what Prefect stores per complaint.
+    housekeeping_cron: str = "30 3 * * *"
+    prefect_retention_days: int = Field(default=90, ge=1, le=3660)
+    prefect_sweep_retention_days: int = Field(default=2, ge=1, le=3660)
+    prefect_event_retention_days: int = Field(default=7, ge=1, le=3660)
+
     # Where `complaints up` runs the Prefect server and UI (on 127.0.0.1).
     prefect_port: int = Field(default=4200, ge=1, le=65535)
     # Links from the web app to flow runs; default: the UI that `complaints up` starts.

@@ -1,5 +1,6 @@
-"""The deployments on the process work pool: lifecycle, deadline checks, reconciliation,
-concentration monitoring, the end of the retention period, the monthly report."""
+"""The deployments on the process work pool: lifecycle, the deadline sweep (and the deadline
+checks complaints opened before it still have scheduled), reconciliation, concentration
+monitoring, Prefect housekeeping, the end of the retention period, the monthly report."""
 
 from __future__ import annotations
 
@@ -11,18 +12,20 @@ from prefect import Flow
 from prefect.client.orchestration import get_client
 from prefect.client.schemas.actions import WorkPoolCreate, WorkPoolUpdate
 from prefect.exceptions import ObjectAlreadyExists
-from prefect.schedules import Cron
+from prefect.schedules import Cron, Interval
 
 from config.settings import get_settings
 from deployments.automations import apply_automations
 from orchestration.names import (
     DEADLINE_FLOW,
+    HOUSEKEEPING_FLOW,
     LIFECYCLE_FLOW,
     MONITOR_FLOW,
     OPS_ALERT_FLOW,
     RECONCILE_FLOW,
     REPORT_FLOW,
     RETENTION_FLOW,
+    SWEEP_FLOW,
     WORK_POOL,
     WORK_POOL_DESCRIPTION,
 )
@@ -32,11 +35,13 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 ENTRYPOINTS = {
     LIFECYCLE_FLOW: "flows/complaint_lifecycle.py:complaint_lifecycle",
     DEADLINE_FLOW: "flows/deadline_check.py:deadline_check",
+    SWEEP_FLOW: "flows/deadline_sweep.py:deadline_sweep",
     RECONCILE_FLOW: "flows/reconcile.py:reconcile",
     MONITOR_FLOW: "flows/concentration_monitor.py:concentration_monitor",
     OPS_ALERT_FLOW: "flows/ops_alert.py:ops_alert",
     RETENTION_FLOW: "flows/retention.py:personal_data_retention",
     REPORT_FLOW: "flows/monthly_report.py:monthly_report",
+    HOUSEKEEPING_FLOW: "flows/housekeeping.py:prefect_housekeeping",
 }
 
 
@@ -61,16 +66,17 @@ def register_deployments(
     # Art. 8: daily in local time. Registering (every start) turns the schedule back on if it
     # was paused in the UI: the monitoring must not stay off by accident. A duplicate run that
     # a re-registration may cause (Prefect issue 18894) reports nothing twice.
-    monitor_schedule = Cron(settings.monitor_cron, timezone=settings.timezone, slug="daily")
-    # Art. 2(5): daily; what is inside the retention period is never touched, so a late or
-    # repeated run does no harm.
-    retention_schedule = Cron(settings.retention_cron, timezone=settings.timezone, slug="daily")
-    # The first working day of the month is found by the run (days 1-7 at 09:00).
-    report_schedule = Cron("0 9 1-7 * *", timezone=settings.timezone, slug="monthly")
     schedules = {
-        MONITOR_FLOW: monitor_schedule,
-        RETENTION_FLOW: retention_schedule,
-        REPORT_FLOW: report_schedule,
+        MONITOR_FLOW: Cron(settings.monitor_cron, timezone=settings.timezone, slug="daily"),
+        SWEEP_FLOW: Interval(settings.deadline_sweep_seconds, slug="sweep"),
+        HOUSEKEEPING_FLOW: Cron(
+            settings.housekeeping_cron, timezone=settings.timezone, slug="daily"
+        ),
+        # Art. 2(5): daily; what is inside the retention period is never touched, so a late
+        # or repeated run does no harm.
+        RETENTION_FLOW: Cron(settings.retention_cron, timezone=settings.timezone, slug="daily"),
+        # The first working day of the month is found by the run (days 1-7 at 09:00).
+        REPORT_FLOW: Cron("0 9 1-7 * *", timezone=settings.timezone, slug="monthly"),
     }
     ensure_work_pool()
     names = []

@@ -112,6 +112,20 @@ def prefect_environment(settings: Settings) -> dict[str, str]:
     }
 
 
+EVENT_RETENTION = "PREFECT_SERVER_EVENTS_RETENTION_PERIOD"
+
+
+def prefect_event_retention(settings: Settings, env: Mapping[str, str]) -> dict[str, str]:
+    """How long the Prefect server keeps its events: ``COMPLAINTS_PREFECT_EVENT_RETENTION_DAYS``
+    (default 7, Prefect's own), never longer than the runs (``COMPLAINTS_PREFECT_RETENTION_DAYS``).
+    Events are most of what Prefect stores per complaint (bench/README.md); the server's own
+    vacuum service removes them. Nothing when the operator set the variable themselves."""
+    if EVENT_RETENTION in env:
+        return {}
+    days = min(settings.prefect_event_retention_days, settings.prefect_retention_days)
+    return {EVENT_RETENTION: f"P{days}D"}
+
+
 # The Prefect server's connection pool and timeouts on PostgreSQL. Prefect's own defaults are
 # 5 pooled connections + 10 overflow, 30 s to wait for a free one, 10 s per statement and 5 s to
 # connect. One API process serves the UI, the worker, every flow process and its own background
@@ -437,6 +451,7 @@ def _start_and_watch(
     auth = prefect_auth(settings, os.environ)
     ours = {**prefect_environment(settings), **auth.client_env()}
     env = {**os.environ, **ours}
+    env.update(prefect_event_retention(settings, env))
     database = prefect_database(env)
     env.update(database.env)
     bin_dir = Path(sys.executable).parent

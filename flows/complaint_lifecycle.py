@@ -6,7 +6,7 @@ suspends — the process exits and the run shows as Suspended — until the staf
 Prefect UI's resume form wakes it. A resumed run re-executes from the top: it reads once what
 was already decided and done (``read_progress``), goes past those steps without a task run
 each, and reads the awaited step fresh right before it suspends. Every side effect (email,
-form, timer) is refused by its key in the database or returns its persisted result, so
+form) is refused by its key in the database or returns its persisted result, so
 nothing happens twice.
 
 The flow receives the complaint's id only; nothing personal passes through Prefect (Art. 2(5)).
@@ -51,7 +51,6 @@ from policy.lifecycle import Step, parse_pause_key, pause_key
 from services.progress import outcome_key
 from services.step_registry import STEPS
 from tasks.closure import read_wait
-from tasks.deadlines import schedule_deadline_checks
 from tasks.handling_form import prepare_handling_form
 from tasks.lifecycle import (
     apply_prefect_ui_input,
@@ -94,7 +93,6 @@ def process_v1(run: Execution) -> str:
     run.notify("acknowledgement")
     run.form_at("intake")
     run.notify("new_complaint", with_form_at="intake")
-    run.schedule_deadline_checks()
 
     # Art. 4(1)/(2): within 24 hours the first-inquiry owner's written record goes to the manager.
     run.await_step(Step.written_record)
@@ -120,7 +118,6 @@ def process_v1(run: Execution) -> str:
     # reviews a major case's handling; Art. 2(4): a dissatisfied customer reopens handling.
     for handling_round in count(1):
         handling = run.await_step(Step.handling, handling_round)
-        run.schedule_deadline_checks()
         if major:
             review = run.await_step(Step.leadership_review, handling_round)
             if not review["approved"]:
@@ -155,7 +152,6 @@ def process_v2(run: Execution) -> str:
     run.notify("acknowledgement")
     run.form_at("intake")
     run.notify("new_complaint", with_form_at="intake")
-    run.schedule_deadline_checks()
 
     # Art. 4(1)/(2): within 24 hours the first-inquiry owner's written record goes to the manager.
     run.await_step(Step.written_record)
@@ -184,7 +180,6 @@ def process_v2(run: Execution) -> str:
     # dissatisfied customer reopens handling.
     for handling_round in count(1):
         handling = run.await_step(Step.handling, handling_round)
-        run.schedule_deadline_checks()
         if major:
             review = run.await_step(Step.leadership_review, handling_round)
             if not review["approved"]:
@@ -246,7 +241,6 @@ def _handle_v3(run: Execution) -> None:
     run.notify("acknowledgement")
     run.form_at("intake")
     run.notify("new_complaint", with_form_at="intake")
-    run.schedule_deadline_checks()
 
     # Art. 4(1)/(2): within 24 hours the first-inquiry owner's written record goes to the manager.
     run.await_step(Step.written_record)
@@ -274,7 +268,6 @@ def _handle_v3(run: Execution) -> None:
     # allowed goes to leadership, who decide another round or closure.
     for handling_round in count(1):
         handling = run.await_step(Step.handling, handling_round)
-        run.schedule_deadline_checks()
         if major:
             review = run.await_step(Step.leadership_review, handling_round)
             if not review["approved"]:
@@ -308,13 +301,13 @@ class Execution:
     """One execution of a complaint's run, from the top to its next wait or the archive.
 
     It starts from one read of the app database (``read_progress``). Steps decided before
-    that read are taken from it; notices the outbox already settled, tags already on the run
-    and deadlines already scheduled are not looked at again; and the handling form is written
+    that read are taken from it; notices the outbox already settled and tags already on the
+    run are not looked at again; and the handling form is written
     only for the latest step taken (a later step's form holds the earlier ones). The awaited
     step is read fresh right before the run suspends (docs/architecture.md), and once
     a fresh read brought a new decision the snapshot no longer speaks for what follows: every
-    side effect after it goes to its task again. The database keys (outbox key, form version,
-    idempotency keys of the timers) remain the guarantee that nothing happens twice.
+    side effect after it goes to its task again. The database keys (outbox key, form
+    version) remain the guarantee that nothing happens twice.
     """
 
     def __init__(self, complaint_id: int, progress: dict[str, Any]) -> None:
@@ -323,8 +316,6 @@ class Execution:
         self._tags: list[str] = progress["tags"]
         self._decided: dict[str, dict[str, Any]] = dict(progress["outcomes"])
         self._notices: dict[str, str] = progress["notices"]
-        # Whether every open limit known to this execution has its checks scheduled.
-        self._checks_current = not progress["unscheduled_deadlines"]
         self._snapshot_current = True
         self._form_due: str | None = None
         self._forms_written: set[str] = set()
@@ -356,13 +347,6 @@ class Execution:
         if with_form_at is not None and with_form_at not in self._forms_written:
             self._write_form(with_form_at)
         notify(self.complaint_id, kind, sequence)
-
-    def schedule_deadline_checks(self) -> None:
-        """Put the open limits' checks on the clock, once per new step (idempotent anyway)."""
-        if self._checks_current:
-            return
-        schedule_deadline_checks(self.complaint_id)
-        self._checks_current = True
 
     def form_at(self, milestone: str, final: bool = False) -> None:
         """The handling form as it stands at ``milestone``; deferred while a later step read
@@ -400,9 +384,6 @@ class Execution:
             if outcome is not None:
                 self._snapshot_current = False
                 self.form_at(milestone)
-                # Art. 7: the step started the limit of the next wait; its checks go on the clock.
-                self._checks_current = False
-                self.schedule_deadline_checks()
                 return outcome
             if self._form_due is not None:
                 self._decided.clear()  # a step the flow did not pass: keep the form current
@@ -432,8 +413,6 @@ class Execution:
             if seen["outcome"] is not None:
                 self._snapshot_current = False
                 self.form_at(milestone)
-                self._checks_current = False
-                self.schedule_deadline_checks()
                 return dict(seen["outcome"])
             if seen["closure"] is not None:
                 self._snapshot_current = False

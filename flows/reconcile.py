@@ -9,18 +9,18 @@ from prefect import flow
 from prefect.runtime import flow_run
 
 from config.settings import get_settings
+from flows.deadline_sweep import handle_due_checks
 from flows.notices import send_queued
-from tasks.deadlines import check_deadline
+from orchestration.names import RECONCILE_FLOW, timed_run_name
+from tasks.deadlines import due_deadline_checks, publish_upcoming_deadlines
 from tasks.mail import send_notification
 from tasks.reconcile import (
     cancel_checks_of_settled_deadlines,
-    overdue_deadlines,
     publish_failed_notifications,
     publish_ops_summary,
     queue_progress_notices,
     requeue_crashed_runs,
     resume_runs_with_recorded_steps,
-    schedule_missing_deadline_checks,
     start_missing_runs,
     unsent_notifications,
 )
@@ -31,7 +31,7 @@ def _run_name() -> str:
 
     scheduled = flow_run.scheduled_start_time
     moment = scheduled if isinstance(scheduled, datetime) else datetime.now().astimezone()
-    return f"reconcile-{moment.astimezone(get_settings().tz):%Y-%m-%dT%H:%M}"
+    return timed_run_name(RECONCILE_FLOW, moment, get_settings().tz)
 
 
 @flow(name="reconcile", flow_run_name=_run_name)
@@ -40,14 +40,9 @@ def reconcile() -> dict[str, int]:
         "started": start_missing_runs(),
         "requeued": requeue_crashed_runs(),
         "resumed": resume_runs_with_recorded_steps(),
-        "deadlines_scheduled": schedule_missing_deadline_checks(),
     }
-    # Art. 7: a breach is recorded and reported even when its own check never did it.
-    breaches = [check_deadline(deadline_id, "breach") for deadline_id in overdue_deadlines()]
-    for outcome in breaches:
-        notification_id = outcome["notification_id"]
-        send_queued(int(str(notification_id)) if notification_id is not None else None)
-    summary["breaches_recorded"] = sum(outcome["action"] == "breached" for outcome in breaches)
+    # Art. 7: what the deadline sweep does, in case its runs stopped (once: the checks decide).
+    summary["breaches_recorded"] = handle_due_checks(due_deadline_checks())["breached"]
     summary["checks_cancelled"] = cancel_checks_of_settled_deadlines()
     # Art. 2(4): the customer hears of progress at least every N working days.
     progress = [send_queued(notification_id) for notification_id in queue_progress_notices()]
@@ -58,4 +53,5 @@ def reconcile() -> dict[str, int]:
     summary["notifications_sent"] = sum(send_notification(id_) == "sent" for id_ in pending)
     summary["notifications_failed"] = publish_failed_notifications()
     summary["overdue"] = publish_ops_summary()
+    summary["upcoming_deadlines"] = publish_upcoming_deadlines()
     return summary

@@ -1,10 +1,12 @@
 """Names the web app, the reconciler and the flows agree on (no flow code imported here)."""
 
 import socket
-from datetime import datetime
+from datetime import datetime, tzinfo
 
 LIFECYCLE_FLOW = "complaint-lifecycle"
 DEADLINE_FLOW = "deadline-check"
+SWEEP_FLOW = "deadline-sweep"
+HOUSEKEEPING_FLOW = "prefect-housekeeping"
 RECONCILE_FLOW = "reconcile"
 MONITOR_FLOW = "concentration-monitor"
 OPS_ALERT_FLOW = "ops-alert"
@@ -29,6 +31,16 @@ def deadline_run_name(reference: str, kind: str, sequence: int) -> str:
 def warning_run_name(reference: str, kind: str, sequence: int) -> str:
     """The name of a deadline's warning check."""
     return f"{deadline_run_name(reference, kind, sequence)}-warn"
+
+
+def timed_run_name(flow: str, moment: datetime, zone: tzinfo) -> str:
+    """A run of a scheduled deployment named by its local time (`reconcile-2026-12-04T09:05`),
+    so that the runs list reads as a log."""
+    return f"{flow}-{moment.astimezone(zone):%Y-%m-%dT%H:%M}"
+
+
+# Ops filter the complaint runs with a breached limit (Art. 7) by this tag.
+OVERDUE_TAG = "overdue"
 
 
 def idempotency_key(kind: str, row_id: int, created_at: datetime, *extra: str) -> str:

@@ -10,6 +10,7 @@ page, although most pages never reach Prefect.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable, Collection
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -18,12 +19,14 @@ from uuid import UUID
 from orchestration.names import (
     DEADLINE_DEPLOYMENT,
     DEADLINE_FLOW,
+    HOUSEKEEPING_FLOW,
     LIFECYCLE_DEPLOYMENT,
     LIFECYCLE_FLOW,
     MONITOR_FLOW,
     OPS_ALERT_FLOW,
     REPORT_FLOW,
     RETENTION_FLOW,
+    SWEEP_FLOW,
     idempotency_key,
     lifecycle_run_name,
 )
@@ -227,8 +230,10 @@ def requeue_runs(
 SYSTEM_FLOWS = [
     LIFECYCLE_FLOW,
     DEADLINE_FLOW,
+    SWEEP_FLOW,
     MONITOR_FLOW,
     OPS_ALERT_FLOW,
+    HOUSEKEEPING_FLOW,
     RETENTION_FLOW,
     REPORT_FLOW,
 ]
@@ -351,3 +356,106 @@ def cancel_scheduled_runs(
         for run in runs:
             client.set_flow_run_state(run.id, Cancelled(message=message), force=True)
     return len(runs)
+
+
+def add_flow_run_tags(flow_run_id: str | UUID, tags: Collection[str]) -> bool:
+    """Add ``tags`` to a flow run, keeping those it has. False when it had them all already
+    (nothing written) or the run is gone."""
+    from prefect.client.orchestration import get_client
+    from prefect.exceptions import ObjectNotFound
+
+    with get_client(sync_client=True) as client:
+        try:
+            run = client.read_flow_run(UUID(str(flow_run_id)))
+        except ObjectNotFound:
+            return False
+        if set(tags) <= set(run.tags):
+            return False
+        client.update_flow_run(run.id, tags=sorted({*run.tags, *tags}))
+    return True
+
+
+# Final states: a run in one of these has finished and may be removed after the retention.
+_FINISHED = ("COMPLETED", "CANCELLED", "FAILED", "CRASHED")
+
+
+def finished_runs(flow_names: Collection[str], *, ended_before: datetime) -> list[UUID]:
+    """Runs of the flows named that finished (completed, cancelled, failed, crashed) before
+    ``ended_before``."""
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import (
+        FlowFilter,
+        FlowFilterName,
+        FlowRunFilter,
+        FlowRunFilterEndTime,
+        FlowRunFilterState,
+        FlowRunFilterStateType,
+    )
+    from prefect.client.schemas.objects import StateType
+    from prefect.client.schemas.sorting import FlowRunSort
+
+    found: list[UUID] = []
+    with get_client(sync_client=True) as client:
+        while True:
+            page = client.read_flow_runs(
+                flow_filter=FlowFilter(name=FlowFilterName(any_=list(flow_names))),
+                flow_run_filter=FlowRunFilter(
+                    state=FlowRunFilterState(
+                        type=FlowRunFilterStateType(any_=[StateType(t) for t in _FINISHED])
+                    ),
+                    end_time=FlowRunFilterEndTime(before_=ended_before),
+                ),
+                sort=FlowRunSort.ID_DESC,
+                offset=len(found),
+                limit=PAGE,
+            )
+            found.extend(run.id for run in page)
+            if len(page) < PAGE:
+                return found
+
+
+def delete_runs(run_ids: Collection[UUID], *, keep_latest_artifacts: bool) -> int:
+    """Remove these runs from the Prefect server: each run's artifacts, then the run, which
+    takes its states, task runs and resume inputs with it (the database cascades) and its logs
+    (the server deletes them in the background). ``keep_latest_artifacts``: an artifact that
+    is the latest of its key stays (a key's page in the UI shows it until a newer one comes).
+    Events are Prefect's to expire (``PREFECT_SERVER_EVENTS_RETENTION_PERIOD``). Returns how
+    many runs were removed; a run already gone counts as none."""
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import (
+        ArtifactCollectionFilter,
+        ArtifactCollectionFilterKey,
+        ArtifactFilter,
+        ArtifactFilterFlowRunId,
+    )
+    from prefect.exceptions import ObjectNotFound
+
+    removed = 0
+    with get_client(sync_client=True) as client:
+        for run_id in run_ids:
+            artifacts = client.read_artifacts(
+                artifact_filter=ArtifactFilter(flow_run_id=ArtifactFilterFlowRunId(any_=[run_id]))
+            )
+            keys = sorted({artifact.key for artifact in artifacts if artifact.key})
+            latest = (
+                {
+                    collection.latest_id
+                    for collection in client.read_latest_artifacts(
+                        artifact_filter=ArtifactCollectionFilter(
+                            key=ArtifactCollectionFilterKey(any_=keys)
+                        )
+                    )
+                }
+                if keep_latest_artifacts and keys
+                else set()
+            )
+            for artifact in artifacts:
+                if artifact.id not in latest:
+                    with contextlib.suppress(ObjectNotFound):
+                        client.delete_artifact(artifact.id)
+            try:
+                client.delete_flow_run(run_id)
+            except ObjectNotFound:
+                continue
+            removed += 1
+    return removed

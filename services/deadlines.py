@@ -108,27 +108,62 @@ def reply_told(session: Session, complaint_id: int, at: datetime) -> bool:
     return True
 
 
-def open_deadlines_without_checks(session: Session, complaint_id: int) -> list[Deadline]:
-    return list(
-        session.scalars(
-            select(Deadline).where(
-                Deadline.complaint_id == complaint_id,
-                Deadline.status == DeadlineStatus.open,
-                Deadline.check_flow_run_id.is_(None),
-            )
-        )
-    )
+@dataclass(frozen=True)
+class DueCheck:
+    """A check the sweep owes: ``purpose`` "warn" or "breach" of deadline ``deadline_id``."""
+
+    deadline_id: int
+    purpose: str
 
 
-def overdue_deadline_ids(session: Session, *, now: datetime) -> list[int]:
-    """Open deadlines whose due time has passed: each is a breach not yet recorded."""
-    return list(
-        session.scalars(
-            select(Deadline.id)
-            .where(Deadline.status == DeadlineStatus.open, Deadline.due_at < now)
-            .order_by(Deadline.due_at)
-        )
+def due_deadline_checks(session: Session, *, now: datetime) -> list[DueCheck]:
+    """Art. 7 / Art. 2(1), what a deadline sweep at ``now`` has to look at: each open deadline
+    past its due time (a breach not yet recorded), and each open one past its warning time,
+    not yet due and not yet warned; earliest first. The database holds the limits, so a sweep
+    after downtime finds everything it missed; the checks themselves decide once
+    (`check_deadline`), so two sweeps at once record nothing twice."""
+    breaches = session.scalars(
+        select(Deadline.id)
+        .where(Deadline.status == DeadlineStatus.open, Deadline.due_at < now)
+        .order_by(Deadline.due_at, Deadline.id)
     )
+    warnings = session.scalars(
+        select(Deadline.id)
+        .where(
+            Deadline.status == DeadlineStatus.open,
+            Deadline.warned_at.is_(None),
+            Deadline.warn_at.is_not(None),
+            Deadline.warn_at <= now,
+            Deadline.due_at >= now,
+        )
+        .order_by(Deadline.warn_at, Deadline.id)
+    )
+    return [DueCheck(id_, "breach") for id_ in breaches] + [
+        DueCheck(id_, "warn") for id_ in warnings
+    ]
+
+
+@dataclass(frozen=True)
+class UpcomingDeadline:
+    """A limit still open, as ops see it: no customer data."""
+
+    reference: str
+    kind: DeadlineKind
+    due_at: datetime
+    responsible: str
+
+
+def upcoming_deadlines(session: Session, *, now: datetime, limit: int) -> list[UpcomingDeadline]:
+    """The next ``limit`` open deadlines not yet due, soonest first."""
+    rows = session.execute(
+        select(Complaint.reference, Deadline.kind, Deadline.due_at, User.username)
+        .join(Complaint, Complaint.id == Deadline.complaint_id)
+        .join(User, User.id == Deadline.responsible_user_id)
+        .where(Deadline.status == DeadlineStatus.open, Deadline.due_at >= now)
+        .order_by(Deadline.due_at, Deadline.id)
+        .limit(limit)
+    )
+    return [UpcomingDeadline(*row) for row in rows]
 
 
 def check_deadline(

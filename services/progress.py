@@ -11,7 +11,7 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from models.closure import ComplaintClosure, LeadershipDecision
@@ -28,7 +28,7 @@ from models.complaint import (
 )
 from models.operations import Deadline, Notification
 from models.people import DepartmentRow, User
-from policy.enums import Category, Channel, DeadlineStatus, Department, Stage
+from policy.enums import Category, Channel, Department, Stage
 from policy.events import event_label
 from policy.lifecycle import Step, needs_major_decision
 from policy.wait_clocks import STEP_OF_KIND, still_awaited
@@ -190,8 +190,7 @@ def wait_outcome(session: Session, *, complaint_id: int, step: Step, number: int
 def progress_snapshot(session: Session, complaint_id: int) -> dict[str, Any]:
     """What a complaint's run needs to know when it (re-)executes from the top, in one read:
     its facts and tags, every decision taken (``step_outcomes``), the state of each notice
-    in the outbox (``"<kind>:<sequence>": status``) and how many open deadlines still have
-    no scheduled check. Non-personal, like everything here."""
+    in the outbox (``"<kind>:<sequence>": status``). Non-personal, like everything here."""
     facts = case_facts(session, complaint_id)
     prefix = f"complaint:{complaint_id}:"
     notices = {
@@ -203,20 +202,12 @@ def progress_snapshot(session: Session, complaint_id: int) -> dict[str, Any]:
         )
         if key.startswith(prefix)
     }
-    unscheduled = session.scalar(
-        select(func.count(Deadline.id)).where(
-            Deadline.complaint_id == complaint_id,
-            Deadline.status == DeadlineStatus.open,
-            Deadline.check_flow_run_id.is_(None),
-        )
-    )
     return {
         "case": facts,
         "tags": run_tags(facts),
         "outcomes": step_outcomes(session, complaint_id),
         "told": step_sentences(session, complaint_id),
         "notices": notices,
-        "unscheduled_deadlines": unscheduled or 0,
         "closure": closure_outcome(session, complaint_id),
     }
 

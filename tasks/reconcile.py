@@ -24,13 +24,11 @@ from orchestration.runs import (
 from policy.enums import DeadlineStatus, NotificationStatus, Stage
 from policy.lifecycle import parse_pause_key
 from services.contacts import queue_periodic_progress
-from services.deadlines import open_deadlines_without_checks, overdue_deadline_ids
 from services.ops_summary import ops_summary, ops_summary_markdown
 from services.outbox import NotificationKind, failed_notifications
 from services.progress import case_facts, closure_outcome, run_tags, step_outcome
 from services.step_registry import resume_inputs
 from tasks._caching import fresh_read_options
-from tasks.deadlines import schedule_deadline_checks
 
 OPEN_STAGES = [stage for stage in Stage if stage is not Stage.archived]
 
@@ -138,20 +136,6 @@ def resume_runs_with_recorded_steps() -> int:
     return resumed
 
 
-@task(name="schedule-missing-deadline-checks", **fresh_read_options())
-def schedule_missing_deadline_checks() -> int:
-
-    with session_scope() as session:
-        complaint_ids = {
-            deadline.complaint_id
-            for complaint_id in session.scalars(
-                select(Complaint.id).where(Complaint.stage.in_(OPEN_STAGES))
-            )
-            for deadline in open_deadlines_without_checks(session, complaint_id)
-        }
-    return sum(schedule_deadline_checks.fn(complaint_id) for complaint_id in complaint_ids)
-
-
 # A row younger than this may still be on its way out of its own flow run.
 RESEND_AFTER_SECONDS = 120
 
@@ -209,25 +193,10 @@ def publish_failed_notifications() -> int:
     return len(rows)
 
 
-# A breach check normally runs at its due time; past this margin reconciliation records the
-# breach itself (a check that failed, was cancelled, or ran early under older code).
-OVERDUE_MARGIN_SECONDS = 60
-
-
-@task(name="overdue-deadlines", **fresh_read_options())
-def overdue_deadlines() -> list[int]:
-    """Open deadlines past their due time (by the margin) whose breach is not yet recorded."""
-
-    with session_scope() as session:
-        return overdue_deadline_ids(
-            session, now=utcnow() - timedelta(seconds=OVERDUE_MARGIN_SECONDS)
-        )
-
-
 @task(name="cancel-checks-of-settled-deadlines", **fresh_read_options())
 def cancel_checks_of_settled_deadlines() -> int:
-    """A deadline met (or cancelled) before its time needs no check: its scheduled runs are
-    cancelled, so that the scheduled runs ops see in the Prefect UI are the waits still open."""
+    """Deadline-check runs scheduled before the deadline sweep replaced them: those of a
+    deadline met (or cancelled) before its time are cancelled, so that they drain away."""
 
     with session_scope() as session:
         settled = session.execute(

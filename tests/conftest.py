@@ -124,7 +124,9 @@ def prefect_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
     with prefect_test_harness(server_startup_timeout=90):
         from flows.complaint_lifecycle import complaint_lifecycle
         from flows.deadline_check import deadline_check
+        from flows.deadline_sweep import deadline_sweep
 
         complaint_lifecycle.to_deployment(name="complaint-lifecycle").apply()
         deadline_check.to_deployment(name="deadline-check").apply()
+        deadline_sweep.to_deployment(name="deadline-sweep").apply()
         yield

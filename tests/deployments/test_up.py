@@ -5,13 +5,20 @@ the operator's PostgreSQL when PREFECT_API_DATABASE_CONNECTION_URL is set. (The 
 from __future__ import annotations
 
 import os
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from config.settings import Settings
-from deployments.up import PREFECT_POSTGRES_DEFAULTS, prefect_database, prefect_environment
+from deployments.up import (
+    PREFECT_POSTGRES_DEFAULTS,
+    _environment,
+    prefect_database,
+    prefect_environment,
+    prefect_event_retention,
+)
 
 POSTGRES_URL = "postgresql+asyncpg://prefect:s3cret@db.internal:5432/prefect"
 
@@ -148,3 +155,19 @@ def test_a_prefect_server_on_postgresql_keeps_its_runs_there(
     engine.dispose()
     assert names == ["stored-in-postgresql"]
     assert not (tmp_path / "prefect" / "prefect.db").exists()
+
+
+def test_prefect_keeps_events_for_the_event_retention_unless_the_operator_chose(
+    tmp_path: Path,
+) -> None:
+    """Events are most of what Prefect stores per complaint (bench/README.md): the server
+    drops them after COMPLAINTS_PREFECT_EVENT_RETENTION_DAYS, never later than the runs."""
+    from prefect.settings.models.server.events import ServerEventsSettings
+
+    default = prefect_event_retention(Settings(data_dir=tmp_path), {})
+    with _environment(default):
+        assert ServerEventsSettings().retention_period == timedelta(days=7)
+    short = Settings(data_dir=tmp_path, prefect_retention_days=3)
+    assert prefect_event_retention(short, {}) == {"PREFECT_SERVER_EVENTS_RETENTION_PERIOD": "P3D"}
+    chosen = {"PREFECT_SERVER_EVENTS_RETENTION_PERIOD": "86400"}
+    assert prefect_event_retention(Settings(data_dir=tmp_path), chosen) == {}

@@ -12,9 +12,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from flows.complaint_lifecycle import complaint_lifecycle
-from models import Complaint, Notification, User
+from models import Complaint, Deadline, Notification, User
 from models.db import utcnow
-from orchestration.runs import resume_for_step, start_lifecycle_run
+from orchestration.names import deadline_run_name, warning_run_name
+from orchestration.runs import resume_for_step, schedule_deadline_run, start_lifecycle_run
 from policy.enums import Department, Role
 from policy.lifecycle import PROCESS_VERSION, Step
 from services.closure import close_complaint
@@ -175,3 +176,25 @@ def start_complaint(
     running.state = execute(complaint_lifecycle, run_id)
     running.fresh()
     return running
+
+
+def schedule_checks_as_before(deadline: Deadline, reference: str) -> tuple[UUID, UUID]:
+    """A deadline's warning and breach check runs as the system scheduled them before the
+    deadline sweep (same names, keys and times): the runs an upgraded system still holds."""
+    kind, sequence = deadline.kind.value, deadline.sequence
+    assert deadline.warn_at is not None
+    warn = schedule_deadline_run(
+        deadline_id=deadline.id,
+        created_at=deadline.created_at,
+        purpose="warn",
+        at=deadline.warn_at,
+        name=warning_run_name(reference, kind, sequence),
+    )
+    breach = schedule_deadline_run(
+        deadline_id=deadline.id,
+        created_at=deadline.created_at,
+        purpose="breach",
+        at=deadline.due_at,
+        name=deadline_run_name(reference, kind, sequence),
+    )
+    return warn, breach

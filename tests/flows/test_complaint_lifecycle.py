@@ -302,7 +302,8 @@ def test_record_deadline_is_met_when_the_record_comes_in_time(session, settings,
         )
     )
     assert deadline.status is DeadlineStatus.met
-    assert deadline.check_flow_run_id is not None
+    # No check run per deadline: the deadline sweep reads the limits from the app database.
+    assert deadline.check_flow_run_id is None
 
 
 def test_prefect_ui_resume_form_is_validated_and_applied_with_the_step_rules(

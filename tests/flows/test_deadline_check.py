@@ -1,6 +1,7 @@
-"""Art. 7 time limits as durable timers: the deadline-check runs the Prefect server holds for
-the warning and the due time. The system's clock is a manual one here, so the 24-hour written
-record deadline passes in milliseconds; the check runs execute in this process."""
+"""Art. 7 by the deadline-check runs that complaints opened before the deadline sweep still have
+scheduled on the Prefect server (one for the warning, one for the due time): they keep working
+beside the sweep until they drain. The system's clock is a manual one here, so the 24-hour
+written record deadline passes in milliseconds; the check runs execute in this process."""
 
 from __future__ import annotations
 
@@ -20,7 +21,7 @@ from models.clock import ManualClock
 from policy.enums import DeadlineKind, DeadlineStatus
 from services.steps import submit_written_record
 from tests.flows.conftest import execute
-from tests.flows.lifecycle_driver import add_staff, start_complaint
+from tests.flows.lifecycle_driver import add_staff, schedule_checks_as_before, start_complaint
 
 pytestmark = pytest.mark.usefixtures("prefect_server")
 
@@ -71,9 +72,7 @@ def test_phone_complaint_without_written_record_warns_owner_then_escalates_to_su
     case = start_complaint(session, settings, staff.owner)
     deadline = _record_deadline(session, case.complaint_id)
     assert deadline.due_at - deadline.created_at >= timedelta(hours=23)  # the real 24 hours
-    name = f"deadline-{case.reference}-written_record-1"
-    warn_run, breach_run = _scheduled_check(f"{name}-warn"), _scheduled_check(name)
-    assert str(breach_run) == deadline.check_flow_run_id
+    warn_run, breach_run = schedule_checks_as_before(deadline, case.reference)
 
     manual_clock.set(deadline.warn_at)
     assert _run(warn_run).result() == "warned"
@@ -113,8 +112,7 @@ def test_written_record_in_time_means_no_warning_and_no_breach(
     manual_clock.advance(timedelta(hours=20))
     case.act(submit_written_record, actor=staff.owner, text="及时记录")
     deadline = _record_deadline(session, case.complaint_id)
-    name = f"deadline-{case.reference}-written_record-1"
-    warn_run, breach_run = _scheduled_check(f"{name}-warn"), _scheduled_check(name)
+    warn_run, breach_run = schedule_checks_as_before(deadline, case.reference)
     manual_clock.set(deadline.due_at + timedelta(hours=1))
     assert _run(warn_run).result() == "none"
     met = _run(breach_run)
@@ -132,8 +130,7 @@ def test_a_check_run_started_seconds_before_its_time_waits_and_records_the_breac
     staff = add_staff(session)
     case = start_complaint(session, settings, staff.owner)
     deadline = _record_deadline(session, case.complaint_id)
-    name = f"deadline-{case.reference}-written_record-1"
-    warn_run, breach_run = _scheduled_check(f"{name}-warn"), _scheduled_check(name)
+    warn_run, breach_run = schedule_checks_as_before(deadline, case.reference)
     manual_clock.set(deadline.warn_at - timedelta(seconds=8))
     assert _run(warn_run).result() == "warned"
     manual_clock.set(deadline.due_at - timedelta(seconds=9))
@@ -156,7 +153,7 @@ def test_a_check_run_started_long_before_its_time_hands_over_to_a_run_at_the_due
     case = start_complaint(session, settings, staff.owner)
     deadline = _record_deadline(session, case.complaint_id)
     name = f"deadline-{case.reference}-written_record-1"
-    breach_run = _scheduled_check(name)
+    _, breach_run = schedule_checks_as_before(deadline, case.reference)
     early = _run(breach_run)
     assert early.result() == "rescheduled" and early.name == "已改期"
     successor = _runs(name)[0]

@@ -25,7 +25,7 @@ from services.outbox import mark_for_resend
 from services.steps import submit_written_record
 from tasks.reconcile import requeue_crashed_runs
 from tests.flows.conftest import execute
-from tests.flows.lifecycle_driver import add_staff, start_complaint
+from tests.flows.lifecycle_driver import add_staff, schedule_checks_as_before, start_complaint
 from tests.models.factories import make_complaint
 
 pytestmark = pytest.mark.usefixtures("prefect_server")
@@ -133,9 +133,17 @@ def test_a_breach_whose_check_never_recorded_it_is_recorded_and_reported_once(
 
 
 def test_checks_of_a_deadline_met_early_are_cancelled(session, settings, mail) -> None:
-    """Ops' scheduled runs in the Prefect UI are the waits still open."""
+    """Check runs scheduled before the deadline sweep drain away: those of a limit met before
+    its time are cancelled, those of a limit still open stay."""
     staff = add_staff(session)
     case = start_complaint(session, settings, staff.owner)
+    for deadline in session.scalars(
+        select(Deadline).where(
+            Deadline.complaint_id == case.complaint_id, Deadline.status == DeadlineStatus.open
+        )
+    ):
+        deadline.check_flow_run_id = str(schedule_checks_as_before(deadline, case.reference)[1])
+    session.commit()
     name = f"deadline-{case.reference}-written_record-1"
     assert {_state_of(name).type, _state_of(f"{name}-warn").type} == {StateType.SCHEDULED}
     case.act(submit_written_record, actor=staff.owner, text="及时记录")

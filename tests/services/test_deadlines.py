@@ -1,5 +1,6 @@
 """Art. 7 at a deadline's time: a check records a warning or a breach exactly once, by the
-clock and not by when the check happened to run (early, on time, late, or again)."""
+clock and not by when the check happened to run (early, on time, late, or again); the deadline
+sweep finds what is due from the app database, and ops see what comes next."""
 
 from __future__ import annotations
 
@@ -9,9 +10,9 @@ from datetime import timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from models import ComplaintEvent, Deadline
+from models import Complaint, ComplaintEvent, Deadline
 from policy.enums import DeadlineKind, DeadlineStatus
-from services.deadlines import check_deadline
+from services.deadlines import check_deadline, due_deadline_checks, upcoming_deadlines
 from tests.models.factories import make_complaint
 
 
@@ -130,3 +131,100 @@ def test_art7_two_checks_at_once_record_one_breach(session: Session, settings) -
     assert sorted(actions) == ["breached", "none", "none", "none"]
     session.expire_all()
     assert len(_events(session, "deadline_breached")) == 1
+
+
+def _due(session: Session, now) -> list[tuple[int, str]]:  # type: ignore[no-untyped-def]
+    return [(check.deadline_id, check.purpose) for check in due_deadline_checks(session, now=now)]
+
+
+def test_art7_the_sweep_finds_a_limit_at_its_warning_time_then_at_its_breach_never_before(
+    session: Session, settings
+) -> None:
+    """A sweep only acts on moments that have passed, so one that starts early (a worker
+    prefetching its run) finds nothing yet instead of recording too soon."""
+    deadline = _record_deadline(session, settings)
+    assert deadline.warn_at is not None
+    due, warn = deadline.due_at, deadline.warn_at
+    assert (deadline.id, "warn") not in _due(session, warn - timedelta(seconds=1))
+    assert (deadline.id, "warn") in _due(session, warn)
+    assert (deadline.id, "breach") not in _due(session, due)
+    check_deadline(session, deadline_id=deadline.id, purpose="warn", now=warn)
+    session.commit()
+    assert deadline.id not in {id_ for id_, _ in _due(session, warn + timedelta(minutes=1))}
+    assert _due(session, due + timedelta(milliseconds=1)).count((deadline.id, "breach")) == 1
+    outcome = check_deadline(
+        session, deadline_id=deadline.id, purpose="breach", now=due + timedelta(milliseconds=1)
+    )
+    session.commit()
+    assert outcome.action == "breached"
+    assert deadline.id not in {id_ for id_, _ in _due(session, due + timedelta(days=1))}
+
+
+def test_art7_a_sweep_after_downtime_records_each_missed_breach_at_its_due_time_without_warning(
+    session: Session, settings
+) -> None:
+    """The app database holds the limits: a sweep days after the last one finds them all."""
+    first = _record_deadline(session, settings)
+    second = _record_deadline(session, settings)
+    back = max(first.due_at, second.due_at) + timedelta(days=3)
+    due = [check for check in _due(session, back) if check[0] in (first.id, second.id)]
+    assert sorted(due) == sorted([(first.id, "breach"), (second.id, "breach")])
+    for deadline_id, purpose in due:
+        check_deadline(session, deadline_id=deadline_id, purpose=purpose, now=back)
+    session.commit()
+    for deadline in (first, second):
+        session.refresh(deadline)
+        assert deadline.status is DeadlineStatus.breached
+        assert deadline.breached_at == deadline.due_at and deadline.warned_at is None
+    assert len(_events(session, "deadline_breached")) == 2
+    assert _events(session, "deadline_warning") == []
+
+
+def test_art7_two_sweeps_at_once_record_each_breach_once(session: Session, settings) -> None:
+    """Two sweep runs (a late one and the next, or reconciliation's) meet: each finds the same
+    due limits; the database lets one record each breach."""
+    deadlines = [_record_deadline(session, settings) for _ in range(3)]
+    ids = {deadline.id for deadline in deadlines}
+    late = max(deadline.due_at for deadline in deadlines) + timedelta(minutes=1)
+    factory = sessionmaker(bind=session.get_bind(), expire_on_commit=False)
+    barrier = threading.Barrier(2)
+    actions: list[str] = []
+
+    def sweep() -> None:
+        with factory() as own:
+            due = [
+                check for check in due_deadline_checks(own, now=late) if check.deadline_id in ids
+            ]
+            own.rollback()
+            barrier.wait()
+            for check in due:
+                outcome = check_deadline(
+                    own, deadline_id=check.deadline_id, purpose=check.purpose, now=late
+                )
+                own.commit()
+                actions.append(outcome.action)
+
+    threads = [threading.Thread(target=sweep) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(actions) == ["breached"] * 3 + ["none"] * 3
+    session.expire_all()
+    assert len(_events(session, "deadline_breached")) == 3
+
+
+def test_ops_see_the_upcoming_limits_soonest_first_with_reference_and_responsible(
+    session: Session, settings
+) -> None:
+    deadline = _record_deadline(session, settings)
+    before = deadline.due_at - timedelta(hours=1)
+    upcoming = upcoming_deadlines(session, now=before, limit=50)
+    record = next(row for row in upcoming if row.kind is DeadlineKind.written_record)
+    complaint = session.get_one(Complaint, deadline.complaint_id)
+    assert (record.reference, record.due_at) == (complaint.reference, deadline.due_at)
+    assert record.responsible == deadline.responsible_user.username
+    assert [row.due_at for row in upcoming] == sorted(row.due_at for row in upcoming)
+    assert upcoming_deadlines(session, now=before, limit=1) == upcoming[:1]
+    later = upcoming_deadlines(session, now=deadline.due_at + timedelta(seconds=1), limit=50)
+    assert all(row.due_at > deadline.due_at for row in later)

@@ -27,7 +27,12 @@ from prefect.states import Completed, State
 from config.settings import get_settings
 from flows.notices import send_queued
 from orchestration.names import SWEEP_FLOW, timed_run_name
-from tasks.deadlines import check_deadline, due_deadline_checks, tag_run_overdue
+from tasks.deadlines import (
+    check_deadline,
+    due_deadline_checks,
+    tag_deadline_check,
+    tag_run_overdue,
+)
 
 
 def _run_name() -> str:
@@ -59,5 +64,7 @@ def deadline_sweep() -> State[dict[str, int]]:
     done = handle_due_checks(due_deadline_checks())
     if not any(done.values()):
         return Completed(name="无到期", message="无到期的预警或超时", data=done)
+    # Ops filter the sweeps that recorded something by ``outcome:breached`` / ``outcome:warned``.
+    tag_deadline_check("breached" if done["breached"] else "warned")
     name = f"已预警 {done['warned']}，已超时 {done['breached']}"
     return Completed(name=name, message=name, data=done)

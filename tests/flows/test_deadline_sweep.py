@@ -45,10 +45,17 @@ def _record_deadline(session, complaint_id: int) -> Deadline:  # type: ignore[no
 
 def _sweep() -> tuple[str, State]:
     """A run of the deployment, executed here as a worker would: its name and final state."""
+    name, state, _ = _sweep_run()
+    return name, state
+
+
+def _sweep_run() -> tuple[str, State, list[str]]:
+    """As ``_sweep``, with the run's tags."""
     run = run_deployment(SWEEP_DEPLOYMENT, timeout=0, as_subflow=False)
     state = execute(deadline_sweep, run.id)
     with get_client(sync_client=True) as client:
-        return client.read_flow_run(run.id).name, state
+        after = client.read_flow_run(run.id)
+    return after.name, state, after.tags
 
 
 def _tags(run_id: UUID) -> list[str]:
@@ -83,15 +90,16 @@ def test_a_sweep_warns_then_records_the_breach_at_its_due_time_and_tags_the_run_
     assert per_deadline == []
 
     manual_clock.set(deadline.warn_at + timedelta(seconds=1))
-    name, warned = _sweep()
+    name, warned, tags = _sweep_run()
     assert re.fullmatch(r"deadline-sweep-\d{4}-\d\d-\d\dT\d\d:\d\d", name)
-    assert warned.name == "已预警 1，已超时 0"
+    assert warned.name == "已预警 1，已超时 0" and "outcome:warned" in tags
     # A worker that was down: the next sweep comes hours after the due time.
     manual_clock.set(deadline.due_at + timedelta(hours=3))
-    _, breached = _sweep()
-    assert breached.name == "已预警 0，已超时 1"
+    _, breached, tags = _sweep_run()
+    assert breached.name == "已预警 0，已超时 1" and "outcome:breached" in tags
     assert "overdue" in _tags(case.run_id)
-    assert _sweep()[1].name == "无到期"  # each warning and breach once
+    _, idle, tags = _sweep_run()
+    assert idle.name == "无到期" and not [t for t in tags if t.startswith("outcome:")]
 
     deadline = _record_deadline(session, case.complaint_id)
     assert deadline.status is DeadlineStatus.breached

@@ -43,14 +43,9 @@ def _record_deadline(session, complaint_id: int) -> Deadline:  # type: ignore[no
     ).one()
 
 
-def _sweep() -> tuple[str, State]:
-    """A run of the deployment, executed here as a worker would: its name and final state."""
-    name, state, _ = _sweep_run()
-    return name, state
-
-
 def _sweep_run() -> tuple[str, State, list[str]]:
-    """As ``_sweep``, with the run's tags."""
+    """A run of the deployment, executed here as a worker would: its name, final state and
+    tags."""
     run = run_deployment(SWEEP_DEPLOYMENT, timeout=0, as_subflow=False)
     state = execute(deadline_sweep, run.id)
     with get_client(sync_client=True) as client:

@@ -40,6 +40,7 @@ from tests.support.processes import (
     BIN,
     ManagedProcess,
     PrefectServer,
+    drain_prefect_workers,
     flow_processes,
     wait_until,
 )
@@ -119,6 +120,7 @@ def live(
             )
         system = LiveSystem(server, worker, env, url, staff, smtp)
         yield system
+        drain_prefect_workers()  # while this server still listens
         system.worker.stop(grace=5)
         system.server.stop()
     for key, value in previous.items():

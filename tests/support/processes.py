@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 import os
 import signal
 import subprocess
@@ -9,6 +10,7 @@ import sys
 import time
 import urllib.request
 from collections.abc import Callable
+from contextlib import suppress
 from pathlib import Path
 from typing import Any
 
@@ -186,3 +188,26 @@ def process_tree(root: int) -> list[int]:
         tree.append(pid)
         todo.extend(children.get(pid, []))
     return tree
+
+
+def drain_prefect_workers() -> None:
+    """Send what this process still holds for the Prefect server it points at now (events,
+    which carry task runs, and log lines), and stop the workers that send them, as Prefect's
+    test harness does when it ends. A fixture that points the process at a server of its own
+    calls this before it stops that server: the workers, made for the first server they
+    served, would otherwise keep sending to the stopped one, and the task runs and logs of
+    later tests in this process would be lost."""
+    from prefect.events.worker import EventsWorker
+    from prefect.logging.handlers import APILogWorker
+    from prefect.utilities.asyncutils import run_coro_as_sync
+
+    async def drain() -> None:
+        with suppress(RuntimeError):  # never started in this process
+            result = APILogWorker.instance().drain()
+            if inspect.isawaitable(result):
+                await result
+        result = EventsWorker.drain_all()
+        if inspect.isawaitable(result):
+            await result
+
+    run_coro_as_sync(drain())

@@ -9,7 +9,6 @@ typed.
 from __future__ import annotations
 
 import logging
-from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query, Request
@@ -24,9 +23,9 @@ from services.accountability import BreachRow, breach_register, record_finding, 
 from services.step_errors import StepError
 from web.deps import ApiUser, DbSession, FormFields, PageUser, SettingsDep, WebSessionDep
 from web.rendering import render
-from web.schemas import Problem, StrictModel, Text
+from web.schemas import StrictModel, Text, refusals
 from web.security import same
-from web.validation import FieldError
+from web.validation import FieldError, parse_date
 from web.views import deadline_label
 
 BreachId = Annotated[int, Path(ge=1, le=2**31 - 1, description="超时记录（时限）的编号")]
@@ -81,16 +80,6 @@ class RegisterOut(BaseModel):
     people: list[PersonOut]
 
 
-def _day(value: str | None, *, field: str, label: str) -> date | None:
-    """A date of the period, ``YYYY-MM-DD``; empty means open-ended."""
-    if not value:
-        return None
-    try:
-        return date.fromisoformat(value.strip())
-    except ValueError:
-        raise FieldError(field, f"{label}应为日期，格式如 2026-12-01") from None
-
-
 def _register(
     db: DbSession,
     settings: Settings,
@@ -104,8 +93,8 @@ def _register(
         db,
         reader=user,
         tz=settings.tz,
-        start=_day(start, field="from", label="开始日期"),
-        end=_day(end, field="to", label="结束日期"),
+        start=parse_date(start, field="from", label="开始日期"),
+        end=parse_date(end, field="to", label="结束日期"),
         username=(username or "").strip() or None,
         department=(department or "").strip() or None,
     )
@@ -136,23 +125,16 @@ def breach_out(row: BreachRow) -> dict[str, Any]:
     }
 
 
-def _refusals(descriptions: dict[int, str]) -> dict[int | str, dict[str, Any]]:
-    common = {
-        400: "请求体不是合法的 JSON",
-        401: "缺少访问令牌，或令牌无效、已过期",
-        413: "请求体过大",
-        422: "输入不符合要求：detail 说明原因",
-    }
-    return {
-        code: {"model": Problem, "description": description}
-        for code, description in (common | descriptions).items()
-    }
-
-
 @api_router.get(
     "/accountability",
     response_model=RegisterOut,
-    responses=_refusals({403: "只有合规、公司领导、管理员和部门经理（本部门）可以查看"}),
+    responses=refusals(
+        {
+            403: "只有合规、公司领导、管理员和部门经理（本部门）可以查看",
+            422: "日期格式不对、先后颠倒或部门代码未知：detail 说明原因",
+        },
+        body=False,
+    ),
     summary="超时责任台账：各时限的超时记录（按责任人、部门）及合规认定",
     tags=["超时责任"],
 )
@@ -186,11 +168,12 @@ def get_accountability(
     "/breaches/{breach_id}/finding",
     status_code=201,
     response_model=FindingOut,
-    responses=_refusals(
+    responses=refusals(
         {
             403: "只有合规人员可以认定超时责任",
             404: "找不到该超时记录",
             409: "该时限未超时，或已有合规认定",
+            422: "认定结果或认定说明不符合要求：detail 说明原因",
         }
     ),
     summary="合规认定一项超时的责任（理由成立、警示提醒或移交追责），每项只认定一次",

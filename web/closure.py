@@ -11,7 +11,6 @@ comes back with what was typed.
 from __future__ import annotations
 
 import logging
-from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
@@ -23,7 +22,7 @@ from services.step_errors import StepError
 from web.actions import wake_closed_run
 from web.complaint_pages import complaint_page
 from web.deps import ApiUser, DbSession, FormFields, SettingsDep, WebSessionDep
-from web.schemas import ClosureDone, ClosureRequest, Problem
+from web.schemas import ClosureDone, ClosureRequest, refusals
 from web.security import same
 from web.validation import FieldError, clean_text, parse_local_datetime
 from web.views import viewable_complaint
@@ -34,19 +33,15 @@ _FORM_FIELDS = {"reason": "closure_reason", "note": "closure_note"}
 api_router = APIRouter(prefix="/api")
 log = logging.getLogger("web.access")
 
-_REFUSALS: dict[int | str, dict[str, Any]] = {
-    code: {"model": Problem, "description": description}
-    for code, description in {
-        400: "请求体不是合法的 JSON",
-        401: "缺少访问令牌，或令牌无效、已过期",
+_REFUSALS = refusals(
+    {
         403: "无权以该原因办结：detail 说明谁可以办结",
         404: "找不到该编号的投诉",
         409: "投诉已办结或已归档、按第 1、2 版流程办理，"
         "或（公司领导决定办结）不在待公司领导决定环节",
-        413: "请求体过大",
         422: "输入不符合要求，或规则不允许（如未联系上客户的记录不足）：detail 说明原因",
-    }.items()
-}
+    }
+)
 
 
 @api_router.post(

@@ -9,7 +9,6 @@ refused form comes back with what was typed.
 from __future__ import annotations
 
 import logging
-from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
@@ -25,7 +24,7 @@ from services.step_errors import StepConflict, StepError, StepForbidden
 from web.complaint_pages import complaint_page
 from web.deps import ApiUser, DbSession, FormFields, PageUser, SettingsDep, WebSessionDep
 from web.rendering import render
-from web.schemas import ContactRecorded, ContactRequest, Problem
+from web.schemas import ContactRecorded, ContactRequest, refusals
 from web.security import same
 from web.validation import FieldError, clean_text
 from web.views import viewable_complaint
@@ -34,18 +33,14 @@ router = APIRouter(include_in_schema=False)
 api_router = APIRouter(prefix="/api")
 log = logging.getLogger("web.access")
 
-_REFUSALS: dict[int | str, dict[str, Any]] = {
-    code: {"model": Problem, "description": description}
-    for code, description in {
-        400: "请求体不是合法的 JSON",
-        401: "缺少访问令牌，或令牌无效、已过期",
+_REFUSALS = refusals(
+    {
         403: "只有该投诉的跟进人员、受理部门的经理或公司领导可以登记，detail 说明原因",
         404: "找不到该编号的投诉",
         409: "投诉已归档，不能再登记",
-        413: "请求体过大",
         422: "输入不符合要求：errors 逐项给出字段和中文说明",
-    }.items()
-}
+    }
+)
 
 
 @api_router.post(

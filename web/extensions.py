@@ -9,7 +9,7 @@ refusal. A refused form comes back with what was typed.
 from __future__ import annotations
 
 import logging
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Path, Request
 from fastapi.responses import RedirectResponse, Response
@@ -26,7 +26,12 @@ from services.step_errors import StepError
 from web.complaint_pages import complaint_page
 from web.deps import ApiUser, DbSession, FormFields, PageUser, SettingsDep, WebSessionDep
 from web.rendering import render
-from web.schemas import ExtensionDecisionRequest, ExtensionDone, ExtensionRequest, Problem
+from web.schemas import (
+    ExtensionDecisionRequest,
+    ExtensionDone,
+    ExtensionRequest,
+    refusals,
+)
 from web.security import same
 from web.validation import FieldError, clean_text, parse_local_datetime
 from web.views import complaint_by_reference, extension_out, viewable_complaint
@@ -36,19 +41,7 @@ ExtensionId = Annotated[int, Path(ge=1, le=2**31 - 1, description="延期申请�
 router = APIRouter(include_in_schema=False)
 api_router = APIRouter(prefix="/api")
 log = logging.getLogger("web.access")
-
-
-def _refusals(descriptions: dict[int, str]) -> dict[int | str, dict[str, Any]]:
-    common = {
-        400: "请求体不是合法的 JSON",
-        401: "缺少访问令牌，或令牌无效、已过期",
-        413: "请求体过大",
-        422: "输入不符合要求（如超过自受理之日起的延期上限）：detail 说明原因",
-    }
-    return {
-        code: {"model": Problem, "description": description}
-        for code, description in (common | descriptions).items()
-    }
+EXTENSION_INPUT = "输入不符合要求（如超过自受理之日起的延期上限）：detail 说明原因"
 
 
 def _done(
@@ -67,11 +60,12 @@ def _done(
     "/complaints/{reference}/extension",
     status_code=202,
     response_model=ExtensionDone,
-    responses=_refusals(
+    responses=refusals(
         {
             403: "只有该投诉的跟进人员或首问负责人可以申请",
             404: "找不到该编号的投诉",
             409: "处理结果已告知客户，或已有一项延期申请待审批",
+            422: EXTENSION_INPUT,
         }
     ),
     summary="申请延期答复（经申请人的上级批准后生效）",
@@ -102,11 +96,12 @@ def post_extension(
 @api_router.post(
     "/complaints/{reference}/extension/{extension_id}/decision",
     response_model=ExtensionDone,
-    responses=_refusals(
+    responses=refusals(
         {
             403: "只有申请人的上级（未设上级时为其部门经理）或公司领导可以审批",
             404: "找不到该编号的投诉或延期申请",
             409: "该申请已审批，或处理结果已告知客户",
+            422: EXTENSION_INPUT,
         }
     ),
     summary="审批延期申请：批准后承诺回复时间延后并告知客户",

@@ -6,7 +6,7 @@ export it, is ``services.ledger``'s."""
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
@@ -24,8 +24,8 @@ from services.ledger import (
 from services.step_errors import StepError, StepForbidden
 from web.deps import ApiUser, DbSession, PageUser, SettingsDep
 from web.rendering import render
-from web.schemas import Problem
-from web.validation import FieldError
+from web.schemas import refusals
+from web.validation import FieldError, parse_date
 
 router = APIRouter(include_in_schema=False)
 api_router = APIRouter(prefix="/api")
@@ -35,20 +35,12 @@ From = Annotated[str | None, Query(alias="from", description="开始日期（受
 To = Annotated[str | None, Query(alias="to", description="结束日期（受理日期，含当日）")]
 
 
-def _day(value: str | None, *, field: str, label: str) -> date | None:
-    if not value:
-        return None
-    try:
-        return date.fromisoformat(value.strip())
-    except ValueError:
-        raise FieldError(field, f"{label}应为日期，格式如 2026-12-01") from None
-
-
 def _rows(
     db: DbSession, settings: Settings, user: User, start: str | None, end: str | None
 ) -> tuple[list[LedgerRow], date, date]:
     first, last = ledger_period(
-        _day(start, field="from", label="开始日期"), _day(end, field="to", label="结束日期")
+        parse_date(start, field="from", label="开始日期"),
+        parse_date(end, field="to", label="结束日期"),
     )
     return ledger_rows(db, reader=user, start=first, end=last, tz=settings.tz), first, last
 
@@ -61,15 +53,14 @@ def _download(content: bytes, media_type: str, name: str) -> Response:
     )
 
 
-_REFUSALS: dict[int | str, dict[str, Any]] = {
-    code: {"model": Problem, "description": description}
-    for code, description in {
-        401: "缺少访问令牌，或令牌无效、已过期",
+_REFUSALS = refusals(
+    {
         403: "只有合规、公司领导和管理员可以导出",
         404: "所选期间没有受理的投诉",
         422: "日期缺失、格式不对、先后颠倒或期间过长：detail 说明原因",
-    }.items()
-}
+    },
+    body=False,
+)
 
 
 @api_router.get(

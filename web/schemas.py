@@ -336,6 +336,24 @@ class Problem(BaseModel):
     errors: list[FieldProblem] = Field(default_factory=list)
 
 
+# What any request with a JSON body may be refused with, whatever the endpoint.
+COMMON_REFUSALS: dict[int, str] = {
+    400: "请求体不是合法的 JSON",
+    401: "缺少访问令牌，或令牌无效、已过期",
+    413: "请求体过大",
+}
+
+
+def refusals(descriptions: dict[int, str], *, body: bool = True) -> dict[int | str, Any]:
+    """The refusals an endpoint documents in OpenAPI, each a ``Problem``: the common ones (a
+    request without a body only the missing token) and the endpoint's own ``descriptions``."""
+    common = COMMON_REFUSALS if body else {401: COMMON_REFUSALS[401]}
+    return {
+        code: {"model": Problem, "description": text}
+        for code, text in sorted((common | descriptions).items())
+    }
+
+
 class TokenResponse(BaseModel):
     token: str
     token_type: str = "bearer"

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from zoneinfo import ZoneInfo
 
@@ -171,6 +171,16 @@ def parse_local_datetime(
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=tz)
     return check_time_range(parsed, field=field, label=label)
+
+
+def parse_date(value: str | None, *, field: str, label: str) -> date | None:
+    """``YYYY-MM-DD`` (a query's or an ``<input type=date>``'s); empty means none given."""
+    if not value:
+        return None
+    try:
+        return date.fromisoformat(value.strip())
+    except ValueError:
+        raise FieldError(field, f"{label}应为日期，格式如 2026-12-01") from None
 
 
 def check_time_range(value: datetime, *, field: str, label: str) -> datetime:

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from flows.complaint_lifecycle import complaint_lifecycle
-from models import Complaint, Deadline, Notification, User
+from models import Complaint, Deadline, Notification, ReferenceCounter, User
 from models.db import utcnow
 from orchestration.names import deadline_run_name, warning_run_name
 from orchestration.runs import resume_for_step, schedule_deadline_run, start_lifecycle_run
@@ -176,6 +176,14 @@ def start_complaint(
     running.state = execute(complaint_lifecycle, run_id)
     running.fresh()
     return running
+
+
+def number_references_from(session: Session, settings: Any, last: int) -> None:
+    """Today's complaint references continue after ``last``: run names carry the reference, and
+    the Prefect server is shared by tests whose databases each start again at TS-…-0001."""
+    day = utcnow().astimezone(settings.tz).date()
+    session.add(ReferenceCounter(day=day, last=last))
+    session.commit()
 
 
 def schedule_checks_as_before(deadline: Deadline, reference: str) -> tuple[UUID, UUID]:

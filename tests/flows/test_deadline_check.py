@@ -21,9 +21,20 @@ from models.clock import ManualClock
 from policy.enums import DeadlineKind, DeadlineStatus
 from services.steps import submit_written_record
 from tests.flows.conftest import execute
-from tests.flows.lifecycle_driver import add_staff, schedule_checks_as_before, start_complaint
+from tests.flows.lifecycle_driver import (
+    add_staff,
+    number_references_from,
+    schedule_checks_as_before,
+    start_complaint,
+)
 
 pytestmark = pytest.mark.usefixtures("prefect_server")
+
+
+@pytest.fixture(autouse=True)
+def _references_of_this_file(session, settings) -> None:  # type: ignore[no-untyped-def]
+    """Check runs are found by name; no other test file's complaints carry these references."""
+    number_references_from(session, settings, 7100)
 
 
 def _record_deadline(session, complaint_id: int) -> Deadline:

@@ -20,14 +20,13 @@ from sqlalchemy import select
 from deployments import register
 from flows.deadline_sweep import deadline_sweep
 from flows.reconcile import reconcile
-from models import ComplaintEvent, Deadline, ReferenceCounter
+from models import ComplaintEvent, Deadline
 from models.clock import ManualClock
-from models.db import utcnow
 from orchestration.names import SWEEP_FLOW
 from policy.enums import DeadlineKind, DeadlineStatus
 from tasks.deadlines import UPCOMING_KEY
 from tests.flows.conftest import execute
-from tests.flows.lifecycle_driver import add_staff, start_complaint
+from tests.flows.lifecycle_driver import add_staff, number_references_from, start_complaint
 
 pytestmark = pytest.mark.usefixtures("prefect_server")
 
@@ -73,10 +72,7 @@ def test_a_sweep_warns_then_records_the_breach_at_its_due_time_and_tags_the_run_
     session, settings, mail, manual_clock: ManualClock
 ) -> None:
     staff = add_staff(session)
-    # A reference no other test's complaint has: the Prefect server is shared, and tests of the
-    # runs scheduled before the sweep name theirs after their own TS-…-0001.
-    day = utcnow().astimezone(settings.tz).date()
-    session.add(ReferenceCounter(day=day, last=7300))
+    number_references_from(session, settings, 7300)
     case = start_complaint(session, settings, staff.owner)
     assert case.reference.endswith("-7301")
     deadline = _record_deadline(session, case.complaint_id)

@@ -118,6 +118,12 @@ def main() -> None:
     parser.add_argument("--cpu-samples", type=int, default=5)
     parser.add_argument("--suspended", type=int, default=100)
     parser.add_argument(
+        "--flow-starter",
+        choices=["on", "off"],
+        default="on",
+        help="fork executions from the warm flow starter, as `make up` (off: a new process each)",
+    )
+    parser.add_argument(
         "--prefect-db",
         choices=["sqlite", "postgresql"],
         default="sqlite",
@@ -167,7 +173,7 @@ def main() -> None:
             "PREFECT_HOME": str(home / "prefect"),
             "PREFECT_LOCAL_STORAGE_PATH": str(home / "results"),
             "PREFECT_RESULTS_PERSIST_BY_DEFAULT": "true",
-            "PREFECT_WORKER_QUERY_SECONDS": "2",
+            "PREFECT_WORKER_QUERY_SECONDS": "1",
             "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
             # The server logs each request it answers 503 (counted below).
             "PREFECT_SERVER_LOG_RETRYABLE_ERRORS": "true",
@@ -249,6 +255,7 @@ def measure(  # type: ignore[no-untyped-def]
     from sqlalchemy import select
 
     from config.settings import get_settings
+    from deployments.flow_launch import SOCKET_ENV, socket_path
     from deployments.register import PROJECT_ROOT, register_deployments
     from models import Complaint, User
     from models.db import session_scope, utcnow
@@ -303,7 +310,21 @@ def measure(  # type: ignore[no-untyped-def]
         ignore_warnings=True,
     )
     worker_args = worker_command(str(BIN / "prefect"))
-    worker = ManagedProcess("worker", worker_args, env, home / "worker.log")
+    worker_env = dict(env)
+    if args.flow_starter == "on":
+        starter_socket = socket_path(home / "data")
+        starter = ManagedProcess(
+            "flow-starter",
+            [sys.executable, "-m", "deployments.flow_starter", "--socket", str(starter_socket)],
+            env,
+            home / "flow-starter.log",
+        )
+        managed.append(starter)
+        starter.start()
+        until(starter_socket.exists, 60, "the flow starter", every=0.1)
+        worker_env[SOCKET_ENV] = str(starter_socket)
+    print(f"flow starter: {args.flow_starter}", flush=True)
+    worker = ManagedProcess("worker", worker_args, worker_env, home / "worker.log")
     managed.append(worker)
     worker.start()
     client_retries = ClientRetries().install()

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import contextlib
 import io
+import shlex
+import sys
 from pathlib import Path
 
 from prefect import Flow
@@ -43,6 +45,15 @@ ENTRYPOINTS = {
     REPORT_FLOW: "flows/monthly_report.py:monthly_report",
     HOUSEKEEPING_FLOW: "flows/housekeeping.py:prefect_housekeeping",
 }
+
+
+def launch_command() -> str:
+    """What the worker runs for each execution: the launcher, which hands it to the warm flow
+    starter when one serves the machine (``deployments.flow_starter``), else starts Prefect's
+    engine itself. Set per deployment, it also spares the worker's default: a supervisor process
+    that imports Prefect only to start a second process that imports it again."""
+
+    return shlex.join([sys.executable, "-m", "deployments.flow_launch"])
 
 
 def ensure_work_pool() -> None:
@@ -88,6 +99,7 @@ def register_deployments(
             deployment_ids[name] = flow.deploy(  # type: ignore[union-attr]
                 name=name,
                 work_pool_name=WORK_POOL,
+                job_variables={"command": launch_command()},
                 interval=reconcile_every_seconds if name == RECONCILE_FLOW else None,
                 schedule=schedules.get(name),
                 build=False,

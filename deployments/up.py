@@ -40,6 +40,7 @@ from pathlib import Path
 from sqlalchemy.engine import make_url
 
 from config.settings import Settings
+from deployments.flow_launch import SOCKET_ENV, socket_path
 from deployments.prefect_access import CLIENT_AUTH, SERVER_AUTH, prefect_auth, prefect_home
 from orchestration.names import WORK_POOL, worker_command
 from services.setup import prepare_database
@@ -66,6 +67,16 @@ class Service:
                 continue
         self.process.kill()
         self.process.wait()
+
+
+def _wait_path(path: Path, timeout: float, service: Service) -> None:
+    deadline = time.monotonic() + timeout
+    while not path.exists():
+        if service.process.poll() is not None:
+            raise RuntimeError(f"{service.name} exited with code {service.process.returncode}")
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"{service.name} not ready after {timeout:.0f} s")
+        time.sleep(0.2)
 
 
 def _wait_http(url: str, timeout: float, service: Service) -> None:
@@ -105,7 +116,7 @@ def prefect_environment(settings: Settings) -> dict[str, str]:
         "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
         "PREFECT_RESULTS_PERSIST_BY_DEFAULT": "true",
         "PREFECT_LOCAL_STORAGE_PATH": str(home / "results"),
-        "PREFECT_WORKER_QUERY_SECONDS": "2",
+        "PREFECT_WORKER_QUERY_SECONDS": "1",
         "PREFECT_RUNNER_POLL_FREQUENCY": "2",
         "PREFECT_FLOWS_HEARTBEAT_FREQUENCY": "30",
         "PREFECT_LOGGING_LEVEL": "INFO",
@@ -520,7 +531,21 @@ def _start_and_watch(
         names = register_deployments()
     for name in names:
         print(f"deployment: {name}", flush=True)
-    worker = start("worker", worker_command(str(bin_dir / "prefect")), **smtp_env)
+    # Forks a ready process for each execution of a run: the worker's launcher hands them over.
+    starter_socket = socket_path(settings.data_dir)
+    starter = start(
+        "flow-starter",
+        [sys.executable, "-m", "deployments.flow_starter", "--socket", str(starter_socket)],
+        **smtp_env,
+    )
+    starter.stop_signals = [signal.SIGTERM, signal.SIGTERM]
+    _wait_path(starter_socket, 60, starter)
+    worker = start(
+        "worker",
+        worker_command(str(bin_dir / "prefect")),
+        **smtp_env,
+        **{SOCKET_ENV: str(starter_socket)},
+    )
     worker.stop_signals = [signal.SIGTERM, signal.SIGTERM]
     print(
         f"worker: pool {WORK_POOL} (pid {worker.process.pid}), logs in {settings.data_dir}",

@@ -174,7 +174,14 @@ def test_up_starts_the_whole_system_and_stops_it_on_sigterm(
         assert stored == set(ENTRYPOINTS)
 
         services = up.services()
-        assert len(services) == 4, "\n".join(services.values())  # server, SMTP sink, worker, web
+        # The server, the SMTP sink, the flow starter, the worker and the web app.
+        assert len(services) == 5, "\n".join(services.values())
+        assert len([command for command in services.values() if "flow_starter" in command]) == 1
+        (worker,) = [pid for pid, command in services.items() if " worker start" in command]
+        # The worker's launcher hands executions to the starter on this socket.
+        socket_file = Path(_environment(worker)["COMPLAINTS_FLOW_STARTER_SOCKET"])
+        assert stat.S_ISSOCK(socket_file.stat().st_mode)
+        assert stat.S_IMODE(socket_file.stat().st_mode) == 0o600
         (server,) = [pid for pid, command in services.items() if " server start" in command]
         server_env = _environment(server)
         assert server_env["PREFECT_API_URL"] == f"http://127.0.0.1:{prefect_port}/api"
@@ -486,6 +493,9 @@ def test_a_complaint_through_the_running_system_leaves_no_personal_data_in_any_l
         if file.is_file() and (".log" in file.name or file.parent.name == "logs")
     ]
     assert any(file.name == "web.log" for file in log_files), log_files
+    # Every execution of the run (intake, each step's resume) was forked by the flow starter.
+    starter_log = (tmp_path / "data" / "flow-starter.log").read_text()
+    assert starter_log.count("forked as pid") >= 5, starter_log
     found = {
         str(file.relative_to(tmp_path)): traces
         for file in log_files

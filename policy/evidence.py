@@ -117,9 +117,8 @@ def check_file(name: str, content: bytes, *, allowed: tuple[str, ...], max_bytes
     if not content:
         raise EvidenceRefused(f"文件「{name}」是空文件，未保存")
     if len(content) > max_bytes:
-        raise FileTooLarge(
-            f"文件「{name}」大小 {size_label(len(content))}，超过上限 {size_label(max_bytes)}，未保存"
-        )
+        size, limit = size_label(len(content)), size_label(max_bytes)
+        raise FileTooLarge(f"文件「{name}」大小 {size}，超过上限 {limit}，未保存")
     extension = extension_of(name)
     if extension not in allowed or extension not in FILE_TYPES:
         raise EvidenceRefused(

@@ -1,4 +1,4 @@
-"""Evidence attached to a complaint (证据材料) and the archive of the monthly reports.
+"""Evidence attached to a complaint (证据材料).
 
 An evidence file is stored once under the data folder by its SHA-256
 (``services.evidence``); a row says which complaint it belongs to, its name as uploaded, its

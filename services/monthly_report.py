@@ -1,6 +1,8 @@
 """The monthly statistics report (投诉统计月报): the month's figures from the app database,
 written as a Word report with charts and a spreadsheet of the same figures, archived with their
-SHA-256 under the data folder.
+SHA-256 under the data folder and in the app database (``monthly_reports``, every writing in
+``monthly_report_versions``), and mailed with both files to leadership and compliance once per
+month (the outbox key ``report:monthly_report:YYYY-MM``).
 
 Figures only: counts, shares and bands, never a customer or a complaint's text (Art. 2(5)).
 
@@ -27,8 +29,9 @@ from sqlalchemy.orm import Session
 
 from models.accountability import BreachFinding
 from models.complaint import Complaint, CustomerFeedback, Verification
-from models.operations import ConcentrationAlert, Deadline
+from models.operations import ConcentrationAlert, Deadline, Notification
 from models.people import DepartmentRow
+from models.reports import MonthlyReport, MonthlyReportVersion
 from policy.accountability import Finding
 from policy.monthly_report import (
     CLOSURE_BANDS,
@@ -37,6 +40,8 @@ from policy.monthly_report import (
     previous_month,
     same_month_last_year,
 )
+from services.notices import render_email
+from services.outbox import NotificationKind, addressees_for, enqueue_notification, report_key
 from services.step_errors import StepInputError, StepNotFound
 
 # A CJK font for the charts' labels (Debian: fonts-wqy-zenhei; Noto CJK as an alternative).
@@ -281,4 +286,80 @@ def write_report(
         xlsx_path,
         hashlib.sha256(docx_path.read_bytes()).hexdigest(),
         hashlib.sha256(xlsx_path.read_bytes()).hexdigest(),
+    )
+
+
+def archive_report(
+    session: Session, *, month: date, written: WrittenReport, made_by: str, now: datetime
+) -> MonthlyReport:
+    """Record the month's files in the archive (the caller commits): the month's row is
+    created or updated to these files, and this writing is added to the versions, so the
+    hashes of every earlier writing stay on record."""
+    report = session.scalar(
+        select(MonthlyReport).where(MonthlyReport.month == month).with_for_update()
+    )
+    if report is None:
+        report = MonthlyReport(month=month)
+        session.add(report)
+    report.docx_path = str(written.docx_path)
+    report.xlsx_path = str(written.xlsx_path)
+    report.docx_sha256 = written.docx_sha256
+    report.xlsx_sha256 = written.xlsx_sha256
+    report.made_at = now
+    report.made_by = made_by
+    session.add(
+        MonthlyReportVersion(
+            month=month,
+            docx_sha256=written.docx_sha256,
+            xlsx_sha256=written.xlsx_sha256,
+            made_at=now,
+            made_by=made_by,
+        )
+    )
+    session.flush()
+    return report
+
+
+def archived_reports(session: Session) -> list[MonthlyReport]:
+    """The archive, newest month first."""
+    return list(session.scalars(select(MonthlyReport).order_by(MonthlyReport.month.desc())))
+
+
+def report_versions(session: Session, month: date) -> list[MonthlyReportVersion]:
+    return list(
+        session.scalars(
+            select(MonthlyReportVersion)
+            .where(MonthlyReportVersion.month == month)
+            .order_by(MonthlyReportVersion.made_at, MonthlyReportVersion.id)
+        )
+    )
+
+
+def prepare_monthly_report_notice(
+    session: Session, *, month: date, summary: list[tuple[str, str, str, str]]
+) -> Notification | None:
+    """The month's report mail to leadership and compliance (every active user of those roles
+    with an email), its two files attached at delivery; queued once per month, so a re-run
+    returns the row already queued (sent or not). None when no one has an email."""
+    key = report_key(NotificationKind.monthly_report, f"{month:%Y-%m}")
+    existing = session.scalar(select(Notification).where(Notification.idempotency_key == key))
+    if existing is not None:
+        return existing
+    recipients = addressees_for(session, NotificationKind.monthly_report).emails
+    if not recipients:
+        return None
+    context = {
+        "month": f"{month:%Y-%m}",
+        "month_label": f"{month:%Y年%m月}",
+        "summary": [list(row) for row in summary],
+        "attach_report_month": f"{month:%Y-%m}",
+    }
+    rendered = render_email(NotificationKind.monthly_report, context)
+    return enqueue_notification(
+        session,
+        key=key,
+        kind=NotificationKind.monthly_report,
+        recipients=recipients,
+        context=context,
+        subject=rendered.subject,
     )

@@ -1,4 +1,4 @@
-"""Evidence attached to complaints (evidence)
+"""Evidence attached to complaints (evidence); the monthly reports' archive (monthly_reports)
 
 Revision ID: 0017_evidence
 Revises: 0015_personal_data_removed
@@ -6,7 +6,9 @@ Create Date: 2026-12-05 06:00:00
 
 Art. 2(2), Art. 4: the files attached to a complaint (recordings, screenshots, letters), one
 row per file and complaint, the file itself stored once under the data folder by its SHA-256.
-Existing complaints: none.
+Existing complaints: none. The monthly statistics reports: one row per month (paths, SHA-256,
+made_at, made_by), every writing of a month kept in monthly_report_versions. Reports written
+before this are not recorded; running their month again records them.
 """
 
 from __future__ import annotations
@@ -44,9 +46,36 @@ def upgrade() -> None:
     )
     op.create_index(op.f("ix_evidence_complaint_id"), "evidence", ["complaint_id"])
     op.create_index(op.f("ix_evidence_sha256"), "evidence", ["sha256"])
+    op.create_table(
+        "monthly_reports",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("month", sa.Date(), nullable=False),
+        sa.Column("docx_path", sa.String(length=500), nullable=False),
+        sa.Column("xlsx_path", sa.String(length=500), nullable=False),
+        sa.Column("docx_sha256", sa.String(length=64), nullable=False),
+        sa.Column("xlsx_sha256", sa.String(length=64), nullable=False),
+        sa.Column("made_at", models.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("made_by", sa.String(length=100), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_monthly_reports")),
+        sa.UniqueConstraint("month", name=op.f("uq_monthly_reports_month")),
+    )
+    op.create_table(
+        "monthly_report_versions",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("month", sa.Date(), nullable=False),
+        sa.Column("docx_sha256", sa.String(length=64), nullable=False),
+        sa.Column("xlsx_sha256", sa.String(length=64), nullable=False),
+        sa.Column("made_at", models.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("made_by", sa.String(length=100), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_monthly_report_versions")),
+    )
+    op.create_index(op.f("ix_monthly_report_versions_month"), "monthly_report_versions", ["month"])
 
 
 def downgrade() -> None:
+    op.drop_index(op.f("ix_monthly_report_versions_month"), table_name="monthly_report_versions")
+    op.drop_table("monthly_report_versions")
+    op.drop_table("monthly_reports")
     op.drop_index(op.f("ix_evidence_sha256"), table_name="evidence")
     op.drop_index(op.f("ix_evidence_complaint_id"), table_name="evidence")
     op.drop_table("evidence")

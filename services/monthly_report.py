@@ -31,7 +31,6 @@ from models.accountability import BreachFinding
 from models.complaint import Complaint, CustomerFeedback, Verification
 from models.operations import ConcentrationAlert, Deadline, Notification
 from models.people import DepartmentRow
-from models.reports import MonthlyReport, MonthlyReportVersion
 from policy.accountability import Finding
 from policy.monthly_report import (
     CLOSURE_BANDS,
@@ -286,52 +285,6 @@ def write_report(
         xlsx_path,
         hashlib.sha256(docx_path.read_bytes()).hexdigest(),
         hashlib.sha256(xlsx_path.read_bytes()).hexdigest(),
-    )
-
-
-def archive_report(
-    session: Session, *, month: date, written: WrittenReport, made_by: str, now: datetime
-) -> MonthlyReport:
-    """Record the month's files in the archive (the caller commits): the month's row is
-    created or updated to these files, and this writing is added to the versions, so the
-    hashes of every earlier writing stay on record."""
-    report = session.scalar(
-        select(MonthlyReport).where(MonthlyReport.month == month).with_for_update()
-    )
-    if report is None:
-        report = MonthlyReport(month=month)
-        session.add(report)
-    report.docx_path = str(written.docx_path)
-    report.xlsx_path = str(written.xlsx_path)
-    report.docx_sha256 = written.docx_sha256
-    report.xlsx_sha256 = written.xlsx_sha256
-    report.made_at = now
-    report.made_by = made_by
-    session.add(
-        MonthlyReportVersion(
-            month=month,
-            docx_sha256=written.docx_sha256,
-            xlsx_sha256=written.xlsx_sha256,
-            made_at=now,
-            made_by=made_by,
-        )
-    )
-    session.flush()
-    return report
-
-
-def archived_reports(session: Session) -> list[MonthlyReport]:
-    """The archive, newest month first."""
-    return list(session.scalars(select(MonthlyReport).order_by(MonthlyReport.month.desc())))
-
-
-def report_versions(session: Session, month: date) -> list[MonthlyReportVersion]:
-    return list(
-        session.scalars(
-            select(MonthlyReportVersion)
-            .where(MonthlyReportVersion.month == month)
-            .order_by(MonthlyReportVersion.made_at, MonthlyReportVersion.id)
-        )
     )
 
 

@@ -15,12 +15,12 @@ from config.settings import get_settings
 from models.db import session_scope, utcnow
 from services.monthly_report import (
     WrittenReport,
-    archive_report,
     prepare_monthly_report_notice,
     report_figures,
     summary_rows,
     write_report,
 )
+from services.report_archive import archive_report
 from tasks._caching import fresh_read_options
 
 

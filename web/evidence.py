@@ -12,7 +12,6 @@ from __future__ import annotations
 import logging
 import re
 from typing import Annotated
-from urllib.parse import quote
 
 from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import RedirectResponse, Response
@@ -28,7 +27,7 @@ from web.complaint_pages import complaint_page
 from web.deps import ApiUser, DbSession, SettingsDep, WebSessionDep
 from web.schemas import EvidenceAttached, refusals
 from web.security import same
-from web.views import evidence_view, viewable_complaint
+from web.views import content_disposition, evidence_view, viewable_complaint
 
 router = APIRouter(include_in_schema=False)
 api_router = APIRouter(prefix="/api")
@@ -45,16 +44,6 @@ _REFUSALS = refusals(
         422: "未选择文件、空文件、不接受的类型，或扩展名与内容不符",
     }
 )
-
-
-def content_disposition(name: str) -> str:
-    """``attachment`` with the name as uploaded (RFC 6266 / RFC 5987 ``filename*``) and a
-    plain ASCII fallback for old clients."""
-    fallback = (
-        "".join(ch if 32 <= ord(ch) < 127 and ch not in '"\\;%' else "_" for ch in name).strip()
-        or "evidence"
-    )
-    return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(name, safe='')}"
 
 
 def _read(upload: UploadFile | None) -> tuple[str, bytes]:

@@ -13,6 +13,7 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from urllib.parse import quote
 
 from sqlalchemy import ColumnElement, Select, and_, or_, select, true
 from sqlalchemy.orm import Session, joinedload
@@ -767,6 +768,16 @@ def search(db: Session, user: User, text: str) -> SearchResult:
     if by == "phone":
         log.info("search by phone by %s: %d complaints shown", user.username, len(rows))
     return SearchResult(rows, by)
+
+
+def content_disposition(name: str) -> str:
+    """``attachment`` with the name as uploaded (RFC 6266 / RFC 5987 ``filename*``) and a
+    plain ASCII fallback for old clients."""
+    fallback = (
+        "".join(ch if 32 <= ord(ch) < 127 and ch not in '"\\;%' else "_" for ch in name).strip()
+        or "evidence"
+    )
+    return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(name, safe='')}"
 
 
 # The handling form (客户投诉处理表) -----------------------------------------------------------

@@ -169,3 +169,14 @@ def test_a_missing_or_altered_file_is_reported_on_reading(
         read_evidence(session, complaint.id, sha, data_dir=settings.data_dir)
     with pytest.raises(EvidenceMissing):
         read_evidence(session, complaint.id, "0" * 64, data_dir=settings.data_dir)
+
+
+def test_what_prefect_may_read_of_the_log_holds_no_file_name_or_content(
+    session: Session, settings: Settings, complaint: Complaint, cast: Cast
+) -> None:
+    from services.progress import masked_timeline
+
+    _attach(session, settings, complaint, cast.owner, name="张三通话录音.pdf")
+    timeline = str(masked_timeline(session, complaint.id))
+    assert "evidence_attached" in timeline
+    assert "张三" not in timeline and "客户来信" not in timeline and ".pdf" not in timeline

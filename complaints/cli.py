@@ -15,6 +15,7 @@ already.
 
 from __future__ import annotations
 
+import getpass
 import json
 import os
 import sys
@@ -393,9 +394,16 @@ def report(
     month: Annotated[
         str, typer.Option("--month", metavar="YYYY-MM", help="the month to report on")
     ],
+    made_by: Annotated[
+        str | None,
+        typer.Option(
+            "--by", metavar="USERNAME", help="who makes it, as archived (default: the OS user)"
+        ),
+    ] = None,
 ) -> None:
     """The monthly statistics report for one month: prints the paths of the .docx and .xlsx it
-    wrote (under the data folder's reports/), with their SHA-256."""
+    wrote (under the data folder's reports/), with their SHA-256; archives them and mails them
+    to leadership and compliance (once per month: running a month again sends nothing new)."""
 
     from flows.monthly_report import monthly_report
 
@@ -403,7 +411,8 @@ def report(
         first_day = month_of(month)
     except ValueError:
         raise fail(f"--month {month!r} is not a month; write it as YYYY-MM", 2) from None
-    state = monthly_report(month=first_day, return_state=True)
+    by = (made_by or getpass.getuser()).strip()[:100] or "unknown"
+    state = monthly_report(month=first_day, made_by=by, return_state=True)
     if not state.is_completed():
         error = state.result(raise_on_failure=False)
         message = error.message if isinstance(error, StepError) else (state.message or "")

@@ -14,8 +14,10 @@ from pathlib import Path
 from typing import Annotated
 from zoneinfo import ZoneInfo
 
-from pydantic import BeforeValidator, Field, SecretStr, model_validator
+from pydantic import BeforeValidator, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from policy.evidence import DEFAULT_TYPES, FILE_TYPES
 
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhd]?)\s*$")
 _UNIT_SECONDS = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400}
@@ -79,6 +81,12 @@ class Settings(BaseSettings):
     # closure; the daily retention run then removes its personal data (policy/retention.py).
     retention_years: int = Field(default=5, ge=1, le=30)
     retention_cron: str = "30 2 * * *"
+
+    # Evidence attached to a complaint (policy/evidence.py): the largest file accepted, and
+    # the kinds accepted, by extension (each also checked by its first bytes; only kinds the
+    # system can check may be listed: pdf, png, jpg, jpeg, mp3, m4a, wav, amr, docx, txt).
+    evidence_max_bytes: int = Field(default=20 * 1024 * 1024, ge=1, le=1024 * 1024 * 1024)
+    evidence_types: str = ",".join(DEFAULT_TYPES)
 
     # Art. 8 concentration monitoring: when it runs, the windows compared, and when a unit is
     # flagged (Poisson upper tail under monitor_alpha and at least monitor_min_count complaints).
@@ -150,6 +158,21 @@ class Settings(BaseSettings):
             self.prefect_ui_url = f"http://127.0.0.1:{self.prefect_port}"
         return self
 
+    @field_validator("evidence_types")
+    @classmethod
+    def _evidence_types_known(cls, value: str) -> str:
+        unknown = [item for item in _split(value) if item not in FILE_TYPES]
+        if unknown:
+            raise ValueError(
+                f"evidence_types: {', '.join(unknown)} cannot be checked; "
+                f"known kinds: {', '.join(FILE_TYPES)}"
+            )
+        return value
+
+    @property
+    def evidence_type_list(self) -> tuple[str, ...]:
+        return tuple(_split(self.evidence_types))
+
     @property
     def trusted_proxy_list(self) -> list[str]:
         return [item.strip() for item in self.trusted_proxies.split(",") if item.strip()]
@@ -163,6 +186,10 @@ class Settings(BaseSettings):
     @property
     def tz(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
+
+
+def _split(value: str) -> list[str]:
+    return [item.strip().lower().removeprefix(".") for item in value.split(",") if item.strip()]
 
 
 def duration_label(span: timedelta) -> str:

@@ -23,16 +23,21 @@ def personal_data_retention(dry_run: bool = False) -> State[dict[str, int]]:
         message = f"保存期满待删除个人信息的投诉 {len(due)} 件（演练，未删除）"
         logger.info(message)
         return Completed(message=message, data={"due": len(due), "removed": 0, "files": 0})
-    removed = files = 0
+    removed = files = evidence = 0
     for complaint_id in due:
         removal = remove_personal_data_of(complaint_id)
         if removal is not None:
             removed += 1
             files += int(str(removal["files_removed"]))
+            evidence += int(str(removal.get("evidence_removed", 0)))
             logger.info("%s: 保存期满，已删除客户个人信息", removal["reference"])
     message = (
-        f"保存期满，已删除 {removed} 件投诉的客户个人信息及 {files} 份处理表文件"
+        f"保存期满，已删除 {removed} 件投诉的客户个人信息、{files} 份处理表文件"
+        f"及 {evidence} 份证据文件"
         if removed
         else "没有保存期满的投诉"
     )
-    return Completed(message=message, data={"due": len(due), "removed": removed, "files": files})
+    return Completed(
+        message=message,
+        data={"due": len(due), "removed": removed, "files": files, "evidence": evidence},
+    )

@@ -2,7 +2,8 @@
 
 The web app's tables (``models.web``), the contacts made with customers (``models.contact_log``),
 the requests for a later reply time (``models.extensions``), compliance's findings on
-breaches (``models.accountability``), early closures and leadership's decisions after
+breaches (``models.accountability``), the evidence attached to complaints (``models.evidence``), the
+monthly reports' archive (``models.reports``), early closures and leadership's decisions after
 reopened rounds (``models.closure``) and the monitoring indexes
 (``models.monitoring``) are not imported here: a flow process imports this package on every
 resume and needs none of them (~10 ms).
@@ -39,8 +40,10 @@ def register_all() -> None:
     import models.accountability
     import models.closure
     import models.contact_log
+    import models.evidence
     import models.extensions
     import models.monitoring
+    import models.reports
     import models.web  # noqa: F401
 
 

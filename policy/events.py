@@ -28,6 +28,7 @@ EVENT_LABELS: dict[str, str] = {
     "reply_extension_decided": "审批延期答复",
     "breach_finding": "合规认定超时责任",
     "closed_early": "提前办结",
+    "evidence_attached": "上传证据材料",
     "leadership_decided": "公司领导决定再次处理",
 }
 

@@ -29,6 +29,7 @@ from models.complaint import (
     WrittenRecord,
 )
 from models.contact_log import CustomerContactAttempt
+from models.evidence import Evidence
 from models.extensions import ReplyExtension
 from models.people import DepartmentRow, User
 
@@ -79,6 +80,8 @@ class CaseFile:
     # Process version 3: leadership's decisions after the reopened rounds, an early closure.
     leadership_decisions: list[LeadershipDecision] = field(default_factory=list)
     closure: ComplaintClosure | None = None
+    # The files attached as evidence, in the order they were attached.
+    evidence: list[Evidence] = field(default_factory=list)
 
     def name(self, user_id: int | None) -> str:
         """A staff member's display name ("" for nobody)."""
@@ -224,6 +227,7 @@ def read_case_file(session: Session, complaint: Complaint | int) -> CaseFile:
         contacts=rows(CustomerContactAttempt, CustomerContactAttempt.contacted_at),
         extensions=rows(ReplyExtension, ReplyExtension.requested_at),
         leadership_decisions=rows(LeadershipDecision, LeadershipDecision.round),
+        evidence=rows(Evidence, Evidence.id),
         closure=session.scalar(
             select(ComplaintClosure).where(ComplaintClosure.complaint_id == cid)
         ),

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import ssl
-from datetime import datetime
+from datetime import date, datetime
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import format_datetime
@@ -19,11 +19,13 @@ from typing import Any
 
 import aiosmtplib
 from jinja2 import TemplateError
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from config.settings import Settings
 from models.db import session_scope, utcnow
 from models.operations import Document, Notification
+from models.reports import MonthlyReport
 from policy.enums import NotificationStatus
 from services.deadlines import reply_told
 from services.notices import render_email
@@ -31,6 +33,7 @@ from services.outbox import NotificationKind, OutboxError, record_notification_e
 
 SENDER_NAME = "四川金融资产交易所"
 DOCX_TYPE = ("application", "vnd.openxmlformats-officedocument.wordprocessingml.document")
+XLSX_TYPE = ("application", "vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 
 
 class DeliveryError(RuntimeError):
@@ -109,7 +112,37 @@ def build_message(session: Session, row: Notification, settings: Settings) -> Em
             subtype=DOCX_TYPE[1],
             filename=row.context.get("attachment") or Path(document.path).name,
         )
+    if (month := row.context.get("attach_report_month")) is not None:
+        _attach_monthly_report(session, row, message, month)
     return message
+
+
+def _attach_monthly_report(
+    session: Session, row: Notification, message: EmailMessage, month: str
+) -> None:
+    """The month's report files as archived now (a re-run's files, if the month was written
+    again before this attempt), each checked against its SHA-256 on record."""
+    report = session.scalar(
+        select(MonthlyReport).where(MonthlyReport.month == date.fromisoformat(f"{month}-01"))
+    )
+    if report is None:
+        raise DeliveryError(row.id, row.kind, "attachment")
+    for path, sha256, (maintype, subtype) in (
+        (report.docx_path, report.docx_sha256, DOCX_TYPE),
+        (report.xlsx_path, report.xlsx_sha256, XLSX_TYPE),
+    ):
+        try:
+            content = Path(path).read_bytes()
+        except OSError:
+            raise DeliveryError(row.id, row.kind, "attachment") from None
+        if hashlib.sha256(content).hexdigest() != sha256:
+            raise DeliveryError(row.id, row.kind, "attachment")
+        message.add_attachment(
+            content,
+            maintype=maintype,
+            subtype=subtype,
+            filename=f"客户投诉统计月报-{month}{Path(path).suffix}",
+        )
 
 
 async def _smtp_send(

@@ -1,6 +1,8 @@
 """The monthly statistics report (投诉统计月报): the month's figures from the app database,
 written as a Word report with charts and a spreadsheet of the same figures, archived with their
-SHA-256 under the data folder.
+SHA-256 under the data folder and in the app database (``monthly_reports``, every writing in
+``monthly_report_versions``), and mailed with both files to leadership and compliance once per
+month (the outbox key ``report:monthly_report:YYYY-MM``).
 
 Figures only: counts, shares and bands, never a customer or a complaint's text (Art. 2(5)).
 
@@ -27,7 +29,7 @@ from sqlalchemy.orm import Session
 
 from models.accountability import BreachFinding
 from models.complaint import Complaint, CustomerFeedback, Verification
-from models.operations import ConcentrationAlert, Deadline
+from models.operations import ConcentrationAlert, Deadline, Notification
 from models.people import DepartmentRow
 from policy.accountability import Finding
 from policy.monthly_report import (
@@ -37,6 +39,8 @@ from policy.monthly_report import (
     previous_month,
     same_month_last_year,
 )
+from services.notices import render_email
+from services.outbox import NotificationKind, addressees_for, enqueue_notification, report_key
 from services.step_errors import StepInputError, StepNotFound
 
 # A CJK font for the charts' labels (Debian: fonts-wqy-zenhei; Noto CJK as an alternative).
@@ -281,4 +285,34 @@ def write_report(
         xlsx_path,
         hashlib.sha256(docx_path.read_bytes()).hexdigest(),
         hashlib.sha256(xlsx_path.read_bytes()).hexdigest(),
+    )
+
+
+def prepare_monthly_report_notice(
+    session: Session, *, month: date, summary: list[tuple[str, str, str, str]]
+) -> Notification | None:
+    """The month's report mail to leadership and compliance (every active user of those roles
+    with an email), its two files attached at delivery; queued once per month, so a re-run
+    returns the row already queued (sent or not). None when no one has an email."""
+    key = report_key(NotificationKind.monthly_report, f"{month:%Y-%m}")
+    existing = session.scalar(select(Notification).where(Notification.idempotency_key == key))
+    if existing is not None:
+        return existing
+    recipients = addressees_for(session, NotificationKind.monthly_report).emails
+    if not recipients:
+        return None
+    context = {
+        "month": f"{month:%Y-%m}",
+        "month_label": f"{month:%Y年%m月}",
+        "summary": [list(row) for row in summary],
+        "attach_report_month": f"{month:%Y-%m}",
+    }
+    rendered = render_email(NotificationKind.monthly_report, context)
+    return enqueue_notification(
+        session,
+        key=key,
+        kind=NotificationKind.monthly_report,
+        recipients=recipients,
+        context=context,
+        subject=rendered.subject,
     )

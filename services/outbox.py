@@ -13,7 +13,8 @@ Who is told what follows the regulation:
   to the receiving department (Art. 4(1) "请公司协调相关部门");
 - the responsible person before a time limit and the superior after it (Art. 2(1), Art. 7);
 - company leadership: a major case (Art. 4(3));
-- compliance and leadership: the concentration report (Art. 8).
+- compliance and leadership: the concentration report (Art. 8), and the monthly statistics
+  report with its .docx and .xlsx attached, once per month.
 """
 
 from __future__ import annotations
@@ -52,6 +53,7 @@ class NotificationKind(StrEnum):
     result = "result"
     closure = "closure"
     concentration_report = "concentration_report"
+    monthly_report = "monthly_report"
     run_failure = "run_failure"
 
     @property
@@ -69,6 +71,7 @@ class NotificationKind(StrEnum):
             "result": "处理结果告知",
             "closure": "办结通知",
             "concentration_report": "投诉集中监控报告",
+            "monthly_report": "投诉统计月报",
             "run_failure": "流程运行异常",
         }[self.value]
 
@@ -104,6 +107,7 @@ _CLAUSES = {
     NotificationKind.result: "2.2",
     NotificationKind.closure: "2.4",
     NotificationKind.concentration_report: "8",
+    NotificationKind.monthly_report: "8",
     NotificationKind.run_failure: "1",
 }
 
@@ -297,7 +301,7 @@ def addressees_for(
     when no superior is set (breach, Art. 7). A notice about a department (a new complaint,
     a transfer) greets its manager, or "<department>负责人" when none is set.
     """
-    if kind is NotificationKind.concentration_report:
+    if kind in (NotificationKind.concentration_report, NotificationKind.monthly_report):
         return Addressees(
             _emails(users_with_role(session, Role.compliance, Role.leadership)), "合规与公司领导"
         )

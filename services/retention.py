@@ -6,7 +6,9 @@ Removed: the customer's details as given at intake (name, phone, email, ID numbe
 institution), the complaint's text and the free text written about the customer (the written
 record, on-the-spot resolution, verification, solution, the customer's comments, contact
 summaries, the note of an early closure), the addresses and contents of the emails sent about
-it, and the handling form files (their SHA-256 stays on record). The customer's phone, which
+it, the handling form files (their SHA-256 stays on record), and the evidence files with their
+names as uploaded (size, kind and SHA-256 stay; a file also attached to a complaint still
+inside its period stays for that one). The customer's phone, which
 links repeat complaints, goes when none of their complaints is still inside its period. Kept:
 the facts, decisions, dates, deadlines and the complaint's log, whose hash chain is untouched;
 a ``personal_data_removed`` event is appended to it.
@@ -21,6 +23,7 @@ from pathlib import Path
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from config.settings import get_settings
 from models.closure import ComplaintClosure
 from models.complaint import (
     Complaint,
@@ -34,6 +37,7 @@ from models.operations import Document, Notification
 from models.people import Contact, Customer
 from policy.retention import past_retention, retention_ends
 from services.audit import append_event
+from services.evidence import remove_evidence_files
 from services.step_errors import StepConflict, StepNotFound
 
 REMOVED = "（保存期满，已删除）"
@@ -46,6 +50,7 @@ class Removal:
     reference: str
     files_removed: int
     customer_removed: bool
+    evidence_removed: int = 0
 
 
 def due_for_removal(session: Session, *, now: datetime, years: int) -> list[int]:
@@ -64,7 +69,12 @@ def due_for_removal(session: Session, *, now: datetime, years: int) -> list[int]
 
 
 def remove_personal_data(
-    session: Session, complaint_id: int, *, now: datetime, years: int
+    session: Session,
+    complaint_id: int,
+    *,
+    now: datetime,
+    years: int,
+    data_dir: Path | None = None,
 ) -> Removal | None:
     """Remove one complaint's personal data (the caller commits); None when it was removed
     already. Refused (409) for a complaint inside its retention period or not archived."""
@@ -117,6 +127,12 @@ def remove_personal_data(
         if path.exists():
             path.unlink()
             files += 1
+    evidence = remove_evidence_files(
+        session,
+        complaint_id,
+        data_dir=data_dir or get_settings().data_dir,
+        removed_name=REMOVED,
+    )
     complaint.personal_data_removed_at = now
     customer_removed = _remove_customer_if_done(session, complaint.customer_id, complaint_id)
     append_event(
@@ -126,12 +142,13 @@ def remove_personal_data(
         data={
             "retention_years": years,
             "files_removed": files,
+            "evidence_removed": evidence,
             "customer_removed": customer_removed,
         },
         occurred_at=now,
     )
     session.flush()
-    return Removal(complaint.reference, files, customer_removed)
+    return Removal(complaint.reference, files, customer_removed, evidence)
 
 
 def _remove_customer_if_done(session: Session, customer_id: int, removed_now: int) -> bool:

@@ -1,17 +1,26 @@
 """The monthly statistics report as Prefect tasks: write the month's report, publish its
-figures. Writing again replaces the month's files; the artifact is keyed by the month. Results
-and artifacts carry figures, paths and hashes only (Art. 2(5))."""
+figures, archive it and queue its mail. Writing again replaces the month's files; the artifact
+is keyed by the month, the mail by the month's outbox key. Results and artifacts carry
+figures, paths and hashes only (Art. 2(5))."""
 
 from __future__ import annotations
 
 from datetime import date
+from pathlib import Path
 
 from prefect import task
 from prefect.artifacts import create_markdown_artifact
 
 from config.settings import get_settings
 from models.db import session_scope, utcnow
-from services.monthly_report import report_figures, summary_rows, write_report
+from services.monthly_report import (
+    WrittenReport,
+    prepare_monthly_report_notice,
+    report_figures,
+    summary_rows,
+    write_report,
+)
+from services.report_archive import archive_report
 from tasks._caching import fresh_read_options
 
 
@@ -52,3 +61,25 @@ def publish_monthly_report(report: dict[str, object]) -> None:
         markdown="\n".join(lines),
         description="客户投诉统计月报（仅统计数字）",
     )
+
+
+@task(name="archive-monthly-report", **fresh_read_options())
+def archive_monthly_report(report: dict[str, object], made_by: str) -> int | None:
+    """Record the month's files (paths, SHA-256, who, when) and queue its mail to leadership
+    and compliance, in one transaction; the mail's outbox id (the one queued before, on a
+    re-run), or None when no one has an email."""
+    month = date.fromisoformat(f"{report['month']}-01")
+    written = WrittenReport(
+        Path(str(report["docx"])),
+        Path(str(report["xlsx"])),
+        str(report["docx_sha256"]),
+        str(report["xlsx_sha256"]),
+    )
+    with session_scope() as session:
+        archive_report(session, month=month, written=written, made_by=made_by, now=utcnow())
+        summary = report["summary"]
+        assert isinstance(summary, list)
+        row = prepare_monthly_report_notice(
+            session, month=month, summary=[tuple(str(cell) for cell in line) for line in summary]
+        )
+        return row.id if row is not None else None

@@ -24,12 +24,17 @@ def remove_personal_data_of(complaint_id: int) -> dict[str, object] | None:
     settings = get_settings()
     with session_scope() as session:
         removal = remove_personal_data(
-            session, complaint_id, now=utcnow(), years=settings.retention_years
+            session,
+            complaint_id,
+            now=utcnow(),
+            years=settings.retention_years,
+            data_dir=settings.data_dir,
         )
         if removal is None:
             return None
         return {
             "reference": removal.reference,
             "files_removed": removal.files_removed,
+            "evidence_removed": removal.evidence_removed,
             "customer_removed": removal.customer_removed,
         }

@@ -29,6 +29,7 @@ from web import (
     complaint_pages,
     contacts,
     errors,
+    evidence,
     extensions,
     ledger,
     monitoring_pages,
@@ -93,6 +94,7 @@ def create_app() -> FastAPI:
     app.include_router(accountability.api_router)
     app.include_router(ledger.api_router)
     app.include_router(closure.api_router)
+    app.include_router(evidence.api_router)
     app.include_router(pages.router)
     app.include_router(complaint_pages.router)
     app.include_router(contacts.router)
@@ -100,6 +102,7 @@ def create_app() -> FastAPI:
     app.include_router(accountability.router)
     app.include_router(ledger.router)
     app.include_router(closure.router)
+    app.include_router(evidence.router)
     app.include_router(admin.router)
     app.include_router(monitoring_pages.router)
     app.mount("/static/docs", StaticFiles(directory=DOCS_ASSETS), name="docs-assets")

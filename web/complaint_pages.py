@@ -85,6 +85,7 @@ from web.views import (
     contact_panel,
     customer_view,
     deadlines_of,
+    evidence_panel,
     extension_panel,
     handling_form_bytes,
     overdue_of,
@@ -100,6 +101,8 @@ NOTICES = {
     "created": "投诉已受理。您是该投诉的首问负责人（第二条第四项），请在{record}内提交文字记录。",
     "saved-resumed": "已保存，处理流程已继续。",
     "contact-saved": "已登记与客户的联系。",
+    "evidence-saved": "证据材料已上传。",
+    "evidence-again": "该文件此前已上传到本投诉，未重复保存。",
     "extension-asked": "已提交延期申请，待上级批准后生效。",
     "extension-decided": "已保存对延期申请的审批。",
     "closed": "投诉已办结，将告知客户并归档。",
@@ -413,6 +416,7 @@ def complaint_page(
     extension_values: dict[str, str] | None = None,
     closure_errors: dict[str, str] | None = None,
     closure_values: dict[str, str] | None = None,
+    evidence_error: str | None = None,
 ) -> Response:
     """``typed``: what a refused form held, shown back so that nothing typed is lost;
     ``contact_*``: the same for the form that records a contact with the customer;
@@ -476,6 +480,7 @@ def complaint_page(
             **contact_panel(db, complaint, user, contact_errors, contact_values),
             **extension_panel(db, complaint, user, extension_errors, extension_values),
             **closure_panel(db, complaint, user, closure_errors, closure_values),
+            **evidence_panel(db, complaint, user, evidence_error),
         },
         status_code=status,
     )

@@ -7,6 +7,7 @@ handle their own validation errors and show them beside each field).
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any
 from urllib.parse import quote
 
@@ -17,6 +18,8 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import Request as StarletteRequest
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from config.settings import get_settings
+from policy.evidence import size_label
 from services.intake import IntakeError, IntakeKeyReused
 from services.step_errors import StepError
 from web.access import Forbidden
@@ -31,6 +34,28 @@ log = logging.getLogger("web.errors")
 
 # Large enough for the longest complaint (5,000 characters of Chinese) several times over.
 MAX_BODY_BYTES = 100_000
+# Evidence uploads (web/evidence.py) may carry a file up to COMPLAINTS_EVIDENCE_MAX_BYTES,
+# plus this much for the multipart framing and the form's other fields.
+EVIDENCE_UPLOAD = re.compile(r"^(/api)?/complaints/[^/]+/evidence$")
+MULTIPART_ALLOWANCE = 64 * 1024
+
+
+class BodyTooLarge(StarletteHTTPException):
+    """413 with its own Chinese sentence (the limit it passed)."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(status_code=413, detail=message)
+
+
+def body_limit(path: str, method: str) -> tuple[int, str]:
+    """The largest body a request may send, and the sentence that refuses a larger one."""
+    if method == "POST" and EVIDENCE_UPLOAD.match(path):
+        limit = get_settings().evidence_max_bytes
+        return limit + MULTIPART_ALLOWANCE, (
+            f"上传的文件过大（上限 {size_label(limit)}），未保存；请压缩或拆分后重新上传"
+        )
+    return MAX_BODY_BYTES, _STATUS_MESSAGES[413]
+
 
 _STATUS_CODES = {
     400: "malformed_request",
@@ -207,7 +232,9 @@ def install(app: FastAPI) -> None:
     async def http_error(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, StarletteHTTPException)
         status = exc.status_code
-        if status == 400 and is_api(request):
+        if isinstance(exc, BodyTooLarge):
+            message = str(exc.detail)
+        elif status == 400 and is_api(request):
             message = "请求体无法解析：请发送 UTF-8 编码的 JSON 对象"
         elif status in _STATUS_MESSAGES:
             message = _STATUS_MESSAGES[status]
@@ -238,22 +265,22 @@ class BodyLimit:
     """413 for a body over ``MAX_BODY_BYTES``: at once when Content-Length says so, else as
     soon as the streamed body passes the limit (nothing of it is processed)."""
 
-    def __init__(self, app: ASGIApp, limit: int = MAX_BODY_BYTES) -> None:
+    def __init__(self, app: ASGIApp) -> None:
         self.app = app
-        self.limit = limit
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        limit, refusal = body_limit(scope.get("path", ""), scope.get("method", ""))
         for name, value in scope.get("headers", []):
             if name == b"content-length":
                 try:
-                    too_large = int(value) > self.limit
+                    too_large = int(value) > limit
                 except ValueError:
                     too_large = False
                 if too_large:
-                    await self._refuse(scope, receive, send)
+                    await self._refuse(scope, receive, send, refusal)
                     return
         received = 0
 
@@ -262,16 +289,16 @@ class BodyLimit:
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
-                if received > self.limit:
-                    raise StarletteHTTPException(status_code=413)
+                if received > limit:
+                    raise BodyTooLarge(refusal)
             return message
 
         await self.app(scope, limited_receive, send)
 
-    async def _refuse(self, scope: Scope, receive: Receive, send: Send) -> None:
+    async def _refuse(self, scope: Scope, receive: Receive, send: Send, refusal: str) -> None:
 
         request = StarletteRequest(scope, receive)
-        response = problem(request, 413, _STATUS_MESSAGES[413])  # type: ignore[arg-type]
+        response = problem(request, 413, refusal)  # type: ignore[arg-type]
         response.headers["Connection"] = "close"
         await response(scope, receive, send)
 

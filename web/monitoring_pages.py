@@ -1,5 +1,6 @@
 """Art. 8 重点监控: the concentration alerts of a report, each unit with a small weekly trend
-chart drawn on the server (SVG), for compliance and leadership."""
+chart drawn on the server (SVG), for compliance and leadership; and the archive of the monthly
+statistics reports (投诉统计月报), with their files to download, for leadership and compliance."""
 
 from __future__ import annotations
 
@@ -11,9 +12,13 @@ from markupsafe import Markup
 
 from services.corrections import classification_outcomes, override_rates
 from services.monitoring import concentration_overview, trend_svg
+from services.report_archive import REPORT_ROLES, archived_reports, report_file
 from web.access import OVERSIGHT_ROLES, require_role
 from web.deps import DbSession, PageUser, SettingsDep
 from web.rendering import render
+from web.views import DOCX, NotFound, content_disposition
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 router = APIRouter(include_in_schema=False)
 
@@ -37,6 +42,30 @@ def monitoring_page(
     rows = [(alert, Markup(trend_svg(alert.weekly_counts))) for alert in overview.alerts]
     # Art. 3/9/4(3): how often staff overrode the classification suggestion, per month.
     overrides = override_rates(classification_outcomes(db))
+    reports = archived_reports(db) if user.role in REPORT_ROLES else None
     return render(
-        request, "monitoring.html", {"overview": overview, "rows": rows, "overrides": overrides}
+        request,
+        "monitoring.html",
+        {"overview": overview, "rows": rows, "overrides": overrides, "reports": reports},
+    )
+
+
+REPORT_TYPES = {"docx": DOCX, "xlsx": XLSX}
+
+
+@router.get("/monitoring/reports/{month}/{kind}")
+def monthly_report_file(month: str, kind: str, user: PageUser, db: DbSession) -> Response:
+    """One file of an archived monthly report (``month`` YYYY-MM, ``kind`` docx or xlsx)."""
+    require_role(user, REPORT_ROLES, "下载投诉统计月报")
+    try:
+        first_day = date.fromisoformat(f"{month}-01")
+    except ValueError:
+        raise NotFound(f"月份 {month[:20]} 无法识别，应为 YYYY-MM") from None
+    if kind not in REPORT_TYPES:
+        raise NotFound("月报文件只有 docx 和 xlsx 两种")
+    _report, content = report_file(db, first_day, "docx" if kind == "docx" else "xlsx")
+    return Response(
+        content,
+        media_type=REPORT_TYPES[kind],
+        headers={"Content-Disposition": content_disposition(f"客户投诉统计月报-{month}.{kind}")},
     )

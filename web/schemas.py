@@ -78,6 +78,7 @@ FIELD_LABELS: dict[str, str] = {
     "major": "是否重大投诉",
     "text": "文字记录",
     "handler": "跟进人员",
+    "file": "证据文件",
     "transfer_to_department": "移交部门",
     "reason": "理由",
     "approved": "审阅结论",
@@ -418,6 +419,27 @@ class ContactOut(BaseModel):
     contacted_at: datetime
 
 
+class EvidenceOut(BaseModel):
+    """A file attached to the complaint as evidence (证据材料)."""
+
+    sha256: str = Field(description="文件内容的 SHA-256（十六进制），也是下载地址的一部分")
+    name: str = Field(description="上传时的文件名")
+    size: int = Field(description="字节数")
+    media_type: str
+    uploaded_by: str
+    uploaded_by_name: str
+    uploaded_at: datetime
+    download_url: str
+
+
+class EvidenceAttached(EvidenceOut):
+    reference: str
+    already_attached: bool = Field(
+        description="true：同一文件此前已附于该投诉，未重复保存（返回原登记）"
+    )
+    message: str
+
+
 class ContactRecorded(ContactOut):
     reference: str
     contact_due_cleared: int = Field(description="此次联系消除的「待联系客户」事项数")
@@ -483,6 +505,9 @@ class ComplaintDetail(BaseModel):
     contacts: list[ContactOut] = Field(default_factory=list)
     extensions: list[ExtensionOut] = Field(default_factory=list)
     closure: ClosureOut | None = Field(default=None, description="提前办结（第 3 版流程）")
+    evidence: list[EvidenceOut] = Field(
+        default_factory=list, description="证据材料：文件名、大小、SHA-256、下载地址"
+    )
 
 
 class StepDone(BaseModel):

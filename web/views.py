@@ -13,6 +13,7 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from urllib.parse import quote
 
 from sqlalchemy import ColumnElement, Select, and_, or_, select, true
 from sqlalchemy.orm import Session, joinedload
@@ -27,12 +28,14 @@ from policy.closure import ClosureReason
 from policy.contacts import MAX_SUMMARY, ContactMethod
 from policy.enums import Channel, DeadlineKind, DeadlineStatus, Role, Stage
 from policy.events import event_label
+from policy.evidence import allowed_label, size_label
 from policy.lifecycle import STAGE_OF_STEP, Step
 from policy.wait_clocks import STEP_OF_KIND, still_awaited
 from services.case_file import CaseFile, read_case_file
 from services.closure import CLOSURE_VERSION, closure_of, ensure_may_close
 from services.contacts import contacts_of, ensure_may_record_contact, open_contact_due
 from services.deadlines import owed_reply_deadline
+from services.evidence import ensure_may_attach, evidence_of, is_archived
 from services.extensions import (
     ensure_may_request,
     extensions_of,
@@ -261,6 +264,53 @@ def complaint_detail(
         "contacts": contacts_view(db, complaint, user),
         "extensions": extensions_view(db, complaint),
         "closure": closure_view(db, complaint),
+        "evidence": evidence_view(db, complaint),
+    }
+
+
+def evidence_view(
+    db: Session, complaint: Complaint, *, prefix: str = "/api"
+) -> list[dict[str, Any]]:
+    """The files attached as evidence, with their download addresses (``prefix``: the API's,
+    or "" for the pages')."""
+    return [
+        {
+            "sha256": item.sha256,
+            "name": item.original_name,
+            "size": item.size,
+            "size_label": size_label(item.size),
+            "media_type": item.media_type,
+            "uploaded_by": item.uploaded_by.username,
+            "uploaded_by_name": item.uploaded_by.display_name,
+            "uploaded_at": item.uploaded_at,
+            "download_url": f"{prefix}/complaints/{complaint.reference}/evidence/{item.sha256}",
+        }
+        for item in evidence_of(db, complaint.id)
+    ]
+
+
+def evidence_panel(
+    db: Session, complaint: Complaint, user: User, error: str | None
+) -> dict[str, Any]:
+    """What the complaint page shows of the evidence: the list, and the upload form (or why
+    not: archived, or not one who handles the case)."""
+    settings = get_settings()
+    why_not = ""
+    if is_archived(db, complaint):
+        why_not = "投诉已归档，证据材料不可再增加"
+    else:
+        try:
+            ensure_may_attach(complaint, user)
+        except StepError as refusal:
+            why_not = refusal.message
+    return {
+        "evidence": evidence_view(db, complaint, prefix=""),
+        "may_attach": not why_not,
+        "why_no_attach": why_not,
+        "evidence_error": error or "",
+        "evidence_limit": size_label(settings.evidence_max_bytes),
+        "evidence_types": allowed_label(settings.evidence_type_list),
+        "evidence_accept": ",".join(f".{kind}" for kind in settings.evidence_type_list),
     }
 
 
@@ -718,6 +768,16 @@ def search(db: Session, user: User, text: str) -> SearchResult:
     if by == "phone":
         log.info("search by phone by %s: %d complaints shown", user.username, len(rows))
     return SearchResult(rows, by)
+
+
+def content_disposition(name: str) -> str:
+    """``attachment`` with the name as uploaded (RFC 6266 / RFC 5987 ``filename*``) and a
+    plain ASCII fallback for old clients."""
+    fallback = (
+        "".join(ch if 32 <= ord(ch) < 127 and ch not in '"\\;%' else "_" for ch in name).strip()
+        or "evidence"
+    )
+    return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(name, safe='')}"
 
 
 # The handling form (客户投诉处理表) -----------------------------------------------------------

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from config.settings import get_settings
 from models.complaint import Complaint, LeadershipInstruction
+from policy.evidence import size_label
 from services.case_file import CaseFile, customer_answer_label, read_case_file
 
 FORM_KIND = "handling_form"
@@ -63,13 +64,15 @@ class HandlingFormData:
     reply_extensions: str = ""
     # Process version 3: why the case closed early (reason, note, how a withdrawal was made).
     closure: str = ""
+    # The files attached as evidence: name, size and SHA-256, one per line.
+    evidence: str = ""
 
     def digest(self) -> str:
         """SHA-256 of the fields in a canonical form: equal digests, equal forms. A form
         without contacts or extensions digests as it did before those fields existed, so no
         form is written again only because a field was added."""
         fields = dataclasses.asdict(self)
-        for added in ("customer_contacts", "reply_extensions", "closure"):
+        for added in ("customer_contacts", "reply_extensions", "closure", "evidence"):
             if not fields[added]:
                 del fields[added]
         canonical = json.dumps(fields, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
@@ -95,6 +98,7 @@ FIELD_LABELS: dict[str, str] = {
     "written_record_at": "记录提交时间",
     "handler": "处理人",
     "verification": "核实结果",
+    "evidence": "证据材料",
     "solution": "解决方案",
     "promised_reply_at": "承诺回复时间",
     "reply_extensions": "延期答复及审批",
@@ -117,6 +121,7 @@ LAYOUT: list[tuple[str, ...]] = [
     ("written_record",),
     ("written_record_at", "handler"),
     ("verification",),
+    ("evidence",),
     ("solution",),
     ("promised_reply_at",),
     ("reply_extensions",),
@@ -275,6 +280,11 @@ def handling_form_data(
             line += f"：{e.comment}）" if e.comment else "）"
         extensions.append(line)
 
+    evidence = [
+        f"{item.original_name}（{size_label(item.size)}，SHA-256：{item.sha256}）"
+        for item in case.evidence
+    ]
+
     complainant = customer.name
     if customer.member_institution:
         complainant = f"{customer.member_institution} {customer.name}".strip()
@@ -309,4 +319,5 @@ def handling_form_data(
         customer_contacts="\n".join(contacts),
         reply_extensions="\n".join(extensions),
         closure=closure,
+        evidence="\n".join(evidence),
     )

@@ -11,7 +11,6 @@ and monitoring flows that queue notices would pay ~0.08 s (``python -X importtim
 from __future__ import annotations
 
 import hashlib
-import os
 from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -24,6 +23,7 @@ from models.complaint import Complaint
 from models.db import utcnow
 from models.operations import Document
 from services.audit import append_event
+from services.files import write_file_atomically
 from services.handling_form.fields import (
     FORM_KIND,
     HandlingFormData,
@@ -77,17 +77,6 @@ def _stored_digest(document: Document) -> str | None:
     return identifier.removeprefix("sha256:")
 
 
-def _write_file(path: Path, content: bytes, *, read_only: bool) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_name(path.name + ".tmp")
-    with open(temporary, "wb") as handle:
-        handle.write(content)
-        handle.flush()
-        os.fsync(handle.fileno())
-    os.replace(temporary, path)
-    os.chmod(path, 0o444 if read_only else 0o644)
-
-
 def write_handling_form(
     session: Session,
     *,
@@ -121,7 +110,7 @@ def write_handling_form(
     content = render_handling_form(data, version=version, generated_at=format_time(now, tz))
     folder = Path(data_dir).resolve() / "documents" / complaint.reference
     path = folder / f"{complaint.reference}-v{version}.docx"
-    _write_file(path, content, read_only=final)
+    write_file_atomically(path, content, read_only=final)
     document = Document(
         complaint_id=complaint_id,
         kind=FORM_KIND,

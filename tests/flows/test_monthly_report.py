@@ -22,7 +22,7 @@ pytestmark = pytest.mark.usefixtures("prefect_server")
 
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 def test_the_first_working_day_reports_the_month_before_and_other_days_nothing(
-    session: Session, settings, complaint: Complaint, cast: Cast, manual_clock
+    session: Session, settings, complaint: Complaint, cast: Cast, manual_clock, mail
 ) -> None:
     carry_through(session, complaint, cast, major=False)
     complaint.closed_at = complaint.received_at + timedelta(days=2)
@@ -52,3 +52,59 @@ def test_a_month_without_complaints_fails_with_the_reason(settings) -> None:
     assert state.is_failed()
     error = state.result(raise_on_failure=False)
     assert isinstance(error, StepNotFound) and "没有受理或办结的投诉" in error.message
+
+
+@pytest.mark.parametrize("database_url", ["sqlite", "postgresql"], indirect=True)
+def test_the_report_is_archived_and_mailed_once_with_both_files_and_a_rerun_sends_nothing(
+    session: Session, settings, complaint: Complaint, cast: Cast, mail
+) -> None:  # type: ignore[no-untyped-def]
+    import hashlib
+
+    from sqlalchemy import select
+
+    from models.reports import MonthlyReport, MonthlyReportVersion
+
+    carry_through(session, complaint, cast, major=False)
+    complaint.closed_at = complaint.received_at + timedelta(days=2)
+    cast.compliance.active = True
+    inactive = cast.superior
+    inactive.role, inactive.active = cast.leader.role, False  # a former leader: not mailed
+    session.commit()
+
+    first = monthly_report(month=date(2026, 11, 1), return_state=True)
+    assert first.is_completed() and first.result()["email"] == "sent"
+    (received,) = mail.messages
+    assert sorted(received.recipients) == sorted([cast.leader.email, cast.compliance.email])
+    attachments = {
+        part.get_filename(): part.get_payload(decode=True)
+        for part in received.message.walk()
+        if part.get_filename()
+    }
+    assert set(attachments) == {"客户投诉统计月报-2026-11.docx", "客户投诉统计月报-2026-11.xlsx"}
+    report = first.result()
+    assert (
+        hashlib.sha256(attachments["客户投诉统计月报-2026-11.docx"]).hexdigest()
+        == (report["docx_sha256"])
+    )
+    assert (
+        hashlib.sha256(attachments["客户投诉统计月报-2026-11.xlsx"]).hexdigest()
+        == (report["xlsx_sha256"])
+    )
+    session.expire_all()
+    row = session.scalar(select(MonthlyReport))
+    assert row is not None and row.month == date(2026, 11, 1) and row.made_by == "scheduler"
+    assert (row.docx_sha256, row.xlsx_sha256) == (report["docx_sha256"], report["xlsx_sha256"])
+    assert row.docx_path == report["docx"] and row.xlsx_path == report["xlsx"]
+
+    again = monthly_report(month=date(2026, 11, 1), made_by="sun_compliance", return_state=True)
+    assert again.is_completed() and again.result()["email"] == "already-sent"
+    assert len(mail.messages) == 1
+    session.expire_all()
+    (row,) = session.scalars(select(MonthlyReport)).all()
+    rerun = again.result()
+    assert row.made_by == "sun_compliance" and row.docx_sha256 == rerun["docx_sha256"]
+    versions = session.scalars(select(MonthlyReportVersion).order_by(MonthlyReportVersion.id))
+    assert [(v.made_by, v.docx_sha256, v.xlsx_sha256) for v in versions] == [
+        ("scheduler", report["docx_sha256"], report["xlsx_sha256"]),
+        ("sun_compliance", rerun["docx_sha256"], rerun["xlsx_sha256"]),
+    ]

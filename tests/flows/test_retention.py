@@ -45,8 +45,8 @@ def test_the_run_removes_only_what_is_past_its_period_and_a_dry_run_nothing(
 
     state = personal_data_retention(return_state=True)
     assert state.is_completed()
-    assert state.message == "保存期满，已删除 1 件投诉的客户个人信息及 0 份处理表文件"
-    assert state.result() == {"due": 1, "removed": 1, "files": 0}
+    assert state.message == "保存期满，已删除 1 件投诉的客户个人信息、0 份处理表文件及 0 份证据文件"
+    assert state.result() == {"due": 1, "removed": 1, "files": 0, "evidence": 0}
     session.expire_all()
     assert session.get(Contact, complaint.id).name == REMOVED  # type: ignore[union-attr]
     assert session.get(Contact, kept.id).name == "张三"  # type: ignore[union-attr]

@@ -159,6 +159,37 @@ def test_art7_the_form_lists_the_extensions_and_their_approvals(
     ]
 
 
+def test_the_form_lists_the_evidence_with_sizes_and_hashes(
+    session: Session, settings: Settings, cast: Cast, complaint: Complaint
+) -> None:
+    from policy.evidence import DEFAULT_TYPES
+    from services.evidence import attach_evidence
+
+    carry_through(session, complaint, cast, major=False)
+    session.commit()
+    files = [
+        ("通话录音.mp3", b"ID3" + b"\x00" * 2045),
+        ("截图.png", b"\x89PNG\r\n\x1a\n" + b"1" * 92),
+    ]
+    for name, content in files:
+        attach_evidence(
+            session,
+            complaint=complaint,
+            actor=cast.handler,
+            name=name,
+            content=content,
+            now=NOW + timedelta(days=1),
+            data_dir=settings.data_dir,
+            max_bytes=1 << 20,
+            allowed=DEFAULT_TYPES,
+        )
+    cells = _cells(docx.Document(_write(session, settings, complaint).path))
+    assert cells["证据材料"].split("\n") == [
+        f"通话录音.mp3（2 KB，SHA-256：{hashlib.sha256(files[0][1]).hexdigest()}）",
+        f"截图.png（100 字节，SHA-256：{hashlib.sha256(files[1][1]).hexdigest()}）",
+    ]
+
+
 def test_non_major_case_says_leadership_review_is_not_needed(
     session: Session, settings: Settings, cast: Cast, complaint: Complaint
 ) -> None:

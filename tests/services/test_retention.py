@@ -14,9 +14,12 @@ from sqlalchemy.orm import Session
 
 from models import ComplaintEvent, Document
 from models.complaint import Complaint, Verification, WrittenRecord
+from models.evidence import Evidence
 from models.people import Contact, Customer
+from policy.evidence import DEFAULT_TYPES
 from policy.retention import retention_ends
 from services.audit import verify_chain
+from services.evidence import attach_evidence, evidence_path
 from services.retention import REMOVED, due_for_removal, remove_personal_data
 from services.step_errors import StepConflict
 from tests.models.factories import make_complaint
@@ -92,7 +95,12 @@ def test_after_the_period_the_personal_data_and_forms_go_and_the_log_still_verif
         .order_by(ComplaintEvent.seq.desc())
     ).first()
     assert last is not None and last.kind == "personal_data_removed"
-    assert last.data == {"retention_years": YEARS, "files_removed": 1, "customer_removed": True}
+    assert last.data == {
+        "retention_years": YEARS,
+        "files_removed": 1,
+        "evidence_removed": 0,
+        "customer_removed": True,
+    }
     # Again: nothing more to do, nothing appended.
     assert remove_personal_data(session, complaint.id, now=end, years=YEARS) is None
     assert due_for_removal(session, now=end, years=YEARS) == []
@@ -116,3 +124,57 @@ def test_the_customers_phone_stays_while_another_of_their_complaints_is_kept(
     assert customer is not None and customer.phone != ""
     kept = session.get(Contact, later.id)
     assert kept is not None and kept.name == "张三"
+
+
+def _attach(session: Session, settings, complaint: Complaint, cast: Cast, content: bytes) -> str:  # type: ignore[no-untyped-def]
+    return attach_evidence(
+        session,
+        complaint=complaint,
+        actor=cast.owner,
+        name="张三的通话录音.mp3",
+        content=content,
+        now=complaint.received_at,
+        data_dir=settings.data_dir,
+        max_bytes=1 << 20,
+        allowed=DEFAULT_TYPES,
+    ).evidence.sha256
+
+
+RECORDING = b"ID3" + "张三".encode() * 50
+
+
+def test_after_the_period_the_evidence_files_and_their_names_go_their_hashes_stay(
+    session: Session, settings, complaint: Complaint, cast: Cast, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    sha = _attach(session, settings, complaint, cast, RECORDING)
+    _archived(session, complaint, cast, tmp_path)
+    assert complaint.closed_at is not None
+    end = retention_ends(complaint.closed_at, YEARS)
+    with pytest.raises(StepConflict):
+        remove_personal_data(session, complaint.id, now=end - timedelta(seconds=1), years=YEARS)
+    session.rollback()
+    assert evidence_path(settings.data_dir, sha).exists()
+    removal = remove_personal_data(session, complaint.id, now=end, years=YEARS)
+    session.commit()
+    assert removal is not None and removal.evidence_removed == 1
+    assert not evidence_path(settings.data_dir, sha).exists()
+    session.expire_all()
+    (row,) = session.scalars(select(Evidence)).all()
+    assert (row.original_name, row.sha256, row.size) == (REMOVED, sha, len(RECORDING))
+    assert verify_chain(session, complaint.id) is None
+
+
+def test_an_evidence_file_also_attached_to_a_kept_complaint_stays_for_it(
+    session: Session, settings, complaint: Complaint, cast: Cast, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    sha = _attach(session, settings, complaint, cast, RECORDING)
+    later = make_complaint(session, settings, owner=cast.owner)
+    session.commit()
+    assert _attach(session, settings, later, cast, RECORDING) == sha
+    _archived(session, complaint, cast, tmp_path)
+    assert complaint.closed_at is not None
+    end = retention_ends(complaint.closed_at, YEARS)
+    removal = remove_personal_data(session, complaint.id, now=end, years=YEARS)
+    session.commit()
+    assert removal is not None and removal.evidence_removed == 0
+    assert evidence_path(settings.data_dir, sha).read_bytes() == RECORDING

@@ -88,3 +88,55 @@ def test_after_a_monitoring_run_without_alerts_the_page_names_that_report(
     assert "尚未生成报告" not in page
     assert f'<option value="{summary["report_date"]}"' in page
     assert "该报告日期没有需要重点监控的单位" in page
+
+
+def _archived_report(session, settings):  # type: ignore[no-untyped-def]
+    import hashlib
+    from pathlib import Path
+
+    from models.db import utcnow
+    from services.monthly_report import WrittenReport
+    from services.report_archive import archive_report
+
+    folder = Path(settings.data_dir) / "reports" / "2026-11"
+    folder.mkdir(parents=True, exist_ok=True)
+    docx, xlsx = folder / "r.docx", folder / "r.xlsx"
+    docx.write_bytes(b"PK docx figures")
+    xlsx.write_bytes(b"PK xlsx figures")
+    written = WrittenReport(
+        docx,
+        xlsx,
+        hashlib.sha256(docx.read_bytes()).hexdigest(),
+        hashlib.sha256(xlsx.read_bytes()).hexdigest(),
+    )
+    archive_report(
+        session, month=date(2026, 11, 1), written=written, made_by="scheduler", now=utcnow()
+    )
+    session.commit()
+    return written
+
+
+def test_leadership_and_compliance_see_the_monthly_reports_and_download_them(
+    browser, staff, session, settings
+) -> None:  # type: ignore[no-untyped-def]
+    written = _archived_report(session, settings)
+    page = browser.sign_in(staff.leader).get("/monitoring")
+    assert 'id="report-archive"' in page.text and "定时任务" in page.text
+    assert written.docx_sha256 in page.text and written.xlsx_sha256 in page.text
+    got = browser.get("/monitoring/reports/2026-11/xlsx")
+    assert got.status_code == 200 and got.content == b"PK xlsx figures"
+    assert got.headers["content-type"].startswith("application/vnd.openxmlformats")
+    assert "filename*=UTF-8''" in got.headers["content-disposition"]
+    assert browser.get("/monitoring/reports/2026-10/docx").status_code == 404
+    written.docx_path.write_bytes(b"altered")
+    altered = browser.get("/monitoring/reports/2026-11/docx")
+    assert altered.status_code == 409 and "SHA-256 不符" in altered.text
+
+
+def test_others_do_not_get_the_monthly_reports(browser, staff, session, settings) -> None:  # type: ignore[no-untyped-def]
+    _archived_report(session, settings)
+    page = browser.sign_in(staff.admin).get("/monitoring")
+    assert page.status_code == 200 and 'id="report-archive"' not in page.text
+    assert browser.get("/monitoring/reports/2026-11/docx").status_code == 403
+    browser.sign_in(staff.manager)
+    assert browser.get("/monitoring/reports/2026-11/docx").status_code == 403

@@ -11,7 +11,7 @@ from datetime import timedelta
 from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 from zoneinfo import ZoneInfo
 
 from pydantic import BeforeValidator, Field, SecretStr, field_validator, model_validator
@@ -149,6 +149,10 @@ class Settings(BaseSettings):
 
     # Where `complaints up` runs the Prefect server and UI (on 127.0.0.1).
     prefect_port: int = Field(default=4200, ge=1, le=65535)
+    # `complaints up` keeps the Prefect server's runs in a PostgreSQL cluster of its own under
+    # the data folder when PostgreSQL's server programs are installed ("auto"), else in SQLite
+    # ("off": always SQLite). A database the operator configured for Prefect always wins.
+    prefect_local_postgres: Literal["auto", "off"] = "auto"
     # Links from the web app to flow runs; default: the UI that `complaints up` starts.
     prefect_ui_url: str = ""
 

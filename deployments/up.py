@@ -41,6 +41,7 @@ from sqlalchemy.engine import make_url
 
 from config.settings import Settings
 from deployments.flow_launch import SOCKET_ENV, socket_path
+from deployments.local_postgres import local_postgres
 from deployments.prefect_access import CLIENT_AUTH, SERVER_AUTH, prefect_auth, prefect_home
 from orchestration.names import WORK_POOL, worker_command
 from services.setup import prepare_database
@@ -67,6 +68,12 @@ class Service:
                 continue
         self.process.kill()
         self.process.wait()
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
 
 
 def _wait_path(path: Path, timeout: float, service: Service) -> None:
@@ -173,6 +180,7 @@ class PrefectDatabase:
     url: str  # SQLAlchemy URL, password included
     env: dict[str, str]  # what to add to the server's environment (pool settings)
     settings: dict[str, object]  # the pool and timeout settings the server will use
+    is_default: bool = False  # nobody chose it: Prefect's own SQLite file
 
     @property
     def is_postgresql(self) -> bool:
@@ -219,7 +227,7 @@ def prefect_database(env: Mapping[str, str]) -> PrefectDatabase:
         "timeout": chosen.timeout,
         "connection_timeout": chosen.connection_timeout,
     }
-    return PrefectDatabase(url=url, env=extra, settings=settings)
+    return PrefectDatabase(url=url, env=extra, settings=settings, is_default=secret is None)
 
 
 class Interrupted(BaseException):
@@ -305,7 +313,7 @@ STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
 PID_FILE = "up.pids"
 # What a service gets when `up` dies without stopping it: the worker is killed (it takes a
 # SIGTERM as a polite request and would go on), the others stop as on SIGTERM.
-DEATH_SIGNALS = {"worker": signal.SIGKILL}
+DEATH_SIGNALS = {"worker": signal.SIGKILL, "prefect-postgres": signal.SIGINT}
 
 
 def services_started(settings: Settings, services: list[Service]) -> None:
@@ -467,11 +475,12 @@ def _start_and_watch(
     env.update(database.env)
     bin_dir = Path(sys.executable).parent
 
-    def start(name: str, command: list[str], **extra_env: str) -> Service:
+    def start(name: str, command: list[str], user: str | None = None, **extra_env: str) -> Service:
         log = open(settings.data_dir / f"{name}.log", "ab")  # noqa: SIM115 (lives with the child)
         process = subprocess.Popen(
             command,
             env={**env, **extra_env},
+            user=user,
             stdout=log,
             stderr=subprocess.STDOUT,
             start_new_session=True,
@@ -484,9 +493,28 @@ def _start_and_watch(
         record()
         return service
 
+    server_database: dict[str, str] = {}
+    if database.is_default and settings.prefect_local_postgres == "auto":
+        cluster, why_not = local_postgres(settings.data_dir)
+        if cluster is None:
+            print(f"PostgreSQL for the Prefect server: not started, as {why_not}", flush=True)
+        else:
+            cluster.prepare()
+            port = _free_port()
+            postgres = start("prefect-postgres", cluster.server_command(port), cluster.run_as)
+            postgres.stop_signals = [signal.SIGINT]  # fast shutdown: the server is gone by then
+            _wait_port(port, 60, postgres)
+            cluster.ensure_database(port)
+            # The password goes to the Prefect server only, not to every service.
+            server_database["PREFECT_SERVER_DATABASE_CONNECTION_URL"] = cluster.url(port)
+            database = prefect_database({**env, **server_database})
+            env.update(database.env)
     print(f"Prefect server database: {database.describe()}", flush=True)
     server = start(
-        "prefect-server", [str(bin_dir / "prefect"), "server", "start"], **auth.server_env()
+        "prefect-server",
+        [str(bin_dir / "prefect"), "server", "start"],
+        **auth.server_env(),
+        **server_database,
     )
     # The first start migrates Prefect's database (longer on a new PostgreSQL database).
     prefect_url = f"http://127.0.0.1:{settings.prefect_port}"

@@ -7,11 +7,13 @@ import base64
 import contextlib
 import json
 import os
+import shutil
 import signal
 import socket
 import sqlite3
 import stat
 import subprocess
+import tempfile
 import threading
 import urllib.error
 import urllib.request
@@ -125,10 +127,18 @@ def _get(url: str) -> int:
 
 @pytest.mark.slow
 @pytest.mark.timeout(900)  # up itself allows 180 s for the server, 60 s for the web app, …
-@pytest.mark.parametrize("prefect_database", ["sqlite", "postgresql"])
+@pytest.mark.parametrize("prefect_database", ["sqlite", "local-postgresql", "postgresql"])
 def test_up_starts_the_whole_system_and_stops_it_on_sigterm(
     prefect_database: str, request: pytest.FixtureRequest, tmp_path: Path
 ) -> None:
+    """On SQLite when the operator turned the local cluster off; by default on a PostgreSQL
+    cluster `up` runs in the data folder; on the operator's own PostgreSQL when configured."""
+    if prefect_database == "local-postgresql":
+        # As root, PostgreSQL runs as the postgres user, who must reach the data folder:
+        # pytest's own temporary folders are private to root.
+        tmp_path = Path(tempfile.mkdtemp(prefix="complaints-up-"))
+        tmp_path.chmod(0o711)
+        request.addfinalizer(lambda: shutil.rmtree(tmp_path, ignore_errors=True))
     prefect_port, web_port, sink_port = free_port(), free_port(), free_port()
     env = {
         key: value
@@ -147,12 +157,15 @@ def test_up_starts_the_whole_system_and_stops_it_on_sigterm(
         postgres = request.getfixturevalue("postgres")
         env["PREFECT_API_DATABASE_CONNECTION_URL"] = prefect_database_on(postgres, "prefect_up")
         env["PREFECT_SERVER_DATABASE_SQLALCHEMY_POOL_SIZE"] = "12"  # the operator's own
+    if prefect_database == "sqlite":
+        env["COMPLAINTS_PREFECT_LOCAL_POSTGRES"] = "off"
+    local = prefect_database == "local-postgresql"
 
     up = RunningUp(env, cwd=tmp_path)
     services: dict[int, str] = {}
     try:
         up.wait_ready(420)
-        expected = "PostgreSQL (" if postgres else "SQLite ("
+        expected = "PostgreSQL (" if prefect_database != "sqlite" else "SQLite ("
         assert f"Prefect server database: {expected}" in up.output
         assert f"Prefect server and UI: http://127.0.0.1:{prefect_port}" in up.output
         assert _get(f"http://127.0.0.1:{prefect_port}/api/health") == 200
@@ -160,7 +173,23 @@ def test_up_starts_the_whole_system_and_stops_it_on_sigterm(
 
         # The server keeps the deployments in the database it was given, and nowhere else.
         query = "SELECT name FROM deployment"
-        if postgres:
+        if local:
+            # Kept in the cluster under the data folder, which its log and password file join.
+            sign_in = (tmp_path / "data" / "prefect-auth").read_text().strip()
+            deployments = _call(
+                f"http://127.0.0.1:{prefect_port}",
+                "POST",
+                "/api/deployments/filter",
+                body={},
+                basic=sign_in,
+            )
+            stored = {deployment["name"] for deployment in deployments}
+            assert (tmp_path / "data" / "prefect-postgres" / "PG_VERSION").exists()
+            assert not (tmp_path / "data" / "prefect" / "prefect.db").exists()
+            password_file = tmp_path / "data" / "prefect-postgres.password"
+            assert stat.S_IMODE(password_file.stat().st_mode) == 0o600
+            assert password_file.read_text().strip() not in up.output
+        elif postgres:
             from sqlalchemy import create_engine, text
 
             engine = create_engine(postgres.url("prefect_up"))
@@ -174,8 +203,8 @@ def test_up_starts_the_whole_system_and_stops_it_on_sigterm(
         assert stored == set(ENTRYPOINTS)
 
         services = up.services()
-        # The server, the SMTP sink, the flow starter, the worker and the web app.
-        assert len(services) == 5, "\n".join(services.values())
+        # The server (and its PostgreSQL), the SMTP sink, the flow starter, the worker, the web.
+        assert len(services) == (6 if local else 5), "\n".join(services.values())
         assert len([command for command in services.values() if "flow_starter" in command]) == 1
         (worker,) = [pid for pid, command in services.items() if " worker start" in command]
         # The worker's launcher hands executions to the starter on this socket.
@@ -190,6 +219,12 @@ def test_up_starts_the_whole_system_and_stops_it_on_sigterm(
             assert server_env["PREFECT_SERVER_DATABASE_SQLALCHEMY_POOL_SIZE"] == "12"
             timeout = "PREFECT_SERVER_DATABASE_TIMEOUT"
             assert server_env[timeout] == PREFECT_POSTGRES_DEFAULTS[timeout]
+        elif local:
+            url = server_env["PREFECT_SERVER_DATABASE_CONNECTION_URL"]
+            assert url.startswith("postgresql+asyncpg://postgres:") and "@127.0.0.1:" in url
+            # The password is the server's alone.
+            (web,) = [pid for pid, command in services.items() if command.endswith(" web ")]
+            assert "PREFECT_SERVER_DATABASE_CONNECTION_URL" not in _environment(web)
         else:
             assert not [key for key in server_env if key.startswith("PREFECT_SERVER_DATABASE")]
 

@@ -112,6 +112,14 @@ def make_durable(postgres) -> None:  # type: ignore[no-untyped-def]
     )
 
 
+def children_cpu(pid: int | None) -> float:
+    """CPU seconds used by the ended children of ``pid`` (cutime + cstime)."""
+    if pid is None:
+        return 0.0
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[13]) + int(fields[14])) / os.sysconf("SC_CLK_TCK")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--complaints", type=int, default=20)
@@ -311,6 +319,7 @@ def measure(  # type: ignore[no-untyped-def]
     )
     worker_args = worker_command(str(BIN / "prefect"))
     worker_env = dict(env)
+    starter = None
     if args.flow_starter == "on":
         starter_socket = socket_path(home / "data")
         starter = ManagedProcess(
@@ -453,9 +462,12 @@ def measure(  # type: ignore[no-untyped-def]
 
     retries.clear()
     client_retries.counts.clear()
-    worker = ManagedProcess("worker", worker_args, env, home / "worker.log")
+    worker = ManagedProcess("worker", worker_args, worker_env, home / "worker.log")
     managed.append(worker)
     worker.start()
+    # The executions' CPU: what the worker's children (launchers, cold engines) and the flow
+    # starter's children (forked executions) used, counted as each ends.
+    cpu_before = children_cpu(starter.process.pid if starter else None)
     began = time.perf_counter()
     created = [intake()[1] for _ in range(args.suspended)]
     run_ids = [UUID(run_id) for run_id in created if run_id is not None]
@@ -520,6 +532,18 @@ def measure(  # type: ignore[no-untyped-def]
         postmaster = int((postgres.data_dir / "postmaster.pid").read_text().split()[0])
         pss = sum(memory_kib(pid, "Pss") for pid in process_tree(postmaster))
         memory += f", PostgreSQL PSS {pss / 1024:.0f} MB"
+    assert worker.process is not None
+    executions_cpu = (
+        children_cpu(starter.process.pid if starter else None)
+        + children_cpu(worker.process.pid)
+        - cpu_before
+    )
+    cores = os.cpu_count() or 1
+    floor = executions_cpu / cores
+    print(
+        f"CPU of the executions {executions_cpu:.0f} s on {cores} cores: the CPU work alone "
+        f"needs {floor:.0f} s; the burst took {elapsed / floor if floor else 0:.2f}x that"
+    )
     print(
         f"{args.suspended} complaints suspended at once after {elapsed:.0f} s: "
         f"{alive()} flow processes alive, {memory}; runs by state: {describe(counts)}"

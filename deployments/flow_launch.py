@@ -83,6 +83,10 @@ def _wait_for_gone(pid: int) -> None:
 
 
 def main() -> None:
+    # A session of its own, as Prefect's workspace supervisor gives an execution when the worker
+    # runs its default command: a signal to the worker's process group does not reach it.
+    if os.getsid(0) != os.getpid():
+        os.setsid()
     path = os.environ.get(SOCKET_ENV)
     client = _connect(path) if path else None
     if client is None:

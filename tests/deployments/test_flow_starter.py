@@ -165,8 +165,10 @@ def test_without_a_starter_the_launcher_starts_prefects_engine_itself(tmp_path: 
     execution = Execution(tmp_path, tmp_path / "no-starter.sock")
     assert execution.finish() == 0
     assert execution.state() == "COMPLETED"
-    # The launcher became the engine: one process, no supervisor in between.
-    assert execution.reported()["pid"] == execution.launcher.pid
+    # The launcher became the engine: one process, no supervisor in between, in a session of
+    # its own as Prefect's supervisor would have given it.
+    report = execution.reported()
+    assert report["pid"] == report["session"] == execution.launcher.pid
 
 
 def test_a_stop_signal_to_the_launcher_reaches_the_execution(

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from policy.classification import Classification, classify
+from policy.classification import Classification, classify, classify_by_rules
 from policy.enums import Category, Channel, ComplainantKind, Department
 
 DATA = Path(__file__).resolve().parents[1] / "data"
@@ -688,3 +688,13 @@ def test_art3_2_outages_halted_payouts_and_queues_are_efficiency(text: str) -> N
 )
 def test_art3_1_rigid_refusals_and_indifference_are_service_attitude(text: str) -> None:
     assert category_of(text) == Category.service_attitude
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["产品到期后未能如期兑付，要求说明兑付安排。", "到期前被告知无法按时兑付，要等一年以后。"],
+)
+def test_art3_2_a_payout_not_made_on_time_is_not_read_as_paid_on_time(text: str) -> None:
+    result = classify_by_rules(text)
+    assert result.category == Category.efficiency
+    assert not any("明确排除" in reason for reason in result.reasons)

@@ -317,3 +317,38 @@ def test_funds_taken_or_misdirected_and_data_handed_out_are_at_stake(
     suggestion = suggest_major(text=text, category=Category.violation)
     assert suggestion.major is True
     assert any(subject in r for r in suggestion.reasons)
+
+
+# --- Art. 3 clarified, and exposure online ----------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "柜员当众把现金摔在桌上，现场视频已经在网上传播了。",
+        "我把当时的录像上传到社交平台了，大家都看得到。",
+        "这件事已经上了热搜，你们看着办。",
+    ],
+)
+def test_exposure_online_is_media_exposure(text: str) -> None:
+    result = suggest_major(text=text)
+    assert result.major
+    assert any("媒体曝光" in reason for reason in result.reasons)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "平台上个月关闭了提现，我的钱全被冻住了。",
+        "到期的钱取不出来，客服说账户被冻结了，原因不肯说。",
+    ],
+)
+def test_customer_funds_frozen_suggest_major(text: str) -> None:
+    result = suggest_major(text=text, category=Category.efficiency)
+    assert result.major
+    assert any("客户资金被冻结" in reason for reason in result.reasons)
+
+
+def test_a_rights_group_online_is_a_group_complaint() -> None:
+    result = suggest_major(text="产品逾期没兑付，维权群里已经有几百人了。")
+    assert any("群体投诉" in reason for reason in result.reasons)

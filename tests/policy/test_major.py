@@ -352,3 +352,20 @@ def test_customer_funds_frozen_suggest_major(text: str) -> None:
 def test_a_rights_group_online_is_a_group_complaint() -> None:
     result = suggest_major(text="产品逾期没兑付，维权群里已经有几百人了。")
     assert any("群体投诉" in reason for reason in result.reasons)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "说是存款，签的其实是保险合同，现在退保要亏本金。",
+        "买的时候光讲收益，风险从头到尾没提。",
+        "我把账户和密码交给他打理，他天天替我下单。",
+        "这个产品根本未备案，是他私售的。",
+    ],
+)
+def test_a_violation_of_mis_selling_or_trading_for_the_client_is_major_even_when_small(
+    text: str,
+) -> None:
+    """A product sold as something else, undisclosed risk, trading in the client's account
+    and an unauthorised product suggest major, whatever the amount."""
+    assert suggest_major(text=text, category=Category.violation).major

@@ -198,7 +198,7 @@ def rule_major_of(found: set[str]) -> bool:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
-        "--cv", action="store_true", help="grouped cross-validation on the real set"
+        "--cv", action="store_true", help="grouped cross-validation on the real sets"
     )
     parser.add_argument("--write", action="store_true", help="train on everything, write the model")
     parser.add_argument("--folds", type=int, default=5)
@@ -268,11 +268,27 @@ def main(argv: list[str] | None = None) -> int:
             )
         scores = evaluate(real, real_feats, out_of_fold, chosen, rule_major, args.margin)
         print(
-            f"== real set, {args.folds}-fold cross-validation grouped by source (C={args.c}, "
+            f"== real sets, {args.folds}-fold cross-validation grouped by source (C={args.c}, "
             f"real weight {args.real_weight}, major threshold {chosen:.2f})"
         )
         for key, value in scores.items():
             print(f"  {key:18} {value:.3f}" if key != "items" else f"  {key:18} {value}")
+        for name in REAL_SPLITS:  # the same held-out answers, per set
+            part = [i for i, row in enumerate(real) if row.get("split") == name]
+            if part:
+                each = evaluate(
+                    [real[i] for i in part],
+                    [real_feats[i] for i in part],
+                    [out_of_fold[i] for i in part],
+                    chosen,
+                    [rule_major[i] for i in part],
+                    args.margin,
+                )
+                print(
+                    f"  {name:12} ({each['items']}): category {each['category']:.3f}"
+                    f" department {each['department']:.3f} major recall"
+                    f" {each['major_recall']:.3f} false alarms {each['major_false_alarm']:.3f}"
+                )
         threshold = chosen
 
     if args.write:

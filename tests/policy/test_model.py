@@ -22,6 +22,16 @@ def test_the_model_is_a_versioned_data_file_with_what_it_was_trained_on() -> Non
     assert set(model.fields) == {"category", "department", "major"}
 
 
+def test_the_model_is_trained_on_every_real_set_but_the_blind_one() -> None:
+    """The real sets whose errors have been looked at are trained on; the blind sets
+    (synthetic holdout5, real_blind3) never are, so that they stay an honest estimate."""
+    model = load_model()
+    assert model is not None
+    files = model.trained_on["files"]
+    assert {"classification_real_blind.jsonl", "classification_real_blind2.jsonl"} <= set(files)
+    assert not {"classification_holdout5.jsonl", "classification_real_blind3.jsonl"} & set(files)
+
+
 def test_a_story_without_trigger_words_is_read_as_what_it_tells() -> None:
     """A deposit sold as an insurance policy: a violation of the Wealth Center's sales staff
     touching customer funds, major."""

@@ -168,9 +168,9 @@ def evaluate(
         for r, f, p in zip(rows, feats, probabilities, strict=True)
     )
     department = sum(
-        (r["complainant"] == "member" and r["department"] == "member_management")
+        (member_by_rule(r, f) and r["department"] == "member_management")
         or (
-            r["complainant"] != "member"
+            not member_by_rule(r, f)
             and decided(f, p["department"], "department", margin, body_length(r)) == r["department"]
         )
         for r, f, p in zip(rows, feats, probabilities, strict=True)
@@ -189,6 +189,12 @@ def evaluate(
         "major_recall": found / max(1, sum(positives)),
         "major_false_alarm": alarms / max(1, n - sum(positives)),
     }
+
+
+def member_by_rule(item: dict[str, Any], found: set[str]) -> bool:
+    """Art. 9 as :func:`policy.classification.classify` keeps it: a member institution's
+    complaint, or one the rules route to Member Management, stays a member complaint."""
+    return item["complainant"] == "member" or "@rule_department=member_management" in found
 
 
 def rule_major_of(found: set[str]) -> bool:

@@ -101,3 +101,13 @@ def test_a_text_is_classified_in_well_under_twenty_milliseconds() -> None:
     for _ in range(20):
         classify(MIS_SOLD)
     assert (time.perf_counter() - start) / 20 < 0.020
+
+
+def test_a_complaint_the_rules_find_about_a_members_agent_stays_a_member_complaint() -> None:
+    """Art. 9 clarified: the conduct of a member institution's staff or agents toward a
+    customer is a member complaint whoever complains; the model does not route it away."""
+    text = "保险代理人卖保险时送了礼品，说交几年就能领钱，现在理赔被拒，要求退保。"
+    assert classify_by_rules(text).department == Department.member_management
+    result = classify(text)
+    assert result.department == Department.member_management
+    assert any(r.startswith("Art. 9") and "会员" in r for r in result.reasons)

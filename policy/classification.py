@@ -386,8 +386,8 @@ def classify(
     complaint, and one the rules find about membership or about a member institution's or
     its agents' conduct, is a member complaint (Art. 9), and a major suggestion of the
     rules (an amount at or above the threshold, a threat, a group, a protected subject) is
-    never withdrawn by the model, which may only add one.  Every answer names the rules' cues, the features
-    that weighed most in the model, and the clause.
+    never withdrawn by the model, which may only add one.  Every answer names the rules'
+    cues, the features that weighed most in the model, and the clause.
 
     Raises ``ValueError`` when the text is empty: there is nothing to classify.
     """

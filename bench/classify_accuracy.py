@@ -24,22 +24,26 @@ The sets, and what their figures mean:
 
 * ``real_dev`` classification_real_dev.jsonl  (157) real complaints (regulator and industry typical
   cases, court summaries, press reports) rewritten as intake texts, each with its ``source``;
-  the model is trained on it, so its honest estimate is the grouped cross-validation of
-  ``bench/train_classifier.py --cv``, not the figure printed here.
-
+  trained on.
 * ``real_blind`` classification_real_blind.jsonl (67) real complaints collected, rewritten and
   labelled by a second author who never saw the classifier, from pages other than real_dev's
-  (16 items whose page real_dev also used were left out); blind.
+  (16 items whose page real_dev also used were left out); blind in the round of 2026-12-04,
+  trained on since 2026-12-05.
 * ``real_blind2`` classification_real_blind2.jsonl (80) the same, by a third author, from pages
-  used by neither set before; blind.
+  used by neither set before; blind in the round of 2026-12-04, trained on since 2026-12-05.
+* ``real_blind3`` classification_real_blind3.jsonl real complaints by a fourth author; blind:
+  measured once after the round of 2026-12-05, never used in tuning (absent from a tuning
+  worktree).
 
 The real sets' labels were checked by an independent second labeller and the disagreements
 adjudicated (agreement before adjudication: category 96%, department 91%, major 95%); figures
 on the blind sets are in bench/README.md.
 
-Since the model (``policy/classifier_model.json``) is trained on every set but the blind ones
-(``holdout5``, ``real_blind``, ``real_blind2``), only those estimate accuracy on unseen
-complaints.
+The model (``policy/classifier_model.json``) is trained on every set but the blind ones
+(``holdout5``, ``real_blind3``), so only those estimate accuracy on unseen complaints; on the
+real sets trained on, the honest estimate is the cross-validation grouped by source of
+``bench/train_classifier.py --cv``, not the figure printed here.
+
 ``--rules`` measures the cue rules alone, for comparison.  Each set also reports texts
 classified per second.
 
@@ -82,6 +86,7 @@ FILES = {
     "real_dev": DATA / "classification_real_dev.jsonl",
     "real_blind": DATA / "classification_real_blind.jsonl",
     "real_blind2": DATA / "classification_real_blind2.jsonl",
+    "real_blind3": DATA / "classification_real_blind3.jsonl",
 }
 NOTES = {
     "dev": "tuned on",
@@ -93,10 +98,11 @@ NOTES = {
     "holdout4": "tuned on (blind in round four)",
     "holdout5": "blind: the estimate on unseen synthetic complaints",
     "real_dev": "real complaints, trained on: see train_classifier.py --cv",
-    "real_blind": "blind: real complaints by a second author, never used in tuning",
-    "real_blind2": "blind: real complaints by a third author, never used in tuning",
+    "real_blind": "real complaints by a second author, trained on since 2026-12-05",
+    "real_blind2": "real complaints by a third author, trained on since 2026-12-05",
+    "real_blind3": "blind: real complaints by a fourth author, never used in tuning",
 }
-BLIND = ("holdout5", "real_blind", "real_blind2")
+BLIND = ("holdout5", "real_blind3")
 GROUPS = {"tuning": [name for name in FILES if name not in BLIND], "all": list(FILES)}
 CLASSIFIER = {"classify": classify}
 

@@ -383,10 +383,11 @@ def classify(
     The cue rules (:func:`classify_by_rules`) read the words of the complaint; the shipped
     model (:mod:`policy.model`) reads the whole story together with what the rules found,
     and decides.  Two things stay rules whatever the model says: a member institution's
-    complaint is a member complaint (Art. 9), and a major suggestion of the rules (an amount
-    at or above the threshold, a threat, a group, a protected subject) is never withdrawn by
-    the model, which may only add one.  Every answer names the rules' cues, the features
-    that weighed most in the model, and the clause.
+    complaint, and one the rules find about membership or about a member institution's or
+    its agents' conduct, is a member complaint (Art. 9), and a major suggestion of the
+    rules (an amount at or above the threshold, a threat, a group, a protected subject) is
+    never withdrawn by the model, which may only add one.  Every answer names the rules'
+    cues, the features that weighed most in the model, and the clause.
 
     Raises ``ValueError`` when the text is empty: there is nothing to classify.
     """
@@ -444,6 +445,14 @@ def _with_model(
 
     if complainant == ComplainantKind.member:
         department = ruled.department
+    elif ruled.department == Department.member_management:
+        # Art. 9: membership matters, or a member institution's or its agents' conduct
+        # toward a customer, found by the rules: a member complaint whoever complains.
+        department = ruled.department
+        notes.append(
+            f"Art. 9 {version}: 规则认定为会员投诉(会员事务或会员单位及其人员、代理人的行为)，"
+            f"由{department.label}受理，模型不改判"
+        )
     else:
         routed = predict(model, "department", found)
         department = Department(routed.value) if model.overrules(routed, body) else ruled.department

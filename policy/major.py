@@ -10,8 +10,11 @@ major when any of these holds:
   customer's money moved, taken or dealt with behind their back, or asked back; a signature
   not theirs or given on a blank form; a product sold against their risk level; personal
   data passed on or shown), not merely named ("说收益更高", "某某收益权产品", "留了电话");
-* it threatens litigation, media exposure or petitioning (诉讼、媒体曝光、信访);
-* it is a group complaint (群体投诉);
+* it threatens litigation, media exposure or petitioning (诉讼、媒体曝光、信访); exposure
+  online (a video or post put online, spreading, trending) is media exposure;
+* it is a group complaint (群体投诉), a rights group gathered online included;
+* customer funds are frozen (payouts or withdrawals halted, an account or its money frozen),
+  whatever the category (Art. 3 clarified);
 * the amount at stake, given or written in the text ("200万", "一百二十万元",
   "1,500,000元"), is at or above the threshold (default 1,000,000 CNY);
 * it is a regulator transfer carrying any of the above.  A regulator transfer alone is

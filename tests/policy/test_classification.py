@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from policy.classification import Classification, classify
+from policy.classification import Classification, classify, classify_by_rules
 from policy.enums import Category, Channel, ComplainantKind, Department
 
 DATA = Path(__file__).resolve().parents[1] / "data"
@@ -640,3 +640,61 @@ def test_art3_4_a_customer_list_handed_out_is_a_violation_and_major() -> None:
     result = classify("陌生人说得出我买了多少，原来是客户经理把客户名单往外给了。")
     assert result.category == Category.violation
     assert result.major is True
+
+
+# --- real complaints: stories told without the category's words ------------------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "她本来想存定期，柜员说是一种利息更高的存款，结果签的其实是保险合同。",
+        "买的时候你们的人光讲收益，亏本金的可能从头到尾没提过。",
+        "我把账户和密码交给那个经理打理，他天天替我下单，半年亏了一大半。",
+        "客户经理在营业场所外让我签了一份合伙协议，这个产品根本未备案。",
+        "我七十多岁只买过存款，产品却是高风险的，根本不适合普通投资者。",
+        "平台暂停了兑付，后来才知道是理财经理私自把我们的钱挪用了。",
+    ],
+)
+def test_art3_4_mis_selling_undisclosed_risk_and_trading_for_the_client_are_violation(
+    text: str,
+) -> None:
+    """Mis-selling, undisclosed risk and an agent trading in a client's account are
+    violations even when the story also tells how long it took."""
+    assert category_of(text) == Category.violation
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "开盘后系统卡了半个小时，撤单没有反应。",
+        "平台上个月关闭了提现，到期的钱一直兑付不了。",
+        "八个窗口只开了两个，排了两个多小时的队。",
+    ],
+)
+def test_art3_2_outages_halted_payouts_and_queues_are_efficiency(text: str) -> None:
+    """Art. 3 clarified: a system down or late, and payouts halted without alleged staff
+    misconduct, are efficiency."""
+    assert category_of(text) == Category.efficiency
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "老人病重来不了，工作人员坚持要本人到场，一点都不近人情。",
+        "我已经明确表示不需要了，他们还是换着号码天天打电话推销。",
+        "等了半小时没人叫号，大厅里的工作人员无动于衷。",
+    ],
+)
+def test_art3_1_rigid_refusals_and_indifference_are_service_attitude(text: str) -> None:
+    assert category_of(text) == Category.service_attitude
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["产品到期后未能如期兑付，要求说明兑付安排。", "到期前被告知无法按时兑付，要等一年以后。"],
+)
+def test_art3_2_a_payout_not_made_on_time_is_not_read_as_paid_on_time(text: str) -> None:
+    result = classify_by_rules(text)
+    assert result.category == Category.efficiency
+    assert not any("明确排除" in reason for reason in result.reasons)

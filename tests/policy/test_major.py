@@ -317,3 +317,55 @@ def test_funds_taken_or_misdirected_and_data_handed_out_are_at_stake(
     suggestion = suggest_major(text=text, category=Category.violation)
     assert suggestion.major is True
     assert any(subject in r for r in suggestion.reasons)
+
+
+# --- Art. 3 clarified, and exposure online ----------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "柜员当众把现金摔在桌上，现场视频已经在网上传播了。",
+        "我把当时的录像上传到社交平台了，大家都看得到。",
+        "这件事已经上了热搜，你们看着办。",
+    ],
+)
+def test_exposure_online_is_media_exposure(text: str) -> None:
+    result = suggest_major(text=text)
+    assert result.major
+    assert any("媒体曝光" in reason for reason in result.reasons)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "平台上个月关闭了提现，我的钱全被冻住了。",
+        "到期的钱取不出来，客服说账户被冻结了，原因不肯说。",
+    ],
+)
+def test_customer_funds_frozen_suggest_major(text: str) -> None:
+    result = suggest_major(text=text, category=Category.efficiency)
+    assert result.major
+    assert any("客户资金被冻结" in reason for reason in result.reasons)
+
+
+def test_a_rights_group_online_is_a_group_complaint() -> None:
+    result = suggest_major(text="产品逾期没兑付，维权群里已经有几百人了。")
+    assert any("群体投诉" in reason for reason in result.reasons)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "说是存款，签的其实是保险合同，现在退保要亏本金。",
+        "买的时候光讲收益，风险从头到尾没提。",
+        "我把账户和密码交给他打理，他天天替我下单。",
+        "这个产品根本未备案，是他私售的。",
+    ],
+)
+def test_a_violation_of_mis_selling_or_trading_for_the_client_is_major_even_when_small(
+    text: str,
+) -> None:
+    """A product sold as something else, undisclosed risk, trading in the client's account
+    and an unauthorised product suggest major, whatever the amount."""
+    assert suggest_major(text=text, category=Category.violation).major

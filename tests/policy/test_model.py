@@ -22,6 +22,16 @@ def test_the_model_is_a_versioned_data_file_with_what_it_was_trained_on() -> Non
     assert set(model.fields) == {"category", "department", "major"}
 
 
+def test_the_model_is_trained_on_every_real_set_but_the_blind_one() -> None:
+    """The real sets whose errors have been looked at are trained on; the blind sets
+    (synthetic holdout5, real_blind3) never are, so that they stay an honest estimate."""
+    model = load_model()
+    assert model is not None
+    files = model.trained_on["files"]
+    assert {"classification_real_blind.jsonl", "classification_real_blind2.jsonl"} <= set(files)
+    assert not {"classification_holdout5.jsonl", "classification_real_blind3.jsonl"} & set(files)
+
+
 def test_a_story_without_trigger_words_is_read_as_what_it_tells() -> None:
     """A deposit sold as an insurance policy: a violation of the Wealth Center's sales staff
     touching customer funds, major."""
@@ -34,7 +44,7 @@ def test_a_story_without_trigger_words_is_read_as_what_it_tells() -> None:
 def test_every_answer_names_the_model_features_and_the_clause() -> None:
     reasons = classify(MIS_SOLD).reasons
     model_notes = [r for r in reasons if "模型" in r]
-    assert any(r.startswith("Art. 3 模型") and "主要依据「" in r for r in model_notes)
+    assert any(r.startswith("Art. 3 模型") and "主要依据" in r and "「" in r for r in model_notes)
     assert any(r.startswith("Art. 9 模型") for r in model_notes)
 
 
@@ -91,3 +101,13 @@ def test_a_text_is_classified_in_well_under_twenty_milliseconds() -> None:
     for _ in range(20):
         classify(MIS_SOLD)
     assert (time.perf_counter() - start) / 20 < 0.020
+
+
+def test_a_complaint_the_rules_find_about_a_members_agent_stays_a_member_complaint() -> None:
+    """Art. 9 clarified: the conduct of a member institution's staff or agents toward a
+    customer is a member complaint whoever complains; the model does not route it away."""
+    text = "保险代理人卖保险时送了礼品，说交几年就能领钱，现在理赔被拒，要求退保。"
+    assert classify_by_rules(text).department == Department.member_management
+    result = classify(text)
+    assert result.department == Department.member_management
+    assert any(r.startswith("Art. 9") and "会员" in r for r in result.reasons)

@@ -37,7 +37,7 @@ def test_art9_membership_matters_go_to_member_management(text: str) -> None:
         "我的赎回款一直没到账。",
         "产品到期兑付推迟了十天。",
         "认购确认书上的金额不对。",
-        "打客服热线一直没人接。",
+        "客服热线的接线员说话很冲，问两句就挂电话。",
         "理财顾问对我爱答不理。",
     ],
 )
@@ -65,7 +65,7 @@ def test_art9_other_matters_go_to_general_management(text: str) -> None:
         "我的季度对账单一直没寄来。",
         "对账单每月应该发到我邮箱，这个月还没收到。",
         "我要的持有证明三天了还没开出来。",
-        "打你们的服务热线，转人工要等二十分钟。",
+        "打你们的服务热线问收益，接线员答非所问。",
         "上门服务的同事让我把银行卡密码告诉他。",
     ],
 )
@@ -259,3 +259,69 @@ def test_art9_the_record_asked_for_is_the_subject_not_the_product_it_describes()
 def test_art9_where_staff_took_the_complainant_is_the_handling_not_the_content() -> None:
     text = "十几位投资人因兑付逾期来大厅讨说法。已将他们请至会议室，由经理接待。"
     assert department_of(text) == Department.wealth_center
+
+
+# --- Art. 9 and Art. 3 clarified ------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "会员单位的客户经理拿了我的账户密码替我买卖，亏了二十多万。",
+        "居间人一直在群里喊单，我跟着下单亏了一半，要求期货公司负责。",
+        "当初代理人口头说交满十年能全额取回，合同上根本不是这样写的。",
+        "经纪会员营业部的员工劝我签了委托理财协议，账户交给别人操作。",
+    ],
+)
+def test_art9_the_conduct_of_a_member_institution_or_its_agents_is_a_member_complaint(
+    text: str,
+) -> None:
+    """A member institution's staff or agents toward a customer: a member complaint,
+    whoever complains."""
+    decision = route(text)
+    assert decision.department == Department.member_management
+    assert any("Art. 9" in r for r in decision.reasons)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "在你们官网看到广告，加入了付费会员俱乐部，说跟着软件操作稳赚，结果亏了。",
+        "办卡时没人说每年要收年费，现在直接从卡里扣了。",
+    ],
+)
+def test_art9_membership_sounding_words_in_another_sense_are_not_membership_matters(
+    text: str,
+) -> None:
+    assert department_of(text) != Department.member_management
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "打客服热线一直没人接。",
+        "客服电话打了一上午都打不通，转人工一直在放音乐。",
+        "打你们的服务热线，转人工要等二十分钟。",
+        "开盘后交易软件卡住了，撤单没有任何反应。",
+        "你们app上的持仓显示为零，吓我一跳。",
+    ],
+)
+def test_art3_an_outage_of_the_exchanges_own_systems_or_hotline_goes_to_general_management(
+    text: str,
+) -> None:
+    assert department_of(text) == Department.general_management
+
+
+def test_art9_a_hotline_out_of_reach_while_a_payout_is_late_is_about_the_payout() -> None:
+    text = "认购的产品到期三个月没兑付，本金一分没回，客服电话也打不通。"
+    assert department_of(text) == Department.wealth_center
+
+
+def test_art9_personal_data_let_out_goes_to_general_management() -> None:
+    text = "骗子电话里准确说出了我的身份证号和卡号，怀疑你们把我的信息泄露了，要求查明。"
+    assert department_of(text) == Department.general_management
+
+
+def test_art9_changed_hours_not_announced_is_information_disclosure() -> None:
+    text = "营业时间改了也没提前通知，我按原来的时间过来已经关门了。"
+    assert department_of(text) == Department.general_management

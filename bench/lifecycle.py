@@ -120,6 +120,20 @@ def children_cpu(pid: int | None) -> float:
     return (int(fields[13]) + int(fields[14])) / os.sysconf("SC_CLK_TCK")
 
 
+def tree_cpu(pid: int) -> float:
+    """CPU seconds used so far by ``pid`` and the processes under it (and their ended ones)."""
+    from tests.support.processes import process_tree
+
+    total = 0.0
+    for member in process_tree(pid):
+        try:
+            fields = Path(f"/proc/{member}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += sum(int(value) for value in fields[11:15])
+    return total / os.sysconf("SC_CLK_TCK")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--complaints", type=int, default=20)
@@ -468,6 +482,12 @@ def measure(  # type: ignore[no-untyped-def]
     # The executions' CPU: what the worker's children (launchers, cold engines) and the flow
     # starter's children (forked executions) used, counted as each ends.
     cpu_before = children_cpu(starter.process.pid if starter else None)
+    assert server.process is not None
+    server_before = tree_cpu(server.process.pid)
+    postmaster = (
+        int((postgres.data_dir / "postmaster.pid").read_text().split()[0]) if postgres else None
+    )
+    postgres_before = tree_cpu(postmaster) if postmaster else 0.0
     began = time.perf_counter()
     created = [intake()[1] for _ in range(args.suspended)]
     run_ids = [UUID(run_id) for run_id in created if run_id is not None]
@@ -542,7 +562,10 @@ def measure(  # type: ignore[no-untyped-def]
     floor = executions_cpu / cores
     print(
         f"CPU of the executions {executions_cpu:.0f} s on {cores} cores: the CPU work alone "
-        f"needs {floor:.0f} s; the burst took {elapsed / floor if floor else 0:.2f}x that"
+        f"needs {floor:.0f} s; the burst took {elapsed / floor if floor else 0:.2f}x that; "
+        f"meanwhile the Prefect server used {tree_cpu(server.process.pid) - server_before:.0f} "
+        "s of CPU"
+        + (f", its PostgreSQL {tree_cpu(postmaster) - postgres_before:.0f} s" if postmaster else "")
     )
     print(
         f"{args.suspended} complaints suspended at once after {elapsed:.0f} s: "

@@ -14,7 +14,7 @@ from contextlib import asynccontextmanager
 from importlib.resources import files
 from pathlib import Path
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
@@ -36,6 +36,7 @@ from web import (
     pages,
 )
 from web.serving import quiet_access_log
+from web.validation import refuse_unknown_query
 
 STATIC = Path(__file__).resolve().parent / "static"
 # Swagger UI as the fastapi-offline package ships it: /docs loads nothing from outside (an
@@ -75,6 +76,7 @@ def create_app() -> FastAPI:
         openapi_url="/openapi.json",
         docs_url=None,
         redoc_url=None,
+        dependencies=[Depends(refuse_unknown_query)],
     )
 
     @app.get("/docs", include_in_schema=False)

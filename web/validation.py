@@ -8,13 +8,19 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from zoneinfo import ZoneInfo
 
+from fastapi import Request
+from fastapi.dependencies.models import Dependant
+from fastapi.routing import APIRoute
+
 from policy.text import is_blank
 
 # The steps' caps are the staff app's and the API's too.
+from services.step_errors import StepInputError
 from services.step_registry import MAX_TEXT as MAX_TEXT
 from services.step_registry import MAX_USERNAME as MAX_USERNAME
 
@@ -198,3 +204,25 @@ def check_received_at(received_at: datetime, *, now: datetime) -> None:
             "received_at",
             f"受理时间不能早于 {MAX_BACKDATE.days} 天前；请核对日期，补录旧投诉请联系管理员",
         )
+
+
+def refuse_unknown_query(request: Request) -> None:
+    """An API filter the endpoint does not take is refused, not ignored: a misspelt ``from``
+    would otherwise answer with every record. Only for endpoints that take query parameters
+    (they document 422); the pages read theirs loosely."""
+    route = request.scope.get("route")
+    if not request.url.path.startswith("/api/") or not isinstance(route, APIRoute):
+        return
+    taken = set(_query_parameters(route.dependant))
+    unknown = sorted(set(request.query_params) - taken)
+    if taken and unknown:
+        names = "、".join(f"「{name}」" for name in unknown)
+        raise StepInputError(f"不支持的查询参数：{names}；可用：{'、'.join(sorted(taken))}")
+
+
+def _query_parameters(dependant: Dependant) -> Iterator[str]:
+    """The query parameters an endpoint and its dependencies take, by the name sent."""
+    for parameter in dependant.query_params:
+        yield parameter.alias
+    for dependency in dependant.dependencies:
+        yield from _query_parameters(dependency)

@@ -59,3 +59,23 @@ def test_masks() -> None:
     assert mask_name("张三") == "张*"
     assert mask_name("某某资产管理有限公司") == "某***"
     assert mask_email("zhangsan@example.test") == "z***@example.test"
+
+
+@pytest.mark.parametrize("query", ["?form=2026-11-01", "?=true", "?from=2026-11-01&usr=li"])
+def test_api_a_filter_the_endpoint_does_not_take_is_refused_not_ignored(
+    api, staff, query: str
+) -> None:  # type: ignore[no-untyped-def]
+    """A misspelt ``from`` would otherwise answer with every record of every period."""
+    refused = api.get(f"/accountability{query}", staff.compliance)
+    assert refused.status_code == 422
+    assert refused.json()["detail"].startswith("不支持的查询参数：")
+    assert "from" in refused.json()["detail"]  # and what it does take
+    taken = api.get("/accountability?from=2026-11-01&user=owner", staff.compliance)
+    assert taken.status_code == 200
+
+
+def test_pages_and_endpoints_without_filters_keep_reading_their_query_loosely(
+    client, api, staff
+) -> None:  # type: ignore[no-untyped-def]
+    reference = api.new_complaint(staff.owner)
+    assert api.get(f"/complaints/{reference}?utm_source=mail", staff.owner).status_code == 200

@@ -1,0 +1,82 @@
+"""Who or what a complaint is about, and the customer's demand
+
+Revision ID: 0016_complaint_subjects
+Revises: 0015_personal_data_removed
+Create Date: 2026-12-05 05:30:00
+
+Art. 8 counts complaints by the department, staff member, member institution and product
+complained about; Art. 4 keeps the person complained about away from the case. The product
+was recorded already (``product``); the department, staff member, member institution and the
+customer's demand (客户诉求) are new, with the monitoring indexes on the first three (declared
+in models/monitoring.py). Existing complaints: none recorded.
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0016_complaint_subjects"
+down_revision = "0015_personal_data_removed"
+branch_labels = None
+depends_on = None
+
+DEMANDS = ("compensation", "refund", "apology", "explanation", "correction", "other")
+
+INDEXES = {
+    "ix_complaints_monitor_subject_department": ["subject_department_id", "received_at"],
+    "ix_complaints_monitor_subject_user": ["subject_user_id", "received_at"],
+    "ix_complaints_monitor_subject_institution": ["subject_institution", "received_at"],
+}
+
+
+# Plain ALTER TABLE, as for process_version (a batch copy would drop the table others refer to).
+# SQLite takes a column's reference only inline with the column (Alembic adds it apart).
+REFERENCES = (
+    ("subject_department_id", "departments", "fk_complaints_subject_department_id_departments"),
+    ("subject_user_id", "users", "fk_complaints_subject_user_id_users"),
+)
+
+
+def upgrade() -> None:
+    present = {column["name"] for column in sa.inspect(op.get_bind()).get_columns("complaints")}
+    for column, table, name in REFERENCES:
+        if column in present:
+            continue  # kept by a downgrade on SQLite
+        if op.get_bind().dialect.name == "sqlite":
+            op.execute(
+                f"ALTER TABLE complaints ADD COLUMN {column} INTEGER "
+                f"CONSTRAINT {name} REFERENCES {table} (id)"
+            )
+        else:
+            op.add_column(
+                "complaints",
+                sa.Column(
+                    column, sa.Integer(), sa.ForeignKey(f"{table}.id", name=name), nullable=True
+                ),
+            )
+    op.add_column("complaints", sa.Column("subject_institution", sa.String(200), nullable=True))
+    op.add_column(
+        "complaints",
+        sa.Column(
+            "demand",
+            sa.Enum(*DEMANDS, name="demand", native_enum=False, create_constraint=True, length=40),
+            nullable=True,
+        ),
+    )
+    op.add_column("complaints", sa.Column("demand_note", sa.Text(), nullable=True))
+    for name, columns in INDEXES.items():
+        op.create_index(name, "complaints", columns, unique=False)
+
+
+def downgrade() -> None:
+    for name in reversed(INDEXES):
+        op.drop_index(name, table_name="complaints")
+    for column in ("demand_note", "demand", "subject_institution"):
+        op.drop_column("complaints", column)
+    if op.get_bind().dialect.name == "sqlite":
+        # SQLite drops a column that references another table only by copying the table, which
+        # other tables reference: the two columns stay, unused, and an upgrade finds them.
+        return
+    for column, _, _ in reversed(REFERENCES):
+        op.drop_column("complaints", column)

@@ -132,16 +132,7 @@ def confirm_subject(
     assignment: 409 at a later stage, 403 for anyone but the first-inquiry owner or a manager
     of the complaint's department, or for the person complained about; 422 for bad input."""
     session.refresh(complaint)
-    if complaint.stage not in CONFIRMING_STAGES:
-        raise StepConflict(
-            f"投诉 {complaint.reference} 当前处于「{complaint.stage.label}」；被投诉对象和客户诉求"
-            "只能在提交文字记录或安排跟进之前确认或更正"
-        )
-    manager = actor.role is Role.manager and actor.department_id == complaint.department_id
-    if not actor.active or (actor.id != complaint.first_inquiry_owner_id and not manager):
-        raise StepForbidden("只有首问负责人或受理部门经理可以确认或更正被投诉对象和客户诉求")
-    if complaint.subject_user_id is not None and actor.id == complaint.subject_user_id:
-        raise StepForbidden("您是本投诉的被投诉人员，应当回避，不能确认或更正被投诉对象（第四条）")
+    ensure_may_confirm(complaint, actor)
     subject = check_subject(session, given)
     data = set_subject(complaint, subject)
     append_event(
@@ -154,3 +145,17 @@ def confirm_subject(
     )
     session.flush()
     return complaint
+
+
+def ensure_may_confirm(complaint: Complaint, actor: User) -> None:
+    """Whether ``actor`` may confirm or correct the subject now (else 409 or 403)."""
+    if complaint.stage not in CONFIRMING_STAGES:
+        raise StepConflict(
+            f"投诉 {complaint.reference} 当前处于「{complaint.stage.label}」；被投诉对象和客户诉求"
+            "只能在提交文字记录或安排跟进之前确认或更正"
+        )
+    manager = actor.role is Role.manager and actor.department_id == complaint.department_id
+    if not actor.active or (actor.id != complaint.first_inquiry_owner_id and not manager):
+        raise StepForbidden("只有首问负责人或受理部门经理可以确认或更正被投诉对象和客户诉求")
+    if complaint.subject_user_id is not None and actor.id == complaint.subject_user_id:
+        raise StepForbidden("您是本投诉的被投诉人员，应当回避，不能确认或更正被投诉对象（第四条）")

@@ -33,6 +33,7 @@ from web import (
     ledger,
     monitoring_pages,
     pages,
+    subjects,
 )
 from web.serving import quiet_access_log
 
@@ -93,6 +94,7 @@ def create_app() -> FastAPI:
     app.include_router(accountability.api_router)
     app.include_router(ledger.api_router)
     app.include_router(closure.api_router)
+    app.include_router(subjects.api_router)
     app.include_router(pages.router)
     app.include_router(complaint_pages.router)
     app.include_router(contacts.router)
@@ -100,6 +102,7 @@ def create_app() -> FastAPI:
     app.include_router(accountability.router)
     app.include_router(ledger.router)
     app.include_router(closure.router)
+    app.include_router(subjects.router)
     app.include_router(admin.router)
     app.include_router(monitoring_pages.router)
     app.mount("/static/docs", StaticFiles(directory=DOCS_ASSETS), name="docs-assets")

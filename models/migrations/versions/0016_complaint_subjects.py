@@ -1,4 +1,4 @@
-"""Who or what a complaint is about, and the customer's demand
+"""Who or what a complaint is about, the customer's demand; following up Art. 8 alerts
 
 Revision ID: 0016_complaint_subjects
 Revises: 0015_personal_data_removed
@@ -9,12 +9,18 @@ complained about; Art. 4 keeps the person complained about away from the case. T
 was recorded already (``product``); the department, staff member, member institution and the
 customer's demand (客户诉求) are new, with the monitoring indexes on the first three (declared
 in models/monitoring.py). Existing complaints: none recorded.
+
+Art. 8 alerts get the number of founded complaints beside the count, and a follow-up row
+(alert_dispositions): the owner, the due date, the disposition, the escalation to leadership.
+Alerts stored before this have neither.
 """
 
 from __future__ import annotations
 
 import sqlalchemy as sa
 from alembic import op
+
+import models.db
 
 revision = "0016_complaint_subjects"
 down_revision = "0015_personal_data_removed"
@@ -67,9 +73,55 @@ def upgrade() -> None:
     op.add_column("complaints", sa.Column("demand_note", sa.Text(), nullable=True))
     for name, columns in INDEXES.items():
         op.create_index(name, "complaints", columns, unique=False)
+    op.add_column("concentration_alerts", sa.Column("founded", sa.Integer(), nullable=True))
+    op.create_table(
+        "alert_dispositions",
+        sa.Column("alert_id", sa.Integer(), nullable=False),
+        sa.Column("owner_id", sa.Integer(), nullable=True),
+        sa.Column("due_on", sa.Date(), nullable=False),
+        sa.Column(
+            "disposition",
+            sa.Enum(
+                "explained",
+                "corrected",
+                "escalated",
+                name="disposition",
+                native_enum=False,
+                create_constraint=True,
+                length=40,
+            ),
+            nullable=True,
+        ),
+        sa.Column("note", sa.Text(), nullable=True),
+        sa.Column("disposed_by_id", sa.Integer(), nullable=True),
+        sa.Column("disposed_at", models.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("escalated_at", models.db.UTCDateTime(timezone=True), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["alert_id"],
+            ["concentration_alerts.id"],
+            name=op.f("fk_alert_dispositions_alert_id_concentration_alerts"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["owner_id"], ["users.id"], name=op.f("fk_alert_dispositions_owner_id_users")
+        ),
+        sa.ForeignKeyConstraint(
+            ["disposed_by_id"],
+            ["users.id"],
+            name=op.f("fk_alert_dispositions_disposed_by_id_users"),
+        ),
+        sa.PrimaryKeyConstraint("alert_id", name=op.f("pk_alert_dispositions")),
+    )
+    op.create_index(
+        op.f("ix_alert_dispositions_owner_id"), "alert_dispositions", ["owner_id"], unique=False
+    )
+    op.create_index(
+        op.f("ix_alert_dispositions_due_on"), "alert_dispositions", ["due_on"], unique=False
+    )
 
 
 def downgrade() -> None:
+    op.drop_table("alert_dispositions")
+    op.drop_column("concentration_alerts", "founded")
     for name in reversed(INDEXES):
         op.drop_index(name, table_name="complaints")
     for column in ("demand_note", "demand", "subject_institution"):

@@ -63,6 +63,7 @@ from policy.concentration import (
     UnitCounts,
     UnitKind,
     WindowCounts,
+    founded_share,
 )
 from policy.enums import Category, Channel, Department
 
@@ -859,13 +860,24 @@ class StoredAlert:
     severity: str
     trend: str | None
     explanation: str
+    founded: int | None = None
+    owner: str | None = None
+    due_on: date | None = None
 
 
 def store_window_alerts(
-    session: Session, windows: MonitorWindows, alerts: Sequence[AlertRecord]
+    session: Session,
+    windows: MonitorWindows,
+    alerts: Sequence[AlertRecord],
+    *,
+    follow_up: Callable[[Sequence[ConcentrationAlert]], None] | None = None,
 ) -> list[StoredAlert]:
-    """Store a window's alerts once (``store_alerts``); all its alerts as stored, with labels."""
+    """Store a window's alerts once (``store_alerts``); all its alerts as stored, with labels.
+    ``follow_up`` completes the stored alerts first (their founded count, owner and due date,
+    ``services.alert_followups.open_follow_ups``)."""
     rows = store_alerts(session, windows=windows, alerts=alerts)
+    if follow_up is not None:
+        follow_up(rows)
     return [
         StoredAlert(
             id=row.id,
@@ -880,6 +892,13 @@ def store_window_alerts(
             severity=row.severity,
             trend=row.trend,
             explanation=row.explanation,
+            founded=row.founded,
+            owner=(
+                row.follow_up.owner.display_name
+                if row.follow_up is not None and row.follow_up.owner is not None
+                else None
+            ),
+            due_on=row.follow_up.due_on if row.follow_up is not None else None,
         )
         for row in rows
     ]
@@ -901,10 +920,13 @@ def report_table(alerts: Sequence[StoredAlert]) -> list[dict[str, Any]]:
             "监控对象类型": UnitKind(alert.unit_kind).label,
             "监控对象": alert.unit_label,
             "投诉数": alert.count,
+            "属实占比": founded_share(alert.founded, alert.count),
             "预期数": round(alert.expected, 1),
             "P值": _format_p(alert.p_value),
             "趋势": _label(Trend, alert.trend),
             "说明": alert.explanation,
+            "负责人": alert.owner or "—",
+            "处置期限": alert.due_on.isoformat() if alert.due_on else "—",
         }
         for alert in alerts
     ]
@@ -949,5 +971,8 @@ def report_markdown(
         lines.append(f"## 列入重点监控 {len(alerts)} 项")
         lines.append("")
         for alert in alerts:
-            lines.append(f"- **{_label(Severity, alert.severity)}** {alert.explanation}")
+            lines.append(
+                f"- **{_label(Severity, alert.severity)}** {alert.explanation}"
+                f"（{founded_share(alert.founded, alert.count)}）"
+            )
     return "\n".join(lines) + "\n"

@@ -52,6 +52,7 @@ class NotificationKind(StrEnum):
     result = "result"
     closure = "closure"
     concentration_report = "concentration_report"
+    concentration_overdue = "concentration_overdue"
     run_failure = "run_failure"
 
     @property
@@ -69,6 +70,7 @@ class NotificationKind(StrEnum):
             "result": "处理结果告知",
             "closure": "办结通知",
             "concentration_report": "投诉集中监控报告",
+            "concentration_overdue": "投诉集中监控提示逾期未处置",
             "run_failure": "流程运行异常",
         }[self.value]
 
@@ -104,6 +106,7 @@ _CLAUSES = {
     NotificationKind.result: "2.2",
     NotificationKind.closure: "2.4",
     NotificationKind.concentration_report: "8",
+    NotificationKind.concentration_overdue: "8",
     NotificationKind.run_failure: "1",
 }
 
@@ -301,6 +304,8 @@ def addressees_for(
         return Addressees(
             _emails(users_with_role(session, Role.compliance, Role.leadership)), "合规与公司领导"
         )
+    if kind is NotificationKind.concentration_overdue:
+        return Addressees(_emails(users_with_role(session, Role.leadership)), "公司领导")
     if kind is NotificationKind.run_failure:
         admins = session.scalars(select(User).where(User.role == Role.admin, User.active)).all()
         return Addressees(sorted({user.email for user in admins if user.email}), "系统管理员")

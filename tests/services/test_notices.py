@@ -60,7 +60,12 @@ def test_every_kind_has_a_subject_a_text_and_an_html_template() -> None:
 COMPLAINT_KINDS = [
     kind
     for kind in NotificationKind
-    if kind not in (NotificationKind.concentration_report, NotificationKind.run_failure)
+    if kind
+    not in (
+        NotificationKind.concentration_report,
+        NotificationKind.concentration_overdue,
+        NotificationKind.run_failure,
+    )
 ]
 
 

@@ -206,3 +206,27 @@ def escalate_overdue(session: Session, *, today: date, now: datetime) -> list[in
         queued.append(row.id)
     session.flush()
     return queued
+
+
+def follow_ups_for(session: Session, user: User, *, limit: int = 200) -> list[AlertFollowUp]:
+    """The alerts ``user`` may dispose of: their own, or (compliance, leadership) every one;
+    those awaiting a disposition first, by due date, then the latest disposed."""
+    query = select(AlertFollowUp).join(AlertFollowUp.alert)
+    if user.role not in OVERSIGHT:
+        query = query.where(AlertFollowUp.owner_id == user.id)
+    rows = session.scalars(
+        query.order_by(
+            AlertFollowUp.disposed_at.is_not(None),
+            AlertFollowUp.due_on,
+            ConcentrationAlert.id.desc(),
+        ).limit(limit)
+    ).all()
+    return list(rows)
+
+
+def may_dispose(follow_up: AlertFollowUp, user: User) -> bool:
+    return (
+        follow_up.disposition is None
+        and user.active
+        and (user.id == follow_up.owner_id or user.role in OVERSIGHT)
+    )

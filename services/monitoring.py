@@ -599,6 +599,16 @@ class AlertView:
     window_start: date
     window_end: date
     weekly_counts: list[int] = field(default_factory=list)
+    alert_id: int = 0
+    founded: int | None = None
+    owner: str | None = None
+    due_on: date | None = None
+    disposition: str | None = None
+    escalated: bool = False
+
+    @property
+    def founded_share(self) -> str:
+        return founded_share(self.founded, self.count)
 
 
 @dataclass(frozen=True)
@@ -763,6 +773,7 @@ def concentration_overview(
                     weeks=weeks,
                     timezone=timezone,
                 ),
+                **follow_up_fields(alert),
             )
         )
     return ConcentrationOverview(
@@ -772,6 +783,21 @@ def concentration_overview(
         report_dates=dates,
         report_date=report_date,
     )
+
+
+def follow_up_fields(alert: ConcentrationAlert) -> dict[str, Any]:
+    """An alert's founded count and follow-up (owner, due date, disposition) as shown."""
+    follow_up = alert.follow_up
+    return {
+        "alert_id": alert.id,
+        "founded": alert.founded,
+        "owner": follow_up.owner.display_name if follow_up and follow_up.owner else None,
+        "due_on": follow_up.due_on if follow_up else None,
+        "disposition": (
+            follow_up.disposition.label if follow_up and follow_up.disposition else None
+        ),
+        "escalated": bool(follow_up and follow_up.escalated_at),
+    }
 
 
 def trend_svg(

@@ -26,11 +26,13 @@ from pydantic import (
 from config.settings import duration_label, get_settings
 from policy.closure import MAX_NOTE as MAX_CLOSURE_NOTE
 from policy.closure import ClosureReason
+from policy.concentration import Disposition
 from policy.contacts import MAX_SUMMARY, ContactMethod
 from policy.enums import Category, Channel, ComplainantKind, Department, Stage
 from policy.extensions import MAX_REASON, ExtensionStatus
 from policy.lifecycle import Step
 from policy.subjects import MAX_DEMAND_NOTE, MAX_SUBJECT_TEXT, Demand
+from services.alert_followups import MAX_NOTE as MAX_DISPOSITION_NOTE
 from services.step_registry import (
     STEPS,
     Decision,
@@ -95,6 +97,7 @@ FIELD_LABELS: dict[str, str] = {
     "reached": "是否联系上客户",
     "summary": "联系情况摘要",
     "finding": "认定结果",
+    "disposition": "处置结果",
     "subject_department": "被投诉部门",
     "subject_staff": "被投诉人员",
     "subject_institution": "被投诉会员机构",
@@ -244,6 +247,25 @@ class SubjectRequest(StrictModel):
     product: Line(MAX_PRODUCT) | None = None
     demand: DemandField | None = Field(default=None, description=_DEMANDS)
     demand_note: Text(MAX_DEMAND_NOTE) | None = None
+
+
+class DispositionRequest(StrictModel):
+    """What the owner of an Art. 8 alert found and did (compliance and leadership may too)."""
+
+    disposition: Annotated[Disposition, Field(strict=False)] = Field(
+        description="explained 已说明原因 | corrected 已整改 | escalated 已上报公司领导"
+    )
+    note: Text(MAX_DISPOSITION_NOTE, min_length=1) = Field(description="处置说明")
+
+
+class DispositionDone(BaseModel):
+    alert_id: int
+    disposition: Disposition
+    disposition_label: str
+    note: str
+    disposed_by: str
+    disposed_at: datetime
+    message: str
 
 
 class ContactRequest(StrictModel):

@@ -405,6 +405,8 @@ def _step_choices(db: DbSession, complaint: Any, step: Step | None) -> dict[str,
         )
         .order_by(User.role, User.username)
     ).all()
+    # Art. 4 回避: the person complained about is not offered (the service refuses them).
+    handlers = [user for user in handlers if user.id != complaint.subject_user_id]
     departments = db.scalars(
         select(DepartmentRow).where(DepartmentRow.id != complaint.department_id)
     ).all()

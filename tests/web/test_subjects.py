@@ -155,3 +155,12 @@ def test_art4_the_person_complained_about_cannot_find_the_complaint_by_the_custo
     assert "137****9876" in page and "13712349876" not in page
     assert reference not in browser.post("/search", {"q": "13712349876"}).text
     assert reference in browser.sign_in(staff.owner).post("/search", {"q": "13712349876"}).text
+
+
+def test_art4_the_assignment_form_does_not_offer_the_person_complained_about(
+    api, browser, staff
+) -> None:
+    ref = api.new_complaint(staff.owner, subject_staff="colleague")
+    step(api, ref, "written-record", staff.owner, text="已记录")
+    page = browser.sign_in(staff.manager).get(f"/complaints/{ref}").text
+    assert '<option value="owner"' in page and '<option value="colleague"' not in page

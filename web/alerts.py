@@ -8,8 +8,9 @@ reads the input and shows the refusal. A refused form comes back with what was t
 from __future__ import annotations
 
 import logging
+from typing import Annotated
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Path, Request
 from fastapi.responses import RedirectResponse, Response
 
 from models.db import utcnow
@@ -23,6 +24,7 @@ from web.rendering import render
 from web.schemas import DispositionDone, DispositionRequest, refusals
 from web.security import same
 
+AlertId = Annotated[int, Path(ge=1, le=2**31 - 1, description="监控提示的编号")]
 router = APIRouter(include_in_schema=False)
 api_router = APIRouter(prefix="/api")
 log = logging.getLogger("web.access")
@@ -45,7 +47,7 @@ _REFUSALS = refusals(
     tags=["监控"],
 )
 def post_disposition(
-    alert_id: int, body: DispositionRequest, user: ApiUser, db: DbSession
+    alert_id: AlertId, body: DispositionRequest, user: ApiUser, db: DbSession
 ) -> DispositionDone:
     try:
         follow_up = record_disposition(
@@ -124,7 +126,7 @@ def alerts_page(request: Request, user: PageUser, db: DbSession) -> Response:
 @router.post("/monitoring/alerts/{alert_id}/disposition")
 def submit_disposition(
     request: Request,
-    alert_id: int,
+    alert_id: AlertId,
     form: FormFields,
     web_session: WebSessionDep,
     db: DbSession,

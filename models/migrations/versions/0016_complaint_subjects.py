@@ -62,14 +62,23 @@ def upgrade() -> None:
                 ),
             )
     op.add_column("complaints", sa.Column("subject_institution", sa.String(200), nullable=True))
-    op.add_column(
-        "complaints",
-        sa.Column(
-            "demand",
-            sa.Enum(*DEMANDS, name="demand", native_enum=False, create_constraint=True, length=40),
-            nullable=True,
-        ),
-    )
+    if op.get_bind().dialect.name == "sqlite":  # the check, too, only inline
+        allowed = ", ".join(f"'{value}'" for value in DEMANDS)
+        op.execute(
+            "ALTER TABLE complaints ADD COLUMN demand VARCHAR(40) "
+            f"CONSTRAINT ck_complaints_demand CHECK (demand IN ({allowed}))"
+        )
+    else:
+        op.add_column(
+            "complaints",
+            sa.Column(
+                "demand",
+                sa.Enum(
+                    *DEMANDS, name="demand", native_enum=False, create_constraint=True, length=40
+                ),
+                nullable=True,
+            ),
+        )
     op.add_column("complaints", sa.Column("demand_note", sa.Text(), nullable=True))
     for name, columns in INDEXES.items():
         op.create_index(name, "complaints", columns, unique=False)

@@ -20,6 +20,7 @@ from policy.concentration import Disposition, Thresholds, UnitKind, assess_conce
 from policy.enums import Department, Role
 from services.alert_followups import escalate_overdue, open_follow_ups, record_disposition
 from services.monitoring import MonitorWindows, count_units, report_table, store_window_alerts
+from services.notices import prepare_concentration_report
 from services.step_errors import StepConflict, StepForbidden, StepInputError
 from tests.monitoring.conftest import REPORT_DATE, background, load
 from tests.monitoring.synthetic import COMPLAINT_COLUMNS, Population, complaint_rows
@@ -105,7 +106,7 @@ def test_art8_a_hot_spot_on_the_staff_member_complained_about_is_flagged_not_the
 
 
 def test_art8_each_alert_reports_its_founded_share_owner_and_due_date(
-    session: Session, population: Population
+    session: Session, population: Population, settings
 ) -> None:
     accused, _ = _plant(session, population)
     _user(session, "wc_manager", Role.manager, population.departments[Department.wealth_center])
@@ -122,6 +123,15 @@ def test_art8_each_alert_reports_its_founded_share_owner_and_due_date(
     assert row["属实占比"] == "属实 2/4（50%）" and row["负责人"] == "wc_manager姓名"
     others = [a for a in stored if a.unit_kind in (UnitKind.product, UnitKind.customer)]
     assert all(a.owner == compliance.display_name for a in others)
+    # The report's email to compliance and leadership says the same.
+    notice = prepare_concentration_report(session, window_end=WINDOWS.window_end, settings=settings)
+    assert notice is not None
+    line = next(a for a in notice.context["alerts"] if a["unit"] == accused.display_name)
+    assert (line["founded"], line["owner"], line["due_on"]) == (
+        "属实 2/4（50%）",
+        "wc_manager姓名",
+        "2026-12-04",
+    )
     # Stored once: a re-run keeps the owner, the due date and the founded count.
     again = store_window_alerts(session, WINDOWS, _assess(session).alerts, follow_up=follow_up)
     assert [(a.id, a.founded, a.owner, a.due_on) for a in again] == [

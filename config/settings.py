@@ -95,6 +95,9 @@ class Settings(BaseSettings):
     monitor_baseline_days: int = Field(default=180, ge=1, le=3660)
     monitor_alpha: float = Field(default=0.01, gt=0, lt=1)
     monitor_min_count: int = Field(default=3, ge=1)
+    # Working days after the report date by which an alert's owner records its disposition;
+    # an alert still without one after that goes to leadership.
+    monitor_disposition_days: int = Field(default=5, ge=1, le=60)
     # Connections the counting reads with at once; the database does the counting, so this is
     # how many of its cores one report uses (bench/monitor.py: 2 readers take 55% of 1's time).
     monitor_readers: int = Field(default=2, ge=1, le=8)

@@ -4,14 +4,18 @@ Every morning (deployment ``concentration-monitor``, cron ``COMPLAINTS_MONITOR_C
 08:00 in ``COMPLAINTS_TIMEZONE``), and by hand with ``complaints monitor [--as-of DATE]``:
 
 1. count each unit's complaints — department, category, channel, department × category,
-   product, first-inquiry owner, handler, and repeat complaints by one customer — in the 30 days
+   product, first-inquiry owner, handler, repeat complaints by one customer, and the
+   department, staff member and member institution complained about — in the 30 days
    before the report date, the 30 days before those, and the 180-day baseline;
 2. assess each unit against what its own baseline predicts at today's overall volume
    (``policy.concentration``): flagged when the Poisson upper tail is under ``alpha`` and the
    count reaches the minimum, graded watch / elevated / high, with its trend;
-3. store the flagged units, one alert per unit and window;
+3. store the flagged units, one alert per unit and window, each with its founded count, its
+   owner (the manager of the unit's department; compliance for other units) and its due date
+   (``COMPLAINTS_MONITOR_DISPOSITION_DAYS`` working days);
 4. report them in the Prefect UI (table artifact ``concentration-report``, markdown summary);
-5. email the report to compliance and leadership.
+5. email the report to compliance and leadership;
+6. escalate to leadership, once each, the alerts left without a disposition past their due date.
 
 The report date of a scheduled run is the day it was *scheduled* for, so a late run reports
 on its own day. Running again for the same date changes nothing: the same alerts, and no second
@@ -34,6 +38,7 @@ from services.monitoring import thresholds_for
 from tasks.mail import send_notification
 from tasks.monitoring import (
     count_complaints_by_unit,
+    escalate_overdue_alerts,
     publish_concentration_report,
     queue_concentration_report,
     store_concentration_alerts,
@@ -71,6 +76,11 @@ def concentration_monitor(as_of: date | None = None) -> dict[str, Any]:
         notification_id = queue_concentration_report(alerts[0].window_end)
         email = "no-recipient" if notification_id is None else send_notification(notification_id)
 
+    # Art. 8 重点监控: alerts of earlier reports left without a disposition past their due date.
+    escalations = escalate_overdue_alerts(report_date)
+    for escalation_id in escalations:
+        send_notification(escalation_id)
+
     summary = {
         "report_date": report_date.isoformat(),
         "units_assessed": sum(kind.assessed for kind in assessment.kinds),
@@ -79,6 +89,7 @@ def concentration_monitor(as_of: date | None = None) -> dict[str, Any]:
         "elevated": sum(alert.severity == "elevated" for alert in alerts),
         "watch": sum(alert.severity == "watch" for alert in alerts),
         "email": str(email),
+        "escalated": len(escalations),
     }
     get_run_logger().info(
         "concentration report %s: %s units assessed, %s alerts (%s high), email %s",

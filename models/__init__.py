@@ -25,6 +25,7 @@ from models.complaint import (
 )
 from models.db import Base, get_engine, make_engine, safe_url, session_scope, utcnow
 from models.operations import (
+    AlertFollowUp,
     ConcentrationAlert,
     ConcentrationReport,
     Deadline,
@@ -48,6 +49,7 @@ def register_all() -> None:
 
 
 __all__ = [
+    "AlertFollowUp",
     "Assignment",
     "Base",
     "Complaint",

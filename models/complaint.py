@@ -29,6 +29,7 @@ from models.db import Base, UTCDateTime, utcnow
 from models.people import Contact, Customer, DepartmentRow, User
 from models.types import enum_type
 from policy.enums import Category, Channel, ComplainantKind, Stage
+from policy.subjects import Demand
 
 
 class Complaint(Base):
@@ -65,6 +66,14 @@ class Complaint(Base):
     promised_reply_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     resolved_on_the_spot: Mapped[bool] = mapped_column(Boolean, default=False)
     on_the_spot_resolution: Mapped[str | None] = mapped_column(Text)
+    # Who or what the complaint is about (被投诉部门/人员/会员机构; the product is ``product``)
+    # and what the customer asks for (客户诉求): counted by Art. 8 monitoring; the person
+    # complained about stays away from the case (Art. 4, ``policy.subjects``).
+    subject_department_id: Mapped[int | None] = mapped_column(ForeignKey("departments.id"))
+    subject_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    subject_institution: Mapped[str | None] = mapped_column(String(200))
+    demand: Mapped[Demand | None] = mapped_column(enum_type(Demand))
+    demand_note: Mapped[str | None] = mapped_column(Text)
     # Times a dissatisfied customer sent the case back to handling (Art. 2(4)).
     reopen_count: Mapped[int] = mapped_column(Integer, default=0)
     # The current round of handling: each send-back (leadership, dispute, dissatisfaction) adds one.
@@ -85,9 +94,13 @@ class Complaint(Base):
     customer: Mapped[Customer] = relationship()
     # The complainant's details as taken with this complaint (Art. 2(5)).
     contact: Mapped[Contact] = relationship(uselist=False)
-    department: Mapped[DepartmentRow] = relationship()
+    department: Mapped[DepartmentRow] = relationship(foreign_keys=[department_id])
     first_inquiry_owner: Mapped[User] = relationship(foreign_keys=[first_inquiry_owner_id])
     handler: Mapped[User | None] = relationship(foreign_keys=[handler_id])
+    subject_department: Mapped[DepartmentRow | None] = relationship(
+        foreign_keys=[subject_department_id]
+    )
+    subject_user: Mapped[User | None] = relationship(foreign_keys=[subject_user_id])
 
 
 class IntakeRequest(Base):

@@ -31,4 +31,20 @@ MONITORING_INDEXES = (
     ),
     Index("ix_complaints_monitor_handler", _complaints.c.handler_id, _complaints.c.received_at),
     Index("ix_complaints_monitor_customer", _complaints.c.received_at, _complaints.c.customer_id),
+    # Migration 0016: the department, staff member and member institution complained about.
+    Index(
+        "ix_complaints_monitor_subject_department",
+        _complaints.c.subject_department_id,
+        _complaints.c.received_at,
+    ),
+    Index(
+        "ix_complaints_monitor_subject_user",
+        _complaints.c.subject_user_id,
+        _complaints.c.received_at,
+    ),
+    Index(
+        "ix_complaints_monitor_subject_institution",
+        _complaints.c.subject_institution,
+        _complaints.c.received_at,
+    ),
 )

@@ -21,6 +21,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from models.db import Base, UTCDateTime, utcnow
 from models.people import User
 from models.types import enum_type
+from policy.concentration import Disposition
 from policy.enums import DeadlineKind, DeadlineStatus, NotificationStatus
 
 
@@ -109,6 +110,31 @@ class ConcentrationAlert(Base):
     trend: Mapped[str | None] = mapped_column(String(20))
     explanation: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Of ``count``, the complaints whose latest verification found them founded (属实), at the
+    # time the alert was stored; None for alerts stored before it was counted.
+    founded: Mapped[int | None] = mapped_column(Integer)
+
+    follow_up: Mapped[AlertFollowUp | None] = relationship(back_populates="alert")
+
+
+class AlertFollowUp(Base):
+    """Art. 8 重点监控: who answers for an alert (the owner), by when, and what they found and
+    did (the disposition, with a note); ``escalated_at`` when it went to leadership undisposed."""
+
+    __tablename__ = "alert_dispositions"
+
+    alert_id: Mapped[int] = mapped_column(ForeignKey("concentration_alerts.id"), primary_key=True)
+    owner_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    due_on: Mapped[date] = mapped_column(Date, index=True)
+    disposition: Mapped[Disposition | None] = mapped_column(enum_type(Disposition))
+    note: Mapped[str | None] = mapped_column(Text)
+    disposed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    disposed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    escalated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    alert: Mapped[ConcentrationAlert] = relationship(back_populates="follow_up")
+    owner: Mapped[User | None] = relationship(foreign_keys=[owner_id])
+    disposed_by: Mapped[User | None] = relationship(foreign_keys=[disposed_by_id])
 
 
 class ConcentrationReport(Base):

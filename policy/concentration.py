@@ -42,6 +42,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from datetime import date
 from enum import StrEnum
 from typing import Any
 
@@ -350,10 +351,17 @@ class UnitKind(StrEnum):
     owner = "owner"
     handler = "handler"
     customer = "customer"
+    # Who or what complaints are about (被投诉对象); the product complained about is ``product``.
+    subject_department = "subject_department"
+    subject_staff = "subject_staff"
+    subject_institution = "subject_institution"
 
     @property
     def label(self) -> str:
         return {
+            "subject_department": "被投诉部门",
+            "subject_staff": "被投诉人员",
+            "subject_institution": "被投诉会员机构",
             "department": "部门",
             "category": "投诉类别",
             "channel": "投诉渠道",
@@ -529,3 +537,41 @@ def _shown_names(unit_counts: UnitCounts) -> dict[str, str]:
         key: f"{kind.label}「{name}」" if seen[name] == 1 else f"{kind.label}「{name}（{key}）」"
         for key, name in names.items()
     }
+
+
+# Following up an alert (Art. 8 重点监控): an owner, a due date, a disposition ------------------
+
+
+class Disposition(StrEnum):
+    """What the alert's owner found and did (处置结果)."""
+
+    explained = "explained"
+    corrected = "corrected"
+    escalated = "escalated"
+
+    @property
+    def label(self) -> str:
+        return {"explained": "已说明原因", "corrected": "已整改", "escalated": "已上报公司领导"}[
+            self.value
+        ]
+
+
+# The kinds of unit that belong to a department: the alert's owner is that department's manager
+# (for a staff member: the manager of their department). Any other unit (a product, a member
+# institution, a category, a channel, a customer) is owned by compliance.
+DEPARTMENT_UNIT_KINDS = frozenset(
+    {UnitKind.department, UnitKind.department_category, UnitKind.subject_department}
+)
+STAFF_UNIT_KINDS = frozenset({UnitKind.owner, UnitKind.handler, UnitKind.subject_staff})
+
+
+def founded_share(founded: int | None, count: int) -> str:
+    """The founded share beside a count: ``属实 2/4（50%）``; ``—`` when not known."""
+    if founded is None or count <= 0:
+        return "—"
+    return f"属实 {founded}/{count}（{founded * 100 // count}%）"
+
+
+def disposition_overdue(*, due_on: date, today: date, disposed: bool) -> bool:
+    """An alert without a disposition after its due date goes to leadership (Art. 8)."""
+    return not disposed and today > due_on

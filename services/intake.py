@@ -23,9 +23,12 @@ from policy.classification import classify
 from policy.deadlines import warning_time, written_record_due
 from policy.enums import Category, Channel, ComplainantKind, DeadlineKind, Department, Stage
 from policy.lifecycle import PROCESS_VERSION
+from policy.subjects import Demand
 from policy.text import is_blank
 from services.audit import append_event
 from services.directory import department_by_code
+from services.step_errors import StepInputError
+from services.subjects import SubjectInput, check_subject, intake_demand, set_subject
 
 # Art. 2(4) 杜绝二次投诉: a complaint by the same customer within this time is linked as a repeat.
 REPEAT_WINDOW = timedelta(days=180)
@@ -97,6 +100,13 @@ class ComplaintIntake:
     category: Category | None = None
     department: Department | None = None
     major: bool | None = None
+    # What the complaint is about and what the customer asks for (``services.subjects``);
+    # the product above is a subject too. ``subject_staff`` is a username.
+    subject_department: Department | None = None
+    subject_staff: str | None = None
+    subject_institution: str | None = None
+    demand: Demand | None = None
+    demand_note: str | None = None
 
 
 def next_reference(session: Session, *, now: datetime, settings: Settings) -> str:
@@ -180,6 +190,21 @@ def register_complaint(
     With a ``key`` the complaint is recorded under it, unique per owner: of two transactions
     with the same key only one commits (the other fails on the unique constraint)."""
     _check(intake, now)
+    demand, suggested_demand = intake_demand(intake.demand, intake.content)
+    try:
+        subject = check_subject(
+            session,
+            SubjectInput(
+                department=intake.subject_department,
+                staff=intake.subject_staff,
+                institution=intake.subject_institution,
+                product=intake.product,
+                demand=demand,
+                demand_note=intake.demand_note,
+            ),
+        )
+    except StepInputError as error:
+        raise IntakeError(error.field or "subject_staff", error.message) from None
     suggestion = classify(
         intake.content,
         channel=intake.channel,
@@ -208,7 +233,6 @@ def register_complaint(
         received_at=intake.received_at,
         content=intake.content.strip(),
         amount=intake.amount,
-        product=(intake.product or "").strip() or None,
         suggested_category=suggestion.category,
         category=category,
         classification_reasons=list(suggestion.reasons),
@@ -225,6 +249,7 @@ def register_complaint(
         process_version=process_version,
         created_at=now,
     )
+    subject_data = set_subject(complaint, subject)
     session.add(complaint)
     session.flush()
     if key is not None:
@@ -248,6 +273,11 @@ def register_complaint(
     }
     if intake.major is not None and intake.major != suggested_major:
         overrides["major"] = {"suggested": suggested_major, "confirmed": intake.major}
+    if suggested_demand is not None and demand != suggested_demand:
+        overrides["demand"] = {
+            "suggested": suggested_demand.value,
+            "confirmed": demand.value if demand else None,
+        }
     append_event(
         session,
         complaint=complaint,
@@ -266,6 +296,7 @@ def register_complaint(
                 intake.founded_on_the_spot if intake.resolved_on_the_spot else None
             ),
             "repeat_of": earlier.reference if earlier else None,
+            **subject_data,
         },
     )
     _open_deadlines(session, complaint=complaint, owner=owner, settings=settings)

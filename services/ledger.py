@@ -19,7 +19,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from models.closure import ComplaintClosure
 from models.complaint import Complaint, CustomerFeedback, Verification
@@ -41,6 +41,8 @@ COLUMNS: tuple[tuple[str, str], ...] = (
     ("channel", "投诉渠道"),
     ("category", "投诉类别"),
     ("department", "受理部门"),
+    ("subject", "被投诉对象"),
+    ("demand", "客户诉求"),
     ("major", "是否重大"),
     ("founded", "核实结论"),
     ("handler", "跟进人员"),
@@ -62,6 +64,8 @@ class LedgerRow:
     channel: str
     category: str
     department: str
+    subject: str
+    demand: str
     major: str
     founded: str
     handler: str
@@ -73,6 +77,17 @@ class LedgerRow:
     satisfied: str
     closed_at: datetime | None
     closure: str
+
+
+def subject_text(complaint: Complaint) -> str:
+    """The subject in one cell: 部门：…；人员：…；会员机构：…；产品：… (what is recorded)."""
+    parts = [
+        ("部门", complaint.subject_department.name if complaint.subject_department else None),
+        ("人员", complaint.subject_user.display_name if complaint.subject_user else None),
+        ("会员机构", complaint.subject_institution),
+        ("产品", complaint.product),
+    ]
+    return "；".join(f"{label}：{value}" for label, value in parts if value) or "—"
 
 
 def _yes_no(value: bool | None, yes: str, no: str) -> str:
@@ -107,6 +122,7 @@ def ledger_rows(
         .outerjoin(User, User.id == Complaint.handler_id)
         .where(Complaint.received_at >= low, Complaint.received_at < high)
         .order_by(Complaint.received_at, Complaint.id)
+        .options(selectinload(Complaint.subject_department), selectinload(Complaint.subject_user))
     ).all()
     if not complaints:
         raise StepNotFound("所选期间没有受理的投诉")
@@ -147,6 +163,9 @@ def ledger_rows(
             channel=complaint.channel.label,
             category=complaint.category.label,
             department=department,
+            subject=subject_text(complaint),
+            # The demand's kind only: its note is free text and may name the customer.
+            demand=complaint.demand.label if complaint.demand else "—",
             major=_yes_no(complaint.major, "重大", "一般"),
             founded=_yes_no(founded.get(complaint.id), "属实", "不属实"),
             handler=handler or "—",

@@ -7,9 +7,10 @@ What the monitoring job reads and writes, and what the web page shows:
   days; the previous window is its last stretch). Days are local days (``settings.timezone``);
   the report date itself is not counted, so every run on one day sees the same complaints.
 - ``count_units``: each unit's complaints in each window — departments, categories, channels,
-  department × category, products, first-inquiry owners, handlers, and customers with repeat
-  complaints. Counted by range counts on the indexes of ``models.monitoring``: one walk of
-  the window's index entries per index, no table rows read, no sort, and no reliance on planner
+  department × category, products, first-inquiry owners, handlers, customers with repeat
+  complaints, and the departments, staff members and member institutions complained about.
+  Counted by range counts on the indexes of ``models.monitoring``: one walk of the window's
+  index entries per index, no table rows read, no sort, and no reliance on planner
   statistics; the statements are shared out among a few connections that read at once (``readers``).
 - ``store_alerts`` / ``alerts_for``: the ``concentration_alerts`` rows, one per unit and window,
   written once: a re-run for the same report date leaves them as they are.
@@ -62,6 +63,7 @@ from policy.concentration import (
     UnitCounts,
     UnitKind,
     WindowCounts,
+    founded_share,
 )
 from policy.enums import Category, Channel, Department
 
@@ -180,25 +182,40 @@ def _cell_statement() -> Select[*tuple[Any, ...]]:
 
 
 @cache
-def _product_statement() -> Select[str, int]:
-    """Counts per product in one range; products are found by a loose index scan (the next
-    product after the last one), so no sort and no table rows."""
-    product = _complaints.c.product
-    products = select(func.min(product).label("k")).cte("products", recursive=True)
-    following = select(func.min(product)).where(product > products.c.k).scalar_subquery()
-    products = products.union_all(select(following.label("k")).where(products.c.k.is_not(None)))
-    return select(products.c.k, _range_count(product == products.c.k)).where(
-        products.c.k.is_not(None)
-    )
+def _loose_statement(column_name: str) -> Select[str, int]:
+    """Counts per value of a free-text column (a product, a member institution) in one range;
+    the values are found by a loose index scan (the next value after the last one), so no sort
+    and no table rows."""
+    column = _complaints.c[column_name]
+    values = select(func.min(column).label("k")).cte(f"{column_name}_values", recursive=True)
+    following = select(func.min(column)).where(column > values.c.k).scalar_subquery()
+    values = values.union_all(select(following.label("k")).where(values.c.k.is_not(None)))
+    return select(values.c.k, _range_count(column == values.c.k)).where(values.c.k.is_not(None))
+
+
+# The column each staff kind counts by.
+_STAFF_COLUMNS = {
+    UnitKind.owner: _complaints.c.first_inquiry_owner_id,
+    UnitKind.handler: _complaints.c.handler_id,
+    UnitKind.subject_staff: _complaints.c.subject_user_id,
+}
 
 
 @cache
 def _staff_statement(kind: UnitKind) -> Select[str, str, int]:
-    """Counts per first-inquiry owner or handler in one range, driven by the users."""
-    column = (
-        _complaints.c.first_inquiry_owner_id if kind is UnitKind.owner else _complaints.c.handler_id
+    """Counts per first-inquiry owner, handler or staff member complained about in one range,
+    driven by the users."""
+    return select(User.username, User.display_name, _range_count(_STAFF_COLUMNS[kind] == User.id))
+
+
+@cache
+def _subject_department_statement() -> Select[str, int]:
+    """Counts per department complained about in one range, driven by the departments."""
+    departments = DepartmentRow.__table__
+    return select(
+        departments.c.code,
+        _range_count(_complaints.c.subject_department_id == departments.c.id),
     )
-    return select(User.username, User.display_name, _range_count(column == User.id))
 
 
 _Cell: TypeAlias = tuple[Department, Category, Channel]
@@ -214,9 +231,16 @@ def _cell_counts(session: Session, start: datetime, end: datetime) -> dict[_Cell
     return counts
 
 
-def _product_counts(session: Session, start: datetime, end: datetime) -> dict[str, int]:
-    rows = session.execute(_product_statement(), {"start": start, "end": end})
+def _text_counts(
+    session: Session, start: datetime, end: datetime, column_name: str
+) -> dict[str, int]:
+    rows = session.execute(_loose_statement(column_name), {"start": start, "end": end})
     return {key: int(value) for key, value in rows}
+
+
+def _subject_department_counts(session: Session, start: datetime, end: datetime) -> dict[str, int]:
+    rows = session.execute(_subject_department_statement(), {"start": start, "end": end})
+    return {Department(code).value: int(value) for code, value in rows}
 
 
 def _staff_counts(
@@ -319,9 +343,12 @@ def _reads(windows: MonitorWindows, min_count: int) -> dict[tuple[str, str], _Re
     ranges = windows.ranges()
     counters: dict[str, Callable[..., object]] = {
         "cells": _cell_counts,
-        UnitKind.product: _product_counts,
+        UnitKind.product: partial(_text_counts, column_name="product"),
         UnitKind.owner: partial(_staff_counts, kind=UnitKind.owner),
         UnitKind.handler: partial(_staff_counts, kind=UnitKind.handler),
+        UnitKind.subject_department: _subject_department_counts,
+        UnitKind.subject_staff: partial(_staff_counts, kind=UnitKind.subject_staff),
+        UnitKind.subject_institution: partial(_text_counts, column_name="subject_institution"),
     }
 
     def window_reads(window: str) -> dict[tuple[str, str], _Read]:
@@ -388,8 +415,26 @@ def count_units(
             totals=_sum(products.values()),
         ),
     ]
+    subject_departments: dict[str, WindowCounts] = _by_window(
+        per_window(UnitKind.subject_department)
+    )
+    institutions: dict[str, WindowCounts] = _by_window(per_window(UnitKind.subject_institution))
+    kinds += [
+        UnitCounts(
+            kind=UnitKind.subject_department,
+            counts=subject_departments,
+            names={key: Department(key).label for key in subject_departments},
+            totals=_sum(subject_departments.values()),
+        ),
+        UnitCounts(
+            kind=UnitKind.subject_institution,
+            counts=institutions,
+            names={key: key for key in institutions},
+            totals=_sum(institutions.values()),
+        ),
+    ]
     staff_names = cast(dict[str, str], results[_STAFF_NAMES])
-    for kind in (UnitKind.owner, UnitKind.handler):
+    for kind in (UnitKind.owner, UnitKind.handler, UnitKind.subject_staff):
         staff: dict[str, WindowCounts] = _by_window(per_window(kind))
         kinds.append(
             UnitCounts(
@@ -554,6 +599,16 @@ class AlertView:
     window_start: date
     window_end: date
     weekly_counts: list[int] = field(default_factory=list)
+    alert_id: int = 0
+    founded: int | None = None
+    owner: str | None = None
+    due_on: date | None = None
+    disposition: str | None = None
+    escalated: bool = False
+
+    @property
+    def founded_share(self) -> str:
+        return founded_share(self.founded, self.count)
 
 
 @dataclass(frozen=True)
@@ -571,7 +626,7 @@ def unit_label(session: Session, kind: UnitKind | str, key: str) -> str:
     """The name a unit is shown by: a department's or category's Chinese name, a staff member's
     display name, a product as entered, a customer as ``客户#<id>``."""
     kind = UnitKind(kind)
-    if kind is UnitKind.department and key in Department.__members__:
+    if kind in (UnitKind.department, UnitKind.subject_department) and key in Department.__members__:
         return Department(key).label
     if kind is UnitKind.category and key in Category.__members__:
         return Category(key).label
@@ -581,7 +636,7 @@ def unit_label(session: Session, kind: UnitKind | str, key: str) -> str:
         department, _, category = key.partition(":")
         if department in Department.__members__ and category in Category.__members__:
             return f"{Department(department).label}·{Category(category).label}"
-    if kind in (UnitKind.owner, UnitKind.handler):
+    if kind in _STAFF_COLUMNS:
         name = session.scalar(select(User.display_name).where(User.username == key))
         return name or key
     return key
@@ -621,12 +676,19 @@ def unit_condition(session: Session, kind: UnitKind | str, key: str) -> ColumnEl
         return None
     if kind is UnitKind.product:
         return c.product == key
-    if kind in (UnitKind.owner, UnitKind.handler):
+    if kind is UnitKind.subject_institution:
+        return c.subject_institution == key
+    if kind is UnitKind.subject_department:
+        return (
+            c.subject_department_id == department_ids[Department(key)]
+            if key in department_ids
+            else None
+        )
+    if kind in _STAFF_COLUMNS:
         user_id = session.scalar(select(User.id).where(User.username == key))
         if user_id is None:
             return None
-        column = c.first_inquiry_owner_id if kind is UnitKind.owner else c.handler_id
-        return column == user_id
+        return _STAFF_COLUMNS[kind] == user_id
     if kind is UnitKind.customer and key.startswith(CUSTOMER_PREFIX):
         digits = key.removeprefix(CUSTOMER_PREFIX)
         return c.customer_id == int(digits) if digits.isdigit() else None
@@ -711,6 +773,7 @@ def concentration_overview(
                     weeks=weeks,
                     timezone=timezone,
                 ),
+                **follow_up_fields(alert),
             )
         )
     return ConcentrationOverview(
@@ -720,6 +783,21 @@ def concentration_overview(
         report_dates=dates,
         report_date=report_date,
     )
+
+
+def follow_up_fields(alert: ConcentrationAlert) -> dict[str, Any]:
+    """An alert's founded count and follow-up (owner, due date, disposition) as shown."""
+    follow_up = alert.follow_up
+    return {
+        "alert_id": alert.id,
+        "founded": alert.founded,
+        "owner": follow_up.owner.display_name if follow_up and follow_up.owner else None,
+        "due_on": follow_up.due_on if follow_up else None,
+        "disposition": (
+            follow_up.disposition.label if follow_up and follow_up.disposition else None
+        ),
+        "escalated": bool(follow_up and follow_up.escalated_at),
+    }
 
 
 def trend_svg(
@@ -808,13 +886,24 @@ class StoredAlert:
     severity: str
     trend: str | None
     explanation: str
+    founded: int | None = None
+    owner: str | None = None
+    due_on: date | None = None
 
 
 def store_window_alerts(
-    session: Session, windows: MonitorWindows, alerts: Sequence[AlertRecord]
+    session: Session,
+    windows: MonitorWindows,
+    alerts: Sequence[AlertRecord],
+    *,
+    follow_up: Callable[[Sequence[ConcentrationAlert]], None] | None = None,
 ) -> list[StoredAlert]:
-    """Store a window's alerts once (``store_alerts``); all its alerts as stored, with labels."""
+    """Store a window's alerts once (``store_alerts``); all its alerts as stored, with labels.
+    ``follow_up`` completes the stored alerts first (their founded count, owner and due date,
+    ``services.alert_followups.open_follow_ups``)."""
     rows = store_alerts(session, windows=windows, alerts=alerts)
+    if follow_up is not None:
+        follow_up(rows)
     return [
         StoredAlert(
             id=row.id,
@@ -829,6 +918,13 @@ def store_window_alerts(
             severity=row.severity,
             trend=row.trend,
             explanation=row.explanation,
+            founded=row.founded,
+            owner=(
+                row.follow_up.owner.display_name
+                if row.follow_up is not None and row.follow_up.owner is not None
+                else None
+            ),
+            due_on=row.follow_up.due_on if row.follow_up is not None else None,
         )
         for row in rows
     ]
@@ -850,10 +946,13 @@ def report_table(alerts: Sequence[StoredAlert]) -> list[dict[str, Any]]:
             "监控对象类型": UnitKind(alert.unit_kind).label,
             "监控对象": alert.unit_label,
             "投诉数": alert.count,
+            "属实占比": founded_share(alert.founded, alert.count),
             "预期数": round(alert.expected, 1),
             "P值": _format_p(alert.p_value),
             "趋势": _label(Trend, alert.trend),
             "说明": alert.explanation,
+            "负责人": alert.owner or "—",
+            "处置期限": alert.due_on.isoformat() if alert.due_on else "—",
         }
         for alert in alerts
     ]
@@ -898,5 +997,8 @@ def report_markdown(
         lines.append(f"## 列入重点监控 {len(alerts)} 项")
         lines.append("")
         for alert in alerts:
-            lines.append(f"- **{_label(Severity, alert.severity)}** {alert.explanation}")
+            lines.append(
+                f"- **{_label(Severity, alert.severity)}** {alert.explanation}"
+                f"（{founded_share(alert.founded, alert.count)}）"
+            )
     return "\n".join(lines) + "\n"

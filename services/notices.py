@@ -31,7 +31,7 @@ from models.complaint import Complaint, MajorDecision, Resolution, Verification
 from models.db import utcnow
 from models.operations import ConcentrationAlert, Deadline, Notification
 from models.people import DepartmentRow
-from policy.concentration import Severity, Trend
+from policy.concentration import Severity, Trend, founded_share
 from policy.enums import DeadlineKind
 from services.handling_form import FORM_TITLE, latest_handling_form
 from services.outbox import (
@@ -343,6 +343,13 @@ def prepare_concentration_report(
                 "severity": _label_of(Severity, alert.severity),
                 "trend": _label_of(Trend, alert.trend or ""),
                 "explanation": alert.explanation,
+                "founded": founded_share(alert.founded, alert.count),
+                "owner": (
+                    alert.follow_up.owner.display_name
+                    if alert.follow_up and alert.follow_up.owner
+                    else "—"
+                ),
+                "due_on": alert.follow_up.due_on.isoformat() if alert.follow_up else "—",
             }
             for alert in alerts
         ],

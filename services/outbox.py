@@ -54,6 +54,7 @@ class NotificationKind(StrEnum):
     closure = "closure"
     concentration_report = "concentration_report"
     monthly_report = "monthly_report"
+    concentration_overdue = "concentration_overdue"
     run_failure = "run_failure"
 
     @property
@@ -72,6 +73,7 @@ class NotificationKind(StrEnum):
             "closure": "办结通知",
             "concentration_report": "投诉集中监控报告",
             "monthly_report": "投诉统计月报",
+            "concentration_overdue": "投诉集中监控提示逾期未处置",
             "run_failure": "流程运行异常",
         }[self.value]
 
@@ -108,6 +110,7 @@ _CLAUSES = {
     NotificationKind.closure: "2.4",
     NotificationKind.concentration_report: "8",
     NotificationKind.monthly_report: "8",
+    NotificationKind.concentration_overdue: "8",
     NotificationKind.run_failure: "1",
 }
 
@@ -305,6 +308,8 @@ def addressees_for(
         return Addressees(
             _emails(users_with_role(session, Role.compliance, Role.leadership)), "合规与公司领导"
         )
+    if kind is NotificationKind.concentration_overdue:
+        return Addressees(_emails(users_with_role(session, Role.leadership)), "公司领导")
     if kind is NotificationKind.run_failure:
         admins = session.scalars(select(User).where(User.role == Role.admin, User.active)).all()
         return Addressees(sorted({user.email for user in admins if user.email}), "系统管理员")

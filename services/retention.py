@@ -105,6 +105,8 @@ def remove_personal_data(
     complaint.content = REMOVED
     if complaint.on_the_spot_resolution is not None:
         complaint.on_the_spot_resolution = REMOVED
+    if complaint.demand_note is not None:
+        complaint.demand_note = REMOVED
     for table, column in (
         (WrittenRecord, WrittenRecord.text),
         (Verification, Verification.evidence),

@@ -51,6 +51,7 @@ from policy.lifecycle import (
     stage_after_rejection,
     stage_after_review,
 )
+from policy.subjects import conflict_as_actor, conflict_as_handler
 from policy.text import is_blank
 from policy.wait_clocks import (
     REPLY_MET_AT,
@@ -121,6 +122,17 @@ def ensure_may_act(complaint: Complaint, actor: User, step: Step) -> None:
         allowed = {complaint.first_inquiry_owner_id, complaint.handler_id}
         if actor.id not in allowed and not (actor.role is Role.manager and in_department):
             raise StepForbidden("只有跟进人员、首问负责人或部门经理可以处理该投诉")
+    conflict = conflict_as_actor(step, actor_id=actor.id, subject_user_id=complaint.subject_user_id)
+    if conflict is not None:
+        # Art. 4 回避: refused as input (422), whoever the person is otherwise.
+        raise StepInputError(conflict)
+
+
+def ensure_not_complained_about(complaint: Complaint, handler: User) -> None:
+    """Art. 4 回避: the person complained about is never named the complaint's handler."""
+    conflict = conflict_as_handler(handler_id=handler.id, subject_user_id=complaint.subject_user_id)
+    if conflict is not None:
+        raise StepInputError(conflict, field="handler")
 
 
 def ensure_not_transferred_away(
@@ -385,6 +397,7 @@ def assign(
             "如需其他部门处理，请选择「移交部门」并说明原因",
             field="handler",
         )
+    ensure_not_complained_about(complaint, handler_user)
     assignment = Assignment(
         complaint_id=complaint.id,
         from_department_id=complaint.department_id,
@@ -490,6 +503,7 @@ def give_leadership_instruction(
                 "不能指定其处理",
                 field="handler",
             )
+        ensure_not_complained_about(complaint, handler_user)
     if due_at is not None:
         _check_instruction_due(due_at, now=now, received_at=complaint.received_at)
     row = LeadershipInstruction(

@@ -12,16 +12,18 @@ staff or product names; a customer appears only as ``客户#<id>``.
 from __future__ import annotations
 
 from datetime import date
+from functools import partial
 
 from prefect import task
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 
 from config.settings import get_settings
-from models.db import session_scope
+from models.db import session_scope, utcnow
 from policy.concentration import (
     AlertRecord,
     Assessment,
 )
+from services.alert_followups import escalate_overdue, open_follow_ups
 from services.monitoring import (
     StoredAlert,
     UnitCounts,
@@ -59,8 +61,28 @@ def count_complaints_by_unit(report_date: date) -> list[UnitCounts]:
 def store_concentration_alerts(report_date: date, alerts: list[AlertRecord]) -> list[StoredAlert]:
     """Art. 8: store each flagged unit once for the window; the window's alerts as stored."""
     settings = get_settings()
+    windows = windows_for(report_date, settings)
     with session_scope(settings.effective_database_url) as session:
-        return store_window_alerts(session, windows_for(report_date, settings), alerts)
+        return store_window_alerts(
+            session,
+            windows,
+            alerts,
+            follow_up=partial(
+                open_follow_ups,
+                session,
+                windows=windows,
+                disposition_days=settings.monitor_disposition_days,
+            ),
+        )
+
+
+@task(name="escalate-overdue-alerts", **fresh_read_options())
+def escalate_overdue_alerts(report_date: date) -> list[int]:
+    """Art. 8: each alert left without a disposition past its due date goes to leadership,
+    once (a notice in the outbox); the ids of the notices queued by this run."""
+    settings = get_settings()
+    with session_scope(settings.effective_database_url) as session:
+        return escalate_overdue(session, today=report_date, now=utcnow())
 
 
 @task(name="publish-concentration-report", **fresh_read_options())

@@ -7,7 +7,8 @@ the pages and the API show:
   handler, and to the staff of the department it is with;
 - the complainant's name, phone, email and institution are shown in full only to those who
   handle the case: the owner, the handler, the managers of its department and leadership.
-  Everyone else — and every list — sees them masked (138****1234).
+  Everyone else — and every list — sees them masked (138****1234); so does the staff member
+  the complaint is about (Art. 4 回避), whatever their role.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-from sqlalchemy import ColumnElement, false, or_, true
+from sqlalchemy import ColumnElement, and_, false, or_, true
 
 from models.complaint import Complaint
 from models.people import User
@@ -56,7 +57,10 @@ def ensure_may_view(user: User, complaint: Complaint) -> None:
 
 
 def may_see_personal_data(user: User, complaint: Complaint) -> bool:
-    """Art. 2(5): the people who handle the case see who complained and how to reach them."""
+    """Art. 2(5): the people who handle the case see who complained and how to reach them;
+    the person complained about does not (Art. 4 回避)."""
+    if complaint.subject_user_id is not None and complaint.subject_user_id == user.id:
+        return False
     if user.role is Role.leadership:
         return True
     if user.id in (complaint.first_inquiry_owner_id, complaint.handler_id):
@@ -67,15 +71,16 @@ def may_see_personal_data(user: User, complaint: Complaint) -> bool:
 def unmasked_complaints(user: User) -> ColumnElement[bool]:
     """The SQL form of ``may_see_personal_data``: a search by phone matches only these, so that
     a masked number cannot be recovered by guessing its hidden digits (Art. 2(5))."""
+    not_about_them = or_(Complaint.subject_user_id.is_(None), Complaint.subject_user_id != user.id)
     if user.role is Role.leadership:
-        return true()
+        return not_about_them
     conditions = [
         Complaint.first_inquiry_owner_id == user.id,
         Complaint.handler_id == user.id,
     ]
     if user.role is Role.manager and user.department_id is not None:
         conditions.append(Complaint.department_id == user.department_id)
-    return or_(*conditions)
+    return and_(or_(*conditions), not_about_them)
 
 
 def visible_complaints(user: User) -> ColumnElement[bool]:

@@ -37,6 +37,7 @@ from orchestration.runs import (
 from policy.deadlines import PromisedReplyError, validate_promised_reply_at
 from policy.enums import Category, Channel, ComplainantKind, Department, Stage
 from policy.lifecycle import STAGE_OF_STEP, Step
+from policy.subjects import Demand
 from services.intake import ComplaintIntake, IntakeKey, complaint_for_key, register_complaint
 from services.progress import case_facts, run_tags, step_outcome
 from services.step_registry import resume_inputs
@@ -95,6 +96,11 @@ class IntakeValues:
     category: Category | None = None
     department: Department | None = None
     major: bool | None = None
+    subject_department: Department | None = None
+    subject_staff: str | None = None
+    subject_institution: str | None = None
+    demand: Demand | None = None
+    demand_note: str | None = None
 
 
 def build_intake(values: IntakeValues, *, now: datetime, settings: Settings) -> ComplaintIntake:
@@ -169,6 +175,11 @@ def build_intake(values: IntakeValues, *, now: datetime, settings: Settings) -> 
         category=values.category,
         department=values.department,
         major=values.major,
+        subject_department=values.subject_department,
+        subject_staff=(values.subject_staff or "").strip() or None,
+        subject_institution=values.subject_institution,
+        demand=values.demand,
+        demand_note=values.demand_note,
     )
 
 

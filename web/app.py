@@ -24,6 +24,7 @@ from config.settings import get_settings
 from web import (
     accountability,
     admin,
+    alerts,
     api,
     closure,
     complaint_pages,
@@ -34,6 +35,7 @@ from web import (
     ledger,
     monitoring_pages,
     pages,
+    subjects,
 )
 from web.serving import quiet_access_log
 from web.validation import refuse_unknown_query
@@ -97,6 +99,8 @@ def create_app() -> FastAPI:
     app.include_router(ledger.api_router)
     app.include_router(closure.api_router)
     app.include_router(evidence.api_router)
+    app.include_router(subjects.api_router)
+    app.include_router(alerts.api_router)
     app.include_router(pages.router)
     app.include_router(complaint_pages.router)
     app.include_router(contacts.router)
@@ -105,7 +109,9 @@ def create_app() -> FastAPI:
     app.include_router(ledger.router)
     app.include_router(closure.router)
     app.include_router(evidence.router)
+    app.include_router(subjects.router)
     app.include_router(admin.router)
+    app.include_router(alerts.router)
     app.include_router(monitoring_pages.router)
     app.mount("/static/docs", StaticFiles(directory=DOCS_ASSETS), name="docs-assets")
     app.mount("/static", StaticFiles(directory=STATIC), name="static")

@@ -20,6 +20,7 @@ from policy.classification import classify
 from policy.deadlines import proposed_reply_at
 from policy.enums import Category, Channel, ComplainantKind, Department, Role, Stage
 from policy.lifecycle import Step, needs_major_decision
+from policy.subjects import MAX_DEMAND_NOTE, MAX_SUBJECT_TEXT, Demand, suggest_demand
 from services.case_file import read_case_file
 from services.intake import IntakeError, IntakeKeyReused
 from services.step_errors import StepConflict, StepError, StepInputError
@@ -89,6 +90,7 @@ from web.views import (
     extension_panel,
     handling_form_bytes,
     overdue_of,
+    subject_panel,
     timeline_of,
     viewable_complaint,
 )
@@ -199,6 +201,13 @@ def parse_intake_form(
     category = _optional_choice(form, "category", Category, errors)
     department = _optional_choice(form, "department", Department, errors)
     major = {"yes": True, "no": False}.get(form.get("major", ""))
+    subject_department = _optional_choice(form, "subject_department", Department, errors)
+    subject_staff = text("subject_staff", "被投诉人员", MAX_USERNAME, required=False)
+    subject_institution = text(
+        "subject_institution", "被投诉会员机构", MAX_SUBJECT_TEXT, required=False
+    )
+    demand = _optional_choice(form, "demand", Demand, errors)
+    demand_note = text("demand_note", "客户诉求说明", MAX_DEMAND_NOTE, required=False)
     if errors:
         return None, errors
     return (
@@ -220,6 +229,11 @@ def parse_intake_form(
             category=category,
             department=department,
             major=major,
+            subject_department=subject_department,
+            subject_staff=subject_staff or None,
+            subject_institution=subject_institution or None,
+            demand=demand,
+            demand_note=demand_note or None,
         ),
         {},
     )
@@ -257,6 +271,7 @@ def _suggestion(form: dict[str, str], settings: Settings) -> dict[str, Any] | No
         "major": result.major,
         "reasons": list(result.reasons),
         "major_reasons": [r for r in result.major_reasons if r not in result.reasons],
+        "demand_label": demand.label if (demand := suggest_demand(content)) else None,
     }
 
 
@@ -303,6 +318,7 @@ def _intake_page(
             "complainant_kinds": list(ComplainantKind),
             "categories": list(Category),
             "departments": list(Department),
+            "demands": list(Demand),
         },
         status_code=status,
     )
@@ -392,6 +408,8 @@ def _step_choices(db: DbSession, complaint: Any, step: Step | None) -> dict[str,
         )
         .order_by(User.role, User.username)
     ).all()
+    # Art. 4 回避: the person complained about is not offered (the service refuses them).
+    handlers = [user for user in handlers if user.id != complaint.subject_user_id]
     departments = db.scalars(
         select(DepartmentRow).where(DepartmentRow.id != complaint.department_id)
     ).all()
@@ -417,6 +435,8 @@ def complaint_page(
     closure_errors: dict[str, str] | None = None,
     closure_values: dict[str, str] | None = None,
     evidence_error: str | None = None,
+    subject_errors: dict[str, str] | None = None,
+    subject_values: dict[str, str] | None = None,
 ) -> Response:
     """``typed``: what a refused form held, shown back so that nothing typed is lost;
     ``contact_*``: the same for the form that records a contact with the customer;
@@ -481,6 +501,7 @@ def complaint_page(
             **extension_panel(db, complaint, user, extension_errors, extension_values),
             **closure_panel(db, complaint, user, closure_errors, closure_values),
             **evidence_panel(db, complaint, user, evidence_error),
+            **subject_panel(complaint, user, subject_errors, subject_values),
         },
         status_code=status,
     )

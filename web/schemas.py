@@ -26,10 +26,13 @@ from pydantic import (
 from config.settings import duration_label, get_settings
 from policy.closure import MAX_NOTE as MAX_CLOSURE_NOTE
 from policy.closure import ClosureReason
+from policy.concentration import Disposition
 from policy.contacts import MAX_SUMMARY, ContactMethod
 from policy.enums import Category, Channel, ComplainantKind, Department, Stage
 from policy.extensions import MAX_REASON, ExtensionStatus
 from policy.lifecycle import Step
+from policy.subjects import MAX_DEMAND_NOTE, MAX_SUBJECT_TEXT, Demand
+from services.alert_followups import MAX_NOTE as MAX_DISPOSITION_NOTE
 from services.step_registry import (
     STEPS,
     Decision,
@@ -95,6 +98,12 @@ FIELD_LABELS: dict[str, str] = {
     "reached": "是否联系上客户",
     "summary": "联系情况摘要",
     "finding": "认定结果",
+    "disposition": "处置结果",
+    "subject_department": "被投诉部门",
+    "subject_staff": "被投诉人员",
+    "subject_institution": "被投诉会员机构",
+    "demand": "客户诉求",
+    "demand_note": "客户诉求说明",
 }
 
 # Text without control characters (NUL cannot be stored in PostgreSQL); one line or several.
@@ -160,6 +169,11 @@ ChannelField = Annotated[Channel, Field(strict=False)]
 ComplainantField = Annotated[ComplainantKind, Field(strict=False)]
 CategoryField = Annotated[Category, Field(strict=False)]
 DepartmentField = Annotated[Department, Field(strict=False)]
+DemandField = Annotated[Demand, Field(strict=False)]
+
+
+_DEPARTMENTS = " | ".join(f"{d.value} {d.label}" for d in Department)
+_DEMANDS = " | ".join(f"{d.value} {d.label}" for d in Demand)
 
 
 class StrictModel(BaseModel):
@@ -208,6 +222,51 @@ class ComplaintRequest(StrictModel):
     category: CategoryField | None = None
     department: DepartmentField | None = None
     major: bool | None = None
+    subject_department: DepartmentField | None = Field(
+        default=None, description="被投诉部门（不因受理部门而默认）：" + _DEPARTMENTS
+    )
+    subject_staff: Line(MAX_USERNAME) | None = Field(
+        default=None, description="被投诉人员的用户名；其不能被安排跟进、核实或审阅本投诉"
+    )
+    subject_institution: Line(MAX_SUBJECT_TEXT) | None = Field(
+        default=None, description="被投诉会员机构名称（被投诉产品见 product）"
+    )
+    demand: DemandField | None = Field(
+        default=None, description="客户诉求：" + _DEMANDS + "；不填则按投诉内容建议"
+    )
+    demand_note: Text(MAX_DEMAND_NOTE) | None = Field(default=None, description="客户诉求说明")
+
+
+class SubjectRequest(StrictModel):
+    """The subject and the demand, confirmed or corrected at the written-record step or before
+    the assignment (the first-inquiry owner or a manager of the complaint's department). Every
+    field is replaced: a field left out is cleared."""
+
+    subject_department: DepartmentField | None = Field(default=None, description=_DEPARTMENTS)
+    subject_staff: Line(MAX_USERNAME) | None = Field(default=None, description="被投诉人员的用户名")
+    subject_institution: Line(MAX_SUBJECT_TEXT) | None = None
+    product: Line(MAX_PRODUCT) | None = None
+    demand: DemandField | None = Field(default=None, description=_DEMANDS)
+    demand_note: Text(MAX_DEMAND_NOTE) | None = None
+
+
+class DispositionRequest(StrictModel):
+    """What the owner of an Art. 8 alert found and did (compliance and leadership may too)."""
+
+    disposition: Annotated[Disposition, Field(strict=False)] = Field(
+        description="explained 已说明原因 | corrected 已整改 | escalated 已上报公司领导"
+    )
+    note: Text(MAX_DISPOSITION_NOTE, min_length=1) = Field(description="处置说明")
+
+
+class DispositionDone(BaseModel):
+    alert_id: int
+    disposition: Disposition
+    disposition_label: str
+    note: str
+    disposed_by: str
+    disposed_at: datetime
+    message: str
 
 
 class ContactRequest(StrictModel):
@@ -472,6 +531,32 @@ class ExtensionDone(ExtensionOut):
     message: str
 
 
+class SubjectOut(BaseModel):
+    """Who or what the complaint is about (被投诉对象); each part may be absent."""
+
+    department: Department | None
+    department_name: str | None
+    staff: str | None = Field(description="被投诉人员的用户名")
+    staff_name: str | None
+    institution: str | None
+    product: str | None
+
+
+class DemandOut(BaseModel):
+    """What the customer asks for (客户诉求)."""
+
+    code: Demand | None
+    label: str | None
+    note: str | None
+
+
+class SubjectDone(BaseModel):
+    reference: str
+    subject: SubjectOut
+    demand: DemandOut
+    message: str
+
+
 class ComplaintDetail(BaseModel):
     id: int
     reference: str
@@ -500,6 +585,8 @@ class ComplaintDetail(BaseModel):
     amount: float | None
     content: str
     customer: Customer
+    subject: SubjectOut
+    demand: DemandOut
     deadlines: list[DeadlineOut]
     timeline: list[EventOut]
     contacts: list[ContactOut] = Field(default_factory=list)

@@ -30,6 +30,7 @@ from policy.enums import Channel, DeadlineKind, DeadlineStatus, Role, Stage
 from policy.events import event_label
 from policy.evidence import allowed_label, size_label
 from policy.lifecycle import STAGE_OF_STEP, Step
+from policy.subjects import Demand
 from policy.wait_clocks import STEP_OF_KIND, still_awaited
 from services.case_file import CaseFile, read_case_file
 from services.closure import CLOSURE_VERSION, closure_of, ensure_may_close
@@ -46,6 +47,7 @@ from services.outbox import NotificationKind
 from services.step_errors import StepError, StepForbidden
 from services.step_registry import STEPS
 from services.steps import ensure_may_act, ensure_not_transferred_away
+from services.subjects import ensure_may_confirm
 from web.access import (
     ensure_may_view,
     mask_email,
@@ -259,6 +261,7 @@ def complaint_detail(
         "amount": float(complaint.amount) if complaint.amount is not None else None,
         "content": complaint.content,
         "customer": customer,
+        **subject_view(complaint),
         "deadlines": deadlines_of(db, complaint),
         "timeline": timeline_of(db, read_case_file(db, complaint), user),
         "contacts": contacts_view(db, complaint, user),
@@ -311,6 +314,62 @@ def evidence_panel(
         "evidence_limit": size_label(settings.evidence_max_bytes),
         "evidence_types": allowed_label(settings.evidence_type_list),
         "evidence_accept": ",".join(f".{kind}" for kind in settings.evidence_type_list),
+    }
+
+
+def subject_view(complaint: Complaint) -> dict[str, Any]:
+    """Who or what the complaint is about and the customer's demand (``SubjectOut``,
+    ``DemandOut``): staff and institutions, no customer data."""
+    department = complaint.subject_department
+    staff = complaint.subject_user
+    return {
+        "subject": {
+            "department": department.code if department else None,
+            "department_name": department.name if department else None,
+            "staff": staff.username if staff else None,
+            "staff_name": staff.display_name if staff else None,
+            "institution": complaint.subject_institution,
+            "product": complaint.product,
+        },
+        "demand": {
+            "code": complaint.demand,
+            "label": complaint.demand.label if complaint.demand else None,
+            "note": complaint.demand_note,
+        },
+    }
+
+
+def subject_panel(
+    complaint: Complaint,
+    user: User,
+    errors: dict[str, str] | None,
+    values: dict[str, str] | None,
+) -> dict[str, Any]:
+    """The complaint page's panel of the subject and the demand: what is recorded, and the form
+    to confirm or correct it while that is allowed to this user (else why not)."""
+    why_not = ""
+    try:
+        ensure_may_confirm(complaint, user)
+    except StepError as error:
+        why_not = error.message
+    subject = subject_view(complaint)
+    if values is None:
+        values = {
+            "subject_department": (subject["subject"]["department"] or ""),
+            "subject_staff": subject["subject"]["staff"] or "",
+            "subject_institution": complaint.subject_institution or "",
+            "product": complaint.product or "",
+            "demand": complaint.demand.value if complaint.demand else "",
+            "demand_note": complaint.demand_note or "",
+        }
+    return {
+        "subject_info": subject["subject"],
+        "demand_info": subject["demand"],
+        "subject_form": not why_not,
+        "subject_why_not": why_not,
+        "subject_errors": errors or {},
+        "subject_values": values,
+        "demands": list(Demand),
     }
 
 

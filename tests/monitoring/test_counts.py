@@ -220,8 +220,10 @@ def test_every_reader_reads_the_snapshot_the_report_started_with(
     assert committed.is_set()
     assert "计数途中到达的产品" not in during[UnitKind.product].counts
     assert "计数途中到达的产品" in after[UnitKind.product].counts
+    # The late complaint names no subject: the kinds complained about do not count it.
+    unnamed = {UnitKind.subject_department, UnitKind.subject_staff, UnitKind.subject_institution}
     for kind in UnitKind:
-        if after[kind].complete:
+        if after[kind].complete and kind not in unnamed:
             assert after[kind].totals.current == during[kind].totals.current + 1, kind
 
 

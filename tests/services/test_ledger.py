@@ -90,3 +90,36 @@ def test_an_empty_period_a_bad_period_and_staff_are_refused(
         ledger_period(DAY, DAY - timedelta(days=1))
     with pytest.raises(StepInputError, match="最多"):
         ledger_period(date(2025, 1, 1), date(2026, 12, 31))
+
+
+def test_the_ledger_names_the_subject_and_the_demand_but_not_the_demands_note(
+    session: Session, settings, cast: Cast
+) -> None:
+    from policy.enums import Department
+    from policy.subjects import Demand
+
+    about = make_complaint(
+        session,
+        settings,
+        owner=cast.owner,
+        subject_department=Department.member_management,
+        subject_staff=cast.handler.username,
+        subject_institution="某证券营业部",
+        product="稳健一号",
+        demand=Demand.refund,
+        demand_note="张三要求退回手续费",
+    )
+    plain = make_complaint(session, settings, owner=cast.owner, content="办理太慢了", product=None)
+    session.commit()
+    rows = {
+        row.reference: row
+        for row in ledger_rows(session, reader=cast.compliance, start=DAY, end=DAY, tz=SHANGHAI)
+    }
+    row = rows[about.reference]
+    assert row.subject == (
+        f"部门：{about.subject_department.name}；人员：{cast.handler.display_name}；"
+        "会员机构：某证券营业部；产品：稳健一号"
+    )
+    assert row.demand == "退款"
+    assert (rows[plain.reference].subject, rows[plain.reference].demand) == ("—", "—")
+    assert "张三" not in ledger_csv(list(rows.values()), SHANGHAI).decode("utf-8")

@@ -64,6 +64,7 @@ COMPLAINT_KINDS = [
     not in (
         NotificationKind.concentration_report,
         NotificationKind.monthly_report,
+        NotificationKind.concentration_overdue,
         NotificationKind.run_failure,
     )
 ]

@@ -178,3 +178,23 @@ def test_an_evidence_file_also_attached_to_a_kept_complaint_stays_for_it(
     session.commit()
     assert removal is not None and removal.evidence_removed == 0
     assert evidence_path(settings.data_dir, sha).read_bytes() == RECORDING
+
+
+def test_after_the_period_the_demands_note_goes_too_and_the_subject_stays(
+    session: Session, complaint: Complaint, cast: Cast, tmp_path: Path
+) -> None:
+    """The demand's note is free text that may name the customer; the demand's kind and who or
+    what the complaint was about are no personal data of the customer and stay for Art. 8."""
+    from policy.subjects import Demand
+
+    complaint.demand, complaint.demand_note = Demand.refund, "张三要求退回 13800001234 的手续费"
+    complaint.subject_institution = "某证券营业部"
+    _archived(session, complaint, cast, tmp_path)
+    assert complaint.closed_at is not None
+    end = retention_ends(complaint.closed_at, YEARS)
+    remove_personal_data(session, complaint.id, now=end, years=YEARS)
+    session.commit()
+    session.expire_all()
+    refreshed = session.get_one(Complaint, complaint.id)
+    assert refreshed.demand_note == REMOVED
+    assert (refreshed.demand, refreshed.subject_institution) == (Demand.refund, "某证券营业部")

@@ -1,7 +1,7 @@
 """Evidence attached to complaints (evidence); the monthly reports' archive (monthly_reports)
 
 Revision ID: 0017_evidence
-Revises: 0015_personal_data_removed
+Revises: 0016_complaint_subjects
 Create Date: 2026-12-05 06:00:00
 
 Art. 2(2), Art. 4: the files attached to a complaint (recordings, screenshots, letters), one
@@ -19,7 +19,7 @@ from alembic import op
 import models.db
 
 revision = "0017_evidence"
-down_revision = "0015_personal_data_removed"
+down_revision = "0016_complaint_subjects"
 branch_labels = None
 depends_on = None
 

@@ -23,7 +23,6 @@ import argparse
 import contextlib
 import json
 import os
-import socket
 import statistics
 import subprocess
 import sys
@@ -37,6 +36,8 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from deployments.local_postgres import free_port  # noqa: E402
+
 TEXTS = [
     "赎回申请提交半个月了钱还没到账，打了三次客服电话都说在处理，效率太低。",
     "来现场咨询产品，柜台工作人员爱答不理，问了两遍就不耐烦，让我自己看说明书。",
@@ -46,12 +47,6 @@ TEXTS = [
     "网站登录不上，验证码一直收不到，打电话也没人接。",
 ]
 PASSWORD = "bench password 123"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def body(number: int) -> dict[str, Any]:

@@ -19,6 +19,7 @@ import os
 import pwd
 import secrets
 import shutil
+import socket
 import stat
 import subprocess
 import time
@@ -31,6 +32,13 @@ import psycopg
 CLUSTER = "prefect-postgres"
 DATABASE = "prefect"
 SUPERUSER = "postgres"
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 nobody listens on now (the cluster's, chosen at each start)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
 
 
 def server_program(name: str) -> str | None:

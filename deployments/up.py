@@ -41,7 +41,7 @@ from sqlalchemy.engine import make_url
 
 from config.settings import Settings
 from deployments.flow_launch import SOCKET_ENV, socket_path
-from deployments.local_postgres import local_postgres
+from deployments.local_postgres import free_port, local_postgres
 from deployments.prefect_access import CLIENT_AUTH, SERVER_AUTH, prefect_auth, prefect_home
 from orchestration.names import WORK_POOL, worker_command
 from services.setup import prepare_database
@@ -68,12 +68,6 @@ class Service:
                 continue
         self.process.kill()
         self.process.wait()
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def _wait_path(path: Path, timeout: float, service: Service) -> None:
@@ -500,7 +494,7 @@ def _start_and_watch(
             print(f"PostgreSQL for the Prefect server: not started, as {why_not}", flush=True)
         else:
             cluster.prepare()
-            port = _free_port()
+            port = free_port()
             postgres = start("prefect-postgres", cluster.server_command(port), cluster.run_as)
             postgres.stop_signals = [signal.SIGINT]  # fast shutdown: the server is gone by then
             _wait_port(port, 60, postgres)

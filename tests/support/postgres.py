@@ -6,29 +6,19 @@ creates it). It listens on 127.0.0.1 on a free port and is stopped by its own pg
 
 from __future__ import annotations
 
-import glob
 import os
 import pwd
 import shutil
-import socket
 import subprocess
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from deployments.local_postgres import free_port as free_port
+from deployments.local_postgres import server_program
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def postgres_bin(name: str) -> str | None:
-    found = shutil.which(name)
-    if found:
-        return found
-    candidates = sorted(glob.glob(f"/usr/lib/postgresql/*/bin/{name}"))
-    return candidates[-1] if candidates else None
+# The system's own: where `up` finds PostgreSQL's programs and a free port for its cluster.
+postgres_bin = server_program
 
 
 @dataclass

@@ -42,6 +42,6 @@ def monthly_report(
     publish_monthly_report(report)
     notification_id = archive_monthly_report(report, made_by)
     report["email"] = (
-        "no-recipient" if notification_id is None else send_notification(notification_id)
+        "not-mailed" if notification_id is None else send_notification(notification_id)
     )
     return Completed(message=f"已生成 {month:%Y年%m月} 投诉统计月报", data=report)

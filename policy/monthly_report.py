@@ -46,6 +46,13 @@ def next_month(month: date) -> date:
     return date(month.year + 1, 1, 1) if month.month == 12 else date(month.year, month.month + 1, 1)
 
 
+def month_is_over(month: date, today: date) -> bool:
+    """Art. 8: the month's report goes to leadership and compliance once the month is over. A
+    report made by hand during the month holds part of its figures; mailed, it would use up the
+    month's one mail before the full report is made."""
+    return next_month(month) <= today
+
+
 def same_month_last_year(month: date) -> date:
     return date(month.year - 1, month.month, 1)
 

@@ -35,6 +35,7 @@ from policy.accountability import Finding
 from policy.monthly_report import (
     CLOSURE_BANDS,
     closure_band,
+    month_is_over,
     next_month,
     previous_month,
     same_month_last_year,
@@ -289,11 +290,14 @@ def write_report(
 
 
 def prepare_monthly_report_notice(
-    session: Session, *, month: date, summary: list[tuple[str, str, str, str]]
+    session: Session, *, month: date, summary: list[tuple[str, str, str, str]], today: date
 ) -> Notification | None:
     """The month's report mail to leadership and compliance (every active user of those roles
     with an email), its two files attached at delivery; queued once per month, so a re-run
-    returns the row already queued (sent or not). None when no one has an email."""
+    returns the row already queued (sent or not). None when no one has an email, or while the
+    month is not over (``month_is_over``)."""
+    if not month_is_over(month, today):
+        return None
     key = report_key(NotificationKind.monthly_report, f"{month:%Y-%m}")
     existing = session.scalar(select(Notification).where(Notification.idempotency_key == key))
     if existing is not None:

@@ -13,6 +13,7 @@ from prefect.artifacts import create_markdown_artifact
 
 from config.settings import get_settings
 from models.db import session_scope, utcnow
+from policy.monthly_report import month_of
 from services.monthly_report import (
     WrittenReport,
     prepare_monthly_report_notice,
@@ -67,8 +68,9 @@ def publish_monthly_report(report: dict[str, object]) -> None:
 def archive_monthly_report(report: dict[str, object], made_by: str) -> int | None:
     """Record the month's files (paths, SHA-256, who, when) and queue its mail to leadership
     and compliance, in one transaction; the mail's outbox id (the one queued before, on a
-    re-run), or None when no one has an email."""
-    month = date.fromisoformat(f"{report['month']}-01")
+    re-run), or None when no one has an email or the month is not over."""
+    month = month_of(str(report["month"]))
+    now = utcnow()
     written = WrittenReport(
         Path(str(report["docx"])),
         Path(str(report["xlsx"])),
@@ -76,10 +78,13 @@ def archive_monthly_report(report: dict[str, object], made_by: str) -> int | Non
         str(report["xlsx_sha256"]),
     )
     with session_scope() as session:
-        archive_report(session, month=month, written=written, made_by=made_by, now=utcnow())
+        archive_report(session, month=month, written=written, made_by=made_by, now=now)
         summary = report["summary"]
         assert isinstance(summary, list)
         row = prepare_monthly_report_notice(
-            session, month=month, summary=[tuple(str(cell) for cell in line) for line in summary]
+            session,
+            month=month,
+            summary=[tuple(str(cell) for cell in line) for line in summary],
+            today=now.astimezone(get_settings().tz).date(),
         )
         return row.id if row is not None else None

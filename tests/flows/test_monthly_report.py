@@ -108,3 +108,22 @@ def test_the_report_is_archived_and_mailed_once_with_both_files_and_a_rerun_send
         ("scheduler", report["docx_sha256"], report["xlsx_sha256"]),
         ("sun_compliance", rerun["docx_sha256"], rerun["xlsx_sha256"]),
     ]
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_a_report_made_before_its_month_is_over_is_not_mailed_and_the_full_one_is(
+    session: Session, settings, complaint: Complaint, cast: Cast, mail, manual_clock
+) -> None:  # type: ignore[no-untyped-def]
+    """Made by hand mid-month it has part of the figures: mailed, it would use up the month's
+    one mail, and the full report of the first working day would reach no one."""
+    carry_through(session, complaint, cast, major=False)
+    session.commit()
+    month = complaint.received_at.astimezone(settings.tz).date().replace(day=1)
+    manual_clock.set(datetime(month.year, month.month, 20, 4, tzinfo=UTC))
+    early = monthly_report(month=month, made_by="sun_compliance", return_state=True)
+    assert early.is_completed() and early.result()["email"] == "not-mailed"
+    assert mail.messages == []
+    after = month + timedelta(days=40)
+    manual_clock.set(datetime(after.year, after.month, 1, 4, tzinfo=UTC))
+    full = monthly_report(month=month, return_state=True)
+    assert full.result()["email"] == "sent" and len(mail.messages) == 1

@@ -44,7 +44,7 @@ from services.extensions import (
     pending_extension,
 )
 from services.outbox import NotificationKind
-from services.step_errors import StepError, StepForbidden
+from services.step_errors import StepError, StepForbidden, StepInputError
 from services.step_registry import STEPS
 from services.steps import ensure_may_act, ensure_not_transferred_away
 from services.subjects import ensure_may_confirm
@@ -717,7 +717,7 @@ def worklist(db: Session, user: User, *, now: datetime, step: Step | None = None
     for complaint in candidates:
         try:
             ensure_may_act(complaint, user, STEP_OF_STAGE[complaint.stage])
-        except StepForbidden:
+        except (StepForbidden, StepInputError):  # not theirs, or they are complained about
             continue
         mine.append(complaint)
     rows = sorted(_list_rows(db, mine, now=now), key=_urgency)

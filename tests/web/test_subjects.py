@@ -164,3 +164,13 @@ def test_art4_the_assignment_form_does_not_offer_the_person_complained_about(
     step(api, ref, "written-record", staff.owner, text="已记录")
     page = browser.sign_in(staff.manager).get(f"/complaints/{ref}").text
     assert '<option value="owner"' in page and '<option value="colleague"' not in page
+
+
+def test_art4_a_manager_complained_about_still_has_a_home_page_without_that_complaint(
+    api, browser, staff
+) -> None:
+    ref = api.new_complaint(staff.owner, subject_staff="manager")
+    step(api, ref, "written-record", staff.owner, text="已记录")
+    assert step(api, ref, "assignment", staff.manager, handler="colleague").status_code == 200
+    home = browser.sign_in(staff.manager).get("/")
+    assert home.status_code == 200 and ref not in home.text

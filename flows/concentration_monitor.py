@@ -77,7 +77,7 @@ def concentration_monitor(as_of: date | None = None) -> dict[str, Any]:
         email = "no-recipient" if notification_id is None else send_notification(notification_id)
 
     # Art. 8 重点监控: alerts of earlier reports left without a disposition past their due date.
-    escalations = escalate_overdue_alerts(report_date)
+    escalations = escalate_overdue_alerts()
     for escalation_id in escalations:
         send_notification(escalation_id)
 

@@ -39,7 +39,12 @@ from policy.text import is_blank
 from policy.workdays import WorkdayCalendar
 from services.directory import department_by_code, department_manager, user_by_username
 from services.monitoring import MonitorWindows, unit_condition, unit_label
-from services.outbox import NotificationKind, enqueue_notification, report_key, users_with_role
+from services.outbox import (
+    NotificationKind,
+    addressees_for,
+    enqueue_notification,
+    report_key,
+)
 from services.step_errors import StepConflict, StepForbidden, StepInputError, StepNotFound
 
 # Who besides the owner may record a disposition.
@@ -170,8 +175,11 @@ def overdue_follow_ups(session: Session, *, today: date) -> list[AlertFollowUp]:
 
 
 def escalate_overdue(session: Session, *, today: date, now: datetime) -> list[int]:
-    """Escalate each overdue alert to leadership once; the ids of the notices queued."""
-    recipients = sorted({u.email for u in users_with_role(session, Role.leadership) if u.email})
+    """Escalate each overdue alert to leadership once; the ids of the notices queued. With no
+    one to tell, nothing is marked escalated: the next run tries again."""
+    recipients = addressees_for(session, NotificationKind.concentration_overdue).emails
+    if not recipients:
+        return []
     queued: list[int] = []
     for follow_up in overdue_follow_ups(session, today=today):
         won = session.execute(
@@ -183,7 +191,7 @@ def escalate_overdue(session: Session, *, today: date, now: datetime) -> list[in
             )
             .values(escalated_at=now)
         )
-        if won.rowcount != 1 or not recipients:  # type: ignore[attr-defined]
+        if won.rowcount != 1:  # type: ignore[attr-defined]
             continue
         alert = follow_up.alert
         owner = follow_up.owner

@@ -77,12 +77,15 @@ def store_concentration_alerts(report_date: date, alerts: list[AlertRecord]) -> 
 
 
 @task(name="escalate-overdue-alerts", **fresh_read_options())
-def escalate_overdue_alerts(report_date: date) -> list[int]:
+def escalate_overdue_alerts() -> list[int]:
     """Art. 8: each alert left without a disposition past its due date goes to leadership,
-    once (a notice in the outbox); the ids of the notices queued by this run."""
+    once (a notice in the outbox); the ids of the notices queued by this run. Overdue by the
+    clock, not by the run's report date: a run for a later date given by hand escalates
+    nothing early."""
     settings = get_settings()
+    now = utcnow()
     with session_scope(settings.effective_database_url) as session:
-        return escalate_overdue(session, today=report_date, now=utcnow())
+        return escalate_overdue(session, today=now.astimezone(settings.tz).date(), now=now)
 
 
 @task(name="publish-concentration-report", **fresh_read_options())

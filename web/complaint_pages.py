@@ -91,6 +91,7 @@ from web.views import (
     handling_form_bytes,
     overdue_of,
     subject_panel,
+    text_for,
     timeline_of,
     viewable_complaint,
 )
@@ -464,6 +465,7 @@ def complaint_page(
         "complaint.html",
         {
             "complaint": complaint,
+            "content": text_for(user, complaint, complaint.content),
             "customer": customer,
             "step": step,
             "may_act": may_act,

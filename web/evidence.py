@@ -22,7 +22,7 @@ from models.complaint import Complaint
 from models.db import utcnow
 from models.people import User
 from services.evidence import Attached, EvidenceMissing, attach_evidence, read_evidence
-from services.step_errors import StepError
+from services.step_errors import StepError, StepForbidden
 from web.complaint_pages import complaint_page
 from web.deps import ApiUser, DbSession, SettingsDep, WebSessionDep
 from web.schemas import EvidenceAttached, refusals
@@ -81,6 +81,9 @@ def _download(
     db: DbSession, reference: str, sha256: str, user: User, settings: Settings
 ) -> Response:
     complaint = viewable_complaint(db, reference, user)
+    if complaint.subject_user_id is not None and complaint.subject_user_id == user.id:
+        # Art. 4 回避: recordings and letters carry the customer's voice, name and number.
+        raise StepForbidden("被投诉人员应当回避，不能查看本投诉的证据材料")
     if not SHA256.match(sha256):
         raise EvidenceMissing("该投诉没有这份证据材料")
     evidence, content = read_evidence(db, complaint.id, sha256, data_dir=settings.data_dir)
@@ -124,7 +127,9 @@ def post_evidence(
     else:
         message = f"证据材料「{attached.evidence.original_name}」已上传"
     (listed,) = (
-        item for item in evidence_view(db, complaint) if item["sha256"] == attached.evidence.sha256
+        item
+        for item in evidence_view(db, complaint, user)
+        if item["sha256"] == attached.evidence.sha256
     )
     return EvidenceAttached(
         **listed,

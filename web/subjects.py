@@ -68,7 +68,7 @@ def post_subject(
     log.info("complaint %s: subject confirmed by %s", complaint.reference, user.username)
     return {
         "reference": complaint.reference,
-        **subject_view(complaint),
+        **subject_view(complaint, user),
         "message": "已保存被投诉对象和客户诉求",
     }
 

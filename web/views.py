@@ -53,6 +53,7 @@ from web.access import (
     mask_email,
     mask_name,
     mask_phone,
+    mask_text,
     may_see_personal_data,
     may_view,
     unmasked_complaints,
@@ -101,6 +102,14 @@ def complaint_for_step(db: Session, reference: str, user: User, step: Step) -> C
 
 
 # One complaint -------------------------------------------------------------------------------
+
+
+def text_for(user: User, complaint: Complaint, text: str | None) -> str | None:
+    """Free text of the case as ``user`` may see it: to the person complained about (Art. 4
+    回避) its phones, emails and the customer's name are masked (Art. 2(5))."""
+    if text is None or may_see_personal_data(user, complaint):
+        return text
+    return mask_text(text, names=[complaint.contact.name])
 
 
 def customer_view(complaint: Complaint, user: User) -> dict[str, Any]:
@@ -259,27 +268,27 @@ def complaint_detail(
         "flow_run_url": prefect_run_url(settings, complaint.flow_run_id),
         "product": complaint.product,
         "amount": float(complaint.amount) if complaint.amount is not None else None,
-        "content": complaint.content,
+        "content": text_for(user, complaint, complaint.content),
         "customer": customer,
-        **subject_view(complaint),
+        **subject_view(complaint, user),
         "deadlines": deadlines_of(db, complaint),
         "timeline": timeline_of(db, read_case_file(db, complaint), user),
         "contacts": contacts_view(db, complaint, user),
         "extensions": extensions_view(db, complaint),
         "closure": closure_view(db, complaint),
-        "evidence": evidence_view(db, complaint),
+        "evidence": evidence_view(db, complaint, user),
     }
 
 
 def evidence_view(
-    db: Session, complaint: Complaint, *, prefix: str = "/api"
+    db: Session, complaint: Complaint, user: User, *, prefix: str = "/api"
 ) -> list[dict[str, Any]]:
     """The files attached as evidence, with their download addresses (``prefix``: the API's,
     or "" for the pages')."""
     return [
         {
             "sha256": item.sha256,
-            "name": item.original_name,
+            "name": text_for(user, complaint, item.original_name),
             "size": item.size,
             "size_label": size_label(item.size),
             "media_type": item.media_type,
@@ -307,7 +316,7 @@ def evidence_panel(
         except StepError as refusal:
             why_not = refusal.message
     return {
-        "evidence": evidence_view(db, complaint, prefix=""),
+        "evidence": evidence_view(db, complaint, user, prefix=""),
         "may_attach": not why_not,
         "why_no_attach": why_not,
         "evidence_error": error or "",
@@ -317,9 +326,9 @@ def evidence_panel(
     }
 
 
-def subject_view(complaint: Complaint) -> dict[str, Any]:
+def subject_view(complaint: Complaint, user: User) -> dict[str, Any]:
     """Who or what the complaint is about and the customer's demand (``SubjectOut``,
-    ``DemandOut``): staff and institutions, no customer data."""
+    ``DemandOut``); the demand's note as ``user`` may see it (``text_for``)."""
     department = complaint.subject_department
     staff = complaint.subject_user
     return {
@@ -334,7 +343,7 @@ def subject_view(complaint: Complaint) -> dict[str, Any]:
         "demand": {
             "code": complaint.demand,
             "label": complaint.demand.label if complaint.demand else None,
-            "note": complaint.demand_note,
+            "note": text_for(user, complaint, complaint.demand_note),
         },
     }
 
@@ -352,7 +361,7 @@ def subject_panel(
         ensure_may_confirm(complaint, user)
     except StepError as error:
         why_not = error.message
-    subject = subject_view(complaint)
+    subject = subject_view(complaint, user)
     if values is None:
         values = {
             "subject_department": (subject["subject"]["department"] or ""),
@@ -360,7 +369,7 @@ def subject_panel(
             "subject_institution": complaint.subject_institution or "",
             "product": complaint.product or "",
             "demand": complaint.demand.value if complaint.demand else "",
-            "demand_note": complaint.demand_note or "",
+            "demand_note": subject["demand"]["note"] or "",
         }
     return {
         "subject_info": subject["subject"],

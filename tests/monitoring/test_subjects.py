@@ -183,6 +183,18 @@ def test_art8_the_owner_disposes_once_and_an_undisposed_alert_goes_to_leadership
     due = mine.due_on
     assert due is not None
     assert escalate_overdue(session, today=due, now=NOW) == []
+    # No leader with an email: nothing is marked escalated, so a later run still tells them.
+    leaders = session.scalars(select(User).where(User.role == Role.leadership)).all()
+    emails = {leader.id: leader.email for leader in leaders}
+    for leader in leaders:
+        leader.email = None
+    assert escalate_overdue(session, today=due + timedelta(days=1), now=NOW) == []
+    assert (
+        session.scalar(select(AlertFollowUp.escalated_at).where(AlertFollowUp.alert_id == other.id))
+        is None
+    )
+    for leader in leaders:
+        leader.email = emails[leader.id]
     queued = escalate_overdue(session, today=due + timedelta(days=1), now=NOW)
     session.commit()
     undisposed = {a.id for a in stored} - {mine.id}

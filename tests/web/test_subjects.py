@@ -174,3 +174,35 @@ def test_art4_a_manager_complained_about_still_has_a_home_page_without_that_comp
     assert step(api, ref, "assignment", staff.manager, handler="colleague").status_code == 200
     home = browser.sign_in(staff.manager).get("/")
     assert home.status_code == 200 and ref not in home.text
+
+
+def test_art4_the_person_complained_about_sees_no_customer_data_in_text_demand_or_evidence(
+    api, browser, staff
+) -> None:
+    ref = api.new_complaint(
+        staff.owner,
+        customer_name="王五",
+        subject_staff="manager",
+        content="王五来电（手机13712340000）：赎回申请提交半个月了钱还没到账，效率太低。",
+        demand="apology",
+        demand_note="王五要求经理当面道歉，回电13712340000",
+    )
+    recording = api.client.post(
+        f"/api/complaints/{ref}/evidence",
+        files={"file": ("王五的来信.pdf", b"%PDF-1.4\n%%EOF\n", "application/pdf")},
+        headers=api.headers(staff.owner),
+    )
+    assert recording.status_code == 201, recording.text
+    shown = api.get(f"/complaints/{ref}", staff.manager).json()
+    seen = " ".join([shown["content"], shown["demand"]["note"], shown["evidence"][0]["name"]])
+    assert "王五" not in seen and "13712340000" not in seen
+    assert "137****0000" in shown["content"]
+    download = api.get(
+        f"/complaints/{ref}/evidence/{shown['evidence'][0]['sha256']}", staff.manager
+    )
+    assert download.status_code == 403 and "回避" in download.json()["detail"]
+    page = browser.sign_in(staff.manager).get(f"/complaints/{ref}").text
+    assert "王五" not in page and "13712340000" not in page
+    # Those who handle it see it all.
+    full = api.get(f"/complaints/{ref}", staff.owner).json()
+    assert "王五" in full["content"] and "13712340000" in full["demand"]["note"]

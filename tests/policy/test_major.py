@@ -349,6 +349,14 @@ def test_customer_funds_frozen_suggest_major(text: str) -> None:
     assert any("客户资金被冻结" in reason for reason in result.reasons)
 
 
+@pytest.mark.parametrize(
+    "text", ["密码输错三次，账户被锁定了，登不上去。", "我的会员账户锁定了登不上去，客服也不接。"]
+)
+def test_an_account_locked_after_wrong_passwords_is_not_funds_frozen(text: str) -> None:
+    result = suggest_major(text=text, category=Category.efficiency)
+    assert not any("客户资金被冻结" in reason for reason in result.reasons)
+
+
 def test_a_rights_group_online_is_a_group_complaint() -> None:
     result = suggest_major(text="产品逾期没兑付，维权群里已经有几百人了。")
     assert any("群体投诉" in reason for reason in result.reasons)

@@ -288,6 +288,11 @@ def test_art9_the_conduct_of_a_member_institution_or_its_agents_is_a_member_comp
     [
         "在你们官网看到广告，加入了付费会员俱乐部，说跟着软件操作稳赚，结果亏了。",
         "办卡时没人说每年要收年费，现在直接从卡里扣了。",
+        # The customer's own lawyer acting for them; a securities firm or a futures firm
+        # named in passing, not as the one complained about.
+        "我的律师作为代理人来递交材料，你们前台态度很差。",
+        "我通过证券公司的银行转账，资金一直没到账。",
+        "我是期货公司的员工，来办理个人理财赎回，等了一个多月还没到账。",
     ],
 )
 def test_art9_membership_sounding_words_in_another_sense_are_not_membership_matters(

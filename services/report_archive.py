@@ -41,10 +41,16 @@ def archive_report(
 ) -> MonthlyReport:
     """Record the month's files in the archive (the caller commits): the month's row is
     created or updated to these files, and this writing is added to the versions, so the
-    hashes of every earlier writing stay on record."""
+    hashes of every earlier writing stay on record. The same writing recorded again (a task
+    repeated on a retry) changes nothing."""
     report = session.scalar(
         select(MonthlyReport).where(MonthlyReport.month == month).with_for_update()
     )
+    if report is not None and (report.docx_sha256, report.xlsx_sha256) == (
+        written.docx_sha256,
+        written.xlsx_sha256,
+    ):
+        return report
     if report is None:
         report = MonthlyReport(month=month)
         session.add(report)

@@ -15,7 +15,8 @@ from openpyxl import load_workbook
 from sqlalchemy.orm import Session
 
 from models.complaint import Complaint
-from services.monthly_report import report_figures, write_report
+from services.monthly_report import WrittenReport, report_figures, write_report
+from services.report_archive import archive_report, report_versions
 from services.step_errors import StepInputError, StepNotFound
 from tests.models.factories import NOW, make_complaint
 from tests.support.cases import Cast, carry_through
@@ -78,3 +79,15 @@ def test_a_month_not_begun_or_without_complaints_is_refused(
         report_figures(session, date(2027, 1, 1), today=TODAY, tz=SHANGHAI)
     with pytest.raises(StepNotFound, match="2020年01月没有受理或办结的投诉"):
         report_figures(session, date(2020, 1, 1), today=TODAY, tz=SHANGHAI)
+
+
+def test_the_same_writing_archived_twice_is_one_version(session: Session, tmp_path: Path) -> None:
+    """A task repeated on a retry records the writing it already recorded: nothing new."""
+    month = date(2026, 11, 1)
+    written = WrittenReport(tmp_path / "r.docx", tmp_path / "r.xlsx", "a" * 64, "b" * 64)
+    for _ in range(2):
+        archive_report(session, month=month, written=written, made_by="scheduler", now=NOW)
+    again = WrittenReport(tmp_path / "r.docx", tmp_path / "r.xlsx", "c" * 64, "d" * 64)
+    archive_report(session, month=month, written=again, made_by="sun", now=NOW)
+    session.commit()
+    assert [v.docx_sha256[0] for v in report_versions(session, month)] == ["a", "c"]

@@ -118,7 +118,8 @@ def test_api_a_body_far_over_the_limit_is_refused_before_it_is_read(
 ) -> None:  # type: ignore[no-untyped-def]
     ref = _assigned(api, staff)
     refused = _upload(api, ref, staff.colleague, content=b"%PDF-" + b"x" * 200_000)
-    assert refused.status_code == 413 and "上限 1 KB" in refused.json()["detail"]
+    # The body limit's own refusal, not the file check's (which would mean it was read).
+    assert refused.status_code == 413 and "上传的文件过大（上限 1 KB）" in refused.json()["detail"]
     assert _written(session, settings) == (0, 0)
 
 

@@ -28,6 +28,7 @@ from models.operations import Document, Notification
 from models.reports import MonthlyReport
 from policy.enums import NotificationStatus
 from services.deadlines import reply_told
+from services.files import StoredFileError, read_checked
 from services.notices import render_email
 from services.outbox import NotificationKind, OutboxError, record_notification_event
 
@@ -103,9 +104,12 @@ def build_message(session: Session, row: Notification, settings: Settings) -> Em
     document_id = row.context.get("attach_document_id")
     if document_id is not None:
         document = session.get(Document, document_id)
-        content = Path(document.path).read_bytes() if document else None
-        if content is None or hashlib.sha256(content).hexdigest() != document.sha256:
+        if document is None:
             raise DeliveryError(row.id, row.kind, "attachment")
+        try:
+            content = read_checked(Path(document.path), document.sha256)
+        except StoredFileError:
+            raise DeliveryError(row.id, row.kind, "attachment") from None
         message.add_attachment(
             content,
             maintype=DOCX_TYPE[0],
@@ -132,11 +136,9 @@ def _attach_monthly_report(
         (report.xlsx_path, report.xlsx_sha256, XLSX_TYPE),
     ):
         try:
-            content = Path(path).read_bytes()
-        except OSError:
+            content = read_checked(Path(path), sha256)
+        except StoredFileError:
             raise DeliveryError(row.id, row.kind, "attachment") from None
-        if hashlib.sha256(content).hexdigest() != sha256:
-            raise DeliveryError(row.id, row.kind, "attachment")
         message.add_attachment(
             content,
             maintype=maintype,

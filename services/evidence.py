@@ -29,7 +29,12 @@ from models.people import User
 from policy.enums import Role, Stage
 from policy.evidence import EvidenceRefused, FileTooLarge, check_file
 from services.audit import append_event
-from services.files import write_file_atomically
+from services.files import (
+    StoredFileAltered,
+    StoredFileMissing,
+    read_checked,
+    write_file_atomically,
+)
 from services.step_errors import StepConflict, StepError, StepForbidden, StepInputError
 
 
@@ -188,12 +193,13 @@ def read_evidence(
     if evidence is None:
         raise EvidenceMissing("该投诉没有这份证据材料")
     try:
-        content = evidence_path(data_dir, evidence.sha256).read_bytes()
-    except FileNotFoundError:
+        return evidence, read_checked(evidence_path(data_dir, evidence.sha256), evidence.sha256)
+    except StoredFileMissing:
         raise EvidenceMissing("该证据材料的文件已不在（保存期满已删除，或存储丢失）") from None
-    if hashlib.sha256(content).hexdigest() != evidence.sha256:
-        raise EvidenceTampered("该证据材料的文件与登记的 SHA-256 不符，可能已被篡改，请报告")
-    return evidence, content
+    except StoredFileAltered:
+        raise EvidenceTampered(
+            "该证据材料的文件与登记的 SHA-256 不符，可能已被篡改，请报告"
+        ) from None
 
 
 def remove_evidence_files(

@@ -12,7 +12,6 @@ draws does not pay for it.
 
 from __future__ import annotations
 
-import hashlib
 import io
 from collections import Counter
 from dataclasses import dataclass, field
@@ -40,6 +39,7 @@ from policy.monthly_report import (
     previous_month,
     same_month_last_year,
 )
+from services.files import write_versioned
 from services.notices import render_email
 from services.outbox import NotificationKind, addressees_for, enqueue_notification, report_key
 from services.step_errors import StepInputError, StepNotFound
@@ -213,9 +213,7 @@ CHARTS = (
 )
 
 
-def write_docx(
-    path: Path, current: MonthFigures, previous: MonthFigures, last_year: MonthFigures
-) -> None:
+def docx_bytes(current: MonthFigures, previous: MonthFigures, last_year: MonthFigures) -> bytes:
     document = docx.Document()
     document.add_heading(f"客户投诉统计月报（{current.month:%Y年%m月}）", level=1)
     document.add_paragraph("本报告仅含统计数字，不含客户个人信息和投诉内容。")
@@ -239,12 +237,12 @@ def write_docx(
     document.add_heading("集中监控预警（第八条）", level=2)
     alerts = "、".join(f"{severity} {count} 条" for severity, count in current.alerts.items())
     document.add_paragraph(alerts or "本月没有预警。")
-    document.save(str(path))
+    stream = io.BytesIO()
+    document.save(stream)
+    return stream.getvalue()
 
 
-def write_xlsx(
-    path: Path, current: MonthFigures, previous: MonthFigures, last_year: MonthFigures
-) -> None:
+def xlsx_bytes(current: MonthFigures, previous: MonthFigures, last_year: MonthFigures) -> bytes:
     book = Workbook()
     sheet = book.active
     assert sheet is not None
@@ -260,7 +258,9 @@ def write_xlsx(
     for part in book.worksheets:
         for cell in part[1]:
             cell.font = Font(bold=True)
-    book.save(str(path))
+    stream = io.BytesIO()
+    book.save(stream)
+    return stream.getvalue()
 
 
 @dataclass(frozen=True)
@@ -274,19 +274,18 @@ class WrittenReport:
 def write_report(
     folder: Path, current: MonthFigures, previous: MonthFigures, last_year: MonthFigures
 ) -> WrittenReport:
-    """Both files under ``folder/reports/YYYY-MM/``; written again, they replace the month's."""
-    target = folder / "reports" / f"{current.month:%Y-%m}"
-    target.mkdir(parents=True, exist_ok=True)
-    docx_path = target / f"complaints-report-{current.month:%Y-%m}.docx"
-    xlsx_path = target / f"complaints-report-{current.month:%Y-%m}.xlsx"
-    write_docx(docx_path, current, previous, last_year)
-    write_xlsx(xlsx_path, current, previous, last_year)
-    return WrittenReport(
-        docx_path,
-        xlsx_path,
-        hashlib.sha256(docx_path.read_bytes()).hexdigest(),
-        hashlib.sha256(xlsx_path.read_bytes()).hexdigest(),
+    """Both files under ``folder/reports/YYYY-MM/``, named by their SHA-256: writing again adds
+    files beside the archived ones rather than replacing them, so the archive keeps serving what
+    its hashes describe until the new writing is archived (``report_archive.archive_report``)."""
+    target = Path(folder) / "reports" / f"{current.month:%Y-%m}"
+    stem = f"complaints-report-{current.month:%Y-%m}"
+    docx_path, docx_sha256 = write_versioned(
+        target, stem, ".docx", docx_bytes(current, previous, last_year)
     )
+    xlsx_path, xlsx_sha256 = write_versioned(
+        target, stem, ".xlsx", xlsx_bytes(current, previous, last_year)
+    )
+    return WrittenReport(docx_path, xlsx_path, docx_sha256, xlsx_sha256)
 
 
 def prepare_monthly_report_notice(

@@ -7,7 +7,6 @@ do not import python-docx, openpyxl and the chart code with it.
 
 from __future__ import annotations
 
-import hashlib
 from datetime import date, datetime
 from pathlib import Path
 from typing import Literal, Protocol
@@ -17,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from models.reports import MonthlyReport, MonthlyReportVersion
 from policy.enums import Role
+from services.files import StoredFileAltered, StoredFileMissing, read_checked
 from services.step_errors import StepConflict, StepNotFound
 
 # Who reads the reports in the app: leadership and compliance (the mail goes to them too).
@@ -101,9 +101,8 @@ def report_file(
         else (report.xlsx_path, report.xlsx_sha256)
     )
     try:
-        content = Path(path).read_bytes()
-    except OSError:
+        return report, read_checked(Path(path), sha256)
+    except StoredFileMissing:
         raise StepNotFound(f"{month:%Y年%m月}统计月报的文件已不在，请重新生成") from None
-    if hashlib.sha256(content).hexdigest() != sha256:
-        raise StepConflict(f"{month:%Y年%m月}统计月报的文件与存档的 SHA-256 不符，请报告")
-    return report, content
+    except StoredFileAltered:
+        raise StepConflict(f"{month:%Y年%m月}统计月报的文件与存档的 SHA-256 不符，请报告") from None

@@ -1,5 +1,5 @@
 """The monthly statistics report as Prefect tasks: write the month's report, publish its
-figures, archive it and queue its mail. Writing again replaces the month's files; the artifact
+figures, archive it and queue its mail. Writing again adds files named by their hash; the artifact
 is keyed by the month, the mail by the month's outbox key. Results and artifacts carry
 figures, paths and hashes only (Art. 2(5))."""
 

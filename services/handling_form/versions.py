@@ -23,7 +23,12 @@ from models.complaint import Complaint
 from models.db import utcnow
 from models.operations import Document
 from services.audit import append_event
-from services.files import write_file_atomically
+from services.files import (
+    StoredFileAltered,
+    StoredFileMissing,
+    read_checked,
+    write_file_atomically,
+)
 from services.handling_form.fields import (
     FORM_KIND,
     HandlingFormData,
@@ -138,17 +143,16 @@ def read_archived_form(session: Session, complaint_id: int) -> bytes:
     if final is None:
         raise HandlingFormError(f"complaint {complaint_id} has no archived handling form yet")
     try:
-        content = Path(final.path).read_bytes()
-    except FileNotFoundError:
+        return read_checked(Path(final.path), final.sha256)
+    except StoredFileMissing:
         raise ArchiveTamperedError(
             f"archived form of complaint {complaint_id} (version {final.version}) is missing"
         ) from None
-    if hashlib.sha256(content).hexdigest() != final.sha256:
+    except StoredFileAltered:
         raise ArchiveTamperedError(
             f"archived form of complaint {complaint_id} (version {final.version}) does not match "
             "its stored checksum; restore it from backup and report the incident"
-        )
-    return content
+        ) from None
 
 
 def ensure_handling_form(

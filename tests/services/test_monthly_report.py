@@ -5,6 +5,7 @@ or has no complaints is refused."""
 
 from __future__ import annotations
 
+import hashlib
 from datetime import date, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -16,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from models.complaint import Complaint
 from services.monthly_report import WrittenReport, report_figures, write_report
-from services.report_archive import archive_report, report_versions
+from services.report_archive import archive_report, report_file, report_versions
 from services.step_errors import StepInputError, StepNotFound
 from tests.models.factories import NOW, make_complaint
 from tests.support.cases import Cast, carry_through
@@ -58,7 +59,7 @@ def test_the_report_reads_back_with_its_charts_and_no_personal_data(
     _november(session, settings, cast, complaint)
     figures = report_figures(session, NOVEMBER, today=TODAY, tz=SHANGHAI)
     written = write_report(tmp_path, *figures)
-    assert written.docx_path.name == "complaints-report-2026-11.docx"
+    assert written.docx_path.name == f"complaints-report-2026-11-{written.docx_sha256[:12]}.docx"
     document = docx.Document(str(written.docx_path))
     summary = document.tables[0]
     assert [cell.text for cell in summary.rows[1].cells] == ["受理投诉（件）", "2", "1", "0"]
@@ -91,3 +92,29 @@ def test_the_same_writing_archived_twice_is_one_version(session: Session, tmp_pa
     archive_report(session, month=month, written=again, made_by="sun", now=NOW)
     session.commit()
     assert [v.docx_sha256[0] for v in report_versions(session, month)] == ["a", "c"]
+
+
+def test_writing_again_leaves_the_archived_files_as_archived(
+    session: Session, settings, cast: Cast, complaint: Complaint, tmp_path: Path
+) -> None:
+    """A re-run writes new files beside the archived ones: until it is archived in turn (or if it
+    never is, after a crash), the archive still serves the files its hashes describe."""
+    _november(session, settings, cast, complaint)
+    figures = report_figures(session, NOVEMBER, today=TODAY, tz=SHANGHAI)
+    first = write_report(tmp_path, *figures)
+    archive_report(session, month=NOVEMBER, written=first, made_by="scheduler", now=NOW)
+    session.commit()
+    complaint.closed_at = None  # the figures change before the re-run
+    session.commit()
+    second = write_report(tmp_path, *report_figures(session, NOVEMBER, today=TODAY, tz=SHANGHAI))
+    assert second.docx_sha256 != first.docx_sha256
+    assert second.docx_path != first.docx_path and second.xlsx_path != first.xlsx_path
+    for kind in ("docx", "xlsx"):
+        _report, content = report_file(session, NOVEMBER, kind)
+        assert hashlib.sha256(content).hexdigest() == getattr(first, f"{kind}_sha256")
+    archive_report(session, month=NOVEMBER, written=second, made_by="sun", now=NOW)
+    session.commit()
+    _report, content = report_file(session, NOVEMBER, "docx")
+    assert hashlib.sha256(content).hexdigest() == second.docx_sha256
+    # Both writings stay readable: the earlier version's files are not removed.
+    assert first.docx_path.read_bytes() and first.xlsx_path.read_bytes()

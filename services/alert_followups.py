@@ -150,11 +150,17 @@ def record_disposition(
         raise StepInputError("请填写处置说明", field="note")
     if len(text) > MAX_NOTE:
         raise StepInputError(f"处置说明不能超过 {MAX_NOTE} 个字符", field="note")
-    follow_up.disposition = chosen
-    follow_up.note = text
-    follow_up.disposed_by = actor
-    follow_up.disposed_at = now
-    session.flush()
+    # "Once" is decided by the database: of two people recording at the same moment, the
+    # second one's update finds the disposition already set and changes nothing.
+    recorded = session.execute(
+        update(AlertFollowUp)
+        .where(AlertFollowUp.alert_id == alert_id, AlertFollowUp.disposition.is_(None))
+        .values(disposition=chosen, note=text, disposed_by_id=actor.id, disposed_at=now)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if recorded != 1:
+        raise StepConflict("该监控提示已由他人记录处置结果，请刷新后查看")
+    session.refresh(follow_up)
     return follow_up
 
 

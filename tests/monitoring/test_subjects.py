@@ -24,6 +24,7 @@ from services.notices import prepare_concentration_report
 from services.step_errors import StepConflict, StepForbidden, StepInputError
 from tests.monitoring.conftest import REPORT_DATE, background, load
 from tests.monitoring.synthetic import COMPLAINT_COLUMNS, Population, complaint_rows
+from tests.support.races import race_twice
 
 COLUMN = {name: index for index, name in enumerate(COMPLAINT_COLUMNS)}
 WINDOWS = MonitorWindows(REPORT_DATE)
@@ -207,4 +208,41 @@ def test_art8_the_owner_disposes_once_and_an_undisposed_alert_goes_to_leadership
     assert session.get_one(AlertFollowUp, mine.id).escalated_at is None
     assert (
         session.get_one(ConcentrationAlert, mine.id).follow_up.disposition is Disposition.corrected
+    )
+
+
+def test_art8_of_two_dispositions_at_once_one_is_kept_and_the_other_refused(
+    database_url: str, session: Session, population: Population
+) -> None:
+    _plant(session, population)
+    manager = _user(
+        session, "wc_manager", Role.manager, population.departments[Department.wealth_center]
+    )
+    compliance = _user(session, "compliance_one", Role.compliance)
+    session.commit()
+    follow_up = partial(open_follow_ups, session, windows=WINDOWS, disposition_days=5)
+    stored = store_window_alerts(session, WINDOWS, _assess(session).alerts, follow_up=follow_up)
+    session.commit()
+    alert_id = next(a.id for a in stored if a.unit_kind == UnitKind.subject_staff)
+
+    def owner_explains(s: Session) -> None:
+        actor = s.get_one(User, manager.id)
+        record_disposition(
+            s, alert_id=alert_id, actor=actor, disposition="explained", note="已核实", now=NOW
+        )
+
+    def compliance_corrects(s: Session) -> None:
+        actor = s.get_one(User, compliance.id)
+        record_disposition(
+            s, alert_id=alert_id, actor=actor, disposition="corrected", note="已整改", now=NOW
+        )
+
+    refused = race_twice(database_url, session, owner_explains, compliance_corrects)
+    assert isinstance(refused, StepConflict), repr(refused)
+    session.expire_all()
+    kept = session.get_one(AlertFollowUp, alert_id)
+    assert (kept.disposition, kept.note, kept.disposed_by_id) == (
+        Disposition.explained,
+        "已核实",
+        manager.id,
     )

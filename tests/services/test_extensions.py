@@ -461,7 +461,7 @@ def test_of_two_requests_at_once_exactly_one_is_saved(
     database_url: str, session: Session, complaint, cast: Cast
 ) -> None:
     from models import Complaint, User
-    from tests.services.test_step_race import race_twice
+    from tests.support.races import race_twice
 
     _assigned(session, complaint, cast)
 
@@ -471,7 +471,7 @@ def test_of_two_requests_at_once_exactly_one_is_saved(
     def second(s: Session) -> None:
         _ask(s, s.get_one(Complaint, complaint.id), s.get_one(User, cast.handler.id))
 
-    refused = race_twice(database_url, session, complaint.id, first, second)
+    refused = race_twice(database_url, session, first, second)
     assert isinstance(refused, StepConflict) and "待上级审批" in refused.message, repr(refused)
     session.expire_all()
     assert _count(session, ReplyExtension) == 1

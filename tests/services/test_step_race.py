@@ -9,19 +9,17 @@ read the complaint as it was before the first step.
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import event, func, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from models import Assignment, ComplaintEvent
 from models.complaint import Complaint
-from models.db import get_engine
 from models.people import User
 from policy.enums import Channel, Department, Role, Stage
 from policy.lifecycle import STAGE_OF_STEP, Step
@@ -38,6 +36,7 @@ from services.steps import (
     submit_written_record,
 )
 from tests.models.factories import NOW, make_complaint, make_user
+from tests.support.races import race_twice
 
 
 @pytest.fixture
@@ -204,51 +203,6 @@ def _count(session: Session, model: Any, *where: Any) -> int:
     return session.scalar(select(func.count()).select_from(model).where(*where)) or 0
 
 
-def race_twice(
-    database_url: str,
-    session: Session,
-    complaint_id: int,
-    first: Callable[[Session], Any],
-    second: Callable[[Session], Any],
-) -> BaseException | None:
-    """``first`` in ``session``, held open until ``second`` (in a session of another thread) has
-    read the complaint and goes to write or lock it; then ``first`` commits. What ``second``
-    raised (None when it, too, was saved)."""
-    engine = get_engine(database_url)
-    about_to_write = threading.Event()
-    outcome: list[BaseException | None] = []
-
-    def watch(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
-        if threading.current_thread() is contender:
-            words = statement.lstrip().upper()
-            if words.startswith(("INSERT", "UPDATE", "DELETE")) or "FOR UPDATE" in words:
-                about_to_write.set()
-
-    def take_second() -> None:
-        try:
-            with Session(bind=engine, expire_on_commit=False) as other:
-                second(other)
-                other.commit()
-            outcome.append(None)
-        except BaseException as error:
-            outcome.append(error)
-            about_to_write.set()
-
-    first(session)
-    session.flush()
-    event.listen(engine, "before_cursor_execute", watch)
-    contender = threading.Thread(target=take_second)
-    try:
-        contender.start()
-        assert about_to_write.wait(30), "the second step never went to write"
-        session.commit()
-        contender.join(60)
-    finally:
-        event.remove(engine, "before_cursor_execute", watch)
-    assert not contender.is_alive()
-    return outcome[0]
-
-
 @pytest.mark.parametrize("name", list(RACES))
 def test_of_two_people_taking_the_same_step_at_once_exactly_one_is_saved(
     name: str, database_url: str, session: Session, settings: Any, people: dict[str, User]
@@ -264,7 +218,7 @@ def test_of_two_people_taking_the_same_step_at_once_exactly_one_is_saved(
         mine = {key: s.get_one(User, user.id) for key, user in people.items()}
         race.second(s, s.get_one(Complaint, complaint_id), mine)
 
-    refused = race_twice(database_url, session, complaint_id, first, second)
+    refused = race_twice(database_url, session, first, second)
 
     assert isinstance(refused, StepConflict), repr(refused)
     assert refused.status_code == 409
@@ -302,7 +256,7 @@ def test_the_prefect_ui_input_and_the_staff_app_at_once_save_one_step(
             s, complaint_id=complaint_id, step=Step.assignment, values=values, now=_at(30)
         )
 
-    refused = race_twice(database_url, session, complaint_id, staff_app, prefect_ui)
+    refused = race_twice(database_url, session, staff_app, prefect_ui)
 
     assert isinstance(refused, StepConflict), repr(refused)
     session.expire_all()

@@ -18,7 +18,7 @@ from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from config.settings import get_settings
@@ -61,6 +61,7 @@ from policy.wait_clocks import (
     reply_met_on_entering,
 )
 from services.audit import append_event
+from services.claims import claim_complaint
 from services.closure import close_complaint, record_another_round, refer_to_leadership
 from services.contacts import progress_milestone, result_contact_due
 from services.deadlines import open_deadline as _open_deadline
@@ -170,23 +171,10 @@ def _begin(session: Session, complaint: Complaint, actor: User, step: Step) -> N
 
 def _claim(session: Session, complaint: Complaint, step: Step) -> None:
     """One winner per step: the database decides which of two people taking the step at once
-    goes on. A conditional UPDATE of the complaint row, on the stage, department and round just
-    checked, is the step's first write: on PostgreSQL it takes the row lock, on SQLite the
-    database's write lock (SQLite starts a transaction at its first write, so a read — even
-    ``FOR UPDATE`` — cannot lock). The second person's UPDATE waits for the first to commit,
-    then matches no row: the step was taken meanwhile (409), and nothing of it is written.
-    """
-    claimed = session.connection().execute(
-        update(Complaint)
-        .where(
-            Complaint.id == complaint.id,
-            Complaint.stage == complaint.stage,
-            Complaint.department_id == complaint.department_id,
-            Complaint.handling_round == complaint.handling_round,
-        )
-        .values(stage=complaint.stage)
-    )
-    if claimed.rowcount != 1:
+    goes on (``claim_complaint``, the step's first write). The second person's claim waits for
+    the first to commit, then fails: the step was taken meanwhile, or the person complained
+    about changed (409), and nothing of it is written."""
+    if not claim_complaint(session, complaint):
         session.refresh(complaint)
         raise StepConflict(
             f"投诉 {complaint.reference} 的「{step.label}」刚刚已由他人提交，当前处于"

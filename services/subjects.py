@@ -25,6 +25,7 @@ from policy.enums import Department, Role, Stage
 from policy.subjects import MAX_DEMAND_NOTE, MAX_SUBJECT_TEXT, Demand, suggest_demand
 from policy.text import is_blank
 from services.audit import append_event
+from services.claims import claim_complaint
 from services.directory import department_by_code, user_by_username
 from services.step_errors import StepConflict, StepForbidden, StepInputError
 
@@ -134,6 +135,12 @@ def confirm_subject(
     session.refresh(complaint)
     ensure_may_confirm(complaint, actor)
     subject = check_subject(session, given)
+    if not claim_complaint(session, complaint):
+        session.refresh(complaint)
+        raise StepConflict(
+            f"投诉 {complaint.reference} 刚刚已由他人更新（当前处于「{complaint.stage.label}」），"
+            "请刷新后再确认被投诉对象和客户诉求"
+        )
     data = set_subject(complaint, subject)
     append_event(
         session,

@@ -6,8 +6,9 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from models import Complaint, ComplaintEvent
+from models import Assignment, Complaint, ComplaintEvent
 from models.db import utcnow
+from models.people import User
 from policy.enums import Department, Role, Stage
 from policy.lifecycle import Step
 from policy.subjects import Demand
@@ -22,6 +23,7 @@ from services.steps import (
 )
 from services.subjects import SubjectInput, confirm_subject
 from tests.models.factories import make_complaint, make_user
+from tests.support.races import race_twice
 
 
 @pytest.fixture
@@ -238,3 +240,46 @@ def test_the_subject_is_confirmed_or_corrected_up_to_the_assignment_then_kept(
         )
     kinds = list(session.scalars(select(ComplaintEvent.kind).order_by(ComplaintEvent.seq)))
     assert kinds.count("subject_confirmed") == 2
+
+
+@pytest.mark.parametrize("first_step", ["confirm", "assign"])
+def test_art4_naming_the_accused_and_assigning_them_at_once_never_makes_them_the_handler(
+    first_step: str, database_url: str, session: Session, settings, people
+) -> None:
+    """The manager assigns a colleague while the owner names that same colleague as the person
+    complained about: whichever commits first, the other is refused (409), so the person
+    complained about never ends up handling the complaint."""
+    complaint = make_complaint(session, settings, owner=people["owner"])
+    submit_written_record(
+        session, complaint=complaint, actor=people["owner"], text="记录", now=utcnow()
+    )
+    session.commit()
+
+    def name_accused(s: Session) -> None:
+        confirm_subject(
+            s,
+            complaint=s.get_one(Complaint, complaint.id),
+            actor=s.get_one(User, people["manager"].id),
+            given=SubjectInput(staff="colleague"),
+            now=utcnow(),
+        )
+
+    def assign_colleague(s: Session) -> None:
+        assign(
+            s,
+            complaint=s.get_one(Complaint, complaint.id),
+            actor=s.get_one(User, people["manager"].id),
+            handler="colleague",
+            now=utcnow(),
+        )
+
+    steps = (name_accused, assign_colleague)
+    first, second = steps if first_step == "confirm" else steps[::-1]
+    refused = race_twice(database_url, session, first, second)
+    assert isinstance(refused, StepConflict), repr(refused)
+    session.expire_all()
+    kept = session.get_one(Complaint, complaint.id)
+    handler = session.scalar(
+        select(Assignment.handler_id).where(Assignment.complaint_id == complaint.id)
+    )
+    assert kept.subject_user_id is None or handler is None

@@ -168,10 +168,23 @@ def main() -> None:
         default=15,
         help="give up creating one run after retrying it for this long",
     )
+    parser.add_argument(
+        "--burst-via",
+        choices=("web", "direct"),
+        default="web",
+        help="post the burst to the web API (as staff do), or create the runs in the bench",
+    )
+    parser.add_argument("--posters", type=int, default=8, help="clients posting the burst")
+    parser.add_argument(
+        "--server-batching",
+        choices=("on", "off"),
+        default="on",
+        help="the Prefect server's batched task-run and event writes, as `up` sets them",
+    )
     args = parser.parse_args()
 
     home = Path(tempfile.mkdtemp(prefix="bench-lifecycle-"))
-    from deployments.up import prefect_database
+    from deployments.up import prefect_database, prefect_server_batching
     from tests.support.postgres import start_postgres
     from tests.support.processes import (
         ManagedProcess,
@@ -214,6 +227,9 @@ def main() -> None:
             env["PREFECT_SERVER_DATABASE_CONNECTION_URL"] = prefect_database_on(postgres)
         database = prefect_database(env)
         env.update(database.env)
+        if args.server_batching == "on":
+            env.update(prefect_server_batching(env))
+        print(f"Prefect server batching: {args.server_batching}", flush=True)
         durability = ""
         if postgres is not None:
             durability = ", fsync off" if args.no_fsync else ", fsync on"
@@ -489,8 +505,11 @@ def measure(  # type: ignore[no-untyped-def]
     )
     postgres_before = tree_cpu(postmaster) if postmaster else 0.0
     began = time.perf_counter()
-    created = [intake()[1] for _ in range(args.suspended)]
-    run_ids = [UUID(run_id) for run_id in created if run_id is not None]
+    if args.burst_via == "web":
+        run_ids = post_burst(args, home, env, managed, began)
+    else:
+        created = [intake()[1] for _ in range(args.suspended)]
+        run_ids = [UUID(run_id) for run_id in created if run_id is not None]
     creating = time.perf_counter() - began
     print(
         f"{len(run_ids)} of {args.suspended} runs created in {creating:.0f} s; retries: "
@@ -574,6 +593,116 @@ def measure(  # type: ignore[no-untyped-def]
         + f"; client retries while waiting {describe(client_retries.counts)}"
     )
     worker.stop(grace=5)
+
+
+def post_burst(  # type: ignore[no-untyped-def]
+    args: argparse.Namespace, home: Path, env: dict[str, str], managed, began: float
+) -> list[UUID]:
+    """The burst as staff send it: the web app (`complaints web`, as `up` starts it) takes
+    --suspended complaints posted by --posters clients at once through the JSON API; it answers
+    each once the complaint is saved and starts its flow run after the answer. Prints how long
+    the posting took and every answer that was not 201; returns the runs' ids once the web app
+    has started them all (or --stall-minutes passed without a new one)."""
+    import uuid
+    from concurrent.futures import ThreadPoolExecutor
+    from datetime import UTC, datetime
+
+    import httpx
+    from sqlalchemy import func, select
+
+    from models import Complaint
+    from models.db import session_scope
+    from tests.support.postgres import free_port
+    from tests.support.processes import BIN, ManagedProcess
+    from tests.support.processes import wait_until as until
+
+    port = free_port()
+    web_env = {**env, "COMPLAINTS_WEB_PORT": str(port), "COMPLAINTS_SECRET_KEY": "b" * 48}
+    web = ManagedProcess("web", [str(BIN / "complaints"), "web"], web_env, home / "web.log")
+    managed.append(web)
+    web.start()
+    base = f"http://127.0.0.1:{port}"
+
+    def up() -> bool:
+        try:
+            return httpx.get(f"{base}/login", timeout=2).status_code == 200
+        except httpx.TransportError:
+            return False
+
+    until(up, 60, "the web app", every=0.2)
+    token = httpx.post(
+        f"{base}/api/login", json={"username": "owner", "password": "x" * 12}, timeout=30
+    ).json()["token"]
+    with session_scope() as session:
+        before = session.scalar(select(func.count()).select_from(Complaint)) or 0
+    now = datetime.now(UTC)
+    body = {
+        "channel": "phone",
+        "complainant": "customer",
+        "customer_name": "客户",
+        "customer_phone": "13900001111",
+        "customer_email": "c@bench.test",
+        "content": "客户来电称账户资金划转延迟，要求说明原因。",
+        "promised_reply_at": (now + timedelta(days=15)).isoformat(),
+    }
+    answers: Counter[str] = Counter()
+
+    with httpx.Client(
+        base_url=base, headers={"Authorization": f"Bearer {token}"}, timeout=120
+    ) as client:
+
+        def post(_: int) -> None:
+            key = str(uuid.uuid4())
+            for _attempt in range(5):
+                try:
+                    answer = client.post(
+                        "/api/complaints", json=body, headers={"Idempotency-Key": key}
+                    )
+                except httpx.TransportError as problem:
+                    answers[type(problem).__name__] += 1
+                    continue
+                answers[str(answer.status_code)] += 1
+                if answer.status_code < 500:
+                    return
+
+        started = time.perf_counter()
+        with ThreadPoolExecutor(args.posters) as pool:
+            list(pool.map(post, range(args.suspended)))
+        posting = time.perf_counter() - started
+    print(
+        f"{args.suspended} complaints posted to the web API by {args.posters} clients in "
+        f"{posting:.1f} s; answers {describe(answers)}",
+        flush=True,
+    )
+
+    def started_runs() -> list[str]:
+        with session_scope() as session:
+            return list(
+                session.scalars(
+                    select(Complaint.flow_run_id)
+                    .where(Complaint.flow_run_id.is_not(None))
+                    .order_by(Complaint.id)
+                    .offset(before)
+                )
+            )
+
+    last, last_change = -1, time.monotonic()
+    while True:
+        runs = started_runs()
+        if len(runs) >= args.suspended:
+            break
+        if len(runs) != last:
+            last, last_change = len(runs), time.monotonic()
+        elif time.monotonic() - last_change > args.stall_minutes * 60:
+            print("stopped waiting for the web app to start runs", flush=True)
+            break
+        time.sleep(1)
+    print(
+        f"the web app started {len(runs)} runs {time.perf_counter() - began:.0f} s after "
+        "the first post",
+        flush=True,
+    )
+    return [UUID(run_id) for run_id in runs]
 
 
 if __name__ == "__main__":

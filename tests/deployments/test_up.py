@@ -18,6 +18,7 @@ from deployments.up import (
     prefect_database,
     prefect_environment,
     prefect_event_retention,
+    prefect_server_batching,
 )
 
 POSTGRES_URL = "postgresql+asyncpg://prefect:s3cret@db.internal:5432/prefect"
@@ -171,3 +172,24 @@ def test_prefect_keeps_events_for_the_event_retention_unless_the_operator_chose(
     assert prefect_event_retention(short, {}) == {"PREFECT_SERVER_EVENTS_RETENTION_PERIOD": "P3D"}
     chosen = {"PREFECT_SERVER_EVENTS_RETENTION_PERIOD": "86400"}
     assert prefect_event_retention(Settings(data_dir=tmp_path), chosen) == {}
+
+
+def test_the_prefect_server_batches_its_task_run_and_event_writes_unless_the_operator_chose() -> (
+    None
+):
+    """Prefect's task-run recorder writes one transaction per event unless told otherwise; `up`
+    batches it (and the event persister), and Prefect's own settings read the batch sizes."""
+    from prefect.settings.models.server.services import (
+        ServerServicesEventPersisterSettings,
+        ServerServicesTaskRunRecorderSettings,
+    )
+
+    assert ServerServicesTaskRunRecorderSettings().batch_size == 1  # Prefect's default
+    with _environment(prefect_server_batching({})):
+        assert ServerServicesTaskRunRecorderSettings().batch_size == 100
+        assert ServerServicesTaskRunRecorderSettings().flush_interval == 5
+        assert ServerServicesEventPersisterSettings().batch_size == 100
+    chosen = {"PREFECT_SERVER_SERVICES_TASK_RUN_RECORDER_BATCH_SIZE": "10"}
+    assert "PREFECT_SERVER_SERVICES_TASK_RUN_RECORDER_BATCH_SIZE" not in prefect_server_batching(
+        chosen
+    )

@@ -26,7 +26,7 @@ import pytest
 
 from complaints.demo import DEMO_PASSWORD
 from deployments.register import ENTRYPOINTS
-from deployments.up import PREFECT_POSTGRES_DEFAULTS
+from deployments.up import PREFECT_POSTGRES_DEFAULTS, PREFECT_SERVER_BATCHING
 from tests.support.postgres import free_port
 from tests.support.processes import (
     BIN,
@@ -214,6 +214,8 @@ def test_up_starts_the_whole_system_and_stops_it_on_sigterm(
         (server,) = [pid for pid, command in services.items() if " server start" in command]
         server_env = _environment(server)
         assert server_env["PREFECT_API_URL"] == f"http://127.0.0.1:{prefect_port}/api"
+        for name, value in PREFECT_SERVER_BATCHING.items():
+            assert server_env[name] == value
         if postgres:
             # The operator's pool size wins; up's defaults fill in the rest.
             assert server_env["PREFECT_SERVER_DATABASE_SQLALCHEMY_POOL_SIZE"] == "12"

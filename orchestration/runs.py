@@ -173,6 +173,10 @@ def run_state(flow_run_id: str | UUID) -> tuple[str, datetime] | None:
     return state.type.value, state.timestamp
 
 
+# How long a crash is left alone before reconciliation re-queues it (see ``requeue_runs``).
+CRASH_SETTLE = timedelta(seconds=10)
+
+
 def requeue_runs(
     complaint_run_ids: Collection[UUID], *, now: datetime, stuck_after: timedelta
 ) -> list[dict[str, str]]:
@@ -203,7 +207,17 @@ def requeue_runs(
             if complaint_run_ids
             else []
         )
-        for run in [*crashed, *stuck_runs(client, now=now, after=stuck_after)]:
+        # A worker reports a crash twice, the second time up to a second or so later (when
+        # it has loaded the flow to run its crash hooks); a re-queue in between would be
+        # undone by that second report. A crash is re-queued once it has settled.
+        settled = [
+            run
+            for run in crashed
+            if run.state is not None
+            and run.state.timestamp is not None
+            and now - run.state.timestamp >= CRASH_SETTLE
+        ]
+        for run in [*settled, *stuck_runs(client, now=now, after=stuck_after)]:
             state = run.state
             assert state is not None
             since = (stuck_since(run) or now).astimezone(UTC)

@@ -9,7 +9,7 @@ from uuid import UUID
 import pytest
 from prefect.client.orchestration import get_client
 from prefect.client.schemas.objects import StateType
-from prefect.states import Pending, Scheduled, Submitting
+from prefect.states import Crashed, Pending, Scheduled, Submitting
 from sqlalchemy import select, update
 
 from config.settings import get_settings
@@ -17,7 +17,7 @@ from flows.complaint_lifecycle import complaint_lifecycle
 from flows.reconcile import reconcile
 from models import Complaint, Deadline, Notification
 from models.db import utcnow
-from orchestration.runs import start_lifecycle_run
+from orchestration.runs import CRASH_SETTLE, start_lifecycle_run
 from policy.enums import DeadlineKind, DeadlineStatus, NotificationStatus, Stage
 from services.closure import close_complaint
 from services.outbox import mark_for_resend
@@ -219,3 +219,17 @@ def test_runs_left_pending_submitting_or_late_by_a_dead_worker_are_requeued_once
     requeue_crashed_runs(now=later)
     with get_client(sync_client=True) as client:
         assert {r: client.read_flow_run(r).state_id for r in before} == before
+
+
+def test_a_run_that_crashed_moments_ago_is_left_for_its_worker_to_finish_reporting(
+    session, settings, mail
+) -> None:
+    """A worker reports a crash a second time, up to a second or so after the first; a
+    re-queue in between would be undone. A crash is re-queued once it has settled."""
+    staff = add_staff(session)
+    crashed = _run_in(session, settings, staff, Crashed())
+    since = _state(crashed).timestamp
+    requeue_crashed_runs(now=since + CRASH_SETTLE / 2)
+    assert _state(crashed).name == "Crashed"
+    requeue_crashed_runs(now=since + CRASH_SETTLE + timedelta(seconds=1))
+    assert _state(crashed).name == "AwaitingRetry"

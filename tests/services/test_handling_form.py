@@ -703,3 +703,31 @@ def test_an_archived_form_is_returned_not_rewritten_however_the_form_grows(
     )
     assert again.id == final.id
     assert [v.version for v in session.scalars(select(Document))] == [final.version]
+
+
+def test_a_section_added_to_the_form_is_printed_and_leaves_forms_without_its_data_as_they_were(
+    session: Session, settings: Settings, complaint: Complaint, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A group of fields is added in one place, ``SECTIONS``: the page prints it and the digest
+    takes it, and a complaint with nothing to put in it keeps its form's version."""
+    from services.handling_form import fields as form_fields
+
+    first = _write(session, settings, complaint)
+    recorded: dict[int, str] = {}
+
+    def extra(source: form_fields.FormSource) -> form_fields.FormSection:
+        value = recorded.get(source.case.complaint.id, "")
+        return form_fields.FormSection(
+            "附、测试栏目", (form_fields.row(form_fields.FormField("extra", "测试字段", value)),)
+        )
+
+    monkeypatch.setattr(form_fields, "SECTIONS", (*form_fields.SECTIONS, extra))
+    same = _write(session, settings, complaint, now=NOW + timedelta(hours=1))
+    recorded[complaint.id] = "有内容"
+    changed = _write(session, settings, complaint, now=NOW + timedelta(hours=2))
+
+    assert same.id == first.id
+    assert changed.version == first.version + 1
+    document = docx.Document(changed.path)
+    assert _headings(document)[-1] == "附、测试栏目"
+    assert _cells(document)["测试字段"] == "有内容"

@@ -42,6 +42,14 @@ class ClosureReason(StrEnum):
         }[self.value]
 
 
+def closure_label(early: ClosureReason | None, *, closed: bool) -> str:
+    """How a case closed: early (unreachable, withdrawn, leadership), or the customer's
+    satisfaction; empty while open."""
+    if early is not None:
+        return early.label
+    return "客户满意办结" if closed else ""
+
+
 class ClosureRefused(ValueError):
     """A closure the rules do not allow; the message says why, in Chinese, naming the clause."""
 

@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from models.accountability import BreachFinding
 from models.closure import ComplaintClosure, LeadershipDecision
 from models.complaint import (
     Assignment,
@@ -31,7 +32,12 @@ from models.complaint import (
 from models.contact_log import CustomerContactAttempt
 from models.evidence import Evidence
 from models.extensions import ReplyExtension
+from models.operations import Deadline, Notification
 from models.people import DepartmentRow, User
+from services.outbox import NotificationKind
+
+# The notices that tell the customer where the complaint stands (Art. 2(2), 2(4)).
+CUSTOMER_NOTICES = tuple(kind.value for kind in NotificationKind if kind.customer_facing)
 
 
 @dataclass(frozen=True)
@@ -82,6 +88,13 @@ class CaseFile:
     closure: ComplaintClosure | None = None
     # The files attached as evidence, in the order they were attached.
     evidence: list[Evidence] = field(default_factory=list)
+    # The time limits (Art. 7), by due time, and compliance's finding on each breached one.
+    deadlines: list[Deadline] = field(default_factory=list)
+    findings: dict[int, BreachFinding] = field(default_factory=dict)
+    # The notices queued to the customer (acknowledgement, progress, result, closure), in order.
+    customer_notices: list[Notification] = field(default_factory=list)
+    # The reference of the earlier complaint by the same customer this one is linked to.
+    repeat_of: str | None = None
 
     def name(self, user_id: int | None) -> str:
         """A staff member's display name ("" for nobody)."""
@@ -203,8 +216,10 @@ def read_case_file(session: Session, complaint: Complaint | int) -> CaseFile:
         complaint = session.get_one(Complaint, complaint)
     cid = complaint.id
 
-    def rows(model: Any, order: Any) -> list[Any]:
-        return list(session.scalars(select(model).where(model.complaint_id == cid).order_by(order)))
+    def rows(model: Any, *order: Any) -> list[Any]:
+        return list(
+            session.scalars(select(model).where(model.complaint_id == cid).order_by(*order))
+        )
 
     events = session.execute(
         select(ComplaintEvent, User)
@@ -228,6 +243,27 @@ def read_case_file(session: Session, complaint: Complaint | int) -> CaseFile:
         extensions=rows(ReplyExtension, ReplyExtension.requested_at),
         leadership_decisions=rows(LeadershipDecision, LeadershipDecision.round),
         evidence=rows(Evidence, Evidence.id),
+        deadlines=rows(Deadline, Deadline.due_at, Deadline.id),
+        findings={
+            finding.deadline_id: finding
+            for finding in session.scalars(
+                select(BreachFinding)
+                .join(Deadline, Deadline.id == BreachFinding.deadline_id)
+                .where(Deadline.complaint_id == cid)
+            )
+        },
+        customer_notices=list(
+            session.scalars(
+                select(Notification)
+                .where(Notification.complaint_id == cid, Notification.kind.in_(CUSTOMER_NOTICES))
+                .order_by(Notification.created_at, Notification.id)
+            )
+        ),
+        repeat_of=session.scalar(
+            select(Complaint.reference).where(Complaint.id == complaint.repeat_of_id)
+        )
+        if complaint.repeat_of_id is not None
+        else None,
         closure=session.scalar(
             select(ComplaintClosure).where(ComplaintClosure.complaint_id == cid)
         ),

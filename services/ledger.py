@@ -25,7 +25,7 @@ from models.closure import ComplaintClosure
 from models.complaint import Complaint, CustomerFeedback, Verification
 from models.operations import Deadline
 from models.people import DepartmentRow, User
-from policy.closure import ClosureReason
+from policy.closure import closure_label
 from policy.enums import DeadlineKind, Role
 from services.step_errors import StepForbidden, StepInputError, StepNotFound
 
@@ -176,18 +176,10 @@ def ledger_rows(
             reopened=complaint.reopen_count,
             satisfied=_yes_no(satisfied.get(complaint.id), "满意", "不满意"),
             closed_at=complaint.closed_at,
-            closure=_closure(complaint, early.get(complaint.id)),
+            closure=closure_label(early.get(complaint.id), closed=complaint.closed_at is not None),
         )
         for complaint, department, handler in complaints
     ]
-
-
-def _closure(complaint: Complaint, early: ClosureReason | None) -> str:
-    """How the case closed: early (unreachable, withdrawn, leadership), or the customer's
-    satisfaction; empty while open."""
-    if early is not None:
-        return early.label
-    return "客户满意办结" if complaint.closed_at is not None else ""
 
 
 def _latest(session: Session, table, column, ids: list[int], *where) -> dict[int, bool]:  # type: ignore[no-untyped-def]

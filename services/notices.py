@@ -33,6 +33,7 @@ from models.operations import ConcentrationAlert, Deadline, Notification
 from models.people import DepartmentRow
 from policy.concentration import Severity, Trend, founded_share
 from policy.enums import DeadlineKind
+from services.directory import department_manager
 from services.handling_form import FORM_TITLE, latest_handling_form
 from services.outbox import (
     Addressees,
@@ -187,10 +188,19 @@ def _staff_context(
             "promised_reply_at": _local(complaint.promised_reply_at, settings),
             "suggested_major": complaint.suggested_major,
             "major_reasons": list(complaint.major_reasons),
-            # The form as it stood when the notice was queued; a re-send attaches the same one.
-            "attach_document_id": document.id,
-            "attachment": f"{FORM_TITLE}-{complaint.reference}.docx",
         }
+        manager = department_manager(session, complaint.department_id)
+        if manager is not None and manager.id == complaint.subject_user_id:
+            # Art. 4 回避: the form holds the customer's details and words (Art. 2(5)); the
+            # manager complained about is told of the complaint, never sent the form.
+            context |= {"form_withheld": True, "attachment": None}
+        else:
+            context |= {
+                "form_withheld": False,
+                # The form as it stood when the notice was queued; a re-send attaches the same one.
+                "attach_document_id": document.id,
+                "attachment": f"{FORM_TITLE}-{complaint.reference}.docx",
+            }
     elif kind in _DEADLINE_KINDS:
         responsible = deadline.responsible_user if deadline else complaint.first_inquiry_owner
         context |= {

@@ -14,17 +14,15 @@ from docx.shared import Cm, Mm, Pt
 
 from services.handling_form.fields import (
     EAST_ASIAN_FONT,
-    FIELD_LABELS,
     FORM_TITLE,
     ISSUER,
     LABEL_SHADING,
     LATIN_FONT,
-    LAYOUT,
-    SHORT_ROW,
-    TALL_ROWS,
     TITLE_FONT,
     HandlingFormData,
 )
+
+SHORT_ROW = 0.8  # cm: the least height of a row
 
 
 def stored_identifier(path: str) -> str:
@@ -75,19 +73,22 @@ def _borders(table: object) -> None:
     tbl_pr.append(layout)
 
 
-def _write_cell(cell: object, text: str, *, label: bool = False, top: bool = False) -> None:
+def _write_cell(
+    cell: object, text: str, *, label: bool = False, top: bool = False, heading: bool = False
+) -> None:
+    """One line of ``text`` a paragraph; a label centred and bold, a heading bold; both shaded."""
     lines = text.split("\n") if text else [""]
     for index, line in enumerate(lines):
         paragraph = cell.paragraphs[0] if index == 0 else cell.add_paragraph()  # type: ignore[attr-defined]
         paragraph.paragraph_format.space_after = Pt(0)
-        if label:
+        if label and not heading:
             paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
         run = paragraph.add_run(line)
-        run.bold = label
+        run.bold = label or heading
     cell.vertical_alignment = (  # type: ignore[attr-defined]
         WD_CELL_VERTICAL_ALIGNMENT.TOP if top else WD_CELL_VERTICAL_ALIGNMENT.CENTER
     )
-    if label:
+    if label or heading:
         _shade(cell, LABEL_SHADING)
 
 
@@ -121,30 +122,35 @@ def render(
     number.add_run(f"编号：{data.reference}")
 
     widths = (Cm(3.1), Cm(5.2), Cm(3.1), Cm(5.2))
-    table = document.add_table(rows=len(LAYOUT), cols=4)
+    rows = sum(1 + len(part.rows) for part in data.sections)
+    table = document.add_table(rows=rows, cols=4)
     table.alignment = WD_TABLE_ALIGNMENT.CENTER
     table.autofit = False
     _borders(table)
     for column, width in zip(table.columns, widths, strict=True):
         column.width = width
-    for row, fields in zip(table.rows, LAYOUT, strict=True):
-        cells = row.cells
+    for cells in (row.cells for row in table.rows):
         for cell, width in zip(cells, widths, strict=True):
             cell.width = width
-        if len(fields) == 1:
-            (field,) = fields
-            _write_cell(cells[0], FIELD_LABELS[field], label=True)
-            merged = cells[1].merge(cells[3])
-            _write_cell(merged, getattr(data, field), top=field in TALL_ROWS)
-            if field in TALL_ROWS:
-                row.height = Cm(TALL_ROWS[field])
-                row.height_rule = WD_ROW_HEIGHT_RULE.AT_LEAST
-        else:
-            for offset, field in enumerate(fields):
-                _write_cell(cells[offset * 2], FIELD_LABELS[field], label=True)
-                _write_cell(cells[offset * 2 + 1], getattr(data, field))
-        if not TALL_ROWS.get(fields[0]):
-            row.height = Cm(SHORT_ROW)
+    table_rows = iter(table.rows)
+    for part in data.sections:
+        heading = next(table_rows)
+        _write_cell(heading.cells[0].merge(heading.cells[3]), part.title, heading=True)
+        heading.height = Cm(SHORT_ROW)
+        heading.height_rule = WD_ROW_HEIGHT_RULE.AT_LEAST
+        for form_row in part.rows:
+            row = next(table_rows)
+            cells = row.cells
+            if len(form_row.fields) == 1:
+                (field,) = form_row.fields
+                _write_cell(cells[0], field.label, label=True)
+                merged = cells[1].merge(cells[3])
+                _write_cell(merged, field.value, top=form_row.height is not None)
+            else:
+                for offset, field in enumerate(form_row.fields):
+                    _write_cell(cells[offset * 2], field.label, label=True)
+                    _write_cell(cells[offset * 2 + 1], field.value)
+            row.height = Cm(form_row.height or SHORT_ROW)
             row.height_rule = WD_ROW_HEIGHT_RULE.AT_LEAST
 
     footer = section.footer.paragraphs[0]

@@ -236,3 +236,20 @@ def test_a_new_complaint_notice_attaches_the_written_form_and_writes_none_itself
     document = write_handling_form(session, complaint_id=complaint.id, data_dir=settings.data_dir)
     row = _queue(session, settings, complaint, NotificationKind.new_complaint)
     assert row.context["attach_document_id"] == document.id
+
+
+def test_art4_a_manager_complained_about_is_not_sent_the_handling_form(
+    session: Session, settings: Settings, cast: Cast
+) -> None:
+    """The form holds the customer's details and words (Art. 2(5)); the person complained
+    about never receives it (Art. 4 回避), even as the manager told of the new complaint."""
+    complaint = make_complaint(
+        session, settings, owner=cast.owner, subject_staff=cast.manager.username
+    )
+    write_handling_form(session, complaint_id=complaint.id, data_dir=settings.data_dir)
+    row = _queue(session, settings, complaint, NotificationKind.new_complaint)
+
+    assert cast.manager.email in row.recipients
+    assert "attach_document_id" not in row.context and not row.context.get("attachment")
+    message = render_email(row.kind, row.context).text
+    assert "附件" not in message and "被投诉人员" in message

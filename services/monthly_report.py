@@ -14,9 +14,11 @@ from __future__ import annotations
 
 import io
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import docx
@@ -24,13 +26,14 @@ from docx.shared import Cm
 from openpyxl import Workbook
 from openpyxl.styles import Font
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from models.accountability import BreachFinding
 from models.complaint import Complaint, CustomerFeedback, Verification
-from models.operations import ConcentrationAlert, Deadline, Notification
+from models.operations import AlertFollowUp, ConcentrationAlert, Deadline, Notification
 from models.people import DepartmentRow
 from policy.accountability import Finding
+from policy.concentration import Disposition
 from policy.monthly_report import (
     CLOSURE_BANDS,
     closure_band,
@@ -56,6 +59,9 @@ class MonthFigures:
     by_category: dict[str, int] = field(default_factory=dict)
     by_department: dict[str, int] = field(default_factory=dict)
     by_channel: dict[str, int] = field(default_factory=dict)
+    # Art. 8: what the complaints were about; staff members complained about are counted,
+    # never named (a figures-only report).
+    by_subject: dict[str, int] = field(default_factory=dict)
     closure_bands: dict[str, int] = field(default_factory=dict)
     founded_share: float | None = None
     reopened_share: float | None = None
@@ -63,6 +69,29 @@ class MonthFigures:
     breaches: int = 0
     findings: dict[str, int] = field(default_factory=dict)
     alerts: dict[str, int] = field(default_factory=dict)
+    # What became of the month's alerts: each disposition, still open, sent to leadership.
+    alert_dispositions: dict[str, int] = field(default_factory=dict)
+
+
+SUBJECT_STAFF = "人员（不列姓名）"
+NO_SUBJECT = "未登记被投诉对象"
+UNDISPOSED = "未处置"
+ESCALATED = "逾期升级至公司领导"
+
+
+def _subject_counts(rows: Sequence[Any]) -> dict[str, int]:
+    """Counts by who or what the complaints were about; one complaint may count under several
+    (a department and a person in it), and a complaint with none recorded counts apart."""
+    counts: Counter[str] = Counter()
+    for row in rows:
+        named = [
+            *([f"部门：{row.subject_department}"] if row.subject_department else []),
+            *([SUBJECT_STAFF] if row.subject_user_id is not None else []),
+            *([f"会员机构：{row.subject_institution}"] if row.subject_institution else []),
+            *([f"产品：{row.product}"] if row.product else []),
+        ]
+        counts.update(named or [NO_SUBJECT])
+    return dict(counts.most_common())
 
 
 def _bounds(month: date, tz: ZoneInfo) -> tuple[datetime, datetime]:
@@ -79,9 +108,19 @@ def month_figures(session: Session, month: date, tz: ZoneInfo) -> MonthFigures:
     limits due in it that were breached and compliance's findings on them, and the Art. 8
     alerts of its reports."""
     low, high = _bounds(month, tz)
+    subject_department = aliased(DepartmentRow)
     received = session.execute(
-        select(Complaint.category, DepartmentRow.name, Complaint.channel)
+        select(
+            Complaint.category,
+            DepartmentRow.name,
+            Complaint.channel,
+            subject_department.name.label("subject_department"),
+            Complaint.subject_user_id,
+            Complaint.subject_institution,
+            Complaint.product,
+        )
         .join(DepartmentRow, DepartmentRow.id == Complaint.department_id)
+        .outerjoin(subject_department, subject_department.id == Complaint.subject_department_id)
         .where(Complaint.received_at >= low, Complaint.received_at < high)
     ).all()
     closed = session.execute(
@@ -112,12 +151,19 @@ def month_figures(session: Session, month: date, tz: ZoneInfo) -> MonthFigures:
         .outerjoin(BreachFinding, BreachFinding.deadline_id == Deadline.id)
         .where(Deadline.breached_at.is_not(None), Deadline.due_at >= low, Deadline.due_at < high)
     ).all()
-    alerts = session.scalars(
-        select(ConcentrationAlert.severity).where(
+    alerts = session.execute(
+        select(ConcentrationAlert.severity, AlertFollowUp.disposition, AlertFollowUp.escalated_at)
+        .outerjoin(AlertFollowUp, AlertFollowUp.alert_id == ConcentrationAlert.id)
+        .where(
             ConcentrationAlert.window_end >= month,
             ConcentrationAlert.window_end < next_month(month),
         )
     ).all()
+    dispositions: Counter[str] = Counter()
+    for alert in alerts:
+        dispositions[alert.disposition.label if alert.disposition else UNDISPOSED] += 1
+        if alert.escalated_at is not None:
+            dispositions[ESCALATED] += 1
     bands = Counter(
         closure_band((row.closed_at - row.received_at).total_seconds() / 86400) for row in closed
     )
@@ -125,9 +171,10 @@ def month_figures(session: Session, month: date, tz: ZoneInfo) -> MonthFigures:
         month=month,
         received=len(received),
         closed=len(closed),
-        by_category=dict(Counter(category.label for category, _, _ in received).most_common()),
-        by_department=dict(Counter(name for _, name, _ in received).most_common()),
-        by_channel=dict(Counter(channel.label for _, _, channel in received).most_common()),
+        by_category=dict(Counter(row.category.label for row in received).most_common()),
+        by_department=dict(Counter(row.name for row in received).most_common()),
+        by_channel=dict(Counter(row.channel.label for row in received).most_common()),
+        by_subject=_subject_counts(received),
         closure_bands={label: bands.get(label, 0) for _, label in CLOSURE_BANDS},
         founded_share=_share(sum(founded.values()), len(founded)),
         reopened_share=_share(sum(1 for row in closed if row.reopen_count), len(closed)),
@@ -138,7 +185,12 @@ def month_figures(session: Session, month: date, tz: ZoneInfo) -> MonthFigures:
             for kind in Finding
             if (count := sum(1 for _, finding in breached if finding is kind))
         },
-        alerts=dict(Counter(alerts)),
+        alerts=dict(Counter(alert.severity for alert in alerts)),
+        alert_dispositions={
+            label: dispositions[label]
+            for label in (*(d.label for d in Disposition), UNDISPOSED, ESCALATED)
+            if dispositions[label]
+        },
     )
 
 
@@ -209,6 +261,7 @@ CHARTS = (
     ("按类别", "by_category"),
     ("按受理部门", "by_department"),
     ("按渠道", "by_channel"),
+    ("按被投诉对象", "by_subject"),
     ("办结用时", "closure_bands"),
 )
 
@@ -237,6 +290,8 @@ def docx_bytes(current: MonthFigures, previous: MonthFigures, last_year: MonthFi
     document.add_heading("集中监控预警（第八条）", level=2)
     alerts = "、".join(f"{severity} {count} 条" for severity, count in current.alerts.items())
     document.add_paragraph(alerts or "本月没有预警。")
+    for label, count in current.alert_dispositions.items():
+        document.add_paragraph(f"{label}：{count}", style="List Bullet")
     stream = io.BytesIO()
     document.save(stream)
     return stream.getvalue()
@@ -250,7 +305,12 @@ def xlsx_bytes(current: MonthFigures, previous: MonthFigures, last_year: MonthFi
     sheet.append(["指标", "本月", "上月", "去年同月"])
     for row in summary_rows(current, previous, last_year):
         sheet.append(list(row))
-    for title, attribute in (*CHARTS, ("合规认定", "findings"), ("集中监控预警", "alerts")):
+    for title, attribute in (
+        *CHARTS,
+        ("合规认定", "findings"),
+        ("集中监控预警", "alerts"),
+        ("预警处置", "alert_dispositions"),
+    ):
         part = book.create_sheet(title)
         part.append(["项目", "数量"])
         for label, count in getattr(current, attribute).items():

@@ -16,6 +16,8 @@ from openpyxl import load_workbook
 from sqlalchemy.orm import Session
 
 from models.complaint import Complaint
+from models.operations import AlertFollowUp, ConcentrationAlert
+from policy.concentration import Disposition
 from services.monthly_report import WrittenReport, report_figures, write_report
 from services.report_archive import archive_report, report_file, report_versions
 from services.step_errors import StepInputError, StepNotFound
@@ -63,7 +65,7 @@ def test_the_report_reads_back_with_its_charts_and_no_personal_data(
     document = docx.Document(str(written.docx_path))
     summary = document.tables[0]
     assert [cell.text for cell in summary.rows[1].cells] == ["受理投诉（件）", "2", "1", "0"]
-    assert len(document.inline_shapes) == 4  # one chart per breakdown
+    assert len(document.inline_shapes) == 5  # one chart per breakdown
     book = load_workbook(written.xlsx_path)
     overview = [list(row) for row in book["概览"].iter_rows(values_only=True)]
     assert overview[1] == ["受理投诉（件）", "2", "1", "0"]
@@ -118,3 +120,65 @@ def test_writing_again_leaves_the_archived_files_as_archived(
     assert hashlib.sha256(content).hexdigest() == second.docx_sha256
     # Both writings stay readable: the earlier version's files are not removed.
     assert first.docx_path.read_bytes() and first.xlsx_path.read_bytes()
+
+
+def _alert(session: Session, unit_key: str, end: date) -> ConcentrationAlert:
+    alert = ConcentrationAlert(
+        unit_kind="subject_department",
+        unit_key=unit_key,
+        window_start=end - timedelta(days=30),
+        window_end=end,
+        count=6,
+        expected=1.5,
+        p_value=0.001,
+        severity="high",
+        trend="rising",
+        explanation="被投诉部门本期投诉显著高于历史水平。",
+    )
+    session.add(alert)
+    session.flush()
+    return alert
+
+
+def test_the_report_counts_by_subject_and_shows_the_alerts_dispositions(
+    session: Session, settings, cast: Cast, complaint: Complaint, tmp_path: Path
+) -> None:
+    """Art. 8 figures for management: what the month's complaints were about (department,
+    member institution, product; staff members complained about as a count, never named), and
+    what became of the month's alerts (disposed how, still open, sent to leadership)."""
+    _november(session, settings, cast, complaint)
+    complaint.subject_department = cast.owner.department
+    complaint.subject_user = cast.owner
+    complaint.subject_institution = "某证券公司"
+    disposed, open_, escalated = (_alert(session, key, date(2026, 11, 20)) for key in "abc")
+    session.add_all(
+        [
+            AlertFollowUp(
+                alert_id=disposed.id,
+                due_on=date(2026, 11, 27),
+                disposition=Disposition.corrected,
+                note="已整改",
+                disposed_at=NOW,
+            ),
+            AlertFollowUp(alert_id=open_.id, due_on=date(2026, 11, 27)),
+            AlertFollowUp(alert_id=escalated.id, due_on=date(2026, 11, 27), escalated_at=NOW),
+        ]
+    )
+    session.commit()
+    current, *_ = report_figures(session, NOVEMBER, today=TODAY, tz=SHANGHAI)
+    assert current.by_subject[f"部门：{cast.owner.department.name}"] == 1
+    assert current.by_subject["会员机构：某证券公司"] == 1
+    assert current.by_subject["人员（不列姓名）"] == 1
+    assert current.by_subject["未登记被投诉对象"] == 1  # the other November complaint
+    assert current.alert_dispositions == {"已整改": 1, "未处置": 2, "逾期升级至公司领导": 1}
+    written = write_report(tmp_path, *report_figures(session, NOVEMBER, today=TODAY, tz=SHANGHAI))
+    document = docx.Document(str(written.docx_path))
+    text = "\n".join(p.text for p in document.paragraphs)
+    assert "会员机构：某证券公司：1" in text and "逾期升级至公司领导：1" in text
+    assert cast.owner.display_name not in text
+    book = load_workbook(written.xlsx_path)
+    assert (
+        dict(book["按被投诉对象"].iter_rows(min_row=2, values_only=True))["会员机构：某证券公司"]
+        == 1
+    )
+    assert dict(book["预警处置"].iter_rows(min_row=2, values_only=True))["未处置"] == 2

@@ -244,3 +244,14 @@ def may_dispose(follow_up: AlertFollowUp, user: User) -> bool:
         and user.active
         and (user.id == follow_up.owner_id or user.role in OVERSIGHT)
     )
+
+
+def awaiting_disposition_by(session: Session, user: User) -> list[AlertFollowUp]:
+    """The alerts whose owner is ``user`` and that still await a disposition, by due date."""
+    return list(
+        session.scalars(
+            select(AlertFollowUp)
+            .where(AlertFollowUp.owner_id == user.id, AlertFollowUp.disposition.is_(None))
+            .order_by(AlertFollowUp.due_on, AlertFollowUp.alert_id)
+        )
+    )

@@ -11,10 +11,14 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy import select
 
+from config.settings import get_settings
 from models.db import utcnow
 from models.people import DepartmentRow
+from policy.concentration import UnitKind
 from policy.enums import Department
 from policy.lifecycle import Step
+from services.alert_followups import awaiting_disposition_by
+from services.monitoring import unit_label
 from web.access import MAJOR_CASE_ROLES, OVERSIGHT_ROLES, require_role
 from web.deps import CheckedForm, DbSession, FormFields, PageUser, SettingsDep, WebSessionDep
 from web.ratelimit import SlidingWindow
@@ -101,6 +105,17 @@ def home(
         {
             "work": worklist(db, user, now=now, step=chosen),
             "overdue": overdue_complaints(db, user, now=now),
+            # Art. 8: the alerts awaiting this person's disposition.
+            "my_alerts": [
+                {
+                    "id": row.alert_id,
+                    "unit": unit_label(db, row.alert.unit_kind, row.alert.unit_key),
+                    "kind": UnitKind(row.alert.unit_kind).label,
+                    "due_on": row.due_on,
+                    "late": row.due_on < now.astimezone(get_settings().tz).date(),
+                }
+                for row in awaiting_disposition_by(db, user)
+            ],
         },
     )
 

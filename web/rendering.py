@@ -76,6 +76,8 @@ def render(
         "now": utcnow(),
         "may_take_complaints": user is not None and user.role in INTAKE_ROLES,
         "may_see_major_cases": user is not None and user.role in MAJOR_CASE_ROLES,
+        # Managers own the alerts on their department and its people (Art. 8).
+        "may_dispose_alerts": user is not None and user.role is Role.manager,
         "is_admin": user is not None and user.role is Role.admin,
         "may_read_register": user is not None and user.role in ROLES_READING_REGISTER,
         "may_export_ledger": user is not None and user.role in LEDGER_ROLES,

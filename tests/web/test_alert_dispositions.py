@@ -73,3 +73,22 @@ def test_others_see_nothing_to_dispose_and_the_api_refuses_them(
     again = api.post(f"/alerts/{alert_id}/disposition", staff.manager, body)
     assert again.status_code == 409
     assert api.post("/alerts/999999/disposition", staff.manager, body).status_code == 404
+
+
+def test_the_owner_finds_an_alert_awaiting_them_on_the_home_page_until_disposed(
+    browser, staff, session
+) -> None:
+    """Art. 8: an alert's owner is told on 待我办理 that it awaits their disposition, with its
+    due date and a link; the menu leads to the alerts page; once disposed it leaves the page."""
+    alert_id = _alert(session, staff.manager)
+    home = browser.sign_in(staff.manager).get("/").text
+    assert 'id="my-alerts"' in home and f'href="/monitoring/alerts#alert-{alert_id}"' in home
+    assert "2026-12-04" in home
+    assert 'href="/monitoring/alerts"' in home  # the menu
+    assert 'id="my-alerts"' not in browser.sign_in(staff.owner).get("/").text
+    browser.sign_in(staff.manager).post(
+        f"/monitoring/alerts/{alert_id}/disposition",
+        {"disposition": "explained", "note": "已说明原因"},
+        follow_redirects=False,
+    )
+    assert 'id="my-alerts"' not in browser.get("/").text

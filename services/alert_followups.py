@@ -24,7 +24,7 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from models.complaint import Complaint, Verification
+from models.complaint import Complaint
 from models.operations import AlertFollowUp, ConcentrationAlert
 from models.people import User
 from policy.concentration import (
@@ -45,6 +45,7 @@ from services.outbox import (
     enqueue_notification,
     report_key,
 )
+from services.rounds import latest_founded
 from services.step_errors import StepConflict, StepForbidden, StepInputError, StepNotFound
 
 # Who besides the owner may record a disposition.
@@ -90,15 +91,7 @@ def founded_count(session: Session, alert: ConcentrationAlert, windows: MonitorW
             )
         )
     )
-    latest: dict[int, bool] = {}
-    for start_at in range(0, len(ids), 500):
-        rows = session.execute(
-            select(Verification.complaint_id, Verification.founded)
-            .where(Verification.complaint_id.in_(ids[start_at : start_at + 500]))
-            .order_by(Verification.complaint_id, Verification.round, Verification.id)
-        )
-        latest.update({complaint_id: founded for complaint_id, founded in rows})
-    return sum(latest.values())
+    return sum(latest_founded(session, ids).values())
 
 
 def open_follow_ups(

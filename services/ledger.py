@@ -22,11 +22,12 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
 from models.closure import ComplaintClosure
-from models.complaint import Complaint, CustomerFeedback, Verification
+from models.complaint import Complaint, CustomerFeedback
 from models.operations import Deadline
 from models.people import DepartmentRow, User
 from policy.closure import closure_label
 from policy.enums import DeadlineKind, Role
+from services.rounds import latest_founded, latest_per_complaint
 from services.step_errors import StepForbidden, StepInputError, StepNotFound
 
 # Art. 5(4): the ledger is for oversight.
@@ -127,8 +128,8 @@ def ledger_rows(
     if not complaints:
         raise StepNotFound("所选期间没有受理的投诉")
     ids = [complaint.id for complaint, _, _ in complaints]
-    founded = _latest(session, Verification, Verification.founded, ids)
-    satisfied = _latest(
+    founded = latest_founded(session, ids)
+    satisfied = latest_per_complaint(
         session,
         CustomerFeedback,
         CustomerFeedback.positive,
@@ -180,19 +181,6 @@ def ledger_rows(
         )
         for complaint, department, handler in complaints
     ]
-
-
-def _latest(session: Session, table, column, ids: list[int], *where) -> dict[int, bool]:  # type: ignore[no-untyped-def]
-    """Per complaint, ``column`` of its latest round's row of ``table``."""
-    values: dict[int, bool] = {}
-    rows = session.execute(
-        select(table.complaint_id, column)
-        .where(table.complaint_id.in_(ids), *where)
-        .order_by(table.complaint_id, table.round, table.id)
-    )
-    for complaint_id, value in rows:
-        values[complaint_id] = value  # later rounds overwrite earlier ones
-    return values
 
 
 def _cell(value: object, tz: ZoneInfo) -> object:

@@ -29,7 +29,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, aliased
 
 from models.accountability import BreachFinding
-from models.complaint import Complaint, CustomerFeedback, Verification
+from models.complaint import Complaint, CustomerFeedback
 from models.operations import AlertFollowUp, ConcentrationAlert, Deadline, Notification
 from models.people import DepartmentRow
 from policy.accountability import Finding
@@ -45,6 +45,7 @@ from policy.monthly_report import (
 from services.files import write_versioned
 from services.notices import render_email
 from services.outbox import NotificationKind, addressees_for, enqueue_notification, report_key
+from services.rounds import latest_founded
 from services.step_errors import StepInputError, StepNotFound
 
 # A CJK font for the charts' labels (Debian: fonts-wqy-zenhei; Noto CJK as an alternative).
@@ -129,13 +130,7 @@ def month_figures(session: Session, month: date, tz: ZoneInfo) -> MonthFigures:
         ).where(Complaint.closed_at >= low, Complaint.closed_at < high)
     ).all()
     closed_ids = [row.id for row in closed]
-    founded: dict[int, bool] = {}
-    for complaint_id, value in session.execute(
-        select(Verification.complaint_id, Verification.founded)
-        .where(Verification.complaint_id.in_(closed_ids))
-        .order_by(Verification.complaint_id, Verification.round, Verification.id)
-    ):
-        founded[complaint_id] = value
+    founded = latest_founded(session, closed_ids)
     dissatisfied = {
         complaint_id
         for (complaint_id,) in session.execute(

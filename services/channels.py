@@ -545,3 +545,41 @@ def channel_details_lines(
     elif channel is Channel.internal_transfer:
         lines.append(f"转办领导或部门：{row.transferred_by or '—'}")
     return lines
+
+
+def channel_details_data(
+    session: Session, complaint: Complaint, settings: Settings | None = None
+) -> dict[str, Any] | None:
+    """The channel's details as plain values (the JSON API, the complaint page), or None when
+    nothing was recorded (a phone complaint, one received before details were recorded)."""
+    row = channel_details_of(session, complaint.id)
+    if row is None:
+        return None
+    reply = None
+    if row.regulator_replied_at is not None:
+        reply = {
+            "replied_at": row.regulator_replied_at,
+            "method": row.regulator_reply_method or "",
+            "replied_by": row.regulator_replied_by.username if row.regulator_replied_by else "",
+            "replied_by_name": (
+                row.regulator_replied_by.display_name if row.regulator_replied_by else ""
+            ),
+            "note": row.regulator_reply_note or "",
+            "late": row.regulator_reply_due is not None
+            and row.regulator_replied_at > row.regulator_reply_due,
+        }
+    return {
+        "channel": complaint.channel,
+        "channel_label": complaint.channel.label,
+        "transferring_body": row.transferring_body,
+        "document_number": row.document_number,
+        "regulator_reply_due": row.regulator_reply_due,
+        "regulator_reply": reply,
+        "reception_place": row.reception_place,
+        "reception_at": row.reception_at,
+        "received_by": row.received_by.username if row.received_by else None,
+        "sales_manager": row.sales_manager.username if row.sales_manager else None,
+        "sales_manager_name": row.sales_manager_name,
+        "transferred_by": row.transferred_by,
+        "lines": channel_details_lines(session, complaint, settings),
+    }

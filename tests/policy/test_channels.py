@@ -15,6 +15,7 @@ from policy.channels import (
     regulator_reply_missing,
     reply_time_within_regulator,
 )
+from policy.classification import classify
 from policy.enums import Channel
 
 T = datetime(2026, 12, 1, 10, 0, tzinfo=UTC)
@@ -81,3 +82,8 @@ def test_art3_a_regulator_transfer_is_held_open_until_the_reply_is_recorded() ->
         regulator_reply_missing(channel=Channel.phone, transferring_body=None, replied_at=None)
         is None
     )
+
+
+def test_the_classifier_takes_an_internal_transfer_though_it_does_not_predict_it() -> None:
+    result = classify("工作人员态度冷漠，推诿扯皮", channel=Channel.internal_transfer)
+    assert result.category.value == "service_attitude"

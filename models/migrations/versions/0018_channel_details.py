@@ -99,7 +99,6 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    op.drop_table("channel_details")
     bind = op.get_bind()
     internal = bind.execute(
         sa.text("SELECT count(*) FROM complaints WHERE channel = 'internal_transfer'")
@@ -109,4 +108,5 @@ def downgrade() -> None:
             f"{internal} complaints have the channel internal_transfer, which the earlier "
             "schema does not know: change their channel before downgrading"
         )
+    op.drop_table("channel_details")
     _replace_channel_check(_WIDENED, _CHANNELS)

@@ -4,6 +4,8 @@ with the reason, and the run waits again at the same step."""
 
 from __future__ import annotations
 
+import pytest
+
 from flows.complaint_lifecycle import complaint_lifecycle
 from models.db import utcnow
 from orchestration.runs import resume_for_step
@@ -18,6 +20,8 @@ from services.steps import (
 )
 from tests.flows.conftest import execute
 from tests.flows.lifecycle_driver import add_staff, start_complaint
+
+pytestmark = pytest.mark.usefixtures("prefect_server")
 
 
 def _pause_key(case) -> str:  # type: ignore[no-untyped-def]

@@ -7,12 +7,13 @@ runs this command, never by default.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
 
 from config.settings import Settings
 from models.db import session_scope, utcnow
 from policy.enums import Channel, ComplainantKind, Department, Role
+from services.channels import ChannelDetailsInput
 from services.directory import add_user, user_by_username
 from services.intake import ComplaintIntake, register_complaint
 from services.setup import prepare_database
@@ -80,6 +81,19 @@ DEMO_COMPLAINTS: list[
 ]
 
 
+def _demo_details(channel: Channel, received_at: datetime) -> ChannelDetailsInput | None:
+    """The sample's channel details: the regulator's deadline, earlier than the promise, caps it."""
+    if channel is Channel.regulator_transfer:
+        return ChannelDetailsInput(
+            transferring_body="四川证监局",
+            document_number="川证监投转〔2026〕15号",
+            regulator_reply_due=received_at + timedelta(days=10),
+        )
+    if channel is Channel.onsite:
+        return ChannelDetailsInput(reception_place="客户接待室")
+    return None
+
+
 def seed_demo(settings: Settings) -> Iterator[str]:
     """Create what is missing and say what exists; safe to run again."""
     url = settings.effective_database_url
@@ -121,6 +135,7 @@ def seed_demo(settings: Settings) -> Iterator[str]:
                     amount=amount,
                     member_institution=name if kind is ComplainantKind.member else None,
                     promised_reply_at=received_at + timedelta(days=15),
+                    channel_details=_demo_details(channel, received_at),
                 ),
                 owner=user_by_username(session, owner),  # type: ignore[arg-type]
                 now=now,

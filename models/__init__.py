@@ -4,9 +4,9 @@ The web app's tables (``models.web``), the contacts made with customers (``model
 the requests for a later reply time (``models.extensions``), compliance's findings on
 breaches (``models.accountability``), the evidence attached to complaints (``models.evidence``), the
 monthly reports' archive (``models.reports``), early closures and leadership's decisions after
-reopened rounds (``models.closure``) and the monitoring indexes
-(``models.monitoring``) are not imported here: a flow process imports this package on every
-resume and needs none of them (~10 ms).
+reopened rounds (``models.closure``), the channels' details (``models.channels``) and the
+monitoring indexes (``models.monitoring``) are not imported here: a flow process imports this
+package on every resume and needs none of them (~10 ms).
 `register_all()` loads them for migrations and schema checks.
 """
 
@@ -39,6 +39,7 @@ from models.people import Contact, Customer, DepartmentRow, User
 def register_all() -> None:
     """Put every table and index of the schema on ``Base.metadata``."""
     import models.accountability
+    import models.channels
     import models.closure
     import models.contact_log
     import models.evidence

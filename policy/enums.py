@@ -10,12 +10,14 @@ from enum import StrEnum
 
 
 class Channel(StrEnum):
-    """Art. 3: the four complaint channels (投诉渠道)."""
+    """Art. 3: the complaint channels (投诉渠道): the regulation's four, and a transfer from
+    company leadership or another department, recorded as a channel of its own."""
 
     phone = "phone"
     sales_manager = "sales_manager"
     regulator_transfer = "regulator_transfer"
     onsite = "onsite"
+    internal_transfer = "internal_transfer"
 
     @property
     def label(self) -> str:
@@ -24,6 +26,7 @@ class Channel(StrEnum):
             "sales_manager": "向销售经理投诉",
             "regulator_transfer": "行政监管部门转办",
             "onsite": "现场投诉",
+            "internal_transfer": "公司领导或其他部门转办",
         }[self.value]
 
 

@@ -30,6 +30,8 @@ EVENT_LABELS: dict[str, str] = {
     "closed_early": "提前办结",
     "evidence_attached": "上传证据材料",
     "leadership_decided": "公司领导决定再次处理",
+    "channel_details_recorded": "登记投诉渠道信息",
+    "regulator_reply_recorded": "登记回复监管部门",
 }
 
 

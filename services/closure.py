@@ -6,8 +6,9 @@ its rules live, for the staff app, the JSON API and leadership's decision step a
   leadership (whoever heard the customer withdraw records how they said it);
   *leadership_decision*: leadership, only while the complaint waits for their decision after
   the reopened rounds allowed (``policy.closure.goes_to_leadership``).
-- **When**: a complaint that is open and follows version 3 or later. Versions 1 and 2 have no
-  closure step: a complaint pinned to them finishes by their own steps (409).
+- **When**: a complaint that is open and follows version 3 or later; a regulator transfer
+  only once the reply to the regulator is recorded (``services.channels``, Art. 3). Versions
+  1 and 2 have no closure step: a complaint pinned to them finishes by their own steps (409).
 - **The rules**: ``policy.closure`` (unreachable: failed attempts on enough different days;
   withdrawn: how the customer said it). A refusal writes nothing.
 - **What a closure does**, in the caller's transaction: the closure row; the complaint closed;
@@ -47,6 +48,7 @@ from policy.enums import DeadlineStatus, Role, Stage
 from policy.text import is_blank
 from policy.wait_clocks import kinds_settled_on_leaving
 from services.audit import append_event
+from services.channels import ensure_regulator_replied
 from services.contacts import open_contact_due
 from services.extensions import lapse_pending_extensions
 from services.step_errors import StepConflict, StepForbidden, StepInputError
@@ -143,6 +145,8 @@ def close_complaint(
             "不在待公司领导决定环节，不能以「公司领导决定办结」办结"
         )
     ensure_may_close(complaint, actor, why)
+    # Art. 3: a regulator transfer closes only after the reply to the regulator is recorded.
+    ensure_regulator_replied(session, complaint)
     text = _clean_note(note)
     method: ContactMethod | None = None
     if why is ClosureReason.unreachable:

@@ -6,7 +6,8 @@ its rules live, for the web app, the JSON API and the handling step alike.
   marking the case complex, while the reply is still owed (the customer has not heard the
   result). One request pending at a time. The new time must lie ahead, after the one promised,
   and within the limit counted from receipt (`policy.extensions`); beyond it the request is
-  refused with the advice to report to the superior (Art. 7).
+  refused with the advice to report to the superior (Art. 7). A regulator transfer's reply
+  time never passes the regulator's reply deadline (``services.channels``, Art. 3).
 - **Deciding** (`decide_extension`): the requester's superior (``User.superior``; without one,
   the manager of the requester's department), or company leadership, approves or refuses; never
   the requester. Approved: the promised reply time moves, the owed ``reply`` deadline is
@@ -42,6 +43,7 @@ from policy.extensions import (
 )
 from policy.text import is_blank
 from services.audit import append_event
+from services.channels import check_within_regulator
 from services.contacts import queue_progress_notice
 from services.deadlines import open_deadline, owed_reply_deadline
 from services.directory import department_manager
@@ -166,6 +168,7 @@ def request_extension(
         )
     except ExtensionError as error:
         raise StepInputError(str(error), field=field) from None
+    check_within_regulator(session, complaint, new_reply_at, field=field, settings=settings)
     row = ReplyExtension(
         complaint_id=complaint.id,
         requested_by_id=actor.id,
@@ -254,6 +257,10 @@ def decide_extension(
             )
         if extension.new_reply_at <= now:
             raise StepConflict("申请延至的回复时间已经过去，不能批准；请申请人重新申请")
+        # The regulator's deadline may have moved earlier since the request.
+        check_within_regulator(
+            session, complaint, extension.new_reply_at, field="approved", settings=settings
+        )
     extension.status = ExtensionStatus.approved if approved else ExtensionStatus.refused
     extension.decided_by_id = actor.id
     extension.decided_at = now

@@ -26,6 +26,12 @@ from policy.lifecycle import PROCESS_VERSION
 from policy.subjects import Demand
 from policy.text import is_blank
 from services.audit import append_event
+from services.channels import (
+    ChannelDetailsInput,
+    check_channel_details,
+    intake_reply_time,
+    save_channel_details,
+)
 from services.directory import department_by_code
 from services.step_errors import StepInputError
 from services.subjects import SubjectInput, check_subject, intake_demand, set_subject
@@ -107,6 +113,8 @@ class ComplaintIntake:
     subject_institution: str | None = None
     demand: Demand | None = None
     demand_note: str | None = None
+    # What the channel records beside the complaint (``services.channels``, Art. 3).
+    channel_details: ChannelDetailsInput | None = None
 
 
 def next_reference(session: Session, *, now: datetime, settings: Settings) -> str:
@@ -205,6 +213,20 @@ def register_complaint(
         )
     except StepInputError as error:
         raise IntakeError(error.field or "subject_staff", error.message) from None
+    try:
+        details = check_channel_details(
+            session,
+            channel=intake.channel,
+            given=intake.channel_details,
+            received_at=intake.received_at,
+            actor=owner,
+            now=now,
+            settings=settings,
+        )
+    except StepInputError as error:
+        raise IntakeError(error.field or "channel_details", error.message) from None
+    # Art. 3, Art. 2(4): never later than the regulator's reply deadline.
+    promised = intake_reply_time(intake.promised_reply_at, details)
     suggestion = classify(
         intake.content,
         channel=intake.channel,
@@ -242,7 +264,7 @@ def register_complaint(
         major_reasons=list(suggestion.major_reasons),
         major=intake.major,
         stage=Stage.awaiting_written_record,
-        promised_reply_at=None if intake.resolved_on_the_spot else intake.promised_reply_at,
+        promised_reply_at=None if intake.resolved_on_the_spot else promised,
         resolved_on_the_spot=intake.resolved_on_the_spot,
         on_the_spot_resolution=intake.resolution if intake.resolved_on_the_spot else None,
         repeat_of_id=earlier.id if earlier else None,
@@ -298,6 +320,14 @@ def register_complaint(
             "repeat_of": earlier.reference if earlier else None,
             **subject_data,
         },
+    )
+    save_channel_details(
+        session,
+        complaint=complaint,
+        checked=details,
+        actor=owner,
+        now=now,
+        capped=not intake.resolved_on_the_spot and promised != intake.promised_reply_at,
     )
     _open_deadlines(session, complaint=complaint, owner=owner, settings=settings)
     if intake.resolved_on_the_spot:

@@ -61,6 +61,7 @@ from policy.wait_clocks import (
     reply_met_on_entering,
 )
 from services.audit import append_event
+from services.channels import ensure_regulator_replied
 from services.claims import claim_complaint
 from services.closure import close_complaint, record_another_round, refer_to_leadership
 from services.contacts import progress_milestone, result_contact_due
@@ -244,7 +245,10 @@ def _move(
     data: dict[str, Any],
 ) -> None:
     """Enter ``stage``: the bookkeeping every transition shares. The limit of the wait left is
-    met and the limit of the wait entered starts (Art. 7, `policy.wait_clocks`)."""
+    met and the limit of the wait entered starts (Art. 7, `policy.wait_clocks`). A regulator
+    transfer closes only after the reply to the regulator is recorded (Art. 3, 409)."""
+    if stage is Stage.closed:
+        ensure_regulator_replied(session, complaint)
     sent_back = complaint.stage not in (
         Stage.awaiting_assignment,
         Stage.awaiting_major_decision,

@@ -38,6 +38,7 @@ from policy.deadlines import PromisedReplyError, validate_promised_reply_at
 from policy.enums import Category, Channel, ComplainantKind, Department, Stage
 from policy.lifecycle import STAGE_OF_STEP, Step
 from policy.subjects import Demand
+from services.channels import ChannelDetailsInput
 from services.intake import ComplaintIntake, IntakeKey, complaint_for_key, register_complaint
 from services.progress import case_facts, run_tags, step_outcome
 from services.step_registry import resume_inputs
@@ -101,6 +102,7 @@ class IntakeValues:
     subject_institution: str | None = None
     demand: Demand | None = None
     demand_note: str | None = None
+    channel_details: ChannelDetailsInput | None = None
 
 
 def build_intake(values: IntakeValues, *, now: datetime, settings: Settings) -> ComplaintIntake:
@@ -180,6 +182,7 @@ def build_intake(values: IntakeValues, *, now: datetime, settings: Settings) -> 
         subject_institution=values.subject_institution,
         demand=values.demand,
         demand_note=values.demand_note,
+        channel_details=values.channel_details,
     )
 
 

@@ -136,7 +136,9 @@ def create_complaint(
                 "Idempotency-Key", "Idempotency-Key 须为 1–100 个可见 ASCII 字符，建议使用 UUID"
             )
         key = f"api:{idempotency_key}"
-    values = IntakeValues(**{name: getattr(body, name) for name in ComplaintRequest.model_fields})
+    given = {name: getattr(body, name) for name in ComplaintRequest.model_fields}
+    given["channel_details"] = body.channel_details.to_input() if body.channel_details else None
+    values = IntakeValues(**given)
     taken = take_complaint(db, values=values, user=user, now=utcnow(), settings=settings, key=key)
     complaint = taken.complaint
     if taken.replayed:

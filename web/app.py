@@ -26,6 +26,7 @@ from web import (
     admin,
     alerts,
     api,
+    channels,
     closure,
     complaint_pages,
     contacts,
@@ -99,6 +100,7 @@ def create_app() -> FastAPI:
     app.include_router(ledger.api_router)
     app.include_router(closure.api_router)
     app.include_router(evidence.api_router)
+    app.include_router(channels.api_router)
     app.include_router(subjects.api_router)
     app.include_router(alerts.api_router)
     app.include_router(pages.router)
@@ -109,6 +111,7 @@ def create_app() -> FastAPI:
     app.include_router(ledger.router)
     app.include_router(closure.router)
     app.include_router(evidence.router)
+    app.include_router(channels.router)
     app.include_router(subjects.router)
     app.include_router(admin.router)
     app.include_router(alerts.router)

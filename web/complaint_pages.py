@@ -52,6 +52,7 @@ from web.actions import (
     take_complaint,
     take_step,
 )
+from web.channel_forms import channel_fields, channel_panel, parse_channel_form
 from web.deps import (
     CheckedForm,
     DbSession,
@@ -209,6 +210,7 @@ def parse_intake_form(
     )
     demand = _optional_choice(form, "demand", Demand, errors)
     demand_note = text("demand_note", "客户诉求说明", MAX_DEMAND_NOTE, required=False)
+    details = parse_channel_form(form, channel, tz, errors) if channel is not None else None
     if errors:
         return None, errors
     return (
@@ -235,6 +237,7 @@ def parse_intake_form(
             subject_institution=subject_institution or None,
             demand=demand,
             demand_note=demand_note or None,
+            channel_details=details,
         ),
         {},
     )
@@ -320,6 +323,7 @@ def _intake_page(
             "categories": list(Category),
             "departments": list(Department),
             "demands": list(Demand),
+            "channel_fields": channel_fields(),
         },
         status_code=status,
     )
@@ -438,6 +442,8 @@ def complaint_page(
     evidence_error: str | None = None,
     subject_errors: dict[str, str] | None = None,
     subject_values: dict[str, str] | None = None,
+    channel_errors: dict[str, str] | None = None,
+    channel_values: dict[str, str] | None = None,
 ) -> Response:
     """``typed``: what a refused form held, shown back so that nothing typed is lost;
     ``contact_*``: the same for the form that records a contact with the customer;
@@ -504,6 +510,7 @@ def complaint_page(
             **closure_panel(db, complaint, user, closure_errors, closure_values),
             **evidence_panel(db, complaint, user, evidence_error),
             **subject_panel(complaint, user, subject_errors, subject_values),
+            **channel_panel(db, complaint, user, settings, channel_errors, channel_values),
         },
         status_code=status,
     )

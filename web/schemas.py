@@ -24,6 +24,15 @@ from pydantic import (
 )
 
 from config.settings import duration_label, get_settings
+from policy.channels import (
+    MAX_BODY,
+    MAX_DOCUMENT_NUMBER,
+    MAX_PLACE,
+    MAX_REPLY_METHOD,
+    MAX_REPLY_NOTE,
+    MAX_TRANSFERRED_BY,
+)
+from policy.channels import MAX_NAME as MAX_MANAGER_NAME
 from policy.closure import MAX_NOTE as MAX_CLOSURE_NOTE
 from policy.closure import ClosureReason
 from policy.concentration import Disposition
@@ -33,6 +42,7 @@ from policy.extensions import MAX_REASON, ExtensionStatus
 from policy.lifecycle import Step
 from policy.subjects import MAX_DEMAND_NOTE, MAX_SUBJECT_TEXT, Demand
 from services.alert_followups import MAX_NOTE as MAX_DISPOSITION_NOTE
+from services.channels import ChannelDetailsInput
 from services.step_registry import (
     STEPS,
     Decision,
@@ -104,6 +114,20 @@ FIELD_LABELS: dict[str, str] = {
     "subject_institution": "被投诉会员机构",
     "demand": "客户诉求",
     "demand_note": "客户诉求说明",
+    "channel_details": "投诉渠道信息",
+    "transferring_body": "转办单位",
+    "document_number": "转办文号",
+    "regulator_reply_due": "监管回复期限",
+    "reception_place": "接待地点",
+    "reception_at": "接待时间",
+    "received_by": "接待人员",
+    "sales_manager": "销售经理（用户名）",
+    "sales_manager_name": "销售经理姓名",
+    "transferred_by": "转办领导或部门",
+    "regulator_replied_at": "回复监管时间",
+    "regulator_reply_method": "回复监管方式",
+    "regulator_replied_by": "回复人",
+    "regulator_reply_note": "回复说明或文号",
 }
 
 # Text without control characters (NUL cannot be stored in PostgreSQL); one line or several.
@@ -188,6 +212,91 @@ class LoginRequest(StrictModel):
     password: Annotated[str, StringConstraints(min_length=1, max_length=MAX_PASSWORD)]
 
 
+class ChannelDetailsRequest(StrictModel):
+    """What the channel records beside the complaint (Art. 3); only the chosen channel's
+    fields may be given. regulator_transfer: ``transferring_body`` and ``regulator_reply_due``
+    required, ``document_number`` optional (an earlier regulator deadline caps the promised
+    reply time); onsite: ``reception_place``, ``reception_at`` (default the receipt),
+    ``received_by`` (a username, default the caller); sales_manager: ``sales_manager`` (a
+    username) or ``sales_manager_name`` (not a system user), default the caller;
+    internal_transfer: ``transferred_by`` required; phone: none."""
+
+    transferring_body: Line(MAX_BODY) | None = Field(
+        default=None, description="转办单位，如 四川证监局、金融监管局、12386 热线"
+    )
+    document_number: Line(MAX_DOCUMENT_NUMBER) | None = Field(
+        default=None, description="转办文号（选填）"
+    )
+    regulator_reply_due: AwareDatetime | None = Field(
+        default=None, description="监管回复期限（带时区）；承诺回复时间不晚于它"
+    )
+    reception_place: Line(MAX_PLACE) | None = Field(default=None, description="接待地点")
+    reception_at: AwareDatetime | None = Field(default=None, description="接待时间（带时区）")
+    received_by: Line(MAX_USERNAME) | None = Field(default=None, description="接待人员的用户名")
+    sales_manager: Line(MAX_USERNAME) | None = Field(
+        default=None, description="首问销售经理的用户名（系统用户）"
+    )
+    sales_manager_name: Line(MAX_MANAGER_NAME) | None = Field(
+        default=None, description="首问销售经理的姓名（不是系统用户时）"
+    )
+    transferred_by: Line(MAX_TRANSFERRED_BY) | None = Field(
+        default=None, description="转办的公司领导或部门"
+    )
+
+    def to_input(self) -> ChannelDetailsInput:
+        return ChannelDetailsInput(**self.model_dump())
+
+
+class RegulatorReplyRequest(StrictModel):
+    """The reply to the regulator (回复监管) of a regulator transfer: required before closure."""
+
+    regulator_reply_method: Line(MAX_REPLY_METHOD, min_length=1) = Field(
+        description="回复方式，如 书面函件、监管系统报送、电话"
+    )
+    regulator_reply_note: Text(MAX_REPLY_NOTE, min_length=1) = Field(
+        description="回复说明或回复文号"
+    )
+    regulator_replied_at: AwareDatetime | None = Field(
+        default=None, description="回复时间（带时区），不填为现在"
+    )
+    regulator_replied_by: Line(MAX_USERNAME) | None = Field(
+        default=None, description="回复人的用户名，不填为调用者"
+    )
+
+
+class RegulatorReplyOut(BaseModel):
+    replied_at: datetime
+    method: str
+    replied_by: str
+    note: str
+    late: bool = Field(description="是否晚于监管回复期限")
+
+
+class ChannelDetailsOut(BaseModel):
+    """What the channel recorded beside the complaint; ``lines``: the same as Chinese text."""
+
+    channel: Channel
+    channel_label: str
+    transferring_body: str | None = None
+    document_number: str | None = None
+    regulator_reply_due: datetime | None = None
+    regulator_reply: RegulatorReplyOut | None = None
+    reception_place: str | None = None
+    reception_at: datetime | None = None
+    received_by: str | None = None
+    sales_manager: str | None = None
+    sales_manager_name: str | None = None
+    transferred_by: str | None = None
+    lines: list[str]
+
+
+class ChannelDetailsDone(BaseModel):
+    reference: str
+    channel_details: ChannelDetailsOut | None
+    promised_reply_at: datetime | None
+    message: str
+
+
 class ComplaintRequest(StrictModel):
     """Intake (受理). Either ``resolved_on_the_spot: true`` with ``resolution``, or a
     ``promised_reply_at`` (Art. 2(4)). ``category``, ``department`` and ``major`` override the
@@ -235,6 +344,10 @@ class ComplaintRequest(StrictModel):
         default=None, description="客户诉求：" + _DEMANDS + "；不填则按投诉内容建议"
     )
     demand_note: Text(MAX_DEMAND_NOTE) | None = Field(default=None, description="客户诉求说明")
+    channel_details: ChannelDetailsRequest | None = Field(
+        default=None,
+        description="投诉渠道信息（第三条）：行政监管部门转办、公司领导或其他部门转办必填",
+    )
 
 
 class SubjectRequest(StrictModel):
@@ -594,6 +707,9 @@ class ComplaintDetail(BaseModel):
     closure: ClosureOut | None = Field(default=None, description="提前办结（第 3 版流程）")
     evidence: list[EvidenceOut] = Field(
         default_factory=list, description="证据材料：文件名、大小、SHA-256、下载地址"
+    )
+    channel_details: ChannelDetailsOut | None = Field(
+        default=None, description="投诉渠道信息（第三条）；电话投诉及此前受理的投诉为 null"
     )
 
 

@@ -33,6 +33,7 @@ from policy.lifecycle import STAGE_OF_STEP, Step
 from policy.subjects import Demand
 from policy.wait_clocks import STEP_OF_KIND, still_awaited
 from services.case_file import CaseFile, read_case_file
+from services.channels import channel_details_data
 from services.closure import CLOSURE_VERSION, closure_of, ensure_may_close
 from services.contacts import contacts_of, ensure_may_record_contact, open_contact_due
 from services.deadlines import owed_reply_deadline
@@ -277,7 +278,22 @@ def complaint_detail(
         "extensions": extensions_view(db, complaint),
         "closure": closure_view(db, complaint),
         "evidence": evidence_view(db, complaint, user),
+        "channel_details": channel_details_view(db, complaint, user, settings),
     }
+
+
+def channel_details_view(
+    db: Session, complaint: Complaint, user: User, settings: Settings
+) -> dict[str, Any] | None:
+    """The channel's details; the reply note masked as the case's other free text."""
+    data = channel_details_data(db, complaint, settings)
+    if data is None:
+        return None
+    data["lines"] = [text_for(user, complaint, line) or "" for line in data["lines"]]
+    if data["regulator_reply"] is not None:
+        reply = data["regulator_reply"]
+        reply["note"] = text_for(user, complaint, reply["note"]) or ""
+    return data
 
 
 def evidence_view(

@@ -16,6 +16,7 @@ from models.db import utcnow
 from orchestration.runs import resume_for_step
 from policy.enums import Channel, DeadlineKind, DeadlineStatus, Stage
 from policy.lifecycle import Step
+from services.channels import record_regulator_reply
 from services.steps import (
     assign,
     decide_major,
@@ -171,6 +172,16 @@ def test_regulator_transfer_major_case_instructed_then_handled_sent_back_and_sig
         approved=True,
         comment="",
     )
+    # Art. 3: a regulator transfer closes once the reply to the regulator is recorded.
+    record_regulator_reply(
+        session,
+        complaint=case.complaint,
+        actor=staff.owner,
+        method="书面函件",
+        note="已函复",
+        now=utcnow(),
+    )
+    session.commit()
     state = case.act(
         record_feedback,
         actor=staff.owner,

@@ -19,6 +19,7 @@ from models.db import utcnow
 from orchestration.runs import start_lifecycle_run
 from policy.enums import Channel, Stage
 from policy.lifecycle import Step
+from services.channels import record_regulator_reply
 from services.intake import register_complaint
 from services.progress import outcome_key, step_outcome, step_outcomes
 from services.steps import (
@@ -130,6 +131,16 @@ def test_each_resume_runs_a_bounded_number_of_tasks_however_far_the_case_went(
         approved=True,
         comment="",
     )
+    # Art. 3: the reply to the regulator, recorded beside the steps (no resume of its own).
+    record_regulator_reply(
+        session,
+        complaint=case.complaint,
+        actor=staff.owner,
+        method="书面函件",
+        note="已函复",
+        now=utcnow(),
+    )
+    session.commit()
     state = case.act(
         record_feedback,
         actor=staff.owner,

@@ -14,6 +14,7 @@ from models.complaint import Complaint
 from models.people import User
 from policy.enums import Channel, ComplainantKind, Department, Role
 from policy.lifecycle import PROCESS_VERSION
+from services.channels import ChannelDetailsInput
 from services.directory import add_user, user_by_username
 from services.intake import ComplaintIntake, register_complaint
 
@@ -54,7 +55,21 @@ def sample_intake(**overrides: Any) -> ComplaintIntake:
         received_at=NOW - timedelta(minutes=5),
         promised_reply_at=NOW + timedelta(days=15),
     )
-    return replace(intake, **overrides)
+    intake = replace(intake, **overrides)
+    if intake.channel_details is None and intake.channel in REQUIRED_DETAILS:
+        # A regulator transfer records the transferring body and its deadline (Art. 3).
+        intake = replace(intake, channel_details=REQUIRED_DETAILS[intake.channel](intake))
+    return intake
+
+
+REQUIRED_DETAILS = {
+    Channel.regulator_transfer: lambda intake: ChannelDetailsInput(
+        transferring_body="四川证监局",
+        document_number="川证监函〔2026〕1号",
+        regulator_reply_due=intake.received_at + timedelta(days=40),
+    ),
+    Channel.internal_transfer: lambda intake: ChannelDetailsInput(transferred_by="总经理办公室"),
+}
 
 
 def make_complaint(

@@ -144,3 +144,27 @@ def test_upgraded_complaints_take_the_leadership_instruction_stage_and_no_other(
         )
     with pytest.raises(IntegrityError), engine.begin() as connection:
         connection.execute(text("UPDATE complaints SET stage = 'nowhere'"))
+
+
+def test_0018_lets_complaints_take_the_internal_transfer_channel_and_no_other(
+    database_url: str, settings
+) -> None:
+    """0018 widens the check on complaints.channel for a transfer from company leadership or
+    another department; a downgrade is refused while a complaint has that channel."""
+    from sqlalchemy.exc import IntegrityError
+    from sqlalchemy.orm import Session
+
+    from policy.enums import Channel
+    from tests.models.factories import make_complaint
+
+    with Session(get_engine(database_url)) as session:
+        make_complaint(session, settings, channel=Channel.internal_transfer)
+        session.commit()
+    get_engine(database_url).dispose()
+    with pytest.raises(RuntimeError, match="internal_transfer"):
+        command.downgrade(alembic_config(database_url), "0017_evidence")
+    get_engine(database_url).dispose()
+    assert current_revision(database_url) == head_revision()
+    engine = get_engine(database_url)
+    with pytest.raises(IntegrityError), engine.begin() as connection:
+        connection.execute(text("UPDATE complaints SET channel = 'fax'"))

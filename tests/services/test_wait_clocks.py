@@ -17,6 +17,7 @@ from models import Deadline
 from models.complaint import Complaint
 from policy.enums import Channel, DeadlineKind, DeadlineStatus, Department, Role, Stage
 from policy.wait_clocks import clock_for
+from services.channels import record_regulator_reply
 from services.closure import close_complaint
 from services.contacts import record_contact
 from services.steps import (
@@ -176,6 +177,18 @@ def _leadership(another_round: bool) -> Action:
     return decide
 
 
+def _reply_regulator(session, complaint, people, now):  # type: ignore[no-untyped-def]
+    """Art. 3: the reply to the regulator, recorded beside the steps (no wait of its own)."""
+    return record_regulator_reply(
+        session,
+        complaint=complaint,
+        actor=people["owner"],
+        method="书面函件",
+        note="已函复",
+        now=now,
+    )
+
+
 def _withdraw(session, complaint, people, now):  # type: ignore[no-untyped-def]
     return close_complaint(
         session,
@@ -202,6 +215,7 @@ PATHS: dict[str, tuple[dict[str, Any], list[Action]]] = {
             _review(False),
             _handle(True),
             _review(True),
+            _reply_regulator,
             _feedback(True),
         ],
     ),

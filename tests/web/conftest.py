@@ -218,6 +218,12 @@ def complaint_body(**overrides: Any) -> dict[str, Any]:
         "promised_reply_at": (now + timedelta(days=10)).isoformat(),
     }
     body.update(overrides)
+    if body["channel"] == "regulator_transfer" and "channel_details" not in overrides:
+        # A regulator transfer records the transferring body and its deadline (Art. 3).
+        body["channel_details"] = {
+            "transferring_body": "四川证监局",
+            "regulator_reply_due": (now + timedelta(days=30)).isoformat(),
+        }
     return {key: value for key, value in body.items() if value is not ...}
 
 

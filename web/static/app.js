@@ -96,4 +96,13 @@
     document.getElementById("promise").hidden = onSpot;
   }
   if (spot) { spot.addEventListener("change", toggle); toggle(); }
+
+  // The channel's details: only the chosen channel's fields are shown (and read).
+  var channel = form.querySelector('[name="channel"]');
+  function showChannel() {
+    form.querySelectorAll(".channel-fields").forEach(function (set) {
+      set.hidden = !channel || set.dataset.channel !== channel.value;
+    });
+  }
+  if (channel) { channel.addEventListener("change", showChannel); showChannel(); }
 })();

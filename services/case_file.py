@@ -34,6 +34,7 @@ from models.evidence import Evidence
 from models.extensions import ReplyExtension
 from models.operations import Deadline, Notification
 from models.people import DepartmentRow, User
+from services.channels import channel_details_lines
 from services.outbox import NotificationKind
 
 # The notices that tell the customer where the complaint stands (Art. 2(2), 2(4)).
@@ -95,6 +96,9 @@ class CaseFile:
     customer_notices: list[Notification] = field(default_factory=list)
     # The reference of the earlier complaint by the same customer this one is linked to.
     repeat_of: str | None = None
+    # What the channel records beyond its name (Art. 3: the regulator's transfer and the reply
+    # to it, the on-site reception, the sales manager, the internal transfer), one per line.
+    channel_details: list[str] = field(default_factory=list)
 
     def name(self, user_id: int | None) -> str:
         """A staff member's display name ("" for nobody)."""
@@ -267,6 +271,8 @@ def read_case_file(session: Session, complaint: Complaint | int) -> CaseFile:
         closure=session.scalar(
             select(ComplaintClosure).where(ComplaintClosure.complaint_id == cid)
         ),
+        # The first line names the channel, which the case file has already.
+        channel_details=channel_details_lines(session, complaint)[1:],
         events=[
             LoggedEvent(
                 seq=event.seq,

@@ -226,6 +226,9 @@ def intake_section(source: FormSource) -> FormSection:
                 FormField("complainant_kind", "投诉人类别", complaint.complainant_kind.label),
             ),
             row(
+                FormField("channel_details", "渠道信息", _lines(source.case.channel_details)),
+            ),
+            row(
                 FormField("complainant", "投诉人", complainant),
                 FormField("contact", "联系方式", contact),
             ),

@@ -22,7 +22,8 @@ from sqlalchemy.orm import Session
 from config.settings import Settings
 from models import ComplaintEvent, Document
 from models.complaint import Complaint, LeadershipInstruction
-from policy.enums import Role
+from policy.enums import Channel, Role
+from services.channels import record_regulator_reply
 from services.handling_form import (
     ArchiveTamperedError,
     HandlingFormArchivedError,
@@ -546,6 +547,15 @@ def _fully_recorded(
             comment="同意处理方案",
             now=start + hour,
         )
+        if satisfied:  # Art. 3: a regulator transfer closes once the regulator was answered
+            record_regulator_reply(
+                session,
+                complaint=complaint,
+                actor=cast.handler,
+                method="书面函件",
+                note="已函复监管部门",
+                now=start + hour + hour / 2,
+            )
         record_feedback(
             session,
             complaint=complaint,
@@ -600,6 +610,9 @@ def test_annex_every_field_of_a_fully_recorded_complaint_is_read_back_from_the_d
         "归档日期": "2026年12月07日",
     }
     assert {label: cells[label] for label in expected} == expected
+    channel = cells["渠道信息"].split("\n")
+    assert channel[0] == "转办单位：四川证监局" and channel[2].startswith("监管回复期限：")
+    assert channel[3].startswith("回复监管：") and channel[3].endswith("已函复监管部门")
     assert cells["证据材料"].startswith("通话录音.mp3（2 KB，SHA-256：")
     assert cells["联系客户记录"] == (
         "2026年11月28日 17:55 电话，已联系上：告知正在核查划付记录（陈处理）"
@@ -731,3 +744,34 @@ def test_a_section_added_to_the_form_is_printed_and_leaves_forms_without_its_dat
     document = docx.Document(changed.path)
     assert _headings(document)[-1] == "附、测试栏目"
     assert _cells(document)["测试字段"] == "有内容"
+
+
+def test_art3_the_form_carries_the_regulator_transfer_and_the_reply_to_the_regulator(
+    session: Session, settings: Settings, cast: Cast
+) -> None:
+    complaint = make_complaint(
+        session, settings, owner=cast.owner, channel=Channel.regulator_transfer
+    )
+    cells = _cells(docx.Document(_write(session, settings, complaint).path))
+    assert cells["投诉渠道"] == "行政监管部门转办"
+    details = cells["渠道信息"].splitlines()
+    assert "转办单位：四川证监局" in details and "回复监管：尚未登记" in details
+    assert any(line.startswith("监管回复期限：") for line in details)
+    record_regulator_reply(
+        session, complaint=complaint, actor=cast.owner, method="书面函件", note="已函复", now=NOW
+    )
+    session.commit()
+    cells = _cells(docx.Document(_write(session, settings, complaint).path))
+    assert any(
+        line.startswith("回复监管：") and "书面函件" in line and "已函复" in line
+        for line in cells["渠道信息"].splitlines()
+    )
+
+
+def test_a_complaint_without_channel_details_prints_no_channel_row(
+    session: Session, settings: Settings, complaint: Complaint
+) -> None:
+    if complaint.channel is Channel.regulator_transfer:
+        pytest.skip("the factory's complaint records regulator details")
+    cells = _cells(docx.Document(_write(session, settings, complaint).path))
+    assert cells.get("渠道信息", "") == ""

@@ -9,11 +9,12 @@ Training data (one JSON object a line, the schema of ``tests/data/*.jsonl``):
 
 * every synthetic set of ``bench/classify_accuracy.py`` except ``holdout5``, which stays
   unseen so that the synthetic figures remain an honest estimate;
-* the real sets ``real_dev``, ``real_blind`` and ``real_blind2``
+* the real sets ``real_dev``, ``real_blind``, ``real_blind2`` and ``real_blind3``
   (``tests/data/classification_real_*.jsonl``), real complaints rewritten as intake texts;
   ``real_blind`` and ``real_blind2`` were blind until the figures of 2026-12-04 were taken on
-  them and are tuned on since 2026-12-05; the blind real set of the next measurement,
-  ``real_blind3``, is never trained on (nor is ``holdout5``);
+  them and are tuned on since 2026-12-05, ``real_blind3`` was blind for the first round of
+  2026-12-05 and is tuned on since its second; the blind real set of the next measurement,
+  ``real_blind4``, is never trained on (nor is ``holdout5``);
 * ``tests/data/classification_corrections.jsonl`` when present: staff corrections exported by
   ``complaints classify --export-corrections`` and reviewed before they are committed.
 
@@ -55,7 +56,7 @@ CORRECTIONS = DATA / "classification_corrections.jsonl"
 # Never trained on: the blind sets, which estimate accuracy on unseen complaints.
 UNSEEN = frozenset(BLIND)
 # Loaded apart from the synthetic sets (their own weight, and the folds of --cv).
-REAL_SPLITS = ("real_dev", "real_blind", "real_blind2")
+REAL_SPLITS = ("real_dev", "real_blind", "real_blind2", "real_blind3")
 FIELDS = ("category", "department", "major")
 VERSION = "1"
 

@@ -80,6 +80,7 @@ def item_features(item: dict[str, Any]) -> set[str]:
         rule_category=ruled.category.value,
         rule_department=ruled.department.value,
         rule_major=ruled.major,
+        rule_named_outright=ruled.department_named_outright,
     )
 
 
@@ -169,11 +170,8 @@ def evaluate(
         for r, f, p in zip(rows, feats, probabilities, strict=True)
     )
     department = sum(
-        (member_by_rule(r, f) and r["department"] == "member_management")
-        or (
-            not member_by_rule(r, f)
-            and decided(f, p["department"], "department", margin, body_length(r)) == r["department"]
-        )
+        (kept_by_rule(r, f) or decided(f, p["department"], "department", margin, body_length(r)))
+        == r["department"]
         for r, f, p in zip(rows, feats, probabilities, strict=True)
     )
     flagged = [
@@ -192,10 +190,18 @@ def evaluate(
     }
 
 
-def member_by_rule(item: dict[str, Any], found: set[str]) -> bool:
-    """Art. 9 as :func:`policy.classification.classify` keeps it: a member institution's
-    complaint, or one the rules route to Member Management, stays a member complaint."""
-    return item["complainant"] == "member" or "@rule_department=member_management" in found
+def kept_by_rule(item: dict[str, Any], found: set[str]) -> str | None:
+    """Art. 9 as :func:`policy.classification.classify` keeps it whatever the model says: a
+    member institution's complaint, or one the rules route to Member Management, stays a
+    member complaint; a General Management subject the rules find named outright stays
+    General Management's.  ``None`` when the model decides."""
+    if item["complainant"] == "member":
+        return next(f.split("=", 1)[1] for f in found if f.startswith("@rule_department="))
+    if "@rule_department=member_management" in found:
+        return "member_management"
+    if "@rule_department_named" in found:
+        return "general_management"
+    return None
 
 
 def rule_major_of(found: set[str]) -> bool:

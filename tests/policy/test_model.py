@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import time
 
+import pytest
+
 from policy.classification import classify, classify_by_rules
 from policy.enums import Category, Channel, ComplainantKind, Department
 from policy.model import load_model
@@ -111,3 +113,26 @@ def test_a_complaint_the_rules_find_about_a_members_agent_stays_a_member_complai
     result = classify(text)
     assert result.department == Department.member_management
     assert any(r.startswith("Art. 9") and "会员" in r for r in result.reasons)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "客户到场投诉：下午在大厅自助机取款3000元，机器只吐出1100元，工作人员承认是机器故障"
+        "少出了钱，却要她填投诉单，等7个工作日才退款，要求当天退还。",
+        "老人来办取款，内急想借用厕所，被保安拦住不让用，回来后把账户余款全部取走，"
+        "要求对保安的做法给个说法。",
+    ],
+    ids=["self-service machine", "premises"],
+)
+def test_a_complaint_the_rules_find_about_a_subject_named_outright_stays_general_managements(
+    text: str,
+) -> None:
+    """Art. 9 and the Art. 3 clarification: the exchange's own systems and machines, its
+    premises and its disclosure are General Management's; where the rules find such a subject
+    named outright, the model does not route the complaint away for the staff or the money
+    the story also mentions."""
+    assert classify_by_rules(text).department == Department.general_management
+    result = classify(text)
+    assert result.department == Department.general_management
+    assert any(r.startswith("Art. 9") and "模型不改判" in r for r in result.reasons)

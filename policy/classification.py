@@ -385,9 +385,11 @@ def classify(
 
     The cue rules (:func:`classify_by_rules`) read the words of the complaint; the shipped
     model (:mod:`policy.model`) reads the whole story together with what the rules found,
-    and decides.  Two things stay rules whatever the model says: a member institution's
+    and decides.  Three things stay rules whatever the model says: a member institution's
     complaint, and one the rules find about membership or about a member institution's or
-    its agents' conduct, is a member complaint (Art. 9), and a major suggestion of the
+    its agents' conduct, is a member complaint (Art. 9); one the rules find about a General
+    Management subject named outright (the exchange's systems and machines, premises,
+    disclosure, personal data) stays General Management's; and a major suggestion of the
     rules (an amount at or above the threshold, a threat, a group, a protected subject) is
     never withdrawn by the model, which may only add one.  Every answer names the rules'
     cues, the features that weighed most in the model, and the clause.

@@ -346,3 +346,18 @@ def test_art9_personal_data_let_out_is_general_managements_whatever_product_it_c
     """Personal data let out of the exchange names the subject outright: the protection of
     customers' data is no service to investors, whatever product the data was about."""
     assert route(text).department == Department.general_management
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "凌晨网上交易的报价异常，我按那个价格成交的三笔交易第二天被撤销了，要求说明。",
+        "只开了一个窗口，经理说另一个窗口的电脑坏了两个星期还没修好，大家排了一上午。",
+    ],
+)
+def test_art9_quotes_wrong_or_the_exchanges_equipment_broken_are_general_managements(
+    text: str,
+) -> None:
+    """Art. 3 clarified: quotes late or wrong, and the exchange's own equipment out of
+    order, are its systems' failures: General Management's, whatever was being done."""
+    assert route(text).department == Department.general_management

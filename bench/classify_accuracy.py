@@ -31,16 +31,19 @@ The sets, and what their figures mean:
   trained on since 2026-12-05.
 * ``real_blind2`` classification_real_blind2.jsonl (80) the same, by a third author, from pages
   used by neither set before; blind in the round of 2026-12-04, trained on since 2026-12-05.
-* ``real_blind3`` classification_real_blind3.jsonl real complaints by a fourth author; blind:
-  measured once after the round of 2026-12-05, never used in tuning (absent from a tuning
-  worktree).
+* ``real_blind3`` classification_real_blind3.jsonl (100) real complaints by a fourth author,
+  from pages no other set used; blind in the round of 2026-12-05 (measured once after it),
+  trained on since the second round of 2026-12-05.
+* ``real_blind4`` classification_real_blind4.jsonl real complaints by a fifth author; blind:
+  measured once after the second round of 2026-12-05, never used in tuning (absent from a
+  tuning worktree).
 
 The real sets' labels were checked by an independent second labeller and the disagreements
 adjudicated (agreement before adjudication: category 96%, department 91%, major 95%); figures
 on the blind sets are in bench/README.md.
 
 The model (``policy/classifier_model.json``) is trained on every set but the blind ones
-(``holdout5``, ``real_blind3``), so only those estimate accuracy on unseen complaints; on the
+(``holdout5``, ``real_blind4``), so only those estimate accuracy on unseen complaints; on the
 real sets trained on, the honest estimate is the cross-validation grouped by source of
 ``bench/train_classifier.py --cv``, not the figure printed here.
 
@@ -87,6 +90,7 @@ FILES = {
     "real_blind": DATA / "classification_real_blind.jsonl",
     "real_blind2": DATA / "classification_real_blind2.jsonl",
     "real_blind3": DATA / "classification_real_blind3.jsonl",
+    "real_blind4": DATA / "classification_real_blind4.jsonl",
 }
 NOTES = {
     "dev": "tuned on",
@@ -100,9 +104,10 @@ NOTES = {
     "real_dev": "real complaints, trained on: see train_classifier.py --cv",
     "real_blind": "real complaints by a second author, trained on since 2026-12-05",
     "real_blind2": "real complaints by a third author, trained on since 2026-12-05",
-    "real_blind3": "blind: real complaints by a fourth author, never used in tuning",
+    "real_blind3": "real complaints by a fourth author, trained on since 2026-12-05 (second round)",
+    "real_blind4": "blind: real complaints by a fifth author, never used in tuning",
 }
-BLIND = ("holdout5", "real_blind3")
+BLIND = ("holdout5", "real_blind4")
 GROUPS = {"tuning": [name for name in FILES if name not in BLIND], "all": list(FILES)}
 CLASSIFIER = {"classify": classify}
 

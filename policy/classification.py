@@ -86,6 +86,8 @@ class Classification:
     reasons: tuple[str, ...]
     category_scores: dict[Category, float] = field(default_factory=dict, compare=False)
     major_reasons: tuple[str, ...] = ()
+    # The rules found General Management's subject named outright (policy.routing).
+    department_named_outright: bool = field(default=False, compare=False)
 
     def as_dict(self) -> dict[str, Any]:
         """The JSON shape of ``complaints classify``: enum values as strings."""
@@ -368,6 +370,7 @@ def classify_by_rules(
         reasons=(*reasons, *routing.reasons, *major.reasons),
         category_scores=scores,
         major_reasons=major.reasons,
+        department_named_outright=routing.named_outright,
     )
 
 
@@ -382,9 +385,11 @@ def classify(
 
     The cue rules (:func:`classify_by_rules`) read the words of the complaint; the shipped
     model (:mod:`policy.model`) reads the whole story together with what the rules found,
-    and decides.  Two things stay rules whatever the model says: a member institution's
+    and decides.  Three things stay rules whatever the model says: a member institution's
     complaint, and one the rules find about membership or about a member institution's or
-    its agents' conduct, is a member complaint (Art. 9), and a major suggestion of the
+    its agents' conduct, is a member complaint (Art. 9); one the rules find about a General
+    Management subject named outright (the exchange's systems and machines, premises,
+    disclosure, personal data) stays General Management's; and a major suggestion of the
     rules (an amount at or above the threshold, a threat, a group, a protected subject) is
     never withdrawn by the model, which may only add one.  Every answer names the rules'
     cues, the features that weighed most in the model, and the clause.
@@ -420,6 +425,7 @@ def _with_model(
         rule_category=ruled.category.value,
         rule_department=ruled.department.value,
         rule_major=ruled.major,
+        rule_named_outright=ruled.department_named_outright,
     )
     version = f"模型 {model.version}"
     notes: list[str] = []
@@ -451,6 +457,14 @@ def _with_model(
         department = ruled.department
         notes.append(
             f"Art. 9 {version}: 规则认定为会员投诉(会员事务或会员单位及其人员、代理人的行为)，"
+            f"由{department.label}受理，模型不改判"
+        )
+    elif ruled.department_named_outright:
+        # Art. 9 and the Art. 3 clarification: the exchange's own systems and machines, its
+        # premises, disclosure and customers' data, named outright, are General Management's.
+        department = ruled.department
+        notes.append(
+            f"Art. 9 {version}: 规则认定投诉事项为本所系统设备、场所、信息披露或个人信息等，"
             f"由{department.label}受理，模型不改判"
         )
     else:
@@ -493,4 +507,5 @@ def _with_model(
         reasons=(*reasons, *notes, *major_reasons),
         category_scores=ruled.category_scores,
         major_reasons=tuple(major_reasons),
+        department_named_outright=ruled.department_named_outright,
     )

@@ -42,6 +42,7 @@ def features(
     rule_category: str,
     rule_department: str,
     rule_major: bool,
+    rule_named_outright: bool = False,
 ) -> set[str]:
     """The features of one complaint: character n-grams of its text and the rules' findings.
 
@@ -55,6 +56,8 @@ def features(
     found.add(f"@rule_category={rule_category}")
     found.add(f"@rule_department={rule_department}")
     found.add(f"@rule_major={int(rule_major)}")
+    if rule_named_outright:
+        found.add("@rule_department_named")
     found.add(f"@complainant={complainant}")
     if channel:
         found.add(f"@channel={channel}")
@@ -221,4 +224,5 @@ _FINDINGS = {
     "complainant": "投诉人",
     "channel": "渠道",
     "amount>=threshold": "金额达到阈值",
+    "rule_department_named": "规则认定综合管理部事项",
 }

@@ -65,6 +65,10 @@ class RoutingDecision:
 
     department: Department
     reasons: tuple[str, ...]
+    # General Management's subject named outright (the exchange's own systems or machines,
+    # premises, disclosure, personal data): a cue line of at least ``named_outright_weight``
+    # matched where it is the subject.  Such a routing is not overruled by the model.
+    named_outright: bool = False
 
 
 @dataclass(frozen=True)
@@ -80,6 +84,7 @@ class _Table:
     complainants: dict[ComplainantKind, Department]
     topics: tuple[_Topic, ...]
     member_min_score: float
+    named_outright_weight: float
     default: Department
     tie_break: tuple[Department, ...]
     category_prior: dict[Category, dict[Department, float]]
@@ -125,6 +130,7 @@ def _table() -> _Table:
         },
         topics=topics,
         member_min_score=float(raw["member_min_score"]),
+        named_outright_weight=float(raw.get("named_outright_weight", 3.0)),
         default=Department(raw["default"]),
         tie_break=tuple(Department(code) for code in raw["tie_break"]),
         category_prior={
@@ -186,6 +192,7 @@ def route(
     body, framing = unframed(normalize(text))
     factor, discounted = _weigher(table, body)
     scores: dict[Department, float] = {}
+    strongest: dict[Department, float] = {}
     evidence: dict[Department, list[str]] = {}
     lowered: dict[Department, list[str]] = {}
     for topic in table.topics:
@@ -195,9 +202,9 @@ def route(
             ]
             if not found:
                 continue
-            scores[topic.department] = scores.get(topic.department, 0.0) + weight * max(
-                f for _, f in found
-            )
+            weighed = weight * max(f for _, f in found)
+            scores[topic.department] = scores.get(topic.department, 0.0) + weighed
+            strongest[topic.department] = max(strongest.get(topic.department, 0.0), weighed)
             for cue, f in found:
                 if cue not in evidence.setdefault(topic.department, []):
                     evidence[topic.department].append(cue)
@@ -238,7 +245,9 @@ def route(
         reasons.append(
             f"Art. 9 比较: {department.label} {scores[department]:.1f} 胜过 " + "、".join(others)
         )
-    return RoutingDecision(department, tuple(reasons))
+    general = Department.general_management
+    named = department == general and strongest.get(general, 0.0) >= table.named_outright_weight
+    return RoutingDecision(department, tuple(reasons), named_outright=named)
 
 
 _SENTENCE_END = re.compile(r"[。!?;！？；]")

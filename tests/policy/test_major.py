@@ -377,3 +377,52 @@ def test_a_violation_of_mis_selling_or_trading_for_the_client_is_major_even_when
     """A product sold as something else, undisclosed risk, trading in the client's account
     and an unauthorised product suggest major, whatever the amount."""
     assert suggest_major(text=text, category=Category.violation).major
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "有人在本地论坛发帖，附了柜员推搡老人的视频。",
+        "这件事在小区里传开了，引起不少居民关注。",
+    ],
+)
+def test_a_post_on_a_forum_or_a_story_that_drew_public_attention_is_media_exposure(
+    text: str,
+) -> None:
+    result = suggest_major(text=text)
+    assert result.major
+    assert any("媒体曝光" in reason for reason in result.reasons)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "网点突然撤了，小区近两千名居民的养老金都要跑到很远的地方去取。",
+        "业主代表来反映，购房款转进去后一直没有下文。",
+        "数百名储户的存款到期取不出来。",
+    ],
+)
+def test_residents_owners_or_depositors_in_numbers_are_a_group(text: str) -> None:
+    result = suggest_major(text=text)
+    assert result.major
+    assert any("群体投诉" in reason for reason in result.reasons)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "老人的资金账户因为系统预警被冻结了半个月，付首付的钱一直用不了。",
+        "她有一笔钱上周就到期了，现在全被冻住了。",
+    ],
+)
+def test_an_account_or_money_frozen_told_apart_is_customer_funds_frozen(text: str) -> None:
+    result = suggest_major(text=text, category=Category.efficiency)
+    assert result.major
+    assert any("客户资金被冻结" in reason for reason in result.reasons)
+
+
+def test_a_customer_asking_for_an_account_to_be_frozen_is_not_funds_frozen() -> None:
+    result = suggest_major(
+        text="卡被盗刷了几千元，我要求马上冻结账户。", category=Category.efficiency
+    )
+    assert not any("客户资金被冻结" in reason for reason in result.reasons)

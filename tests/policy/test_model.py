@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import time
 
+import pytest
+
 from policy.classification import classify, classify_by_rules
 from policy.enums import Category, Channel, ComplainantKind, Department
 from policy.model import load_model
@@ -24,12 +26,28 @@ def test_the_model_is_a_versioned_data_file_with_what_it_was_trained_on() -> Non
 
 def test_the_model_is_trained_on_every_real_set_but_the_blind_one() -> None:
     """The real sets whose errors have been looked at are trained on; the blind sets
-    (synthetic holdout5, real_blind3) never are, so that they stay an honest estimate."""
+    (synthetic holdout5, real_blind4) never are, so that they stay an honest estimate."""
     model = load_model()
     assert model is not None
     files = model.trained_on["files"]
-    assert {"classification_real_blind.jsonl", "classification_real_blind2.jsonl"} <= set(files)
-    assert not {"classification_holdout5.jsonl", "classification_real_blind3.jsonl"} & set(files)
+    assert {
+        "classification_real_blind.jsonl",
+        "classification_real_blind2.jsonl",
+        "classification_real_blind3.jsonl",
+    } <= set(files)
+    assert not {"classification_holdout5.jsonl", "classification_real_blind4.jsonl"} & set(files)
+
+
+def test_the_major_model_reads_no_single_character() -> None:
+    """A single character (要, 求, 称, 并) tells how a write-up is styled, not what happened;
+    summed over a long story such weights alone suggested major for complaints that were not.
+    The major suggestion reads words and phrases (two characters or more) and the rules'
+    findings."""
+    model = load_model()
+    assert model is not None
+    major = model.fields["major"]
+    assert major.weights
+    assert not [f for f in major.weights if not f.startswith("@") and len(f) < 2]
 
 
 def test_a_story_without_trigger_words_is_read_as_what_it_tells() -> None:
@@ -111,3 +129,26 @@ def test_a_complaint_the_rules_find_about_a_members_agent_stays_a_member_complai
     result = classify(text)
     assert result.department == Department.member_management
     assert any(r.startswith("Art. 9") and "会员" in r for r in result.reasons)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "客户到场投诉：下午在大厅自助机取款3000元，机器只吐出1100元，工作人员承认是机器故障"
+        "少出了钱，却要她填投诉单，等7个工作日才退款，要求当天退还。",
+        "老人来办取款，内急想借用厕所，被保安拦住不让用，回来后把账户余款全部取走，"
+        "要求对保安的做法给个说法。",
+    ],
+    ids=["self-service machine", "premises"],
+)
+def test_a_complaint_the_rules_find_about_a_subject_named_outright_stays_general_managements(
+    text: str,
+) -> None:
+    """Art. 9 and the Art. 3 clarification: the exchange's own systems and machines, its
+    premises and its disclosure are General Management's; where the rules find such a subject
+    named outright, the model does not route the complaint away for the staff or the money
+    the story also mentions."""
+    assert classify_by_rules(text).department == Department.general_management
+    result = classify(text)
+    assert result.department == Department.general_management
+    assert any(r.startswith("Art. 9") and "模型不改判" in r for r in result.reasons)

@@ -330,3 +330,34 @@ def test_art9_personal_data_let_out_goes_to_general_management() -> None:
 def test_art9_changed_hours_not_announced_is_information_disclosure() -> None:
     text = "营业时间改了也没提前通知，我按原来的时间过来已经关门了。"
     assert department_of(text) == Department.general_management
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "投诉人称员工未经本人同意向第三方提供了其近两年的个人账户流水，要求核实处理。",
+        "客服人员没核实对方身份，就把她账户的交易情况告诉了来电的人，她认为这是个人隐私。",
+        "客户担心个人信息被泄露：收到中介发来的产品到期提醒短信，对方还说可以上门帮其办理赎回。",
+    ],
+)
+def test_art9_personal_data_let_out_is_general_managements_whatever_product_it_concerned(
+    text: str,
+) -> None:
+    """Personal data let out of the exchange names the subject outright: the protection of
+    customers' data is no service to investors, whatever product the data was about."""
+    assert route(text).department == Department.general_management
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "凌晨网上交易的报价异常，我按那个价格成交的三笔交易第二天被撤销了，要求说明。",
+        "只开了一个窗口，经理说另一个窗口的电脑坏了两个星期还没修好，大家排了一上午。",
+    ],
+)
+def test_art9_quotes_wrong_or_the_exchanges_equipment_broken_are_general_managements(
+    text: str,
+) -> None:
+    """Art. 3 clarified: quotes late or wrong, and the exchange's own equipment out of
+    order, are its systems' failures: General Management's, whatever was being done."""
+    assert route(text).department == Department.general_management

@@ -230,6 +230,9 @@ def start_system(
             "COMPLAINTS_SMTP_PORT": str(smtp_port),
             "COMPLAINTS_SECRET_KEY": uuid.uuid4().hex,
             "COMPLAINTS_MAIL_FROM": "complaints@soak.test",
+            # Closing as unreachable needs failed contacts on this many different days; a soak
+            # lasts minutes, so one day's attempt is enough here.
+            "COMPLAINTS_UNREACHABLE_ATTEMPTS": "1",
             **(extra_env or {}),
         }
         settings = Settings(
@@ -240,6 +243,7 @@ def start_system(
             smtp_host="127.0.0.1",
             smtp_port=smtp_port,
             mail_from="complaints@soak.test",
+            unreachable_attempts=1,
         )
         env = {**os.environ, **complaints_env}
         for variable in ("PREFECT_API_DATABASE_CONNECTION_URL", "PYTHONPATH"):
@@ -470,10 +474,13 @@ class Api:
         self.tokens: dict[str, str] = {}
         self.retries = 0
         self.lock = threading.Lock()
+        self.abort = threading.Event()  # the soak is being stopped: every person stops
 
     def _send(self, method: str, path: str, headers: dict[str, str], body: Any) -> httpx.Response:
         give_up = time.monotonic() + self.patience
         while True:
+            if self.abort.is_set():
+                raise RuntimeError("the soak was stopped")
             try:
                 response = httpx.request(
                     method, f"{self.base}{path}", json=body, headers=headers, timeout=60
@@ -587,6 +594,9 @@ def _next_action(
         return "leader", "POST", "/leadership-instruction", {"instruction": "核实后尽快答复客户"}
     if stage == "awaiting_handling":
         if path == "unreachable":
+            if not detail.get("contacts"):
+                body = {"method": "phone", "reached": False, "summary": "电话无人接听"}
+                return handler, "POST", "/contacts", body
             body = {"reason": "unreachable", "note": "多次电话联系客户未果"}
             return manager, "POST", "/closure", body
         if path == "extension":
@@ -719,7 +729,8 @@ def run_soak(
     began = time.monotonic()
     chaos_thread.start()
     upgraded = False
-    with ThreadPoolExecutor(max_workers=staff) as pool:
+    pool = ThreadPoolExecutor(max_workers=staff)
+    try:
         futures = []
         for number in range(complaints):
             futures.append(pool.submit(one, number))
@@ -730,6 +741,12 @@ def run_soak(
             if upgrade_at is not None and not upgraded and time.monotonic() - began >= upgrade_at:
                 upgraded = _upgrade(system, chaos)
             time.sleep(1)
+    except BaseException:  # Ctrl-C or an error: stop the people and the chaos, then go
+        api.abort.set()
+        chaos.stopped.set()
+        raise
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
     drive_seconds = time.monotonic() - began
     chaos.stopped.set()
     chaos_thread.join()

@@ -39,7 +39,6 @@ from policy.enums import Department, Role
 from tests.support.postgres import PostgresServer, free_port, postgres_bin, start_postgres
 from tests.support.processes import BIN, ManagedProcess, prefect_database_on, wait_until
 from tests.support.soak_checks import (
-    OPEN_STATES,
     Verdict,
     judge,
     maildir_message_ids,
@@ -200,23 +199,28 @@ def start_system(
     prefect_postgres: bool = True,
     reconcile_every_seconds: int = 300,
     extra_env: dict[str, str] | None = None,
+    app_database_url: str | None = None,
+    prefect_database_url: str | None = None,
 ) -> SoakSystem:
     """Start the system under ``home``. Distributed: PostgreSQL for the app and another for the
     Prefect server, two worker pairs. Embedded (`make up`'s defaults): SQLite for the app, the
     Prefect server on a PostgreSQL of its own when the server programs are installed (`up`'s
-    choice) else SQLite, one worker pair."""
+    choice) else SQLite, one worker pair. Databases given by URL are used instead of starting
+    a PostgreSQL server for them (the test session's)."""
     data = home / "data"
     data.mkdir(parents=True, exist_ok=True)
     servers: list[PostgresServer] = []
     system: SoakSystem | None = None
     try:
-        if app_postgres:
+        if app_database_url:  # a database of the caller's (the test session's server)
+            database_url = app_database_url
+        elif app_postgres:
             servers.append(start_postgres())
             database_url = _create_database(servers[-1], "complaints")
         else:
             database_url = f"sqlite:///{data / 'complaints.db'}"
-        prefect_url = None
-        if prefect_postgres and postgres_bin("initdb"):
+        prefect_url = prefect_database_url
+        if prefect_url is None and prefect_postgres and postgres_bin("initdb"):
             servers.append(start_postgres())
             prefect_url = prefect_database_on(servers[-1])
         smtp_port, web_port, prefect_port = free_port(), free_port(), free_port()
@@ -524,11 +528,16 @@ class Driven:
 
 
 def drive(
-    api: Api, number: int, key: str, think: Callable[[], float], patience: float = 1800
+    api: Api,
+    number: int,
+    key: str,
+    think: Callable[[], float],
+    patience: float = 1800,
+    paths: tuple[str, ...] = PATHS,
 ) -> Driven:
-    """One complaint from intake to closure over the API along path ``PATHS[number % n]``, as
+    """One complaint from intake to closure over the API along path ``paths[number % n]``, as
     the people whose turn it is would take each step when the complaint reaches them."""
-    path = PATHS[number % len(PATHS)]
+    path = paths[number % len(paths)]
     driven = Driven(key=key, path=path)
     owner = ("staff_wc1", "staff_wc2")[number % 2]
     now = datetime.now(UTC)
@@ -705,6 +714,8 @@ def run_soak(
     arrival_seconds: float = 60,
     drain_timeout: float = 1800,
     reconcile_every: float = 60,
+    paths: tuple[str, ...] = PATHS,
+    patience: float = 1800,
 ) -> SoakResult:
     """Drive ``complaints`` complaints with ``staff`` people at once while the chaos runs;
     stop the chaos when the last is closed; run reconciliation as ops would until every run
@@ -721,7 +732,9 @@ def run_soak(
 
     def one(number: int) -> None:
         try:
-            driven.append(drive(api, number, keys[number], lambda: rng.uniform(*think)))
+            driven.append(
+                drive(api, number, keys[number], lambda: rng.uniform(*think), patience, paths)
+            )
         except Exception as error:  # reported with the figures
             errors.append(f"complaint {number}: {type(error).__name__}: {error}")
 
@@ -786,7 +799,8 @@ def _upgrade(system: SoakSystem, chaos: Chaos) -> bool:
 
 def drain(system: SoakSystem, timeout: float, reconcile_every: float) -> float | None:
     """Run `complaints reconcile` now and every ``reconcile_every`` s until every complaint is
-    archived and no complaint's run is unfinished or waiting; the moment it was, or None."""
+    archived, no notice is pending and every complaint's run is Completed; the moment it was,
+    or None."""
     from sqlalchemy import select
 
     from models import Complaint, Notification
@@ -813,7 +827,8 @@ def drain(system: SoakSystem, timeout: float, reconcile_every: float) -> float |
                 runs = read_runs(system.api_url, system.prefect_headers)
             except httpx.HTTPError:
                 runs = [("?", "?", "RUNNING")]
-            if not any(flow == LIFECYCLE and state in OPEN_STATES for flow, _, state in runs):
+            # Every complaint's run ended Completed (a Crashed one is re-queued by reconcile).
+            if all(state == "COMPLETED" for flow, _, state in runs if flow == LIFECYCLE):
                 return time.monotonic()
         time.sleep(5)
     return None

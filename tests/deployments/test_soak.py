@@ -24,8 +24,8 @@ pytestmark = pytest.mark.slow
 PATHS = ("transfer", "major-sendback", "unfounded", "reopened", "extension", "withdrawn")
 # Seconds after the staff begin, and whom the chaos kills then: a worker while the first
 # intakes are executed, the Prefect server while steps resume runs, the SMTP server while
-# notices go out.
-KILLS = [(15.0, "worker-1"), (40.0, "prefect-server"), (70.0, "smtp")]
+# notices go out. The drain begins once the plan is carried out.
+KILLS = [(12.0, "worker-1"), (25.0, "prefect-server"), (40.0, "smtp")]
 
 
 @pytest.mark.timeout(420)

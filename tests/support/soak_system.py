@@ -760,6 +760,8 @@ def run_soak(
         raise
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
+    if chaos.schedule is not None:  # a planned chaos carries out its whole plan first
+        chaos_thread.join()
     drive_seconds = time.monotonic() - began
     chaos.stopped.set()
     chaos_thread.join()

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import smtplib  # the test's client only; the system sends with aiosmtplib
 from collections import Counter
 from pathlib import Path
 
 import pytest
+from aiosmtpd.controller import Controller
+from aiosmtpd.handlers import Mailbox
 
 from tests.support.smtp import SmtpSink
 from tests.support.soak_checks import (
@@ -82,11 +85,6 @@ def test_the_verdict_names_every_kind_of_problem() -> None:
 def test_mails_are_counted_at_the_smtp_server_by_message_id(tmp_path: Path, copies: int) -> None:
     """What the soak's SMTP server stores (aiosmtpd's Maildir handler), read back: a mail
     accepted twice is counted twice."""
-    import smtplib  # the test's client only; the system sends with aiosmtplib
-
-    from aiosmtpd.controller import Controller
-    from aiosmtpd.handlers import Mailbox
-
     sink = SmtpSink()  # for its free port
     controller = Controller(Mailbox(str(tmp_path / "mail")), hostname="127.0.0.1", port=sink.port)
     controller.start()

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import httpx
 from sqlalchemy import func, select
 
 from config.settings import Settings
@@ -140,8 +141,6 @@ def read_app(database_url: str, settings: Settings) -> AppRecord:
 def read_runs(api_url: str, headers: Mapping[str, str] | None = None) -> list[tuple[str, str, str]]:
     """Every flow run on the Prefect server: (flow name, run name, state type), over its REST
     API (the caller's process need not be configured for that server)."""
-    import httpx
-
     with httpx.Client(base_url=api_url, headers=dict(headers or {}), timeout=60) as client:
         flows = {
             item["id"]: item["name"]

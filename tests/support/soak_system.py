@@ -11,31 +11,39 @@ docs/operations.md asks of workers on several machines.
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import os
 import random
 import shutil
 import signal
+import socket
 import subprocess
 import threading
 import time
 import urllib.request
 import uuid
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import httpx
+from sqlalchemy import create_engine, select, text
 
 from config.settings import Settings
 from deployments.flow_launch import SOCKET_ENV
 from deployments.prefect_access import prefect_auth
 from deployments.register import PROJECT_ROOT
 from deployments.up import prefect_database, prefect_environment, prefect_event_retention
+from models import Complaint, Notification
+from models.db import session_scope
 from orchestration.names import worker_command, worker_name
-from policy.enums import Department, Role
+from policy.enums import Department, NotificationStatus, Role, Stage
+from services.directory import add_user
+from services.setup import prepare_database
 from tests.support.postgres import PostgresServer, free_port, postgres_bin, start_postgres
 from tests.support.processes import BIN, ManagedProcess, prefect_database_on, wait_until
 from tests.support.soak_checks import (
@@ -105,7 +113,6 @@ def _http_ok(url: str) -> Callable[[], bool]:
 
 
 def _listening(port: int) -> Callable[[], bool]:
-    import socket
 
     def ok() -> bool:
         with socket.socket() as sock:
@@ -155,8 +162,6 @@ class SoakSystem:
 
     @property
     def prefect_headers(self) -> dict[str, str]:
-        import base64
-
         auth = self.env.get("PREFECT_API_AUTH_STRING")
         return (
             {"Authorization": "Basic " + base64.b64encode(auth.encode()).decode()} if auth else {}
@@ -259,8 +264,6 @@ def start_system(
             env["PREFECT_SERVER_DATABASE_CONNECTION_URL"] = prefect_url
         env.update(prefect_database(env).env)
         Path(env["PREFECT_HOME"]).mkdir(parents=True, exist_ok=True)
-        from services.setup import prepare_database
-
         prepare_database(database_url)
         _add_staff(database_url)
 
@@ -324,8 +327,6 @@ def start_system(
 
 
 def _create_database(server: PostgresServer, name: str) -> str:
-    from sqlalchemy import create_engine, text
-
     admin = create_engine(server.admin_url, isolation_level="AUTOCOMMIT")
     with admin.connect() as connection:
         connection.execute(text(f'CREATE DATABASE "{name}"'))
@@ -347,9 +348,6 @@ STAFF = [
 
 
 def _add_staff(database_url: str) -> None:
-    from models.db import session_scope
-    from services.directory import add_user
-
     with session_scope(database_url) as session:
         for username, role, department, superior in STAFF:
             add_user(
@@ -720,8 +718,6 @@ def run_soak(
     """Drive ``complaints`` complaints with ``staff`` people at once while the chaos runs;
     stop the chaos when the last is closed; run reconciliation as ops would until every run
     has drained; then read and judge."""
-    from concurrent.futures import ThreadPoolExecutor
-
     api = Api(system.web_url)
     driven: list[Driven] = []
     errors: list[str] = []
@@ -803,12 +799,6 @@ def drain(system: SoakSystem, timeout: float, reconcile_every: float) -> float |
     """Run `complaints reconcile` now and every ``reconcile_every`` s until every complaint is
     archived, no notice is pending and every complaint's run is Completed; the moment it was,
     or None."""
-    from sqlalchemy import select
-
-    from models import Complaint, Notification
-    from models.db import session_scope
-    from policy.enums import NotificationStatus, Stage
-
     deadline = time.monotonic() + timeout
     next_reconcile = time.monotonic()
     while time.monotonic() < deadline:

@@ -50,6 +50,7 @@ def main() -> int:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--upgrade-at", type=float, default=None, metavar="SECONDS")
     parser.add_argument("--embedded", action="store_true")
+    parser.add_argument("--think-max", type=float, default=3, help="seconds between steps")
     parser.add_argument("--reconcile-every", type=float, default=60)
     parser.add_argument("--drain-timeout", type=float, default=1800)
     parser.add_argument("--keep", action="store_true", help="keep the folder with the logs")
@@ -87,6 +88,7 @@ def main() -> int:
             arrival_seconds=arrival,
             drain_timeout=args.drain_timeout,
             reconcile_every=args.reconcile_every,
+            think=(0.5, max(args.think_max, 0.5)),
         )
         verdict = result.verdict
         paths = Counter(d.path for d in result.driven)

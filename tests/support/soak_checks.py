@@ -11,6 +11,7 @@ import email.policy
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +32,9 @@ BAD_STATES = ("CRASHED", "FAILED")
 UNFINISHED_STATES = ("SCHEDULED", "PENDING", "RUNNING", "CANCELLING")
 # ... and a complaint's run still waiting for a step has not drained either.
 OPEN_STATES = (*UNFINISHED_STATES, "PAUSED")
+
+
+LATE = timedelta(minutes=2)
 
 
 # Pure judgements ----------------------------------------------------------------------------
@@ -101,6 +105,8 @@ class AppRecord:
     audit_broken: list[str]  # "reference: first bad event" for each broken chain
     outbox: dict[str, str]  # outbox key → Message-ID (every row, whatever its status)
     outbox_status: Counter[str]
+    # Notices sent 2 minutes or more after they were queued (reconciliation's pick-up), by kind.
+    late: Counter[str] = field(default_factory=Counter)
 
 
 def read_app(database_url: str, settings: Settings) -> AppRecord:
@@ -123,8 +129,11 @@ def read_app(database_url: str, settings: Settings) -> AppRecord:
                 broken.append(f"{reference}: event {bad}")
         outbox: dict[str, str] = {}
         status: Counter[str] = Counter()
+        late: Counter[str] = Counter()
         for row in session.scalars(select(Notification)):
             status[str(row.status)] += 1
+            if row.sent_at and row.sent_at - row.created_at >= LATE:
+                late[row.kind] += 1
             if row.status == NotificationStatus.sent or row.recipients:
                 outbox[row.idempotency_key] = message_id(row, settings)
     return AppRecord(
@@ -135,6 +144,7 @@ def read_app(database_url: str, settings: Settings) -> AppRecord:
         audit_broken=broken,
         outbox=outbox,
         outbox_status=status,
+        late=late,
     )
 
 
@@ -191,6 +201,8 @@ class Verdict:
             f"outbox: {len(app.outbox)} keys ({dict(app.outbox_status)}); mails received at "
             f"the SMTP server {self.mails_received}; keys not delivered exactly once "
             f"{len(self.problems['delivery'])}",
+            f"notices sent 2 min or more after queued (by reconciliation): "
+            f"{sum(app.late.values())} ({describe(app.late)})",
             f"final forms: complaints without exactly one {len(self.problems['forms'])}",
             f"audit chains broken: {len(app.audit_broken)}",
             f"flow runs: {len(self.runs)} ({dict(by_state)}); complaint runs {len(lifecycle)}; "

@@ -9,7 +9,8 @@ from uuid import UUID
 import pytest
 from prefect.client.orchestration import get_client
 from prefect.client.schemas.objects import StateType
-from prefect.states import Crashed, Pending, Scheduled, Submitting
+from prefect.deployments import run_deployment
+from prefect.states import Crashed, Failed, Pending, Scheduled, Submitting
 from sqlalchemy import func, select, update
 
 from config.settings import get_settings
@@ -17,6 +18,7 @@ from flows.complaint_lifecycle import complaint_lifecycle
 from flows.reconcile import reconcile
 from models import Complaint, Deadline, Document, Notification
 from models.db import utcnow
+from orchestration.names import SWEEP_FLOW
 from orchestration.runs import start_lifecycle_run
 from policy.enums import DeadlineKind, DeadlineStatus, NotificationStatus, Stage
 from services.closure import close_complaint
@@ -263,3 +265,20 @@ def test_runs_left_pending_submitting_or_late_by_a_dead_worker_are_requeued_once
     requeue_crashed_runs(now=later)
     with get_client(sync_client=True) as client:
         assert {r: client.read_flow_run(r).state_id for r in before} == before
+
+
+def test_a_deadline_sweep_killed_with_its_worker_is_requeued_not_left_crashed(
+    session, settings, mail
+) -> None:
+    """A worker killed while a sweep ran leaves that sweep Crashed. The next sweep covers
+    what it would have done, but a Crashed run stays in ops' view and in the failure counts:
+    reconciliation re-queues it, and running a sweep again decides nothing twice (each
+    deadline's conditional update). A sweep that Failed (an error in it) is left for ops."""
+    crashed, failed = (run_deployment(f"{SWEEP_FLOW}/{SWEEP_FLOW}", timeout=0).id for _ in range(2))
+    with get_client(sync_client=True) as client:
+        client.set_flow_run_state(crashed, Crashed(message="worker killed"), force=True)
+        client.set_flow_run_state(failed, Failed(message="an error"), force=True)
+
+    requeue_crashed_runs(now=utcnow() + get_settings().stuck_run_after)
+    assert _state(crashed).name == "AwaitingRetry"
+    assert _state(failed).name == "Failed"

@@ -45,7 +45,13 @@ from policy.enums import Department, NotificationStatus, Role, Stage
 from services.directory import add_user
 from services.setup import prepare_database
 from tests.support.postgres import PostgresServer, free_port, postgres_bin, start_postgres
-from tests.support.processes import BIN, ManagedProcess, prefect_database_on, wait_until
+from tests.support.processes import (
+    BIN,
+    ManagedProcess,
+    prefect_database_on,
+    processes_with_environment,
+    wait_until,
+)
 from tests.support.soak_checks import (
     Verdict,
     judge,
@@ -192,6 +198,12 @@ class SoakSystem:
             pair.stop()
         self.smtp.stop()
         self.prefect.stop(grace=15)
+        # Executions still running at the end (each in a session of its own, as the starter
+        # forks them) would wait for the stopped server for minutes: by process id.
+        for pid in processes_with_environment("PREFECT_API_URL", self.api_url):
+            if pid != os.getpid():
+                with contextlib.suppress(OSError):
+                    os.kill(pid, signal.SIGKILL)
         for server in self.postgres:
             server.stop()
 

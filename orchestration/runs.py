@@ -181,7 +181,8 @@ def requeue_runs(
     complaint_run_ids: Collection[UUID], *, now: datetime, stuck_after: timedelta
 ) -> list[dict[str, str]]:
     """Schedule again, for ``now``, the complaint runs among ``complaint_run_ids`` that crashed
-    or failed and any run of the system's flows stuck without a process (`stuck_runs`); the
+    or failed, the deadline sweeps and checks that crashed (`crashed_sweeps`) and any run of the
+    system's flows stuck without a process (`stuck_runs`); the
     state message says what it was and since when. Returns one row per run for ops."""
     from prefect.client.orchestration import get_client
     from prefect.client.schemas.filters import (
@@ -212,12 +213,13 @@ def requeue_runs(
         # undone by that second report. A crash is re-queued once it has settled.
         settled = [
             run
-            for run in crashed
+            for run in [*crashed, *crashed_sweeps(client)]
             if run.state is not None
             and run.state.timestamp is not None
             and now - run.state.timestamp >= CRASH_SETTLE
         ]
-        for run in [*settled, *stuck_runs(client, now=now, after=stuck_after)]:
+        stuck = stuck_runs(client, now=now, after=stuck_after)
+        for run in [*settled, *stuck]:
             state = run.state
             assert state is not None
             since = (stuck_since(run) or now).astimezone(UTC)
@@ -293,6 +295,39 @@ def stuck_runs(client: SyncPrefectClient, *, now: datetime, after: timedelta) ->
                 break
             offset += PAGE
     return found
+
+
+# Runs that decide everything through the app database's conditional updates: one killed
+# with its process (Crashed) is simply run again.
+REPEATABLE_FLOWS = [SWEEP_FLOW, DEADLINE_FLOW]
+
+
+def crashed_sweeps(client: SyncPrefectClient) -> list[FlowRun]:
+    """Deadline sweeps and checks left Crashed (their process or worker was killed). A later
+    sweep does their work, but a Crashed run stays in ops' view; re-running one decides nothing
+    twice. A Failed one (an error in it) is left for ops to see."""
+    from prefect.client.schemas.filters import (
+        FlowFilter,
+        FlowFilterName,
+        FlowRunFilter,
+        FlowRunFilterState,
+        FlowRunFilterStateType,
+    )
+    from prefect.client.schemas.objects import StateType
+
+    found: list[FlowRun] = []
+    while True:
+        page = client.read_flow_runs(
+            flow_filter=FlowFilter(name=FlowFilterName(any_=REPEATABLE_FLOWS)),
+            flow_run_filter=FlowRunFilter(
+                state=FlowRunFilterState(type=FlowRunFilterStateType(any_=[StateType.CRASHED]))
+            ),
+            offset=len(found),
+            limit=PAGE,
+        )
+        found.extend(page)
+        if len(page) < PAGE:
+            return found
 
 
 def stuck_since(run: FlowRun) -> datetime | None:

@@ -31,6 +31,11 @@ from services.step_registry import resume_inputs
 from tasks._caching import fresh_read_options
 
 OPEN_STAGES = [stage for stage in Stage if stage is not Stage.archived]
+# A run can archive its complaint and die before it tells Prefect (its process killed at that
+# moment); the zombie guard then marks it Crashed within minutes. Runs of complaints archived
+# this recently are looked after too, so such a run is re-queued and ends Completed (its
+# re-execution finds every step done); a week covers a reconciliation that was down for days.
+ARCHIVED_RUNS_WATCHED = timedelta(days=7)
 
 
 @task(name="start-missing-runs", **fresh_read_options())
@@ -61,7 +66,8 @@ def start_missing_runs() -> int:
 def requeue_crashed_runs(now: datetime | None = None) -> int:
     """Runs whose process or worker died are scheduled again; persisted task results are reused.
 
-    Crashed and Failed complaint runs, and any run of the system's flows left Pending or
+    Crashed and Failed runs of open complaints and of those archived within
+    ``ARCHIVED_RUNS_WATCHED``, and any run of the system's flows left Pending or
     Submitting (its worker died while starting it) or still Scheduled longer than
     ``stuck_run_after`` past its start time. A re-queued run is Scheduled for now, so the next
     reconciliation leaves it alone unless it gets stuck again. Ops find what was re-queued in
@@ -73,7 +79,9 @@ def requeue_crashed_runs(now: datetime | None = None) -> int:
             UUID(run_id)
             for run_id in session.scalars(
                 select(Complaint.flow_run_id).where(
-                    Complaint.flow_run_id.is_not(None), Complaint.stage.in_(OPEN_STAGES)
+                    Complaint.flow_run_id.is_not(None),
+                    Complaint.stage.in_(OPEN_STAGES)
+                    | (Complaint.archived_at >= now - ARCHIVED_RUNS_WATCHED),
                 )
             )
             if run_id

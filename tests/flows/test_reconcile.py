@@ -9,14 +9,16 @@ from uuid import UUID
 import pytest
 from prefect.client.orchestration import get_client
 from prefect.client.schemas.objects import StateType
-from prefect.states import Crashed, Pending, Scheduled, Submitting
-from sqlalchemy import select, update
+from prefect.deployments import run_deployment
+from prefect.states import Crashed, Failed, Pending, Scheduled, Submitting
+from sqlalchemy import func, select, update
 
 from config.settings import get_settings
 from flows.complaint_lifecycle import complaint_lifecycle
 from flows.reconcile import reconcile
-from models import Complaint, Deadline, Notification
+from models import Complaint, Deadline, Document, Notification
 from models.db import utcnow
+from orchestration.names import SWEEP_FLOW
 from orchestration.runs import CRASH_SETTLE, start_lifecycle_run
 from policy.enums import DeadlineKind, DeadlineStatus, NotificationStatus, Stage
 from services.closure import close_complaint
@@ -79,6 +81,50 @@ def test_a_complaint_closed_while_its_wake_was_lost_is_woken_and_archived(
     assert case.complaint.stage is Stage.archived
     assert case.notifications()["closure"] == 1
     assert reconcile()["resumed"] == 0
+
+
+def test_a_run_that_archived_its_complaint_and_died_before_reporting_is_requeued_and_ends(
+    session, settings, mail
+) -> None:
+    """The execution archived the complaint, then its process was killed before it told
+    Prefect (a worker killed under it): the zombie guard marks the run Crashed. Reconciliation
+    re-queues it though the complaint is archived; the re-execution passes every step from
+    the database and completes, sending nothing and writing no form again."""
+    staff = add_staff(session)
+    case = start_complaint(session, settings, staff.owner)
+    close_complaint(
+        session,
+        complaint=case.complaint,
+        actor=staff.leader,
+        reason="withdrawn",
+        note="客户来电撤回",
+        withdrawal_method="phone",
+        now=utcnow(),
+    )
+    session.commit()
+    reconcile()
+    assert execute(complaint_lifecycle, case.run_id).is_completed()
+    assert case.complaint.stage is Stage.archived
+    sent = case.notifications()
+    forms = session.scalar(
+        select(func.count()).select_from(Document).where(Document.complaint_id == case.complaint_id)
+    )
+    with get_client(sync_client=True) as client:
+        client.set_flow_run_state(case.run_id, Crashed(message="heartbeats stopped"), force=True)
+
+    assert reconcile()["requeued"] == 1
+    assert _state(case.run_id).name == "AwaitingRetry"
+    assert execute(complaint_lifecycle, case.run_id).is_completed()
+    assert case.notifications() == sent
+    assert (
+        session.scalar(
+            select(func.count())
+            .select_from(Document)
+            .where(Document.complaint_id == case.complaint_id)
+        )
+        == forms
+    )
+    assert reconcile()["requeued"] == 0
 
 
 def test_notification_marked_for_resending_goes_out_once(session, settings, mail) -> None:
@@ -233,3 +279,20 @@ def test_a_run_that_crashed_moments_ago_is_left_for_its_worker_to_finish_reporti
     assert _state(crashed).name == "Crashed"
     requeue_crashed_runs(now=since + CRASH_SETTLE + timedelta(seconds=1))
     assert _state(crashed).name == "AwaitingRetry"
+
+
+def test_a_deadline_sweep_killed_with_its_worker_is_requeued_not_left_crashed(
+    session, settings, mail
+) -> None:
+    """A worker killed while a sweep ran leaves that sweep Crashed. The next sweep covers
+    what it would have done, but a Crashed run stays in ops' view and in the failure counts:
+    reconciliation re-queues it, and running a sweep again decides nothing twice (each
+    deadline's conditional update). A sweep that Failed (an error in it) is left for ops."""
+    crashed, failed = (run_deployment(f"{SWEEP_FLOW}/{SWEEP_FLOW}", timeout=0).id for _ in range(2))
+    with get_client(sync_client=True) as client:
+        client.set_flow_run_state(crashed, Crashed(message="worker killed"), force=True)
+        client.set_flow_run_state(failed, Failed(message="an error"), force=True)
+
+    requeue_crashed_runs(now=utcnow() + get_settings().stuck_run_after)
+    assert _state(crashed).name == "AwaitingRetry"
+    assert _state(failed).name == "Failed"

@@ -30,8 +30,15 @@ def wait_until(condition: Callable[[], Any], timeout: float, what: str, every: f
 
 
 class ManagedProcess:
-    def __init__(self, name: str, command: list[str], env: dict[str, str], log: Path) -> None:
-        self.name, self.command, self.env, self.log = name, command, env, log
+    def __init__(
+        self,
+        name: str,
+        command: list[str],
+        env: dict[str, str],
+        log: Path,
+        cwd: Path | None = None,
+    ) -> None:
+        self.name, self.command, self.env, self.log, self.cwd = name, command, env, log, cwd
         self.process: subprocess.Popen[bytes] | None = None
 
     def start(self) -> ManagedProcess:
@@ -39,6 +46,7 @@ class ManagedProcess:
             self.process = subprocess.Popen(
                 self.command,
                 env=self.env,
+                cwd=self.cwd,
                 stdout=log,
                 stderr=subprocess.STDOUT,
                 start_new_session=True,

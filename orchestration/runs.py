@@ -24,6 +24,7 @@ from orchestration.names import (
     LIFECYCLE_FLOW,
     MONITOR_FLOW,
     OPS_ALERT_FLOW,
+    RECONCILE_FLOW,
     REPORT_FLOW,
     RETENTION_FLOW,
     SWEEP_FLOW,
@@ -297,15 +298,25 @@ def stuck_runs(client: SyncPrefectClient, *, now: datetime, after: timedelta) ->
     return found
 
 
-# Runs that decide everything through the app database's conditional updates: one killed
-# with its process (Crashed) is simply run again.
-REPEATABLE_FLOWS = [SWEEP_FLOW, DEADLINE_FLOW]
+# Runs that decide everything through the app database's conditional updates or once per key
+# (the sweep and checks, reconciliation, monitoring, housekeeping, retention): one killed with
+# its process (Crashed) is simply run again. The monthly report is not among them (a re-run
+# writes the month's files again): ops start it by hand.
+REPEATABLE_FLOWS = [
+    SWEEP_FLOW,
+    DEADLINE_FLOW,
+    RECONCILE_FLOW,
+    MONITOR_FLOW,
+    HOUSEKEEPING_FLOW,
+    RETENTION_FLOW,
+]
 
 
 def crashed_sweeps(client: SyncPrefectClient) -> list[FlowRun]:
-    """Deadline sweeps and checks left Crashed (their process or worker was killed). A later
-    sweep does their work, but a Crashed run stays in ops' view; re-running one decides nothing
-    twice. A Failed one (an error in it) is left for ops to see."""
+    """Runs of the ``REPEATABLE_FLOWS`` (deadline sweeps and checks, reconciliation,
+    monitoring, housekeeping, retention) left Crashed: their process or worker was killed. A
+    later run does their work, but a Crashed run stays in ops' view; re-running one decides
+    nothing twice. A Failed one (an error in it) is left for ops to see."""
     from prefect.client.schemas.filters import (
         FlowFilter,
         FlowFilterName,

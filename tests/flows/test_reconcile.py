@@ -7,6 +7,7 @@ from datetime import timedelta
 from uuid import UUID
 
 import pytest
+from prefect import Flow
 from prefect.client.orchestration import get_client
 from prefect.client.schemas.objects import StateType
 from prefect.deployments import run_deployment
@@ -14,11 +15,18 @@ from prefect.states import Crashed, Failed, Pending, Scheduled, Submitting
 from sqlalchemy import func, select, update
 
 from config.settings import get_settings
+from deployments.register import ENTRYPOINTS, PROJECT_ROOT
 from flows.complaint_lifecycle import complaint_lifecycle
 from flows.reconcile import reconcile
 from models import Complaint, Deadline, Document, Notification
 from models.db import utcnow
-from orchestration.names import SWEEP_FLOW
+from orchestration.names import (
+    HOUSEKEEPING_FLOW,
+    MONITOR_FLOW,
+    RECONCILE_FLOW,
+    RETENTION_FLOW,
+    SWEEP_FLOW,
+)
 from orchestration.runs import CRASH_SETTLE, start_lifecycle_run
 from policy.enums import DeadlineKind, DeadlineStatus, NotificationStatus, Stage
 from services.closure import close_complaint
@@ -282,14 +290,20 @@ def test_a_run_that_crashed_moments_ago_is_left_for_its_worker_to_finish_reporti
     assert _state(crashed).name == "AwaitingRetry"
 
 
-def test_a_deadline_sweep_killed_with_its_worker_is_requeued_not_left_crashed(
-    session, settings, mail
+@pytest.mark.parametrize(
+    "flow_name", [SWEEP_FLOW, RECONCILE_FLOW, MONITOR_FLOW, HOUSEKEEPING_FLOW, RETENTION_FLOW]
+)
+def test_a_system_run_killed_with_its_worker_is_requeued_not_left_crashed(
+    flow_name: str, session, settings, mail
 ) -> None:
-    """A worker killed while a sweep ran leaves that sweep Crashed. The next sweep covers
-    what it would have done, but a Crashed run stays in ops' view and in the failure counts:
-    reconciliation re-queues it, and running a sweep again decides nothing twice (each
-    deadline's conditional update). A sweep that Failed (an error in it) is left for ops."""
-    crashed, failed = (run_deployment(f"{SWEEP_FLOW}/{SWEEP_FLOW}", timeout=0).id for _ in range(2))
+    """A worker killed while a sweep (or reconciliation, monitoring, housekeeping, retention)
+    ran leaves that run Crashed. The next run covers what it would have done, but a Crashed run
+    stays in ops' view and in the failure counts: reconciliation re-queues it, and running it
+    again decides nothing twice (each of them writes by conditional updates or once per key).
+    A run that Failed (an error in it) is left for ops."""
+    flow = Flow.from_source(source=str(PROJECT_ROOT), entrypoint=ENTRYPOINTS[flow_name])
+    flow.to_deployment(name=flow_name).apply()  # no schedule, no work pool: only these runs
+    crashed, failed = (run_deployment(f"{flow_name}/{flow_name}", timeout=0).id for _ in range(2))
     with get_client(sync_client=True) as client:
         client.set_flow_run_state(crashed, Crashed(message="worker killed"), force=True)
         client.set_flow_run_state(failed, Failed(message="an error"), force=True)

@@ -11,6 +11,7 @@ Only ids, codes, usernames and decisions go to Prefect (Art. 2(5)).
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
 import logging
@@ -19,6 +20,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
+import anyio
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -44,7 +46,7 @@ from services.progress import case_facts, run_tags, step_outcome
 from services.step_registry import resume_inputs
 from services.steps import apply_step, ensure_may_act, ensure_on_step
 from web.access import INTAKE_ROLES, require_role
-from web.prefect_lane import lane, note_failure, prefect_paused
+from web.prefect_lane import CALL_TIMEOUT, lane, note_failure, prefect_paused
 from web.validation import (
     MAX_EMAIL,
     MAX_INSTITUTION,
@@ -236,13 +238,16 @@ def take_complaint(
     return IntakeTaken(complaint)
 
 
-def start_flow_run(complaint_id: int, database_url: str) -> str | None:
+async def start_flow_run(complaint_id: int, database_url: str) -> str | None:
     """Start the complaint's flow run and store its id; None if Prefect could not be reached
     (reconciliation starts it later, with the same idempotency key). Called after the answer
-    was sent; the call itself is made on the Prefect lane (``web.prefect_lane``)."""
+    was sent; the call itself is made on the Prefect lane (``web.prefect_lane``) and awaited
+    here on the event loop, so starts queued behind a burst of intakes hold no request thread."""
 
     try:
-        return lane.call(_start_flow_run, complaint_id, database_url)  # type: ignore[no-any-return]
+        started = lane.submit(_start_flow_run, complaint_id, database_url)
+        with anyio.fail_after(CALL_TIMEOUT):
+            return await asyncio.wrap_future(started)  # type: ignore[no-any-return]
     except Exception as error:  # a timeout of the lane, or a database error
         log.warning("flow run of complaint id %s not started: %s", complaint_id, error)
         return None

@@ -3,8 +3,10 @@
 Why: creating a Prefect client costs ~25 ms of CPU (an SSL context, a version check) and
 holds the GIL while it does; a start or a resume through a kept client costs ~3 ms. Done
 in the request's own threads, the next request would pay for the previous one's start.
-Calls are made one after another here; the caller waits for its answer (a background task
-after intake, or the step request that reports whether the run was woken).
+Calls are made one after another here. A step request waits for its answer (whether the run
+was woken) and goes before the run starts queued after intakes; those are awaited by a
+background task on the event loop, so a burst of intakes queued behind the lane holds none of
+the threads that serve requests.
 
 Each call carries the Prefect API URL of the request that made it (tests point requests at
 different servers); the kept client is replaced when the URL changes. If the client cannot
@@ -17,13 +19,14 @@ be opened (the API is down), the call runs without it and fails as it would anyw
 from __future__ import annotations
 
 import contextlib
+import itertools
 import logging
 import queue
 import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import Future
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
@@ -56,17 +59,24 @@ def current_api_url() -> str:
     return str(PREFECT_API_URL.value() or "")
 
 
-@dataclass
+# A person waiting for a step's answer goes before queued background work (run starts).
+WAITED_FOR, BACKGROUND = 0, 1
+
+
+@dataclass(order=True)
 class _Call:
-    function: Callable[..., Any]
-    args: tuple[Any, ...]
-    api_url: str
-    future: Future[Any]
+    priority: int
+    sequence: int
+    function: Callable[..., Any] = field(compare=False)
+    args: tuple[Any, ...] = field(compare=False)
+    api_url: str = field(compare=False)
+    future: Future[Any] = field(compare=False)
 
 
 class PrefectLane:
     def __init__(self) -> None:
-        self._calls: queue.Queue[_Call] = queue.Queue()
+        self._calls: queue.PriorityQueue[_Call] = queue.PriorityQueue()
+        self._sequence = itertools.count()
         self._thread: threading.Thread | None = None
         self._lock = threading.Lock()
         self._stack: contextlib.ExitStack | None = None
@@ -75,11 +85,26 @@ class PrefectLane:
 
     def call(self, function: Callable[..., Any], *args: Any) -> Any:
         """Run ``function(*args)`` on the lane, in the Prefect settings of the caller's
-        API URL, and return its result (or raise its exception)."""
+        API URL, and return its result (or raise its exception); it goes before queued
+        background work."""
+        return self._put(WAITED_FOR, function, args).result(timeout=CALL_TIMEOUT)
+
+    def submit(self, function: Callable[..., Any], *args: Any) -> Future[Any]:
+        """Queue ``function(*args)`` as background work and return its future at once."""
+        return self._put(BACKGROUND, function, args)
+
+    def waiting(self) -> int:
+        """How many calls are queued (not counting the one running)."""
+        return self._calls.qsize()
+
+    def _put(
+        self, priority: int, function: Callable[..., Any], args: tuple[Any, ...]
+    ) -> Future[Any]:
         future: Future[Any] = Future()
         self._ensure_thread()
-        self._calls.put(_Call(function, args, current_api_url(), future))
-        return future.result(timeout=CALL_TIMEOUT)
+        sequence = next(self._sequence)
+        self._calls.put(_Call(priority, sequence, function, args, current_api_url(), future))
+        return future
 
     def _ensure_thread(self) -> None:
         with self._lock:
@@ -115,6 +140,8 @@ class PrefectLane:
                 self._client_open = True
             except Exception as error:  # the API is down: the call itself will say so
                 log.debug("Prefect client not opened (%s); calling without it", error)
+                # Each attempt costs ~1.5 s of connection retries: not again for every call.
+                _unreachable_until[api_url] = time.monotonic() + UNREACHABLE_PAUSE
 
     def _close(self) -> None:
         if self._stack is not None:

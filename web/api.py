@@ -18,6 +18,7 @@ from config.settings import duration_label, get_settings
 from models.db import utcnow
 from models.people import User
 from policy.lifecycle import Step
+from services.intake import IntakeError
 from services.step_registry import STEPS, StepSpec
 from web.access import Forbidden, may_see_personal_data
 from web.actions import (
@@ -31,6 +32,7 @@ from web.deps import ApiUser, DbSession, SettingsDep, Unauthorized
 from web.errors import MAX_BODY_BYTES
 from web.schemas import (
     STEP_REQUESTS,
+    ChannelDetailsRequest,
     ComplaintCreated,
     ComplaintDetail,
     ComplaintRequest,
@@ -139,7 +141,15 @@ def create_complaint(
     given = {name: getattr(body, name) for name in ComplaintRequest.model_fields}
     given["channel_details"] = body.channel_details.to_input() if body.channel_details else None
     values = IntakeValues(**given)
-    taken = take_complaint(db, values=values, user=user, now=utcnow(), settings=settings, key=key)
+    try:
+        taken = take_complaint(
+            db, values=values, user=user, now=utcnow(), settings=settings, key=key
+        )
+    except IntakeError as error:
+        if error.field not in ChannelDetailsRequest.model_fields:
+            raise
+        # The service names a channel's field as the form does; the body nests it.
+        raise IntakeError(f"channel_details.{error.field}", str(error)) from None
     complaint = taken.complaint
     if taken.replayed:
         response.status_code = 200

@@ -62,13 +62,17 @@ def test_bad_channel_details_are_refused_in_chinese_naming_the_field_and_nothing
     before = _count(session)
     refused = api.intake(staff.owner, channel="regulator_transfer", channel_details=None)
     assert refused.status_code == 422
-    assert refused.json()["field"] == "transferring_body" and "转办单位" in refused.text
+    # The field is named by its path in the request's body, as the schema's own refusals are.
+    assert refused.json()["field"] == "channel_details.transferring_body"
+    assert "转办单位" in refused.text
     refused = api.intake(
         staff.owner, channel="regulator_transfer", channel_details={"transferring_body": "证监局"}
     )
     assert refused.status_code == 422 and "监管回复期限" in refused.json()["detail"]
+    assert refused.json()["field"] == "channel_details.regulator_reply_due"
     refused = api.intake(staff.owner, channel="phone", channel_details={"transferred_by": "总经理"})
     assert refused.status_code == 422 and "不属于「电话投诉」渠道" in refused.json()["detail"]
+    assert refused.json()["field"] == "channel_details.transferred_by"
     refused = api.intake(staff.owner, channel="internal_transfer")
     assert refused.status_code == 422 and "转办领导或部门" in refused.json()["detail"]
     refused = api.intake(staff.owner, channel="onsite", channel_details={"unknown": "x"})

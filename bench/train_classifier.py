@@ -194,23 +194,29 @@ def body_length(item: dict[str, Any]) -> int:
     return len(unframed(normalize(item["text"]))[0])
 
 
+def answers(
+    rows, feats, probabilities, threshold: float, rule_major: list[bool], margin: float = 0.0
+) -> list[tuple[str, str, bool]]:
+    """What :func:`policy.classification.classify` answers for each row: category,
+    department and the major flag."""
+    return [
+        (
+            decided(f, p["category"], "category", margin, body_length(r)),
+            kept_by_rule(r, f) or decided(f, p["department"], "department", margin, body_length(r)),
+            ruled or p["major"].get("true", 0.0) >= threshold,
+        )
+        for r, f, p, ruled in zip(rows, feats, probabilities, rule_major, strict=True)
+    ]
+
+
 def evaluate(
     rows, feats, probabilities, threshold: float, rule_major: list[bool], margin: float = 0.0
 ) -> dict:
     n = len(rows)
-    category = sum(
-        decided(f, p["category"], "category", margin, body_length(r)) == r["category"]
-        for r, f, p in zip(rows, feats, probabilities, strict=True)
-    )
-    department = sum(
-        (kept_by_rule(r, f) or decided(f, p["department"], "department", margin, body_length(r)))
-        == r["department"]
-        for r, f, p in zip(rows, feats, probabilities, strict=True)
-    )
-    flagged = [
-        ruled or p["major"].get("true", 0.0) >= threshold
-        for p, ruled in zip(probabilities, rule_major, strict=True)
-    ]
+    said = answers(rows, feats, probabilities, threshold, rule_major, margin)
+    category = sum(a[0] == r["category"] for a, r in zip(said, rows, strict=True))
+    department = sum(a[1] == r["department"] for a, r in zip(said, rows, strict=True))
+    flagged = [a[2] for a in said]
     positives = [r["major"] for r in rows]
     found = sum(f and t for f, t in zip(flagged, positives, strict=True))
     alarms = sum(f and not t for f, t in zip(flagged, positives, strict=True))
@@ -221,6 +227,22 @@ def evaluate(
         "major_recall": found / max(1, sum(positives)),
         "major_false_alarm": alarms / max(1, n - sum(positives)),
     }
+
+
+def errors(rows, said: list[tuple[str, str, bool]]) -> list[str]:
+    """One line per held-out complaint answered wrongly: its id and what went wrong."""
+    lines = []
+    for row, (category, department, major) in zip(rows, said, strict=True):
+        wrong = []
+        if category != row["category"]:
+            wrong.append(f"category {category} ≠ {row['category']}")
+        if department != row["department"]:
+            wrong.append(f"department {department} ≠ {row['department']}")
+        if major != row["major"]:
+            wrong.append("major missed" if row["major"] else "major false alarm")
+        if wrong:
+            lines.append(f"    {row.get('id')}: {'; '.join(wrong)}")
+    return lines
 
 
 def kept_by_rule(item: dict[str, Any], found: set[str]) -> str | None:
@@ -253,6 +275,9 @@ def main(argv: list[str] | None = None) -> int:
         default=None,
         metavar="SET",
         help=f"hold out each real set whole (default: {' '.join(LEAVE_OUT)})",
+    )
+    parser.add_argument(
+        "--errors", action="store_true", help="list the held-out complaints answered wrongly"
     )
     parser.add_argument("--write", action="store_true", help="train on everything, write the model")
     parser.add_argument("--folds", type=int, default=5)
@@ -308,15 +333,24 @@ def main(argv: list[str] | None = None) -> int:
 
     rule_major = [rule_major_of(f) for f in real_feats]
 
-    def scores_of(part: list[int], answers: dict[int, dict[str, dict[str, float]]], at: float):
-        return evaluate(
-            [real[i] for i in part],
+    def scores_of(
+        part: list[int],
+        found: dict[int, dict[str, dict[str, float]]],
+        at: float,
+        show: bool = False,
+    ):
+        rows = [real[i] for i in part]
+        given = (
+            rows,
             [real_feats[i] for i in part],
-            [answers[i] for i in part],
+            [found[i] for i in part],
             at,
             [rule_major[i] for i in part],
             args.margin,
         )
+        if show and args.errors:
+            print("\n".join(errors(rows, answers(*given))))
+        return evaluate(*given)
 
     def line(name: str, each: dict) -> str:
         return (
@@ -356,7 +390,7 @@ def main(argv: list[str] | None = None) -> int:
         for name in REAL_SPLITS:  # the same held-out answers, per set
             part = [i for i, row in enumerate(real) if row.get("split") == name]
             if part:
-                print(line(name, scores_of(part, out_of_fold, chosen)))
+                print(line(name, scores_of(part, out_of_fold, chosen, show=True)))
         threshold = chosen
 
     if args.leave_set_out:
@@ -373,9 +407,9 @@ def main(argv: list[str] | None = None) -> int:
             if not part:
                 print(f"  {name}: no such real set")
                 continue
-            answers = held_out(part)
-            pooled.update(answers)
-            print(line(name, scores_of(part, answers, threshold)))
+            held_answers = held_out(part)
+            pooled.update(held_answers)
+            print(line(name, scores_of(part, held_answers, threshold, show=True)))
         if len(args.leave_set_out) > 1 and pooled:
             print(line("together", scores_of(sorted(pooled), pooled, threshold)))
 

@@ -6,6 +6,7 @@ from decimal import Decimal
 
 import pytest
 
+from policy.classification import classify_by_rules
 from policy.enums import Category, Channel
 from policy.major import MajorSuggestion, amounts_in_text, suggest_major
 
@@ -426,3 +427,41 @@ def test_a_customer_asking_for_an_account_to_be_frozen_is_not_funds_frozen() -> 
         text="卡被盗刷了几千元，我要求马上冻结账户。", category=Category.efficiency
     )
     assert not any("客户资金被冻结" in reason for reason in result.reasons)
+
+
+def test_a_recording_given_to_a_radio_station_is_media_exposure() -> None:
+    result = suggest_major(text="客户已将完整通话录音提供给当地电台的维权栏目。")
+    assert result.major
+    assert any("媒体曝光" in reason for reason in result.reasons)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "期货公司以身份证件过期为由，限制了他账户的出金，钱转不出来。",
+        "会员单位限制其出金已经两周了。",
+    ],
+)
+def test_withdrawals_restricted_by_someone_else_are_customer_funds_frozen(text: str) -> None:
+    """Art. 3 clarified: the customer's money held back (withdrawals restricted) suggests
+    major whatever the category."""
+    result = suggest_major(text=text, category=Category.efficiency)
+    assert result.major
+    assert any("客户资金被冻结" in reason for reason in result.reasons)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "老人想存定期，拿到单据以为是存单，后来才发现“存单”变成了分红型保单。",
+        "她问：明明是说存钱，怎么变成了保险？",
+        "老人眼睛看不清，工作人员便代其完成了风险测评和产品购买的全部流程。",
+    ],
+)
+def test_a_deposit_turned_into_a_policy_or_a_risk_test_done_for_the_buyer_is_a_major_violation(
+    text: str,
+) -> None:
+    """Art. 3(4) and the major criteria: a product sold as something else, and the
+    suitability test done by the seller, are violations touching suitability."""
+    assert classify_by_rules(text).category == Category.violation
+    assert suggest_major(text=text, category=Category.violation).major

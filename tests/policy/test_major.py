@@ -465,3 +465,31 @@ def test_a_deposit_turned_into_a_policy_or_a_risk_test_done_for_the_buyer_is_a_m
     suitability test done by the seller, are violations touching suitability."""
     assert classify_by_rules(text).category == Category.violation
     assert suggest_major(text=text, category=Category.violation).major
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "市长热线转来市民反映：其到柜台缴费，被要求先开户才能办理，质疑是否合理。",
+        "证监会12386热线转来投诉：投资者称销户被拖了一周，要求尽快办结。",
+    ],
+)
+def test_the_heading_of_a_transfer_is_the_channel_not_a_petition(text: str) -> None:
+    """Art. 3 channels and Art. 4(3): how a transfer arrived ("市长热线转来") is the record of
+    the intake; a regulator transfer alone is not major."""
+    result = suggest_major(
+        text=text, channel=Channel.regulator_transfer, category=Category.efficiency
+    )
+    assert not result.major
+    assert not any("信访" in reason and "命中" in reason for reason in result.reasons)
+
+
+def test_a_petition_transferred_is_still_a_petition() -> None:
+    text = "信访事项转送函：信访人反映其债权转让登记被录错，多次要求更正无果。"
+    assert suggest_major(text=text, channel=Channel.regulator_transfer).major
+
+
+def test_a_certificate_the_teller_sent_the_customer_to_the_police_for_is_no_threat() -> None:
+    text = "柜员要求其先到公安机关开具证明，证明这张残币不是故意损坏的才能存入。"
+    result = suggest_major(text=text, category=Category.business_error)
+    assert not result.major

@@ -57,7 +57,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from bench.classify_accuracy import BLIND, FILES, load  # noqa: E402
-from policy.classification import classify_by_rules  # noqa: E402
+from policy.classification import category_lead, classify_by_rules  # noqa: E402
 from policy.enums import Channel, ComplainantKind  # noqa: E402
 from policy.major import amounts_in_text, configured_threshold, normalize, unframed  # noqa: E402
 from policy.model import MODEL_PATH, features, load_model  # noqa: E402
@@ -87,7 +87,7 @@ def item_features(item: dict[str, Any]) -> set[str]:
         (a for a in (given, *amounts_in_text(item["text"])) if a is not None), default=None
     )
     stated = largest if largest is not None and largest >= configured_threshold() else None
-    return features(
+    found = features(
         unframed(normalize(item["text"]))[0],
         channel=channel.value if channel else None,
         complainant=complainant.value,
@@ -97,6 +97,10 @@ def item_features(item: dict[str, Any]) -> set[str]:
         rule_major=ruled.major,
         rule_named_outright=ruled.department_named_outright,
     )
+    # Not a feature of the model (``fit`` leaves out what starts with "#"): how far the
+    # rules' category leads the next, for ``decided``.
+    found.add(f"#rule_category_lead={category_lead(ruled.category_scores):g}")
+    return found
 
 
 def label(item: dict[str, Any], field: str) -> str:
@@ -114,7 +118,7 @@ def fit(items: list[dict[str, Any]], feats: list[set[str]], weights: list[float]
     for found in feats:
         for feature in found:
             counts[feature] += 1
-    keep = {f for f, n in counts.items() if n >= 2 or f.startswith("@")}
+    keep = {f for f, n in counts.items() if (n >= 2 or f.startswith("@")) and not f.startswith("#")}
     vectorizer = DictVectorizer()
     matrix = vectorizer.fit_transform([{f: 1 for f in found if f in keep} for found in feats])
     models = {}
@@ -173,18 +177,32 @@ def folds_by_source(rows: list[dict[str, Any]], k: int, seed: int) -> list[list[
 
 SHORT = 40  # shipped as ``short_text``: below it the model must be ``CONFIDENT`` to overrule
 CONFIDENT = 0.8
+# Shipped as ``clear_lead``: a category the rules find this many points ahead of the next
+# stands against the model (``--clear-lead``).
+CLEAR_LEAD = 2.0
 
 
 def decided(
-    found: set[str], probabilities: dict[str, float], field: str, margin: float, length: int
+    found: set[str],
+    probabilities: dict[str, float],
+    field: str,
+    margin: float,
+    length: int,
+    clear_lead: float | None = CLEAR_LEAD,
 ) -> str:
     """The answer of :func:`policy.classification.classify` for one field: the model's,
-    unless it is less sure than the rules by ``margin`` or the text is short and the model
-    not confident."""
+    unless it is less sure than the rules by ``margin``, the text is short and the model
+    not confident, or (the category) the rules' evidence leads by ``clear_lead``."""
     ruled = next(f.split("=", 1)[1] for f in found if f.startswith(f"@rule_{field}="))
     best = max(probabilities, key=probabilities.get)
     if length < SHORT and probabilities[best] < CONFIDENT:
         return ruled
+    if field == "category" and clear_lead is not None:
+        lead = next(
+            float(f.split("=", 1)[1]) for f in found if f.startswith("#rule_category_lead=")
+        )
+        if lead >= clear_lead:
+            return ruled
     if probabilities[best] - probabilities.get(ruled, 0.0) >= margin:
         return best
     return ruled
@@ -195,13 +213,19 @@ def body_length(item: dict[str, Any]) -> int:
 
 
 def answers(
-    rows, feats, probabilities, threshold: float, rule_major: list[bool], margin: float = 0.0
+    rows,
+    feats,
+    probabilities,
+    threshold: float,
+    rule_major: list[bool],
+    margin: float = 0.0,
+    clear_lead: float | None = CLEAR_LEAD,
 ) -> list[tuple[str, str, bool]]:
     """What :func:`policy.classification.classify` answers for each row: category,
     department and the major flag."""
     return [
         (
-            decided(f, p["category"], "category", margin, body_length(r)),
+            decided(f, p["category"], "category", margin, body_length(r), clear_lead),
             kept_by_rule(r, f) or decided(f, p["department"], "department", margin, body_length(r)),
             ruled or p["major"].get("true", 0.0) >= threshold,
         )
@@ -210,10 +234,16 @@ def answers(
 
 
 def evaluate(
-    rows, feats, probabilities, threshold: float, rule_major: list[bool], margin: float = 0.0
+    rows,
+    feats,
+    probabilities,
+    threshold: float,
+    rule_major: list[bool],
+    margin: float = 0.0,
+    clear_lead: float | None = CLEAR_LEAD,
 ) -> dict:
     n = len(rows)
-    said = answers(rows, feats, probabilities, threshold, rule_major, margin)
+    said = answers(rows, feats, probabilities, threshold, rule_major, margin, clear_lead)
     category = sum(a[0] == r["category"] for a, r in zip(said, rows, strict=True))
     department = sum(a[1] == r["department"] for a, r in zip(said, rows, strict=True))
     flagged = [a[2] for a in said]
@@ -289,7 +319,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--margin", type=float, default=0.0, help="how much surer the model must be to overrule"
     )
+    parser.add_argument(
+        "--clear-lead",
+        type=float,
+        default=CLEAR_LEAD,
+        help="the rules' category stands when it leads the next by this much (negative: never)",
+    )
     args = parser.parse_args(argv)
+    if args.clear_lead < 0:
+        args.clear_lead = None
     if args.leave_set_out == []:
         args.leave_set_out = list(LEAVE_OUT)
 
@@ -347,6 +385,7 @@ def main(argv: list[str] | None = None) -> int:
             at,
             [rule_major[i] for i in part],
             args.margin,
+            args.clear_lead,
         )
         if show and args.errors:
             print("\n".join(errors(rows, answers(*given))))
@@ -374,7 +413,13 @@ def main(argv: list[str] | None = None) -> int:
         chosen = args.threshold if args.threshold is not None else (best[0] if best else 0.5)
         for margin in (0.0, 0.1, 0.2, 0.3, 0.4):
             s2 = evaluate(
-                real, real_feats, [out_of_fold[i] for i in every], chosen, rule_major, margin
+                real,
+                real_feats,
+                [out_of_fold[i] for i in every],
+                chosen,
+                rule_major,
+                margin,
+                args.clear_lead,
             )
             print(
                 f"  margin {margin:.1f}: category {s2['category']:.3f}"
@@ -466,6 +511,7 @@ def main(argv: list[str] | None = None) -> int:
             "override_margin": args.margin,
             "short_text": SHORT,
             "confident": CONFIDENT,
+            "clear_lead": args.clear_lead,
             "trained_on": {
                 "files": digest,
                 "items": len(train),

@@ -4,12 +4,14 @@ still names its evidence and its clause (Art. 3, Art. 9, Art. 4(3))."""
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 
 import pytest
 
+from policy import classification
 from policy.classification import classify, classify_by_rules
 from policy.enums import Category, Channel, ComplainantKind, Department
-from policy.model import load_model
+from policy.model import FieldModel, Model, load_model
 
 MIS_SOLD = (
     "客户经理记录：老人说，她本来是来存定期的，柜台人员说有一种利息更高的存款，"
@@ -173,3 +175,46 @@ def test_a_counter_story_that_mentions_a_cash_machine_goes_to_the_wealth_center(
     result = classify(text)
     assert result.department == Department.wealth_center
     assert any(r.startswith("Art. 9 模型") and "主要依据" in r for r in result.reasons)
+
+
+def _model_reading_every_story_as_service_attitude(clear_lead: float | None) -> Model:
+    """A hand-written model that reads every complaint as service attitude at 99%."""
+    shipped = load_model()
+    assert shipped is not None
+    categories = tuple(c.value for c in Category)
+    sure = FieldModel(
+        name="category",
+        classes=categories,
+        intercepts={c: (9.0 if c == "service_attitude" else 0.0) for c in categories},
+        weights={"态度": {"service_attitude": 1.0}},
+    )
+    return replace(shipped, fields={**shipped.fields, "category": sure}, clear_lead=clear_lead)
+
+
+CLEAR_VIOLATION = "工作人员没经过我同意，私自代我签字，把我的钱转到了别的产品里。"
+
+
+def test_a_category_the_rules_find_clearly_ahead_stands_against_the_model(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Art. 3: when the cues of one category outweigh the next category's by the model's
+    ``clear_lead`` points, that evidence stands; the answer says the model read otherwise
+    and why the rules' category was kept."""
+    monkeypatch.setattr(
+        classification, "load_model", lambda: _model_reading_every_story_as_service_attitude(2.0)
+    )
+    result = classify(CLEAR_VIOLATION)
+    assert result.category == Category.violation
+    assert any(r.startswith("Art. 3 模型") and "规则线索明确" in r for r in result.reasons)
+
+
+def test_without_a_clear_lead_the_model_reads_the_story(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(
+        classification, "load_model", lambda: _model_reading_every_story_as_service_attitude(None)
+    )
+    assert classify(CLEAR_VIOLATION).category == Category.service_attitude
+
+
+def test_the_shipped_model_keeps_a_clear_lead_of_the_rules() -> None:
+    model = load_model()
+    assert model is not None and model.clear_lead is not None

@@ -398,7 +398,9 @@ def classify(
     disclosure, personal data) stays General Management's; and a major suggestion of the
     rules (an amount at or above the threshold, a threat, a group, a protected subject) is
     never withdrawn by the model, which may only add one.  A category whose cues lead the
-    next category's by the model's ``clear_lead`` points or more is the rules' answer too.
+    next category's by the model's ``clear_lead`` points or more is the rules' answer too
+    (for the model's ``clear_categories``: not efficiency, whose waiting is the setting of
+    most counter stories).
     Every answer names the rules' cues, the features that weighed most in the model, and
     the clause.
 
@@ -440,12 +442,17 @@ def _with_model(
 
     said = predict(model, "category", found)
     lead = category_lead(ruled.category_scores)
-    clear = model.clear_lead is not None and lead >= model.clear_lead
+    clear = (
+        model.clear_lead is not None
+        and lead >= model.clear_lead
+        and ruled.category.value in model.clear_categories
+    )
     category = Category(said.value) if model.overrules(said, body) and not clear else ruled.category
     cues = "".join(describe(f) for f in said.evidence) or "(无突出特征)"
     if category != Category(said.value) and clear:
         # Art. 3: the cues of one category clearly outweigh the others' (the rules' lead is
-        # at least ``clear_lead`` points): that evidence stands against the model's reading.
+        # at least ``clear_lead`` points, for ``clear_categories``): that evidence stands
+        # against the model's reading.
         notes.append(
             f"Art. 3 {version}: 倾向{Category(said.value).label}(概率 {said.probability:.0%})，"
             f"规则线索明确(领先 {lead:g} 分)，维持规则判定{category.label}"

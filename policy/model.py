@@ -114,6 +114,8 @@ class Model:
     # Art. 3: a category the cue rules find this many points ahead of the next stands
     # against the model (``None``: the model always may overrule).
     clear_lead: float | None = None
+    # ... for these categories only (Art. 3 codes).
+    clear_categories: frozenset[str] = frozenset()
 
     def overrules(self, prediction: Prediction, body: str) -> bool:
         """Whether the model's answer stands against the rules' for this text.
@@ -162,6 +164,7 @@ def load_model() -> Model | None:
         short_text=int(raw.get("short_text", 0)),
         confident=float(raw.get("confident", 0.0)),
         clear_lead=None if raw.get("clear_lead") is None else float(raw["clear_lead"]),
+        clear_categories=frozenset(raw.get("clear_categories", ())),
     )
 
 

@@ -218,3 +218,16 @@ def test_without_a_clear_lead_the_model_reads_the_story(monkeypatch: pytest.Monk
 def test_the_shipped_model_keeps_a_clear_lead_of_the_rules() -> None:
     model = load_model()
     assert model is not None and model.clear_lead is not None
+
+
+def test_a_clear_lead_of_efficiency_does_not_stand_against_the_model(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Waiting is the setting of most counter stories, so efficiency's cues add up even
+    where the grievance is the staff's attitude: the model may still read such a story."""
+    monkeypatch.setattr(
+        classification, "load_model", lambda: _model_reading_every_story_as_service_attitude(2.0)
+    )
+    text = "排了两个小时的队还没轮到，窗口只开了一个，办个业务拖了一上午。"
+    assert classify_by_rules(text).category == Category.efficiency
+    assert classify(text).category == Category.service_attitude

@@ -320,7 +320,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=14)
     parser.add_argument("--c", type=float, default=1.0, help="inverse regularisation strength")
     parser.add_argument("--real-weight", type=float, default=3.0)
-    parser.add_argument("--max-false-alarm", type=float, default=0.12)
+    parser.add_argument("--max-false-alarm", type=float, default=0.10)
     parser.add_argument("--threshold", type=float, default=None, help="major threshold to ship")
     parser.add_argument(
         "--margin", type=float, default=0.0, help="how much surer the model must be to overrule"

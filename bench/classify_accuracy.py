@@ -34,8 +34,11 @@ The sets, and what their figures mean:
 * ``real_blind3`` classification_real_blind3.jsonl (100) real complaints by a fourth author,
   from pages no other set used; blind in the round of 2026-12-05 (measured once after it),
   trained on since the second round of 2026-12-05.
-* ``real_blind4`` classification_real_blind4.jsonl real complaints by a fifth author; blind:
-  measured once after the second round of 2026-12-05, never used in tuning (absent from a
+* ``real_blind4`` classification_real_blind4.jsonl (94) real complaints by a fifth author, from
+  pages no other set used; blind in the second round of 2026-12-05 (measured once after it),
+  trained on since the third round of 2026-12-05.
+* ``real_blind5`` classification_real_blind5.jsonl real complaints by a sixth author; blind:
+  measured once after the third round of 2026-12-05, never used in tuning (absent from a
   tuning worktree).
 
 The real sets' labels were checked by an independent second labeller and the disagreements
@@ -43,7 +46,7 @@ adjudicated (agreement before adjudication: category 96%, department 91%, major 
 on the blind sets are in bench/README.md.
 
 The model (``policy/classifier_model.json``) is trained on every set but the blind ones
-(``holdout5``, ``real_blind4``), so only those estimate accuracy on unseen complaints; on the
+(``holdout5``, ``real_blind5``), so only those estimate accuracy on unseen complaints; on the
 real sets trained on, the honest estimate is the cross-validation grouped by source of
 ``bench/train_classifier.py --cv``, not the figure printed here.
 
@@ -91,6 +94,7 @@ FILES = {
     "real_blind2": DATA / "classification_real_blind2.jsonl",
     "real_blind3": DATA / "classification_real_blind3.jsonl",
     "real_blind4": DATA / "classification_real_blind4.jsonl",
+    "real_blind5": DATA / "classification_real_blind5.jsonl",
 }
 NOTES = {
     "dev": "tuned on",
@@ -105,9 +109,10 @@ NOTES = {
     "real_blind": "real complaints by a second author, trained on since 2026-12-05",
     "real_blind2": "real complaints by a third author, trained on since 2026-12-05",
     "real_blind3": "real complaints by a fourth author, trained on since 2026-12-05 (second round)",
-    "real_blind4": "blind: real complaints by a fifth author, never used in tuning",
+    "real_blind4": "real complaints by a fifth author, trained on since 2026-12-05 (third round)",
+    "real_blind5": "blind: real complaints by a sixth author, never used in tuning",
 }
-BLIND = ("holdout5", "real_blind4")
+BLIND = ("holdout5", "real_blind5")
 GROUPS = {"tuning": [name for name in FILES if name not in BLIND], "all": list(FILES)}
 CLASSIFIER = {"classify": classify}
 

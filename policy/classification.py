@@ -277,6 +277,12 @@ def _score_category(
     return round(score, 3), reasons
 
 
+def category_lead(scores: dict[Category, float]) -> float:
+    """Art. 3: how many points the rules' best category leads the next one by."""
+    ranked = sorted(scores.values(), reverse=True)
+    return round(ranked[0] - ranked[1], 3) if len(ranked) > 1 else 0.0
+
+
 def classify_by_rules(
     text: str,
     *,
@@ -391,8 +397,12 @@ def classify(
     Management subject named outright (the exchange's systems and machines, premises,
     disclosure, personal data) stays General Management's; and a major suggestion of the
     rules (an amount at or above the threshold, a threat, a group, a protected subject) is
-    never withdrawn by the model, which may only add one.  Every answer names the rules'
-    cues, the features that weighed most in the model, and the clause.
+    never withdrawn by the model, which may only add one.  A category whose cues lead the
+    next category's by the model's ``clear_lead`` points or more is the rules' answer too
+    (for the model's ``clear_categories``: not efficiency, whose waiting is the setting of
+    most counter stories).
+    Every answer names the rules' cues, the features that weighed most in the model, and
+    the clause.
 
     Raises ``ValueError`` when the text is empty: there is nothing to classify.
     """
@@ -431,9 +441,23 @@ def _with_model(
     notes: list[str] = []
 
     said = predict(model, "category", found)
-    category = Category(said.value) if model.overrules(said, body) else ruled.category
+    lead = category_lead(ruled.category_scores)
+    clear = (
+        model.clear_lead is not None
+        and lead >= model.clear_lead
+        and ruled.category.value in model.clear_categories
+    )
+    category = Category(said.value) if model.overrules(said, body) and not clear else ruled.category
     cues = "".join(describe(f) for f in said.evidence) or "(无突出特征)"
-    if category != Category(said.value):
+    if category != Category(said.value) and clear:
+        # Art. 3: the cues of one category clearly outweigh the others' (the rules' lead is
+        # at least ``clear_lead`` points, for ``clear_categories``): that evidence stands
+        # against the model's reading.
+        notes.append(
+            f"Art. 3 {version}: 倾向{Category(said.value).label}(概率 {said.probability:.0%})，"
+            f"规则线索明确(领先 {lead:g} 分)，维持规则判定{category.label}"
+        )
+    elif category != Category(said.value):
         notes.append(
             f"Art. 3 {version}: 倾向{Category(said.value).label}(概率 {said.probability:.0%})，"
             f"文本较短且把握不足，维持规则判定{category.label}"

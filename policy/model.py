@@ -111,6 +111,11 @@ class Model:
     fields: dict[str, FieldModel]
     short_text: int = 0
     confident: float = 0.0
+    # Art. 3: a category the cue rules find this many points ahead of the next stands
+    # against the model (``None``: the model always may overrule).
+    clear_lead: float | None = None
+    # ... for these categories only (Art. 3 codes).
+    clear_categories: frozenset[str] = frozenset()
 
     def overrules(self, prediction: Prediction, body: str) -> bool:
         """Whether the model's answer stands against the rules' for this text.
@@ -158,6 +163,8 @@ def load_model() -> Model | None:
         fields={name: _field(name, spec) for name, spec in raw["fields"].items()},
         short_text=int(raw.get("short_text", 0)),
         confident=float(raw.get("confident", 0.0)),
+        clear_lead=None if raw.get("clear_lead") is None else float(raw["clear_lead"]),
+        clear_categories=frozenset(raw.get("clear_categories", ())),
     )
 
 

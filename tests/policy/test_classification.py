@@ -698,3 +698,21 @@ def test_art3_2_a_payout_not_made_on_time_is_not_read_as_paid_on_time(text: str)
     result = classify_by_rules(text)
     assert result.category == Category.efficiency
     assert not any("明确排除" in reason for reason in result.reasons)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "市民到柜台缴费，却被强制要求先开户才能办理，质疑这样做是否合理。",
+        "我只想开个账户，工作人员却说网上服务和开户必须绑定，还要一并开通短信通知。",
+        "开户时工作人员说必须下载他们的APP，否则卡片没法激活。",
+        "用现金在柜台缴费被拒绝了，网点拒收现金，要我办代扣。",
+    ],
+)
+def test_art3_4_a_service_made_conditional_on_another_or_cash_refused_is_violation(
+    text: str,
+) -> None:
+    """Art. 3(4): handling business in breach of the rules: a service granted only if the
+    customer takes another (开户 before paying a fee, online services bound to the
+    account, an app or it will not be activated), and cash refused at the counter."""
+    assert classify_by_rules(text).category == Category.violation

@@ -6,6 +6,7 @@ from decimal import Decimal
 
 import pytest
 
+from policy.classification import classify_by_rules
 from policy.enums import Category, Channel
 from policy.major import MajorSuggestion, amounts_in_text, suggest_major
 
@@ -426,3 +427,69 @@ def test_a_customer_asking_for_an_account_to_be_frozen_is_not_funds_frozen() -> 
         text="卡被盗刷了几千元，我要求马上冻结账户。", category=Category.efficiency
     )
     assert not any("客户资金被冻结" in reason for reason in result.reasons)
+
+
+def test_a_recording_given_to_a_radio_station_is_media_exposure() -> None:
+    result = suggest_major(text="客户已将完整通话录音提供给当地电台的维权栏目。")
+    assert result.major
+    assert any("媒体曝光" in reason for reason in result.reasons)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "期货公司以身份证件过期为由，限制了他账户的出金，钱转不出来。",
+        "会员单位限制其出金已经两周了。",
+    ],
+)
+def test_withdrawals_restricted_by_someone_else_are_customer_funds_frozen(text: str) -> None:
+    """Art. 3 clarified: the customer's money held back (withdrawals restricted) suggests
+    major whatever the category."""
+    result = suggest_major(text=text, category=Category.efficiency)
+    assert result.major
+    assert any("客户资金被冻结" in reason for reason in result.reasons)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "老人想存定期，拿到单据以为是存单，后来才发现“存单”变成了分红型保单。",
+        "她问：明明是说存钱，怎么变成了保险？",
+        "老人眼睛看不清，工作人员便代其完成了风险测评和产品购买的全部流程。",
+    ],
+)
+def test_a_deposit_turned_into_a_policy_or_a_risk_test_done_for_the_buyer_is_a_major_violation(
+    text: str,
+) -> None:
+    """Art. 3(4) and the major criteria: a product sold as something else, and the
+    suitability test done by the seller, are violations touching suitability."""
+    assert classify_by_rules(text).category == Category.violation
+    assert suggest_major(text=text, category=Category.violation).major
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "市长热线转来市民反映：其到柜台缴费，被要求先开户才能办理，质疑是否合理。",
+        "证监会12386热线转来投诉：投资者称销户被拖了一周，要求尽快办结。",
+    ],
+)
+def test_the_heading_of_a_transfer_is_the_channel_not_a_petition(text: str) -> None:
+    """Art. 3 channels and Art. 4(3): how a transfer arrived ("市长热线转来") is the record of
+    the intake; a regulator transfer alone is not major."""
+    result = suggest_major(
+        text=text, channel=Channel.regulator_transfer, category=Category.efficiency
+    )
+    assert not result.major
+    assert not any("信访" in reason and "命中" in reason for reason in result.reasons)
+
+
+def test_a_petition_transferred_is_still_a_petition() -> None:
+    text = "信访事项转送函：信访人反映其债权转让登记被录错，多次要求更正无果。"
+    assert suggest_major(text=text, channel=Channel.regulator_transfer).major
+
+
+def test_a_certificate_the_teller_sent_the_customer_to_the_police_for_is_no_threat() -> None:
+    text = "柜员要求其先到公安机关开具证明，证明这张残币不是故意损坏的才能存入。"
+    result = suggest_major(text=text, category=Category.business_error)
+    assert not result.major

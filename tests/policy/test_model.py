@@ -4,12 +4,14 @@ still names its evidence and its clause (Art. 3, Art. 9, Art. 4(3))."""
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 
 import pytest
 
+from policy import classification
 from policy.classification import classify, classify_by_rules
 from policy.enums import Category, Channel, ComplainantKind, Department
-from policy.model import load_model
+from policy.model import FieldModel, Model, load_model
 
 MIS_SOLD = (
     "客户经理记录：老人说，她本来是来存定期的，柜台人员说有一种利息更高的存款，"
@@ -26,7 +28,7 @@ def test_the_model_is_a_versioned_data_file_with_what_it_was_trained_on() -> Non
 
 def test_the_model_is_trained_on_every_real_set_but_the_blind_one() -> None:
     """The real sets whose errors have been looked at are trained on; the blind sets
-    (synthetic holdout5, real_blind4) never are, so that they stay an honest estimate."""
+    (synthetic holdout5, real_blind5) never are, so that they stay an honest estimate."""
     model = load_model()
     assert model is not None
     files = model.trained_on["files"]
@@ -34,8 +36,9 @@ def test_the_model_is_trained_on_every_real_set_but_the_blind_one() -> None:
         "classification_real_blind.jsonl",
         "classification_real_blind2.jsonl",
         "classification_real_blind3.jsonl",
+        "classification_real_blind4.jsonl",
     } <= set(files)
-    assert not {"classification_holdout5.jsonl", "classification_real_blind4.jsonl"} & set(files)
+    assert not {"classification_holdout5.jsonl", "classification_real_blind5.jsonl"} & set(files)
 
 
 def test_the_major_model_reads_no_single_character() -> None:
@@ -134,21 +137,97 @@ def test_a_complaint_the_rules_find_about_a_members_agent_stays_a_member_complai
 @pytest.mark.parametrize(
     "text",
     [
-        "客户到场投诉：下午在大厅自助机取款3000元，机器只吐出1100元，工作人员承认是机器故障"
-        "少出了钱，却要她填投诉单，等7个工作日才退款，要求当天退还。",
-        "老人来办取款，内急想借用厕所，被保安拦住不让用，回来后把账户余款全部取走，"
-        "要求对保安的做法给个说法。",
+        "客户来电：交易软件撤单没有反应，等能撤的时候已经成交了，要求说明并赔偿损失。",
+        "客户投诉：在营业大厅等候叫号时大厅空调温度开得过低，冻得直打哆嗦，"
+        "要求把温度调高，照顾等候的客户。",
     ],
-    ids=["self-service machine", "premises"],
+    ids=["trading system", "premises"],
 )
 def test_a_complaint_the_rules_find_about_a_subject_named_outright_stays_general_managements(
     text: str,
 ) -> None:
-    """Art. 9 and the Art. 3 clarification: the exchange's own systems and machines, its
-    premises and its disclosure are General Management's; where the rules find such a subject
-    named outright, the model does not route the complaint away for the staff or the money
-    the story also mentions."""
+    """Art. 9 and the Art. 3 clarification: the exchange's own systems, its premises and its
+    disclosure are General Management's; where the rules find such a subject named outright,
+    the model does not route the complaint away for the staff or the money the story also
+    mentions."""
     assert classify_by_rules(text).department == Department.general_management
     result = classify(text)
     assert result.department == Department.general_management
     assert any(r.startswith("Art. 9") and "模型不改判" in r for r in result.reasons)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "客户到服务大厅投诉：她七十岁了，拿着存折到柜台想取一千元，营业员说三千以下去"
+        "自动取款机办；她说自己不会用那机器，上次还吞了卡，请求通融，营业员还是不给办理。",
+        "客户到柜台取款，柜员不肯从取现里扣15元手续费，让她先到ATM机上取100元再回来办理，"
+        "她又排了很长时间的队，认为柜员在为难自己，要求负责人道歉。",
+    ],
+    ids=["teller sent her to the cash machine", "teller sent her to the ATM"],
+)
+def test_a_counter_story_that_mentions_a_cash_machine_goes_to_the_wealth_center(
+    text: str,
+) -> None:
+    """Art. 9 interpretation: the exchange's own services to customers at its counters are
+    the Wealth Center's; the cash machine the story mentions is not its subject, and the
+    answer names the features that decided it."""
+    result = classify(text)
+    assert result.department == Department.wealth_center
+    assert any(r.startswith("Art. 9 模型") and "主要依据" in r for r in result.reasons)
+
+
+def _model_reading_every_story_as_service_attitude(clear_lead: float | None) -> Model:
+    """A hand-written model that reads every complaint as service attitude at 99%."""
+    shipped = load_model()
+    assert shipped is not None
+    categories = tuple(c.value for c in Category)
+    sure = FieldModel(
+        name="category",
+        classes=categories,
+        intercepts={c: (9.0 if c == "service_attitude" else 0.0) for c in categories},
+        weights={"态度": {"service_attitude": 1.0}},
+    )
+    return replace(shipped, fields={**shipped.fields, "category": sure}, clear_lead=clear_lead)
+
+
+CLEAR_VIOLATION = "工作人员没经过我同意，私自代我签字，把我的钱转到了别的产品里。"
+
+
+def test_a_category_the_rules_find_clearly_ahead_stands_against_the_model(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Art. 3: when the cues of one category outweigh the next category's by the model's
+    ``clear_lead`` points, that evidence stands; the answer says the model read otherwise
+    and why the rules' category was kept."""
+    monkeypatch.setattr(
+        classification, "load_model", lambda: _model_reading_every_story_as_service_attitude(2.0)
+    )
+    result = classify(CLEAR_VIOLATION)
+    assert result.category == Category.violation
+    assert any(r.startswith("Art. 3 模型") and "规则线索明确" in r for r in result.reasons)
+
+
+def test_without_a_clear_lead_the_model_reads_the_story(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(
+        classification, "load_model", lambda: _model_reading_every_story_as_service_attitude(None)
+    )
+    assert classify(CLEAR_VIOLATION).category == Category.service_attitude
+
+
+def test_the_shipped_model_keeps_a_clear_lead_of_the_rules() -> None:
+    model = load_model()
+    assert model is not None and model.clear_lead is not None
+
+
+def test_a_clear_lead_of_efficiency_does_not_stand_against_the_model(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Waiting is the setting of most counter stories, so efficiency's cues add up even
+    where the grievance is the staff's attitude: the model may still read such a story."""
+    monkeypatch.setattr(
+        classification, "load_model", lambda: _model_reading_every_story_as_service_attitude(2.0)
+    )
+    text = "排了两个小时的队还没轮到，窗口只开了一个，办个业务拖了一上午。"
+    assert classify_by_rules(text).category == Category.efficiency
+    assert classify(text).category == Category.service_attitude

@@ -361,3 +361,55 @@ def test_art9_quotes_wrong_or_the_exchanges_equipment_broken_are_general_managem
     """Art. 3 clarified: quotes late or wrong, and the exchange's own equipment out of
     order, are its systems' failures: General Management's, whatever was being done."""
     assert route(text).department == Department.general_management
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "客户在我所网站留言:其到我所服务大厅办业务，取号后等了1个小时，很多人不按号排队，"
+        "工作人员对插队不闻不问，要求加强大厅秩序管理。",
+        "客户通过官网投诉：乡镇网点中午不留窗口值守，老人领补助资金只能守到下午。",
+    ],
+)
+def test_art9_the_exchanges_website_the_complaint_was_written_on_is_the_channel(
+    text: str,
+) -> None:
+    """Art. 3 names the channels apart from the content: a complaint left on the exchange's
+    own website is about the counter it tells of, not about the website."""
+    decision = route(text)
+    assert decision.department == Department.wealth_center
+    assert not decision.named_outright
+
+
+def test_art9_the_website_itself_down_is_still_general_managements() -> None:
+    assert department_of("你们网站打不开了，公告也看不到。") == Department.general_management
+
+
+def test_art9_a_customer_who_refused_to_disclose_more_let_no_personal_data_out() -> None:
+    text = (
+        "客户到网点提取4万元现金，柜员连续追问资金用途，客户拒绝透露更多私人信息后，"
+        "网点竟称已报警。"
+    )
+    decision = route(text)
+    assert decision.department == Department.wealth_center
+    assert not decision.named_outright
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "客户到服务大厅取款，营业员说三千以下去自动取款机办，客户说自己不会用那机器，"
+        "好话说了半天营业员也不给办理。",
+        "柜员不能从取现里扣手续费，又让客户先到ATM机上取100元再回来办理，认为是为难自己。",
+        "网点八点营业，八个窗口只开一个，保安说正在对账、要再等10分钟，储户在大厅干等。",
+        "排队想借用厕所，大堂经理说不能给外人用，回来后已经过号，又要重新取号排队。",
+    ],
+)
+def test_art9_a_hall_machine_or_guard_in_a_counter_story_does_not_name_the_subject(
+    text: str,
+) -> None:
+    """Art. 9 interpretation: the exchange's own services to customers at its counters are
+    the Wealth Center's.  A cash machine, a guard or the toilets a counter story mentions
+    weigh toward General Management, but do not name its subject outright: the story
+    decides (the model may read it as the counter service it tells of)."""
+    assert not route(text).named_outright

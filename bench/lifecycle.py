@@ -1,5 +1,5 @@
 """Lifecycle benchmarks, on `make up`'s defaults: SQLite for the app, one process
-worker (limit 4, polling every 2 s), a local SMTP sink; the Prefect server on SQLite (the
+worker (four flow processes per core, polling every second), a local SMTP sink; the Prefect server on SQLite (the
 default) or on a throwaway PostgreSQL server (`--prefect-db postgresql`).
 
 Prints:

@@ -1,6 +1,6 @@
-"""Lifecycle benchmarks, on `make up`'s defaults: SQLite for the app, one process
-worker (four flow processes per core, polling every second), a local SMTP sink; the Prefect server on SQLite (the
-default) or on a throwaway PostgreSQL server (`--prefect-db postgresql`).
+"""Lifecycle benchmarks, on `make up`'s defaults: SQLite for the app, one process worker
+(four flow processes per core, polling every second), a local SMTP sink; the Prefect server
+on SQLite (the default) or on a throwaway PostgreSQL server (`--prefect-db postgresql`).
 
 Prints:
 1. intake-to-routed latency: from saving a complaint to its run suspended at the written-record

@@ -19,18 +19,17 @@ from config.settings import Settings
 from models.complaint import Complaint
 from models.db import utcnow
 from models.people import User
+from models.web import WebSession
 from services.channels import record_regulator_reply, update_channel_details
-from services.step_errors import StepError
 from web.channel_forms import parse_channel_form
-from web.complaint_pages import complaint_page
 from web.deps import ApiUser, DbSession, FormFields, SettingsDep, WebSessionDep
+from web.panel_forms import Panel, take_panel
 from web.schemas import (
     ChannelDetailsDone,
     ChannelDetailsRequest,
     RegulatorReplyRequest,
     refusals,
 )
-from web.security import same
 from web.validation import FieldError, clean_text, parse_local_datetime
 from web.views import channel_details_view, viewable_complaint
 
@@ -121,45 +120,15 @@ def _submit(
     request: Request,
     reference: str,
     form: dict[str, str],
-    web_session: Any,
+    web_session: WebSession,
     db: DbSession,
     settings: Settings,
     act: Callable[[Complaint, User], None],
 ) -> Response:
-    user = web_session.user
-    complaint = viewable_complaint(db, reference, user)
-
-    def again(status: int, *, errors: dict[str, str] | None = None, problem: str = "") -> Response:
-        return complaint_page(
-            request,
-            db,
-            settings,
-            user,
-            reference,
-            problem=problem,
-            status=status,
-            channel_errors=errors or {},
-            channel_values=form,
-        )
-
-    if not same(form.get("csrf_token"), web_session.csrf_token):
-        return again(
-            403,
-            problem="表单已过期或来源不明（防跨站请求伪造校验未通过），未保存；"
-            "您填写的内容保留在下方，请确认后重新提交",
-        )
-    try:
-        act(complaint, user)
-        db.commit()
-    except FieldError as error:
-        db.rollback()
-        return again(422, errors={error.field: error.message})
-    except StepError as error:
-        db.rollback()
-        if error.field and error.status_code == 422:
-            return again(422, errors={error.field: error.message})
-        return again(error.status_code, problem=f"{error.message}；未保存，您填写的内容保留在下方")
-    return RedirectResponse(f"/complaints/{complaint.reference}#channel", status_code=303)
+    taken = take_panel(request, db, settings, web_session, reference, form, Panel("channel"), act)
+    if isinstance(taken, Response):
+        return taken
+    return RedirectResponse(f"/complaints/{taken.reference}#channel", status_code=303)
 
 
 @router.post("/complaints/{reference}/channel-details")

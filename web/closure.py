@@ -15,16 +15,16 @@ import logging
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 
+from models.complaint import Complaint
 from models.db import utcnow
+from models.people import User
 from policy.closure import MAX_NOTE
 from services.closure import close_complaint
-from services.step_errors import StepError
 from web.actions import wake_closed_run
-from web.complaint_pages import complaint_page
 from web.deps import ApiUser, DbSession, FormFields, SettingsDep, WebSessionDep
+from web.panel_forms import Panel, take_panel
 from web.schemas import ClosureDone, ClosureRequest, refusals
-from web.security import same
-from web.validation import FieldError, clean_text, parse_local_datetime
+from web.validation import clean_text, parse_local_datetime
 from web.views import viewable_complaint
 
 router = APIRouter(include_in_schema=False)
@@ -94,29 +94,7 @@ def submit_closure(
     db: DbSession,
     settings: SettingsDep,
 ) -> Response:
-    user = web_session.user
-    complaint = viewable_complaint(db, reference, user)
-
-    def again(status: int, *, errors: dict[str, str] | None = None, problem: str = "") -> Response:
-        return complaint_page(
-            request,
-            db,
-            settings,
-            user,
-            reference,
-            problem=problem,
-            status=status,
-            closure_errors=errors or {},
-            closure_values=form,
-        )
-
-    if not same(form.get("csrf_token"), web_session.csrf_token):
-        return again(
-            403,
-            problem="表单已过期或来源不明（防跨站请求伪造校验未通过），未办结；"
-            "您填写的内容保留在下方，请确认后重新提交",
-        )
-    try:
+    def act(complaint: Complaint, user: User) -> None:
         note = clean_text(
             form.get("closure_note"),
             field="closure_note",
@@ -141,16 +119,12 @@ def submit_closure(
             withdrawn_at=withdrawn_at,
             now=utcnow(),
         )
-        db.commit()
-    except FieldError as error:
-        db.rollback()
-        return again(422, errors={error.field: error.message})
-    except StepError as error:
-        db.rollback()
-        if error.field and error.status_code == 422:
-            field = _FORM_FIELDS.get(error.field, error.field)
-            return again(error.status_code, errors={field: error.message})
-        return again(error.status_code, problem=f"{error.message}；未办结，您填写的内容保留在下方")
+
+    panel = Panel("closure", not_saved="未办结", form_fields=_FORM_FIELDS)
+    taken = take_panel(request, db, settings, web_session, reference, form, panel, act)
+    if isinstance(taken, Response):
+        return taken
+    complaint, user = taken, web_session.user
     log.info("complaint %s: closed by %s", complaint.reference, user.username)
     wake_closed_run(complaint, user)
     return RedirectResponse(

@@ -13,20 +13,20 @@ import logging
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 
+from models.complaint import Complaint
 from models.db import utcnow
+from models.people import User
 from policy.contacts import MAX_SUMMARY
 from services.contacts import (
     contact_due_for,
     open_contact_due,
     record_contact,
 )
-from services.step_errors import StepConflict, StepError, StepForbidden
-from web.complaint_pages import complaint_page
 from web.deps import ApiUser, DbSession, FormFields, PageUser, SettingsDep, WebSessionDep
+from web.panel_forms import Panel, take_panel
 from web.rendering import render
 from web.schemas import ContactRecorded, ContactRequest, refusals
-from web.security import same
-from web.validation import FieldError, clean_text
+from web.validation import clean_text
 from web.views import viewable_complaint
 
 router = APIRouter(include_in_schema=False)
@@ -101,29 +101,7 @@ def submit_contact(
     db: DbSession,
     settings: SettingsDep,
 ) -> Response:
-    user = web_session.user
-    complaint = viewable_complaint(db, reference, user)
-
-    def again(status: int, *, errors: dict[str, str] | None = None, problem: str = "") -> Response:
-        return complaint_page(
-            request,
-            db,
-            settings,
-            user,
-            reference,
-            problem=problem,
-            status=status,
-            contact_errors=errors or {},
-            contact_values=form,
-        )
-
-    if not same(form.get("csrf_token"), web_session.csrf_token):
-        return again(
-            403,
-            problem="表单已过期或来源不明（防跨站请求伪造校验未通过），联系记录未保存；"
-            "您填写的内容保留在下方，请确认后重新提交",
-        )
-    try:
+    def act(complaint: Complaint, user: User) -> None:
         summary = clean_text(
             form.get("summary"),
             field="summary",
@@ -140,21 +118,14 @@ def submit_contact(
             summary=summary,
             now=utcnow(),
         )
-        db.commit()
-    except FieldError as error:
-        db.rollback()
-        return again(422, errors={error.field: error.message})
-    except (StepForbidden, StepConflict) as error:
-        db.rollback()
-        return again(
-            error.status_code, problem=f"{error.message}；联系记录未保存，您填写的内容保留在下方"
-        )
-    except StepError as error:
-        db.rollback()
-        return again(error.status_code, errors={error.field or "summary": error.message})
-    log.info("complaint %s: contact recorded by %s", complaint.reference, user.username)
+
+    panel = Panel("contact", not_saved="联系记录未保存", default_field="summary")
+    taken = take_panel(request, db, settings, web_session, reference, form, panel, act)
+    if isinstance(taken, Response):
+        return taken
+    log.info("complaint %s: contact recorded by %s", taken.reference, web_session.user.username)
     return RedirectResponse(
-        f"/complaints/{complaint.reference}?notice=contact-saved#contacts", status_code=303
+        f"/complaints/{taken.reference}?notice=contact-saved#contacts", status_code=303
     )
 
 

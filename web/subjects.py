@@ -14,15 +14,15 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 
+from models.complaint import Complaint
 from models.db import utcnow
+from models.people import User
 from policy.enums import Department
 from policy.subjects import MAX_DEMAND_NOTE, MAX_SUBJECT_TEXT, Demand
-from services.step_errors import StepError
 from services.subjects import SubjectInput, confirm_subject
-from web.complaint_pages import complaint_page
 from web.deps import ApiUser, DbSession, FormFields, SettingsDep, WebSessionDep
+from web.panel_forms import Panel, take_panel
 from web.schemas import SubjectDone, SubjectRequest, refusals
-from web.security import same
 from web.validation import MAX_PRODUCT, MAX_USERNAME, FieldError, clean_text
 from web.views import subject_view, viewable_complaint
 
@@ -106,38 +106,11 @@ def submit_subject(
     db: DbSession,
     settings: SettingsDep,
 ) -> Response:
-    user = web_session.user
-    complaint = viewable_complaint(db, reference, user)
-
-    def again(status: int, *, errors: dict[str, str] | None = None, problem: str = "") -> Response:
-        return complaint_page(
-            request,
-            db,
-            settings,
-            user,
-            reference,
-            problem=problem,
-            status=status,
-            subject_errors=errors or {},
-            subject_values=form,
-        )
-
-    if not same(form.get("csrf_token"), web_session.csrf_token):
-        return again(
-            403,
-            problem="表单已过期或来源不明（防跨站请求伪造校验未通过），未保存；"
-            "您填写的内容保留在下方，请确认后重新提交",
-        )
-    try:
+    def act(complaint: Complaint, user: User) -> None:
         confirm_subject(db, complaint=complaint, actor=user, given=_form_input(form), now=utcnow())
-        db.commit()
-    except FieldError as error:
-        db.rollback()
-        return again(422, errors={error.field: error.message})
-    except StepError as error:
-        db.rollback()
-        if error.field and error.status_code == 422:
-            return again(422, errors={error.field: error.message})
-        return again(error.status_code, problem=f"{error.message}；未保存，您填写的内容保留在下方")
-    log.info("complaint %s: subject confirmed by %s", complaint.reference, user.username)
-    return RedirectResponse(f"/complaints/{complaint.reference}#subject", status_code=303)
+
+    taken = take_panel(request, db, settings, web_session, reference, form, Panel("subject"), act)
+    if isinstance(taken, Response):
+        return taken
+    log.info("complaint %s: subject confirmed by %s", taken.reference, web_session.user.username)
+    return RedirectResponse(f"/complaints/{taken.reference}#subject", status_code=303)

@@ -264,6 +264,22 @@ def left_running(env: dict[str, str]) -> list[int]:
     return sorted(processes_with_environment("COMPLAINTS_DATA_DIR", env["COMPLAINTS_DATA_DIR"]))
 
 
+def command_lines(pids: list[int]) -> list[str]:
+    """What each process runs, so that a failure says what was left."""
+    lines = []
+    for pid in pids:
+        with contextlib.suppress(OSError):
+            command = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ")
+            lines.append(f"{pid}: {command.decode(errors='replace').strip()}")
+    return lines
+
+
+def executions_running(env: dict[str, str]) -> set[int]:
+    """The flow-run processes (executions) running for the data folder."""
+    folder = processes_with_environment("COMPLAINTS_DATA_DIR", env["COMPLAINTS_DATA_DIR"])
+    return set(folder) & set(processes_with_environment("PREFECT__FLOW_RUN_ID"))
+
+
 def _request(url: str, auth: str | None) -> int:
     request = urllib.request.Request(url, data=b"{}", method="POST")
     request.add_header("Content-Type", "application/json")
@@ -329,9 +345,15 @@ def test_up_requires_sign_in_and_its_services_end_with_it_however_it_ends(
         # Server, sink, flow starter, worker, web (and PostgreSQL for the server when the data
         # folder is one the postgres user can reach).
         assert len([c for c in services.values() if "prefect-postgres" not in c]) == 5
+        # An execution runs in a session of its own to its end, by design; with the Prefect
+        # server gone it would wait out its client's retries. Kill `up` between executions.
+        wait_until(lambda: not executions_running(env), 180, "the system's runs to end")
         up.process.kill()
         up.exited(30)
-        wait_until(lambda: not left_running(env), 90, "the services to end with up")
+        try:
+            wait_until(lambda: not left_running(env), 90, "the services to end with up")
+        except AssertionError as timed_out:
+            raise AssertionError(f"{timed_out}: {command_lines(left_running(env))}") from None
 
         # The next `up` starts cleanly, with the same sign-in.
         up = RunningUp(env, cwd=tmp_path)

@@ -549,3 +549,26 @@ def test_art9_a_login_or_verification_code_that_fails_still_names_the_system() -
     decision = route(text)
     assert decision.department == Department.general_management
     assert decision.named_outright
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "客户在大厅自助机取款3000元，机器只吐出1100元，工作人员让其等7个工作日再退。",
+        "客户在一台无人值守的取款机上取款，机器提示通讯错误、没有出钞，却扣了款。",
+        "市民称家人在我所自助设备上两次取款，取出的全部是假钞，要求查明原因。",
+    ],
+)
+def test_art9_a_hall_machine_that_pays_out_wrong_names_the_equipment(text: str) -> None:
+    """The exchange's own equipment failing with the customer's cash (paying short, paying
+    nothing while debiting, paying out counterfeit notes) is the equipment's failure, named
+    outright, however the staff then handled it; a machine a counter story only mentions
+    does not name it (above)."""
+    decision = route(text)
+    assert decision.department == Department.general_management
+    assert decision.named_outright
+
+
+def test_art9_a_card_the_customer_got_swallowed_by_mistake_does_not_name_the_machine() -> None:
+    text = "营业员让老人去自动取款机办，老人说自己不会用那机器，上次按错还吞了卡，请求通融。"
+    assert not route(text).named_outright

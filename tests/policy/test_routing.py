@@ -535,17 +535,24 @@ def test_art9_a_messaging_platform_sending_wrong_notices_is_the_system() -> None
     [
         "老人忘记密码，工作人员称重置密码必须本人到场，家属只好把行动不便的老人抬到现场。",
         "客户在大厅柜台刷卡取款一直提示密码错误，工作人员却说是客户自己按错了。",
+        "家属把重病的老人推到大厅办理取款，老人人脸识别一直通不过，工作人员仍坚持本人办理。",
     ],
 )
 def test_art9_a_pin_or_password_at_the_counter_does_not_name_the_system(text: str) -> None:
-    """A password forgotten or mistyped at the counter, and the rule that the holder must
-    come in person to reset it, are the counter's service: the password weighs toward
+    """A password forgotten or mistyped at the counter, a face check that fails there, and
+    the rule that the holder must come in person, are the counter's service: the password weighs toward
     General Management but does not name its subject outright, so the story decides."""
     assert not route(text).named_outright
 
 
-def test_art9_a_login_or_verification_code_that_fails_still_names_the_system() -> None:
-    text = "客户反映交易系统换了手机号后一直收不到验证码，无法登录。"
+@pytest.mark.parametrize(
+    "text",
+    [
+        "客户反映交易系统换了手机号后一直收不到验证码，无法登录。",
+        "客户用app时人脸识别一直过不去，技术支持说他手机太老。",
+    ],
+)
+def test_art9_a_login_or_verification_code_that_fails_still_names_the_system(text: str) -> None:
     decision = route(text)
     assert decision.department == Department.general_management
     assert decision.named_outright

@@ -540,8 +540,8 @@ def test_art9_a_messaging_platform_sending_wrong_notices_is_the_system() -> None
 )
 def test_art9_a_pin_or_password_at_the_counter_does_not_name_the_system(text: str) -> None:
     """A password forgotten or mistyped at the counter, a face check that fails there, and
-    the rule that the holder must come in person, are the counter's service: the password weighs toward
-    General Management but does not name its subject outright, so the story decides."""
+    the rule that the holder must come in person, are the counter's service: they weigh
+    toward General Management but do not name its subject outright, so the story decides."""
     assert not route(text).named_outright
 
 

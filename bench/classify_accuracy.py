@@ -37,8 +37,11 @@ The sets, and what their figures mean:
 * ``real_blind4`` classification_real_blind4.jsonl (94) real complaints by a fifth author, from
   pages no other set used; blind in the second round of 2026-12-05 (measured once after it),
   trained on since the third round of 2026-12-05.
-* ``real_blind5`` classification_real_blind5.jsonl real complaints by a sixth author; blind:
-  measured once after the third round of 2026-12-05, never used in tuning (absent from a
+* ``real_blind5`` classification_real_blind5.jsonl (100) real complaints by a sixth author, from
+  pages no other set used; blind in the third round of 2026-12-05 (measured once after it),
+  trained on since the fourth round of 2026-12-05.
+* ``real_blind6`` classification_real_blind6.jsonl real complaints by a seventh author; blind:
+  measured once after the fourth round of 2026-12-05, never used in tuning (absent from a
   tuning worktree).
 
 The real sets' labels were checked by an independent second labeller and the disagreements
@@ -46,7 +49,7 @@ adjudicated (agreement before adjudication: category 96%, department 91%, major 
 on the blind sets are in bench/README.md.
 
 The model (``policy/classifier_model.json``) is trained on every set but the blind ones
-(``holdout5``, ``real_blind5``), so only those estimate accuracy on unseen complaints; on the
+(``holdout5``, ``real_blind6``), so only those estimate accuracy on unseen complaints; on the
 real sets trained on, the honest estimate is the cross-validation grouped by source of
 ``bench/train_classifier.py --cv``, not the figure printed here.
 
@@ -95,6 +98,7 @@ FILES = {
     "real_blind3": DATA / "classification_real_blind3.jsonl",
     "real_blind4": DATA / "classification_real_blind4.jsonl",
     "real_blind5": DATA / "classification_real_blind5.jsonl",
+    "real_blind6": DATA / "classification_real_blind6.jsonl",
 }
 NOTES = {
     "dev": "tuned on",
@@ -110,9 +114,10 @@ NOTES = {
     "real_blind2": "real complaints by a third author, trained on since 2026-12-05",
     "real_blind3": "real complaints by a fourth author, trained on since 2026-12-05 (second round)",
     "real_blind4": "real complaints by a fifth author, trained on since 2026-12-05 (third round)",
-    "real_blind5": "blind: real complaints by a sixth author, never used in tuning",
+    "real_blind5": "real complaints by a sixth author, trained on since 2026-12-05 (fourth round)",
+    "real_blind6": "blind: real complaints by a seventh author, never used in tuning",
 }
-BLIND = ("holdout5", "real_blind5")
+BLIND = ("holdout5", "real_blind6")
 GROUPS = {"tuning": [name for name in FILES if name not in BLIND], "all": list(FILES)}
 CLASSIFIER = {"classify": classify}
 

@@ -40,8 +40,11 @@ The sets, and what their figures mean:
 * ``real_blind5`` classification_real_blind5.jsonl (100) real complaints by a sixth author, from
   pages no other set used; blind in the third round of 2026-12-05 (measured once after it),
   trained on since the fourth round of 2026-12-05.
-* ``real_blind6`` classification_real_blind6.jsonl real complaints by a seventh author; blind:
-  measured once after the fourth round of 2026-12-05, never used in tuning (absent from a
+* ``real_blind6`` classification_real_blind6.jsonl (100) real complaints by a seventh author, from
+  pages no other set used; blind in the fourth round of 2026-12-05 (measured once after it),
+  trained on since the fifth round of 2026-12-05.
+* ``real_blind7`` classification_real_blind7.jsonl real complaints by an eighth author; blind:
+  measured once after the fifth round of 2026-12-05, never used in tuning (absent from a
   tuning worktree).
 
 The real sets' labels were checked by an independent second labeller and the disagreements
@@ -49,7 +52,7 @@ adjudicated (agreement before adjudication: category 96%, department 91%, major 
 on the blind sets are in bench/README.md.
 
 The model (``policy/classifier_model.json``) is trained on every set but the blind ones
-(``holdout5``, ``real_blind6``), so only those estimate accuracy on unseen complaints; on the
+(``holdout5``, ``real_blind7``), so only those estimate accuracy on unseen complaints; on the
 real sets trained on, the honest estimate is the cross-validation grouped by source of
 ``bench/train_classifier.py --cv``, not the figure printed here.
 
@@ -99,6 +102,7 @@ FILES = {
     "real_blind4": DATA / "classification_real_blind4.jsonl",
     "real_blind5": DATA / "classification_real_blind5.jsonl",
     "real_blind6": DATA / "classification_real_blind6.jsonl",
+    "real_blind7": DATA / "classification_real_blind7.jsonl",
 }
 NOTES = {
     "dev": "tuned on",
@@ -115,9 +119,10 @@ NOTES = {
     "real_blind3": "real complaints by a fourth author, trained on since 2026-12-05 (second round)",
     "real_blind4": "real complaints by a fifth author, trained on since 2026-12-05 (third round)",
     "real_blind5": "real complaints by a sixth author, trained on since 2026-12-05 (fourth round)",
-    "real_blind6": "blind: real complaints by a seventh author, never used in tuning",
+    "real_blind6": "real complaints by a seventh author, trained on since 2026-12-05 (fifth round)",
+    "real_blind7": "blind: real complaints by an eighth author, never used in tuning",
 }
-BLIND = ("holdout5", "real_blind6")
+BLIND = ("holdout5", "real_blind7")
 GROUPS = {"tuning": [name for name in FILES if name not in BLIND], "all": list(FILES)}
 CLASSIFIER = {"classify": classify}
 

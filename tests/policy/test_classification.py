@@ -716,3 +716,29 @@ def test_art3_4_a_service_made_conditional_on_another_or_cash_refused_is_violati
     customer takes another (开户 before paying a fee, online services bound to the
     account, an app or it will not be activated), and cash refused at the counter."""
     assert classify_by_rules(text).category == Category.violation
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "客户来电反映：用指纹登录我所客户端后，页面显示的却是外省一家贸易公司的账户和余额，退出重登才恢复，担心哪天自己的信息也这样泄露出去，要求查明原因。",
+        "客户来信称：我所寄给她的核查表里，竟然粘贴着其他客户的个人资料，她指出这是数据泄露，要求我所说明。",
+    ],
+)
+def test_art3_3_another_customers_data_shown_by_a_slip_is_a_business_error(text: str) -> None:
+    """Art. 3(3): another customer's account or data shown or sent to this one by a slip of
+    the system or staff is a mistake in handling, whatever the customer fears it means."""
+    assert classify_by_rules(text).category == Category.business_error
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "客户来电称：他申请把持仓原样转到另一家机构，我所却把其中一部分卖成了现金再转，之后又压了两个月，要求赔偿差价。",
+        "客户来信称：他存入的美元，我所在没有他指示的情况下换成了人民币，要求纠正。",
+    ],
+)
+def test_art3_3_an_instruction_carried_out_otherwise_is_a_business_error(text: str) -> None:
+    """Art. 3(3): holdings sold or money converted that the customer asked to move as they
+    were is a mistake in handling the instruction."""
+    assert classify_by_rules(text).category == Category.business_error

@@ -493,3 +493,58 @@ def test_a_certificate_the_teller_sent_the_customer_to_the_police_for_is_no_thre
     text = "柜员要求其先到公安机关开具证明，证明这张残币不是故意损坏的才能存入。"
     result = suggest_major(text=text, category=Category.business_error)
     assert not result.major
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "客户来电称：其在会员单位开的存折一直没用，前几天去补登，发现账户里莫名其妙少了两千元，网点说不清楚。",
+        "客户投诉称：其在我所账户里的理财份额突然“消失”了，客服只回复已登记，要求说明资金去向。",
+        "客户称其在自助设备上缴存了认购款，现在账户里查不到这笔钱，要求赔偿。",
+    ],
+)
+def test_a_loss_of_client_funds_suggests_major_whatever_the_category(text: str) -> None:
+    """A loss of client funds (money gone from the customer's card or account without
+    their doing) suggests major even as a business error and with a small amount."""
+    result = suggest_major(text=text, category=Category.business_error)
+    assert result.major
+    assert any("客户资金损失" in reason for reason in result.reasons)
+
+
+def test_money_that_cannot_be_taken_out_at_all_is_held_back() -> None:
+    """Art. 3 clarified: payouts halted suggest major; "本金和收益都取不出来了" is the money
+    held back, told without the word 冻结."""
+    text = (
+        "客户来电称：去年买的产品原说随时可取，从今年三月开始本金和收益都取不出来了，要求尽快兑付。"
+    )
+    result = suggest_major(text=text, category=Category.efficiency)
+    assert result.major
+    assert any("客户资金被冻结" in reason for reason in result.reasons)
+
+
+def test_a_video_that_has_been_put_online_is_media_exposure() -> None:
+    text = "客户称柜员冲她拍桌子，她拍下的视频已经发到了网上，要求道歉。"
+    result = suggest_major(text=text, category=Category.service_attitude)
+    assert result.major
+    assert any("媒体曝光" in reason for reason in result.reasons)
+
+
+def test_money_held_back_on_purpose_is_a_violation_touching_funds() -> None:
+    """A regulator's transfer alleging the exchange held customer funds back on purpose
+    alleges misconduct (Art. 3(4)) touching customer funds: major."""
+    text = "监管部门转来投诉：客户赎回的款项比约定晚了一周才到账，客户认为我所故意占用客户资金，要求赔偿利息。"
+    assert classify_by_rules(text, channel=Channel.regulator_transfer).category == (
+        Category.violation
+    )
+    assert suggest_major(
+        text=text, channel=Channel.regulator_transfer, category=Category.violation
+    ).major
+
+
+def test_another_customers_data_shown_is_personal_data_let_out_whatever_the_category() -> None:
+    """Personal data let out suggests major: another customer's account shown to this one is
+    a business error (Art. 3(3)) and still that customer's data let out."""
+    text = "客户来电反映：登录我所客户端后显示的却是外地一家公司的账户，能看到对方的余额和联系人。"
+    result = suggest_major(text=text, category=Category.business_error)
+    assert result.major
+    assert any("客户个人信息外泄" in reason for reason in result.reasons)

@@ -532,7 +532,10 @@ def test_a_video_that_has_been_put_online_is_media_exposure() -> None:
 def test_money_held_back_on_purpose_is_a_violation_touching_funds() -> None:
     """A regulator's transfer alleging the exchange held customer funds back on purpose
     alleges misconduct (Art. 3(4)) touching customer funds: major."""
-    text = "监管部门转来投诉：客户赎回的款项比约定晚了一周才到账，客户认为我所故意占用客户资金，要求赔偿利息。"
+    text = (
+        "监管部门转来投诉：客户赎回的款项比约定晚了一周才到账，"
+        "客户认为我所故意占用客户资金，要求赔偿利息。"
+    )
     assert classify_by_rules(text, channel=Channel.regulator_transfer).category == (
         Category.violation
     )

@@ -48,9 +48,13 @@ def prefect_paused() -> bool:
 
 
 def note_failure(error: Exception) -> None:
-
+    """A call that could not connect: the API is taken to be down for ``UNREACHABLE_PAUSE``."""
     if isinstance(error, httpx.TransportError | OSError):
-        _unreachable_until[current_api_url()] = time.monotonic() + UNREACHABLE_PAUSE
+        _pause(current_api_url())
+
+
+def _pause(api_url: str) -> None:
+    _unreachable_until[api_url] = time.monotonic() + UNREACHABLE_PAUSE
 
 
 def current_api_url() -> str:
@@ -141,7 +145,7 @@ class PrefectLane:
             except Exception as error:  # the API is down: the call itself will say so
                 log.debug("Prefect client not opened (%s); calling without it", error)
                 # Each attempt costs ~1.5 s of connection retries: not again for every call.
-                _unreachable_until[api_url] = time.monotonic() + UNREACHABLE_PAUSE
+                _pause(api_url)
 
     def _close(self) -> None:
         if self._stack is not None:

@@ -41,3 +41,7 @@ class MonthlyReportVersion(Base):
     xlsx_sha256: Mapped[str] = mapped_column(String(64))
     made_at: Mapped[datetime] = mapped_column(UTCDateTime)
     made_by: Mapped[str] = mapped_column(String(100))
+    # The run that wrote it (its Prefect flow run id): a task repeated within the run records
+    # nothing new, while a re-run is a writing of its own even when its files are byte for byte
+    # the same. None for writings recorded before the run was kept.
+    writing: Mapped[str | None] = mapped_column(String(64), unique=True)

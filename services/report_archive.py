@@ -37,19 +37,26 @@ class ReportFiles(Protocol):
 
 
 def archive_report(
-    session: Session, *, month: date, written: ReportFiles, made_by: str, now: datetime
+    session: Session,
+    *,
+    month: date,
+    written: ReportFiles,
+    made_by: str,
+    now: datetime,
+    writing: str,
 ) -> MonthlyReport:
     """Record the month's files in the archive (the caller commits): the month's row is
     created or updated to these files, and this writing is added to the versions, so the
-    hashes of every earlier writing stay on record. The same writing recorded again (a task
-    repeated on a retry) changes nothing."""
+    hashes of every earlier writing stay on record. ``writing`` names the run that wrote the
+    files: the same writing recorded again (a task repeated on a retry) changes nothing, and
+    a re-run is recorded even when its files are byte for byte the same as before."""
     report = session.scalar(
         select(MonthlyReport).where(MonthlyReport.month == month).with_for_update()
     )
-    if report is not None and (report.docx_sha256, report.xlsx_sha256) == (
-        written.docx_sha256,
-        written.xlsx_sha256,
-    ):
+    recorded = session.scalar(
+        select(MonthlyReportVersion.id).where(MonthlyReportVersion.writing == writing)
+    )
+    if report is not None and recorded is not None:
         return report
     if report is None:
         report = MonthlyReport(month=month)
@@ -67,6 +74,7 @@ def archive_report(
             xlsx_sha256=written.xlsx_sha256,
             made_at=now,
             made_by=made_by,
+            writing=writing,
         )
     )
     session.flush()

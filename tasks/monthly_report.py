@@ -7,9 +7,11 @@ from __future__ import annotations
 
 from datetime import date
 from pathlib import Path
+from uuid import uuid4
 
 from prefect import task
 from prefect.artifacts import create_markdown_artifact
+from prefect.runtime import flow_run
 
 from config.settings import get_settings
 from models.db import session_scope, utcnow
@@ -77,8 +79,12 @@ def archive_monthly_report(report: dict[str, object], made_by: str) -> int | Non
         str(report["docx_sha256"]),
         str(report["xlsx_sha256"]),
     )
+    # The run is the writing: a retry within it records nothing new, a re-run is on record.
+    writing = str(flow_run.id or uuid4())
     with session_scope() as session:
-        archive_report(session, month=month, written=written, made_by=made_by, now=now)
+        archive_report(
+            session, month=month, written=written, made_by=made_by, now=now, writing=writing
+        )
         summary = report["summary"]
         assert isinstance(summary, list)
         row = prepare_monthly_report_notice(

@@ -85,15 +85,38 @@ def test_a_month_not_begun_or_without_complaints_is_refused(
 
 
 def test_the_same_writing_archived_twice_is_one_version(session: Session, tmp_path: Path) -> None:
-    """A task repeated on a retry records the writing it already recorded: nothing new."""
+    """A task repeated on a retry (the same run) records the writing it already recorded:
+    nothing new."""
     month = date(2026, 11, 1)
     written = WrittenReport(tmp_path / "r.docx", tmp_path / "r.xlsx", "a" * 64, "b" * 64)
     for _ in range(2):
-        archive_report(session, month=month, written=written, made_by="scheduler", now=NOW)
+        archive_report(
+            session, month=month, written=written, made_by="scheduler", now=NOW, writing="run-1"
+        )
     again = WrittenReport(tmp_path / "r.docx", tmp_path / "r.xlsx", "c" * 64, "d" * 64)
-    archive_report(session, month=month, written=again, made_by="sun", now=NOW)
+    archive_report(session, month=month, written=again, made_by="sun", now=NOW, writing="run-2")
     session.commit()
     assert [v.docx_sha256[0] for v in report_versions(session, month)] == ["a", "c"]
+
+
+def test_a_rerun_with_unchanged_figures_is_a_writing_of_its_own(
+    session: Session, tmp_path: Path
+) -> None:
+    """Files written again from the same figures may be byte for byte the same; the re-run is
+    still on record, and the month's row says who made it last."""
+    month = date(2026, 11, 1)
+    written = WrittenReport(tmp_path / "r.docx", tmp_path / "r.xlsx", "a" * 64, "b" * 64)
+    archive_report(
+        session, month=month, written=written, made_by="scheduler", now=NOW, writing="run-1"
+    )
+    later = NOW + timedelta(hours=3)
+    row = archive_report(
+        session, month=month, written=written, made_by="sun", now=later, writing="run-2"
+    )
+    session.commit()
+    assert (row.made_by, row.made_at) == ("sun", later)
+    versions = report_versions(session, month)
+    assert [(v.made_by, v.docx_sha256[0]) for v in versions] == [("scheduler", "a"), ("sun", "a")]
 
 
 def test_writing_again_leaves_the_archived_files_as_archived(
@@ -104,7 +127,9 @@ def test_writing_again_leaves_the_archived_files_as_archived(
     _november(session, settings, cast, complaint)
     figures = report_figures(session, NOVEMBER, today=TODAY, tz=SHANGHAI)
     first = write_report(tmp_path, *figures)
-    archive_report(session, month=NOVEMBER, written=first, made_by="scheduler", now=NOW)
+    archive_report(
+        session, month=NOVEMBER, written=first, made_by="scheduler", now=NOW, writing="run-1"
+    )
     session.commit()
     complaint.closed_at = None  # the figures change before the re-run
     session.commit()
@@ -114,7 +139,7 @@ def test_writing_again_leaves_the_archived_files_as_archived(
     for kind in ("docx", "xlsx"):
         _report, content = report_file(session, NOVEMBER, kind)
         assert hashlib.sha256(content).hexdigest() == getattr(first, f"{kind}_sha256")
-    archive_report(session, month=NOVEMBER, written=second, made_by="sun", now=NOW)
+    archive_report(session, month=NOVEMBER, written=second, made_by="sun", now=NOW, writing="run-2")
     session.commit()
     _report, content = report_file(session, NOVEMBER, "docx")
     assert hashlib.sha256(content).hexdigest() == second.docx_sha256

@@ -23,7 +23,6 @@ from pathlib import Path
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from config.settings import get_settings
 from models.closure import ComplaintClosure
 from models.complaint import (
     Complaint,
@@ -74,7 +73,7 @@ def remove_personal_data(
     *,
     now: datetime,
     years: int,
-    data_dir: Path | None = None,
+    data_dir: Path,
 ) -> Removal | None:
     """Remove one complaint's personal data (the caller commits); None when it was removed
     already. Refused (409) for a complaint inside its retention period or not archived."""
@@ -132,7 +131,7 @@ def remove_personal_data(
     evidence = remove_evidence_files(
         session,
         complaint_id,
-        data_dir=data_dir or get_settings().data_dir,
+        data_dir=data_dir,
         removed_name=REMOVED,
     )
     complaint.personal_data_removed_at = now

@@ -40,14 +40,16 @@ def _archived(session: Session, complaint: Complaint, cast: Cast, tmp_path: Path
 
 
 def test_inside_the_period_nothing_is_due_and_removal_is_refused(
-    session: Session, complaint: Complaint, cast: Cast, tmp_path: Path
+    session: Session, settings, complaint: Complaint, cast: Cast, tmp_path: Path
 ) -> None:
     form = _archived(session, complaint, cast, tmp_path)
     assert complaint.closed_at is not None
     last_moment = retention_ends(complaint.closed_at, YEARS) - timedelta(seconds=1)
     assert due_for_removal(session, now=last_moment, years=YEARS) == []
     with pytest.raises(StepConflict, match="尚在保存期内"):
-        remove_personal_data(session, complaint.id, now=last_moment, years=YEARS)
+        remove_personal_data(
+            session, complaint.id, now=last_moment, years=YEARS, data_dir=settings.data_dir
+        )
     session.rollback()
     contact = session.get(Contact, complaint.id)
     assert contact is not None and contact.name == "张三"
@@ -55,22 +57,26 @@ def test_inside_the_period_nothing_is_due_and_removal_is_refused(
 
 
 def test_an_open_complaint_is_never_touched_however_old(
-    session: Session, complaint: Complaint, cast: Cast
+    session: Session, settings, complaint: Complaint, cast: Cast
 ) -> None:
     much_later = complaint.received_at + timedelta(days=365 * 20)
     assert due_for_removal(session, now=much_later, years=YEARS) == []
     with pytest.raises(StepConflict, match="归档后"):
-        remove_personal_data(session, complaint.id, now=much_later, years=YEARS)
+        remove_personal_data(
+            session, complaint.id, now=much_later, years=YEARS, data_dir=settings.data_dir
+        )
 
 
 def test_after_the_period_the_personal_data_and_forms_go_and_the_log_still_verifies(
-    session: Session, complaint: Complaint, cast: Cast, tmp_path: Path
+    session: Session, settings, complaint: Complaint, cast: Cast, tmp_path: Path
 ) -> None:
     form = _archived(session, complaint, cast, tmp_path)
     assert complaint.closed_at is not None
     end = retention_ends(complaint.closed_at, YEARS)
     assert due_for_removal(session, now=end, years=YEARS) == [complaint.id]
-    removal = remove_personal_data(session, complaint.id, now=end, years=YEARS)
+    removal = remove_personal_data(
+        session, complaint.id, now=end, years=YEARS, data_dir=settings.data_dir
+    )
     session.commit()
     assert removal is not None and removal.files_removed == 1 and removal.customer_removed
     session.expire_all()
@@ -102,7 +108,12 @@ def test_after_the_period_the_personal_data_and_forms_go_and_the_log_still_verif
         "customer_removed": True,
     }
     # Again: nothing more to do, nothing appended.
-    assert remove_personal_data(session, complaint.id, now=end, years=YEARS) is None
+    assert (
+        remove_personal_data(
+            session, complaint.id, now=end, years=YEARS, data_dir=settings.data_dir
+        )
+        is None
+    )
     assert due_for_removal(session, now=end, years=YEARS) == []
 
 
@@ -117,7 +128,9 @@ def test_the_customers_phone_stays_while_another_of_their_complaints_is_kept(
     assert later.customer_id == complaint.customer_id
     assert complaint.closed_at is not None
     end = retention_ends(complaint.closed_at, YEARS)
-    removal = remove_personal_data(session, complaint.id, now=end, years=YEARS)
+    removal = remove_personal_data(
+        session, complaint.id, now=end, years=YEARS, data_dir=settings.data_dir
+    )
     session.commit()
     assert removal is not None and not removal.customer_removed
     customer = session.get(Customer, complaint.customer_id)
@@ -151,10 +164,18 @@ def test_after_the_period_the_evidence_files_and_their_names_go_their_hashes_sta
     assert complaint.closed_at is not None
     end = retention_ends(complaint.closed_at, YEARS)
     with pytest.raises(StepConflict):
-        remove_personal_data(session, complaint.id, now=end - timedelta(seconds=1), years=YEARS)
+        remove_personal_data(
+            session,
+            complaint.id,
+            now=end - timedelta(seconds=1),
+            years=YEARS,
+            data_dir=settings.data_dir,
+        )
     session.rollback()
     assert evidence_path(settings.data_dir, sha).exists()
-    removal = remove_personal_data(session, complaint.id, now=end, years=YEARS)
+    removal = remove_personal_data(
+        session, complaint.id, now=end, years=YEARS, data_dir=settings.data_dir
+    )
     session.commit()
     assert removal is not None and removal.evidence_removed == 1
     assert not evidence_path(settings.data_dir, sha).exists()
@@ -174,14 +195,16 @@ def test_an_evidence_file_also_attached_to_a_kept_complaint_stays_for_it(
     _archived(session, complaint, cast, tmp_path)
     assert complaint.closed_at is not None
     end = retention_ends(complaint.closed_at, YEARS)
-    removal = remove_personal_data(session, complaint.id, now=end, years=YEARS)
+    removal = remove_personal_data(
+        session, complaint.id, now=end, years=YEARS, data_dir=settings.data_dir
+    )
     session.commit()
     assert removal is not None and removal.evidence_removed == 0
     assert evidence_path(settings.data_dir, sha).read_bytes() == RECORDING
 
 
 def test_after_the_period_the_demands_note_goes_too_and_the_subject_stays(
-    session: Session, complaint: Complaint, cast: Cast, tmp_path: Path
+    session: Session, settings, complaint: Complaint, cast: Cast, tmp_path: Path
 ) -> None:
     """The demand's note is free text that may name the customer; the demand's kind and who or
     what the complaint was about are no personal data of the customer and stay for Art. 8."""
@@ -192,7 +215,7 @@ def test_after_the_period_the_demands_note_goes_too_and_the_subject_stays(
     _archived(session, complaint, cast, tmp_path)
     assert complaint.closed_at is not None
     end = retention_ends(complaint.closed_at, YEARS)
-    remove_personal_data(session, complaint.id, now=end, years=YEARS)
+    remove_personal_data(session, complaint.id, now=end, years=YEARS, data_dir=settings.data_dir)
     session.commit()
     session.expire_all()
     refreshed = session.get_one(Complaint, complaint.id)

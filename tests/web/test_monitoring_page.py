@@ -110,7 +110,12 @@ def _archived_report(session, settings):  # type: ignore[no-untyped-def]
         hashlib.sha256(xlsx.read_bytes()).hexdigest(),
     )
     archive_report(
-        session, month=date(2026, 11, 1), written=written, made_by="scheduler", now=utcnow()
+        session,
+        month=date(2026, 11, 1),
+        written=written,
+        made_by="scheduler",
+        now=utcnow(),
+        writing="run-1",
     )
     session.commit()
     return written

@@ -587,7 +587,7 @@ def test_art9_a_card_the_customer_got_swallowed_by_mistake_does_not_name_the_mac
         "客户到服务大厅投诉：窗口工作人员对她态度冷漠，问两句就不耐烦；下午三点窗口就关了，周末节假日也不营业，越来越不方便。",
         "客户投诉：柜员只收了一部分硬币，其余的全退回来，还不耐烦地说这里不是帮你数钱的，门口公告也没写一天能换多少。",
         "客户来电投诉：客服人员接电话时爱理不理，还挂断了她的电话，她要求公示客服的工号。",
-        "客户到大厅投诉：办业务时工作人员说话很冲、态度恶劣，门口公示的营业时间也没有遵守。",
+        "客户到大厅投诉：办业务时工作人员说话很冲、态度恶劣，投诉后连门口公示的工号都对不上。",
     ],
 )
 def test_art9_the_manner_of_the_exchanges_own_counter_or_hotline_staff_is_a_service_matter(

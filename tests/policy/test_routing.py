@@ -234,6 +234,8 @@ def test_art9_a_government_hotline_is_the_channel_not_the_exchanges_hotline() ->
     [
         "赎回跑了三回，头一回说系统在维护，这回又说系统升级办不了。",
         "付息一拖再拖，上次借口是系统故障，这次干脆不接电话。",
+        # The excuse quoted: what the hotline said about a late withdrawal.
+        "客户在我所APP申请提现，三天了一直显示处理中，客服只说“系统升级导致延迟”，让耐心等。",
     ],
 )
 def test_art9_a_system_given_as_the_excuse_is_not_the_subject(text: str) -> None:

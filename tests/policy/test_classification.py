@@ -742,3 +742,18 @@ def test_art3_3_an_instruction_carried_out_otherwise_is_a_business_error(text: s
     """Art. 3(3): holdings sold or money converted that the customer asked to move as they
     were is a mistake in handling the instruction."""
     assert classify_by_rules(text).category == Category.business_error
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "客户家属反映：女儿身份证遗失后被他人冒用，在我所开了账户；现在要我所出具非本人办理的证明才能注销，工作人员说开不了。",
+        "客户投诉：存单到期去取款，才知道早已被挂失；有不明身份的人以其名义办理了挂失、补领，把本息全部取走。",
+    ],
+)
+def test_art3_a_third_partys_impersonation_is_not_the_exchanges_violation(text: str) -> None:
+    """Art. 3(4) is the exchange's staff breaking its rules.  A stranger who used the
+    customer's identity (被他人冒用, 不明身份的人以其名义办理) is a third party's fraud: the
+    complaint against the exchange is how it handled the case, not a violation of its own."""
+    result = classify_by_rules(text)
+    assert result.category != Category.violation

@@ -757,3 +757,24 @@ def test_art3_a_third_partys_impersonation_is_not_the_exchanges_violation(text: 
     complaint against the exchange is how it handled the case, not a violation of its own."""
     result = classify_by_rules(text)
     assert result.category != Category.violation
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "客户称账户里少了几块钱，查询后是我所代扣了短信通知服务费，自己从未收到任何扣费通知，认为我所擅自扣费，要求退还。",
+        "客户发现存折每季度被扣3元小额账户管理费，从未被告知，认为我所在其不知情的情况下扣费不合理，要求退还。",
+    ],
+)
+def test_art3_3_a_fee_charged_without_the_customer_told_is_not_a_clear_violation(
+    text: str,
+) -> None:
+    """Art. 3(3): a fee debited that the customer was never told of is a mistake in handling
+    (the notice not given) as much as a rule broken; the word 擅自 or 不知情 the customer
+    uses for it no longer decides the category on its own (the model reads the story)."""
+    result = classify_by_rules(text)
+    assert result.category_scores[Category.business_error] > 0
+    lead = (
+        result.category_scores[Category.violation] - result.category_scores[Category.business_error]
+    )
+    assert lead < 2

@@ -778,3 +778,19 @@ def test_art3_3_a_fee_charged_without_the_customer_told_is_not_a_clear_violation
         result.category_scores[Category.violation] - result.category_scores[Category.business_error]
     )
     assert lead < 2
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "客户来电：想在积存金业务建仓，客户经理说暂停受理了，想提实物金条也突然不能操作。",
+        "客户来电：在我所开户多年，最近发现账户突然无法使用、不能转账，要求恢复。",
+        "客户来电：账户警示解除后网上功能仍不能用，转账、缴款都办不了，只能跑柜台。",
+        "客户来电：产品到期了，APP页面上找不到赎回入口，不知道怎么把钱取出来。",
+    ],
+)
+def test_art3_2_a_service_unavailable_is_efficiency(text: str) -> None:
+    """Art. 3 clarified: efficiency is a service slow, late or unavailable; a service
+    suspended, an account or function that cannot be used, a redemption with no way in,
+    told without a word of time, is still efficiency."""
+    assert classify_by_rules(text).category == Category.efficiency

@@ -794,3 +794,17 @@ def test_art3_2_a_service_unavailable_is_efficiency(text: str) -> None:
     suspended, an account or function that cannot be used, a redemption with no way in,
     told without a word of time, is still efficiency."""
     assert classify_by_rules(text).category == Category.efficiency
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "客户投诉：多年前买的产品早已期满，但一直没有收到任何到期通知，到期款至今未领取，认为我所没有尽到提醒责任。",
+        "客户反映：其资金账户的转账限额被下调到500元，事前没有收到任何通知，要求恢复。",
+    ],
+)
+def test_art3_3_a_notice_the_customer_never_received_is_a_business_error(text: str) -> None:
+    """Art. 3(3): a notice the exchange owed and the customer never received (到期通知,
+    限额调整的通知) is a mistake in handling, not a slow service, though the story tells how
+    long it went unnoticed."""
+    assert classify_by_rules(text).category == Category.business_error

@@ -808,3 +808,18 @@ def test_art3_3_a_notice_the_customer_never_received_is_a_business_error(text: s
     限额调整的通知) is a mistake in handling, not a slow service, though the story tells how
     long it went unnoticed."""
     assert classify_by_rules(text).category == Category.business_error
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "客户来电：收到我所短信说账户已扣款，打热线才知道是系统出错发错了，这样容易让人误以为被诈骗，要求说明原因。",
+        "客户投诉：APP老是弹出营销图片，不小心点进去，以为进了诈骗网站，吓得不敢再用。",
+        "客户到大厅投诉：大额取现时柜员怀疑是诈骗而报警，折腾了近四个小时才取到钱。",
+    ],
+)
+def test_art3_4_fraud_feared_or_suspected_is_no_allegation_of_a_violation(text: str) -> None:
+    """Art. 3(4) is a rule broken by the one complained about.  Fraud the customer might
+    have been mistaken for, feared, or the staff suspected of the customer (误以为被诈骗,
+    以为进了诈骗网站, 怀疑是诈骗) alleges no violation of the exchange."""
+    assert classify_by_rules(text).category != Category.violation

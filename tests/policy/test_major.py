@@ -586,3 +586,12 @@ def test_the_complainant_going_to_the_police_is_a_threat(text: str) -> None:
     result = suggest_major(text=text, category=Category.business_error)
     assert result.major
     assert any("诉讼威胁" in reason for reason in result.reasons)
+
+
+def test_payouts_halted_hold_customer_funds() -> None:
+    """Art. 3 clarified: a halt of payouts or redemptions (暂停本息兑付) holds the customers'
+    money back, and suggests major as frozen funds do."""
+    text = "客户来电：其投资的产品发出通知，因运营问题从即日起暂停本息兑付，要求说明情况。"
+    result = suggest_major(text=text, category=Category.efficiency)
+    assert result.major
+    assert any("冻结" in reason for reason in result.reasons)

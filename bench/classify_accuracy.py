@@ -43,8 +43,11 @@ The sets, and what their figures mean:
 * ``real_blind6`` classification_real_blind6.jsonl (100) real complaints by a seventh author, from
   pages no other set used; blind in the fourth round of 2026-12-05 (measured once after it),
   trained on since the fifth round of 2026-12-05.
-* ``real_blind7`` classification_real_blind7.jsonl real complaints by an eighth author; blind:
-  measured once after the fifth round of 2026-12-05, never used in tuning (absent from a
+* ``real_blind7`` classification_real_blind7.jsonl (85) real complaints by an eighth author, from
+  pages no other set used; blind in the fifth round of 2026-12-05 (measured once after it),
+  trained on since the sixth round of 2026-12-05.
+* ``real_blind8`` classification_real_blind8.jsonl real complaints by a ninth author; blind:
+  measured once after the sixth round of 2026-12-05, never used in tuning (absent from a
   tuning worktree).
 
 The real sets' labels were checked by an independent second labeller and the disagreements
@@ -52,7 +55,7 @@ adjudicated (agreement before adjudication: category 96%, department 91%, major 
 on the blind sets are in bench/README.md.
 
 The model (``policy/classifier_model.json``) is trained on every set but the blind ones
-(``holdout5``, ``real_blind7``), so only those estimate accuracy on unseen complaints; on the
+(``holdout5``, ``real_blind8``), so only those estimate accuracy on unseen complaints; on the
 real sets trained on, the honest estimate is the cross-validation grouped by source of
 ``bench/train_classifier.py --cv``, not the figure printed here.
 
@@ -103,6 +106,7 @@ FILES = {
     "real_blind5": DATA / "classification_real_blind5.jsonl",
     "real_blind6": DATA / "classification_real_blind6.jsonl",
     "real_blind7": DATA / "classification_real_blind7.jsonl",
+    "real_blind8": DATA / "classification_real_blind8.jsonl",
 }
 NOTES = {
     "dev": "tuned on",
@@ -120,9 +124,10 @@ NOTES = {
     "real_blind4": "real complaints by a fifth author, trained on since 2026-12-05 (third round)",
     "real_blind5": "real complaints by a sixth author, trained on since 2026-12-05 (fourth round)",
     "real_blind6": "real complaints by a seventh author, trained on since 2026-12-05 (fifth round)",
-    "real_blind7": "blind: real complaints by an eighth author, never used in tuning",
+    "real_blind7": "real complaints by an eighth author, trained on since 2026-12-05 (sixth round)",
+    "real_blind8": "blind: real complaints by a ninth author, never used in tuning",
 }
-BLIND = ("holdout5", "real_blind7")
+BLIND = ("holdout5", "real_blind8")
 GROUPS = {"tuning": [name for name in FILES if name not in BLIND], "all": list(FILES)}
 CLASSIFIER = {"classify": classify}
 

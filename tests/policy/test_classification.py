@@ -742,3 +742,84 @@ def test_art3_3_an_instruction_carried_out_otherwise_is_a_business_error(text: s
     """Art. 3(3): holdings sold or money converted that the customer asked to move as they
     were is a mistake in handling the instruction."""
     assert classify_by_rules(text).category == Category.business_error
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "客户家属反映：女儿身份证遗失后被他人冒用，在我所开了账户；现在要我所出具非本人办理的证明才能注销，工作人员说开不了。",
+        "客户投诉：存单到期去取款，才知道早已被挂失；有不明身份的人以其名义办理了挂失、补领，把本息全部取走。",
+    ],
+)
+def test_art3_a_third_partys_impersonation_is_not_the_exchanges_violation(text: str) -> None:
+    """Art. 3(4) is the exchange's staff breaking its rules.  A stranger who used the
+    customer's identity (被他人冒用, 不明身份的人以其名义办理) is a third party's fraud: the
+    complaint against the exchange is how it handled the case, not a violation of its own."""
+    result = classify_by_rules(text)
+    assert result.category != Category.violation
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "客户称账户里少了几块钱，查询后是我所代扣了短信通知服务费，自己从未收到任何扣费通知，认为我所擅自扣费，要求退还。",
+        "客户发现存折每季度被扣3元小额账户管理费，从未被告知，认为我所在其不知情的情况下扣费不合理，要求退还。",
+    ],
+)
+def test_art3_3_a_fee_charged_without_the_customer_told_is_not_a_clear_violation(
+    text: str,
+) -> None:
+    """Art. 3(3): a fee debited that the customer was never told of is a mistake in handling
+    (the notice not given) as much as a rule broken; the word 擅自 or 不知情 the customer
+    uses for it no longer decides the category on its own (the model reads the story)."""
+    result = classify_by_rules(text)
+    assert result.category_scores[Category.business_error] > 0
+    lead = (
+        result.category_scores[Category.violation] - result.category_scores[Category.business_error]
+    )
+    assert lead < 2
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "客户来电：想在积存金业务建仓，客户经理说暂停受理了，想提实物金条也突然不能操作。",
+        "客户来电：在我所开户多年，最近发现账户突然无法使用、不能转账，要求恢复。",
+        "客户来电：账户警示解除后网上功能仍不能用，转账、缴款都办不了，只能跑柜台。",
+        "客户来电：产品到期了，APP页面上找不到赎回入口，不知道怎么把钱取出来。",
+    ],
+)
+def test_art3_2_a_service_unavailable_is_efficiency(text: str) -> None:
+    """Art. 3 clarified: efficiency is a service slow, late or unavailable; a service
+    suspended, an account or function that cannot be used, a redemption with no way in,
+    told without a word of time, is still efficiency."""
+    assert classify_by_rules(text).category == Category.efficiency
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "客户投诉：多年前买的产品早已期满，但一直没有收到任何到期通知，到期款至今未领取，认为我所没有尽到提醒责任。",
+        "客户反映：其资金账户的转账限额被下调到500元，事前没有收到任何通知，要求恢复。",
+    ],
+)
+def test_art3_3_a_notice_the_customer_never_received_is_a_business_error(text: str) -> None:
+    """Art. 3(3): a notice the exchange owed and the customer never received (到期通知,
+    限额调整的通知) is a mistake in handling, not a slow service, though the story tells how
+    long it went unnoticed."""
+    assert classify_by_rules(text).category == Category.business_error
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "客户来电：收到我所短信说账户已扣款，打热线才知道是系统出错发错了，这样容易让人误以为被诈骗，要求说明原因。",
+        "客户投诉：APP老是弹出营销图片，不小心点进去，以为进了诈骗网站，吓得不敢再用。",
+        "客户到大厅投诉：大额取现时柜员怀疑是诈骗而报警，折腾了近四个小时才取到钱。",
+    ],
+)
+def test_art3_4_fraud_feared_or_suspected_is_no_allegation_of_a_violation(text: str) -> None:
+    """Art. 3(4) is a rule broken by the one complained about.  Fraud the customer might
+    have been mistaken for, feared, or the staff suspected of the customer (误以为被诈骗,
+    以为进了诈骗网站, 怀疑是诈骗) alleges no violation of the exchange."""
+    assert classify_by_rules(text).category != Category.violation

@@ -551,3 +551,47 @@ def test_another_customers_data_shown_is_personal_data_let_out_whatever_the_cate
     result = suggest_major(text=text, category=Category.business_error)
     assert result.major
     assert any("客户个人信息外泄" in reason for reason in result.reasons)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "客户在柜台大额取现，柜员怀疑是诈骗而报警，前后折腾了三个小时才取到钱。",
+        "客户的账户此前被公安机关误设警示，已解除，但我所仍限制网上功能，要求尽快恢复。",
+        "客户请柜员再数一遍现金，柜员不肯，还说“要调监控就去报警”。",
+        "柜员说少了一万元，还有人说要报警，客户为息事宁人先补上了差额。",
+    ],
+)
+def test_the_police_called_or_named_by_others_is_no_threat_of_the_complainant(text: str) -> None:
+    """Art. 4(3): a threat of litigation is the complainant's own step.  Staff who called
+    the police, the police as the ones who erred, a staff member's retort or a bystander's
+    word are not the complainant threatening anything."""
+    result = suggest_major(text=text, category=Category.business_error)
+    assert not result.major
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "客户存款被他人冒领，客户已向公安机关报案，要求我所赔偿。",
+        "几个竞买人的保证金迟迟不退，他们商量要一起去报警。",
+        "客户称账户里的钱被转走，目前已报警，要求我所协助。",
+        "客户说再不退款就报警。",
+        "推荐产品的业务员已被警方控制，客户要求赔偿。",
+    ],
+)
+def test_the_complainant_going_to_the_police_is_a_threat(text: str) -> None:
+    """Art. 4(3): the complainant who reported, or will report, to the police, and a case
+    the police have taken up, suggest major."""
+    result = suggest_major(text=text, category=Category.business_error)
+    assert result.major
+    assert any("诉讼威胁" in reason for reason in result.reasons)
+
+
+def test_payouts_halted_hold_customer_funds() -> None:
+    """Art. 3 clarified: a halt of payouts or redemptions (暂停本息兑付) holds the customers'
+    money back, and suggests major as frozen funds do."""
+    text = "客户来电：其投资的产品发出通知，因运营问题从即日起暂停本息兑付，要求说明情况。"
+    result = suggest_major(text=text, category=Category.efficiency)
+    assert result.major
+    assert any("冻结" in reason for reason in result.reasons)

@@ -234,6 +234,8 @@ def test_art9_a_government_hotline_is_the_channel_not_the_exchanges_hotline() ->
     [
         "赎回跑了三回，头一回说系统在维护，这回又说系统升级办不了。",
         "付息一拖再拖，上次借口是系统故障，这次干脆不接电话。",
+        # The excuse quoted: what the hotline said about a late withdrawal.
+        "客户在我所APP申请提现，三天了一直显示处理中，客服只说“系统升级导致延迟”，让耐心等。",
     ],
 )
 def test_art9_a_system_given_as_the_excuse_is_not_the_subject(text: str) -> None:
@@ -578,4 +580,65 @@ def test_art9_a_hall_machine_that_pays_out_wrong_names_the_equipment(text: str) 
 
 def test_art9_a_card_the_customer_got_swallowed_by_mistake_does_not_name_the_machine() -> None:
     text = "营业员让老人去自动取款机办，老人说自己不会用那机器，上次按错还吞了卡，请求通融。"
+    assert not route(text).named_outright
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "客户到服务大厅投诉：窗口工作人员对她态度冷漠，问两句就不耐烦；下午三点窗口就关了，周末节假日也不营业，越来越不方便。",
+        "客户投诉：柜员只收了一部分硬币，其余的全退回来，还不耐烦地说这里不是帮你数钱的，门口公告也没写一天能换多少。",
+        "客户来电投诉：客服人员接电话时爱理不理，还挂断了她的电话，她要求公示客服的工号。",
+        "客户到大厅投诉：办业务时工作人员说话很冲、态度恶劣，投诉后连门口公示的工号都对不上。",
+    ],
+)
+def test_art9_the_manner_of_the_exchanges_own_counter_or_hotline_staff_is_a_service_matter(
+    text: str,
+) -> None:
+    """Art. 3(1) service attitude of the exchange's own counter, advisory or hotline staff is
+    a complaint about its service to investors (Art. 9: the Wealth Center), though the
+    story also names the opening hours or a notice at the door."""
+    decision = route(text)
+    assert decision.department == Department.wealth_center
+    assert not decision.named_outright
+    assert any("态度" in r or "不耐烦" in r or "爱理不理" in r for r in decision.reasons)
+
+
+def test_art9_the_manner_of_a_guard_at_the_door_stays_with_the_premises() -> None:
+    """The hall's guard is the premises' (General Management), not the counter's service."""
+    text = "老人到服务大厅想借用厕所，保安态度很凶，不让用，要求对保安的做法给个说法。"
+    assert route(text).department == Department.general_management
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "客户投诉：用我所APP转账多次不成功，体验很差，要求改进。",
+        "客户投诉：上午用我所APP买卖时界面一片空白，到收市仍无法登入，无法卖出。",
+    ],
+)
+def test_art9_the_app_failing_or_blank_names_the_system(text: str) -> None:
+    """Art. 3 clarified: the exchange's own app failing (不成功, 界面空白, 无法登入) is its
+    system's failure, General Management's, though a transfer or a trade was being made."""
+    decision = route(text)
+    assert decision.department == Department.general_management
+    assert decision.named_outright
+
+
+def test_art9_terms_changed_without_notice_are_information_disclosure_in_either_order() -> None:
+    """A change of terms or fees not announced is disclosure (General Management), told
+    "未通知……更新了条款" as well as "调整了……没有通知"."""
+    text = "客户投诉：我所在未通知用户的情况下更新了协议条款，对不动户按半年收取费用，要求撤回。"
+    decision = route(text)
+    assert decision.department == Department.general_management
+    assert decision.named_outright
+
+
+def test_art9_a_notice_quoted_for_what_it_promised_is_not_the_subject() -> None:
+    """A notice quoted for its promise ("公告“刷卡免手续费”") is the source of the complaint,
+    the fee charged is its subject: a service matter."""
+    text = (
+        "客户投诉：因收费处公告“刷本所联名卡免手续费”才用卡付款，"
+        "事后账单却列了一笔手续费，要求退还。"
+    )
     assert not route(text).named_outright

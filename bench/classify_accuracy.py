@@ -46,16 +46,19 @@ The sets, and what their figures mean:
 * ``real_blind7`` classification_real_blind7.jsonl (85) real complaints by an eighth author, from
   pages no other set used; blind in the fifth round of 2026-12-05 (measured once after it),
   trained on since the sixth round of 2026-12-05.
-* ``real_blind8`` classification_real_blind8.jsonl real complaints by a ninth author; blind:
-  measured once after the sixth round of 2026-12-05, never used in tuning (absent from a
-  tuning worktree).
+* ``real_blind8`` classification_real_blind8.jsonl (115) real complaints by a ninth author, from
+  pages no other set used; blind in the sixth round of 2026-12-05 (measured once after it),
+  trained on since the seventh round of 2026-12-05.
+
+The blind real set of the seventh round, ``real_blind9`` (a tenth author), is not in a tuning
+worktree: it is measured once, after the round, by someone who did not tune.
 
 The real sets' labels were checked by an independent second labeller and the disagreements
 adjudicated (agreement before adjudication: category 96%, department 91%, major 95%); figures
 on the blind sets are in bench/README.md.
 
 The model (``policy/classifier_model.json``) is trained on every set but the blind ones
-(``holdout5``, ``real_blind8``), so only those estimate accuracy on unseen complaints; on the
+(``holdout5``), so only it estimate accuracy on unseen complaints; on the
 real sets trained on, the honest estimate is the cross-validation grouped by source of
 ``bench/train_classifier.py --cv``, not the figure printed here.
 
@@ -125,9 +128,9 @@ NOTES = {
     "real_blind5": "real complaints by a sixth author, trained on since 2026-12-05 (fourth round)",
     "real_blind6": "real complaints by a seventh author, trained on since 2026-12-05 (fifth round)",
     "real_blind7": "real complaints by an eighth author, trained on since 2026-12-05 (sixth round)",
-    "real_blind8": "blind: real complaints by a ninth author, never used in tuning",
+    "real_blind8": "real complaints by a ninth author, trained on since 2026-12-05 (seventh round)",
 }
-BLIND = ("holdout5", "real_blind8")
+BLIND = ("holdout5",)
 GROUPS = {"tuning": [name for name in FILES if name not in BLIND], "all": list(FILES)}
 CLASSIFIER = {"classify": classify}
 

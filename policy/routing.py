@@ -242,12 +242,40 @@ def route(
         f"{d.label} {scores[d]:.1f}" for d in table.tie_break if d != department and scores.get(d)
     ]
     if others:
-        reasons.append(
-            f"Art. 9 比较: {department.label} {scores[department]:.1f} 胜过 " + "、".join(others)
-        )
+        reasons.append(_comparison(table, department, scores, others))
     general = Department.general_management
     named = department == general and strongest.get(general, 0.0) >= table.named_outright_weight
     return RoutingDecision(department, tuple(reasons), named_outright=named)
+
+
+def _comparison(
+    table: _Table, department: Department, scores: dict[Department, float], others: list[str]
+) -> str:
+    """Art. 9: what decided between the departments, in words a person can check.
+
+    A member complaint is decided by the member cues reaching ``member_min_score`` (membership
+    matters and a member institution's conduct come first, whoever else the story names), not
+    by outscoring the others; otherwise the highest score decides, a tie by ``tie_break``."""
+    score = scores[department]
+    rest = "、".join(others)
+    if department == Department.member_management:
+        return (
+            f"Art. 9 比较: {department.label} {score:.1f} 达到会员投诉门槛"
+            f" {table.member_min_score:g}，会员事务或会员单位及其人员的行为优先"
+            f"(其它部门得分不参与比较: {rest})"
+        )
+    tied = [
+        d
+        for d in table.tie_break
+        if d not in (department, Department.member_management) and scores.get(d) == score
+    ]
+    if tied:
+        return (
+            f"Art. 9 比较: {department.label} {score:.1f} 与{'、'.join(d.label for d in tied)}"
+            f"同分，按顺序{'、'.join(d.label for d in table.tie_break)}取{department.label}"
+            f"(其它: {rest})"
+        )
+    return f"Art. 9 比较: {department.label} {score:.1f} 得分最高，高于{rest}"
 
 
 _SENTENCE_END = re.compile(r"[。!?;！？；]")

@@ -642,3 +642,24 @@ def test_art9_a_notice_quoted_for_what_it_promised_is_not_the_subject() -> None:
         "事后账单却列了一笔手续费，要求退还。"
     )
     assert not route(text).named_outright
+
+
+def test_art9_comparison_says_what_decided_a_member_complaint() -> None:
+    """A member complaint wins on its own threshold, not on points: the reason says so
+    rather than that a lower score "beat" a higher one."""
+    decision = route(
+        "会员单位客户经理在我所财富中心柜台推荐理财产品，赎回款一直没到账，柜员也不解释。",
+        ComplainantKind.customer,
+        None,
+    )
+    assert decision.department == Department.member_management
+    compared = [r for r in decision.reasons if r.startswith("Art. 9 比较")]
+    assert compared and all("胜过" not in r for r in compared)
+    assert any("达到会员投诉门槛" in r and "优先" in r for r in compared)
+
+
+def test_art9_comparison_names_the_highest_score_or_the_tie_break() -> None:
+    decision = route("赎回款一直没到账，APP也登录不上。", ComplainantKind.customer, None)
+    compared = [r for r in decision.reasons if r.startswith("Art. 9 比较")]
+    assert compared
+    assert any("得分最高" in r or "同分" in r for r in compared)

@@ -257,7 +257,7 @@ def _comparison(
     matters and a member institution's conduct come first, whoever else the story names), not
     by outscoring the others; otherwise the highest score decides, a tie by ``tie_break``."""
     score = scores[department]
-    rest = "、".join(others)
+    rest = "、".join(o for o in others if not o.endswith(f" {score:.1f}"))
     if department == Department.member_management:
         return (
             f"Art. 9 比较: {department.label} {score:.1f} 达到会员投诉门槛"
@@ -273,7 +273,7 @@ def _comparison(
         return (
             f"Art. 9 比较: {department.label} {score:.1f} 与{'、'.join(d.label for d in tied)}"
             f"同分，按顺序{'、'.join(d.label for d in table.tie_break)}取{department.label}"
-            f"(其它: {rest})"
+            + (f"(其它: {rest})" if rest else "")
         )
     return f"Art. 9 比较: {department.label} {score:.1f} 得分最高，高于{rest}"
 

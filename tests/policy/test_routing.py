@@ -663,3 +663,37 @@ def test_art9_comparison_names_the_highest_score_or_the_tie_break() -> None:
     compared = [r for r in decision.reasons if r.startswith("Art. 9 比较")]
     assert compared
     assert any("得分最高" in r or "同分" in r for r in compared)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # A claim held up: the app it failed in is where, not what.
+        "办理理赔类申请时被要求反复提交医疗证明，在我所APP上传材料时系统常提示“上传失败”，"
+        "导致办理周期超过三个月。",
+        # A refund held up, told through the hotline nobody answers.
+        "其一笔押金迟迟未退，拨打我所热线后按语音提示折腾半天也找不到人工服务，转人工却等来一句“人工座席忙”。",
+        # A subscription that could not be placed while the system was down.
+        "客户账户内资金需办理多笔申购，因我所网上系统宕机无法提交，系统恢复后指令仍迟迟未执行。",
+    ],
+)
+def test_art9_a_service_held_up_in_the_app_or_hotline_is_the_wealth_centers(text: str) -> None:
+    """Art. 9, the subject decides: a payout, withdrawal, redemption, subscription, claim or
+    refund of the exchange held up is its service to investors, wherever it failed."""
+    assert department_of(text) == Department.wealth_center
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "我所APP这个周末又用不了，他无法转账；打热线等了35分钟，到下班时间电话就被挂断了。",
+        "你们的24小时人工客服热线连续打了三天都没人接，这样的热线就是摆设。",
+        "打客服热线要按好几层菜单、输卡号密码，转人工还要排队，每次都等很久。",
+        "长假后首日开盘，准备把银行卡里的3万元转入交易资金账户，却遇到入金转账系统故障，资金无法转入。",
+    ],
+)
+def test_art9_the_system_or_hotline_itself_down_is_general_managements(text: str) -> None:
+    """Art. 3 clarified: the exchange's own app or hotline unavailable is General
+    Management's, when no service of it to the investor is what was held up (trading,
+    moving money between accounts, reaching the hotline at all)."""
+    assert department_of(text) == Department.general_management

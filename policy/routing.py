@@ -262,7 +262,7 @@ def _comparison(
         return (
             f"Art. 9 比较: {department.label} {score:.1f} 达到会员投诉门槛"
             f" {table.member_min_score:g}，会员事务或会员单位及其人员的行为优先"
-            f"(其它部门得分不参与比较: {rest})"
+            f"(其它部门得分不参与比较: {'、'.join(others)})"
         )
     tied = [
         d

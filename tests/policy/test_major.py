@@ -113,6 +113,20 @@ def test_bystanders_are_not_a_group_of_complainants() -> None:
 @pytest.mark.parametrize(
     "text",
     [
+        "其取号后等了半小时仍未轮到办理，大厅内十多名客户在等待，不少老人也耐不住性子。",
+        "前面还有二十多位客户排队，窗口只开了一个。",
+        "大厅里坐满了等着办业务的人，七八名客户在排队等候。",
+    ],
+)
+def test_other_customers_waiting_in_the_hall_are_not_a_group_of_complainants(text: str) -> None:
+    """Art. 4(3): a group complaint needs several complainants; customers waiting their
+    turn in the same hall are the setting of one customer's complaint."""
+    assert major(text).major is False
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
         "我从法院公告里看到项目方被起诉了。",
         "评估报告和法院公告中的资产状况不一致。",
     ],

@@ -8,7 +8,7 @@ import pytest
 
 from policy.classification import classify_by_rules
 from policy.enums import Category, Channel
-from policy.major import MajorSuggestion, amounts_in_text, suggest_major
+from policy.major import MajorSuggestion, amounts_in_text, normalize, suggest_major, unframed
 
 
 def major(text: str, **kwargs: object) -> MajorSuggestion:
@@ -609,3 +609,26 @@ def test_payouts_halted_hold_customer_funds() -> None:
     result = suggest_major(text=text, category=Category.efficiency)
     assert result.major
     assert any("冻结" in reason for reason in result.reasons)
+
+
+@pytest.mark.parametrize(
+    ("text", "story"),
+    [
+        ("客户来电投诉：其取号后等了半小时。", ",其取号后等了半小时。"),
+        ("客户到我所服务大厅投诉：窗口只开了一个。", ",窗口只开了一个。"),
+        ("客户（退休人员）来函并电话投诉：押金迟迟未退。", ",押金迟迟未退。"),
+        ("客户来电称：今天APP又用不了。", ",今天app又用不了。"),
+    ],
+)
+def test_the_intake_heading_of_who_came_and_how_is_framing(text: str, story: str) -> None:
+    """Art. 3 channels: a heading that says only who came and how is the record, not the
+    complaint, and neither the rules nor the model read it."""
+    assert unframed(normalize(text))[0] == story
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["多名客户来电反映：周一早盘无法登录。", "客户到我所财富中心投诉：理财经理夸大收益。"],
+)
+def test_a_heading_that_names_who_complains_or_about_whom_stays(text: str) -> None:
+    assert unframed(normalize(text))[0] == normalize(text)

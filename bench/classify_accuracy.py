@@ -57,10 +57,11 @@ The real sets' labels were checked by an independent second labeller and the dis
 adjudicated (agreement before adjudication: category 96%, department 91%, major 95%); figures
 on the blind sets are in bench/README.md.
 
-The model (``policy/classifier_model.json``) is trained on every set but the blind ones
-(``holdout5``), so only it estimate accuracy on unseen complaints; on the
-real sets trained on, the honest estimate is the cross-validation grouped by source of
-``bench/train_classifier.py --cv``, not the figure printed here.
+The model (``policy/classifier_model.json``) is trained on every set here but the blind one
+(``holdout5``), so only it (and the round's blind real set, measured outside the tuning
+worktree) estimates accuracy on unseen complaints; on the real sets trained on, the honest
+estimates are those of ``bench/train_classifier.py --cv --leave-set-out`` (each author's set
+held out whole is what a blind set by a new author measures), not the figure printed here.
 
 ``--rules`` measures the cue rules alone, for comparison.  Each set also reports texts
 classified per second.

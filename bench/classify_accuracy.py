@@ -50,8 +50,9 @@ The sets, and what their figures mean:
   pages no other set used; blind in the sixth round of 2026-12-05 (measured once after it),
   trained on since the seventh round of 2026-12-05.
 
-The blind real set of the seventh round, ``real_blind9`` (a tenth author), is not in a tuning
-worktree: it is measured once, after the round, by someone who did not tune.
+* ``real_blind9`` classification_real_blind9.jsonl (100) real complaints by a tenth author, from
+  pages no other set used; blind: never trained on, measured once after the seventh round of
+  2026-12-05 (absent from a tuning worktree, so that nobody tuning reads it).
 
 The real sets' labels were checked by an independent second labeller and the disagreements
 adjudicated (agreement before adjudication: category 96%, department 91%, major 95%); figures
@@ -111,6 +112,7 @@ FILES = {
     "real_blind6": DATA / "classification_real_blind6.jsonl",
     "real_blind7": DATA / "classification_real_blind7.jsonl",
     "real_blind8": DATA / "classification_real_blind8.jsonl",
+    "real_blind9": DATA / "classification_real_blind9.jsonl",
 }
 NOTES = {
     "dev": "tuned on",
@@ -130,8 +132,9 @@ NOTES = {
     "real_blind6": "real complaints by a seventh author, trained on since 2026-12-05 (fifth round)",
     "real_blind7": "real complaints by an eighth author, trained on since 2026-12-05 (sixth round)",
     "real_blind8": "real complaints by a ninth author, trained on since 2026-12-05 (seventh round)",
+    "real_blind9": "blind: real complaints by a tenth author, never used in tuning",
 }
-BLIND = ("holdout5",)
+BLIND = ("holdout5", "real_blind9")
 GROUPS = {"tuning": [name for name in FILES if name not in BLIND], "all": list(FILES)}
 CLASSIFIER = {"classify": classify}
 

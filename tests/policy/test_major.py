@@ -632,3 +632,56 @@ def test_the_intake_heading_of_who_came_and_how_is_framing(text: str, story: str
 )
 def test_a_heading_that_names_who_complains_or_about_whom_stays(text: str) -> None:
     assert unframed(normalize(text))[0] == normalize(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "多家会员单位联名来函：我所行情数据收费连年上涨，要求公开成本依据。",
+        "几家投资机构联合来函：要求我所说明收费调整的依据。",
+        "客户（某报社记者）来电投诉：保安不让其在门前车位停车。",
+    ],
+)
+def test_a_heading_that_names_a_group_or_a_journalist_complaining_stays(text: str) -> None:
+    """Art. 4(3): who complains is a fact of the complaint, not the record of its intake:
+    several institutions writing jointly are a group, a journalist complaining is the
+    media."""
+    assert unframed(normalize(text))[0] == normalize(text)
+    assert major(text, category=Category.business_error).major
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # A group shown by the number of like claims already made.
+        "会员单位已设专班受理，目前同类受损申报已达180件，要求赔偿。",
+        "网上交易系统整个上午无法使用，短时间内已接到两千余件同类投诉。",
+        "同样情况的投诉已有三十多起，要求会员单位说明原因。",
+        # The complainant's own story published.
+        "客户称其常去别处办事从未受过这种对待，并已在其供职的网站刊发此事。",
+    ],
+)
+def test_like_claims_counted_are_a_group_and_a_story_published_is_media(text: str) -> None:
+    """Art. 4(3): a group of complainants is shown as well by the count of like claims
+    (同类投诉、同类申报 in the tens or thousands) as by the complainants named; the
+    complainant's own report published is media exposure."""
+    assert major(text, category=Category.business_error).major
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # Customers around the complainant, as the setting of one complaint.
+        "中午排队半天不见挪动，柜员忙于处理冲账，客户认为工作人员拿几十名客户的时间当儿戏。",
+        "取号排在第141号，大厅挤满等候的人，一笔业务要15分钟以上，许多客户等不下去中途离开，要求增加窗口。",
+        # The exchange's press conference is not the complainant going to the press.
+        "今天我所交易系统故障全天停止交易，其融资持仓没法平仓，“会见记者几分钟就结束了，利息怎么办？”要求补偿。",
+    ],
+)
+def test_bystanders_and_the_exchanges_own_press_conference_are_no_group_or_media(
+    text: str,
+) -> None:
+    """Art. 4(3): customers in the hall whose time was wasted or who gave up waiting are
+    the setting of one customer's complaint, not its complainants; the exchange meeting
+    the press is not the complainant's exposure."""
+    assert not major(text, category=Category.efficiency).major

@@ -697,3 +697,45 @@ def test_art9_the_system_or_hotline_itself_down_is_general_managements(text: str
     Management's, when no service of it to the investor is what was held up (trading,
     moving money between accounts, reaching the hotline at all)."""
     assert department_of(text) == Department.general_management
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # Understaffed counters, told with the guard or the air-conditioning in passing.
+        "客户到我所网点投诉：一早就来排队，队伍排到门口，却只有一名柜员在办，保安也被拉去帮忙，认为管理层毫无准备。",
+        "多名客户来电投诉：昨天在我所营业大厅平均等了三个多小时，空调也坏了，我所却一直不增加人手、不改善场地。",
+        "客户到我所服务大厅投诉：十个窗口只开了两个，大家排了两个小时还没轮到，天气又闷热。",
+        # The hotline staff's manner, however the customer came to call.
+        "客户来电称：父亲不会用网页，由其代为致电查询；客服死板、不近人情，坚持要本人来，不肯多说一句。",
+    ],
+)
+def test_art9_the_counters_or_hotlines_service_to_the_customer_is_the_wealth_centers(
+    text: str,
+) -> None:
+    """Art. 9, the subject decides: waiting at the exchange's counters because few windows
+    or tellers serve (hours in the queue, one teller, no more staff), and the manner of its
+    hotline staff, are its service to investors; the building, the guard or the
+    air-conditioning told in passing do not make it a premises complaint."""
+    assert department_of(text) == Department.wealth_center
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # The building's entrance.
+        "客户来电称：到我所网点办事，入口的闸机刷了几次都进不去，前后折腾了快十分钟。",
+        # The exchange's own documents.
+        "客户来电称：收到我所来信，说其去年多收到一份完税证明，要求寄回，否则将通知税务机关，但其只收到过一份。",
+        # The exchange's own market decisions.
+        "客户委托律师来函：我所在某品种价格暴涨时暂停交易，并取消当天已成交的全部交易，客户认为处置不公，要求赔偿。",
+        "多家机构联合来函：因我所在价格异常时取消某品种当日全部成交，其合约被作废，要求赔偿。",
+    ],
+)
+def test_art9_the_exchanges_premises_documents_and_market_decisions_are_general_managements(
+    text: str,
+) -> None:
+    """Art. 9: the building (its entrance, doors, turnstiles), the exchange's own documents
+    (tax certificates it issues) and its own decisions on the market (halting trading,
+    cancelling trades) are other administration, not a service to one investor."""
+    assert department_of(text) == Department.general_management

@@ -244,15 +244,35 @@ _CN_SMALL = {"十": 10, "拾": 10, "百": 100, "佰": 100, "千": 1000, "仟": 1
 _CN_CHARS = "".join(_CN_DIGITS) + "".join(_CN_SMALL) + "万亿"
 _UNITS = {"千": Decimal(1000), "万": Decimal(10_000), "亿": Decimal(100_000_000)}
 
-_ARABIC_AMOUNT = re.compile(
-    r"(?P<prefix>[¥￥]|人民币|rmb)?"
-    r"(?P<number>\d{1,3}(?:,\d{3})+|\d+)(?:\.(?P<fraction>\d+))?"
-    r"(?:多|余|来)?(?P<unit>千|万|亿)?(?P<currency>元|块|圆|rmb|人民币)?",
-    re.IGNORECASE,
-)
-_CHINESE_AMOUNT = re.compile(
-    rf"(?P<number>[{_CN_CHARS}]+)(?:多|余|来)?(?P<unit>万|亿)?(?P<currency>元|块|圆)?"
-)
+
+@lru_cache(maxsize=1)
+def _currency_rates() -> dict[str, Decimal]:
+    """Yuan per unit of a foreign currency (``major.currency_rates`` in ``lexicon.yaml``)."""
+    rates = load_lexicon()["major"].get("currency_rates") or {}
+    return {str(name): Decimal(str(rate)) for name, rate in rates.items()}
+
+
+def _foreign() -> str:
+    # Longest names first, so that 新台币 is not read as 台币 and 港币 before 港.
+    return "|".join(sorted(map(re.escape, _currency_rates()), key=len, reverse=True)) or "(?!)"
+
+
+@lru_cache(maxsize=1)
+def _arabic_amount() -> re.Pattern[str]:
+    return re.compile(
+        r"(?P<prefix>[¥￥]|人民币|rmb)?"
+        r"(?P<number>\d{1,3}(?:,\d{3})+|\d+)(?:\.(?P<fraction>\d+))?"
+        rf"(?:多|余|来)?(?P<unit>千|万|亿)?(?:(?P<foreign>{_foreign()})|(?P<currency>元|块|圆|rmb|人民币))?",
+        re.IGNORECASE,
+    )
+
+
+@lru_cache(maxsize=1)
+def _chinese_amount() -> re.Pattern[str]:
+    return re.compile(
+        rf"(?P<number>[{_CN_CHARS}]+)(?:多|余|来)?(?P<unit>万|亿)?"
+        rf"(?:(?P<foreign>{_foreign()})|(?P<currency>元|块|圆))?"
+    )
 
 
 def _chinese_number(numeral: str) -> int:
@@ -286,13 +306,18 @@ def amounts_in_text(text: str) -> list[Decimal]:
 
     A number counts as money when it carries 万/亿 or a currency mark (元, 块, ¥, 人民币):
     "200万", "五十万元", "1,500,000元", "一百二十万", "1.5亿", "100多万".  Bare numbers
-    (dates, phone numbers, percentages) do not count.
+    (dates, phone numbers, percentages) do not count.  An amount in a foreign currency
+    ("300万韩元", "37840美元") is converted at ``major.currency_rates``.
     """
     body = normalize(text)
+    rates = _currency_rates()
     found: list[Decimal] = []
-    for match in _ARABIC_AMOUNT.finditer(body):
+    for match in _arabic_amount().finditer(body):
         unit, currency, prefix = match["unit"], match["currency"], match["prefix"]
-        if not (unit in ("万", "亿") or currency or prefix) or _below(body, match.start()):
+        foreign = match["foreign"]
+        if not (unit in ("万", "亿") or currency or prefix or foreign) or _below(
+            body, match.start()
+        ):
             continue
         digits = match["number"].replace(",", "")
         if match["fraction"]:
@@ -301,18 +326,19 @@ def amounts_in_text(text: str) -> list[Decimal]:
             value = Decimal(digits)
         except InvalidOperation:  # pragma: no cover - the pattern admits digits only
             continue
-        found.append(value * _UNITS.get(unit or "", Decimal(1)))
-    for match in _CHINESE_AMOUNT.finditer(body):
+        value *= _UNITS.get(unit or "", Decimal(1))
+        found.append(value * rates[foreign] if foreign else value)
+    for match in _chinese_amount().finditer(body):
         numeral = match["number"]
         if _below(body, match.start()) or not any(
             char in _CN_DIGITS or char in _CN_SMALL for char in numeral
         ):
             continue
         has_unit = any(char in "万亿" for char in numeral) or match["unit"]
-        if not (has_unit or match["currency"]):
+        if not (has_unit or match["currency"] or match["foreign"]):
             continue
         value = Decimal(_chinese_number(numeral))
         if match["unit"]:
             value *= _UNITS[match["unit"]]
-        found.append(value)
+        found.append(value * rates[match["foreign"]] if match["foreign"] else value)
     return found

@@ -685,3 +685,23 @@ def test_bystanders_and_the_exchanges_own_press_conference_are_no_group_or_media
     the setting of one customer's complaint, not its complainants; the exchange meeting
     the press is not the complainant's exposure."""
     assert not major(text, category=Category.efficiency).major
+
+
+@pytest.mark.parametrize(
+    ("text", "amounts"),
+    [
+        ("按错误信息操作损失约300万韩元。", [Decimal("15000")]),
+        ("要求赔偿约415亿日元。", [Decimal("2075000000")]),
+        ("要求退还37840美元。", [Decimal("264880")]),
+        ("损失折合人民币约7万元。", [Decimal("70000")]),
+    ],
+)
+def test_amounts_in_a_foreign_currency_are_read_in_yuan(text: str, amounts: list[Decimal]) -> None:
+    """Art. 4(3)'s threshold is in yuan: an amount in won, yen or dollars is converted at the
+    reference rate of ``lexicon.yaml`` (``major.currency_rates``), not read as yuan."""
+    assert amounts_in_text(text) == amounts
+
+
+def test_a_loss_in_won_below_the_threshold_in_yuan_is_not_major_by_amount() -> None:
+    result = major("按错误信息操作损失约140万韩元，要求赔偿。", category=Category.business_error)
+    assert not result.major

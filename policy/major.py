@@ -180,6 +180,8 @@ def _decimal(value: Decimal | int | float | str) -> Decimal:
 
 
 _RULE = "重大投诉认定:"
+# A complaint to the regulator, in so many words (向监管部门投诉, 投诉到监管局).
+_REGULATOR_CHANNEL = re.compile(r"监管(?!.*(?:信访|上访))")
 
 
 def suggest_major(
@@ -212,6 +214,10 @@ def suggest_major(
     threat_negation = negation(extra=True)
     for group in escalations:
         cues = _hits(group, body, threat_negation)
+        if group.key == "petition" and channel == Channel.regulator_transfer:
+            # The complaint to the regulator that the regulator transferred is the channel
+            # it came by (a transfer is not major in itself); a petition office still counts.
+            cues = [cue for cue in cues if not _REGULATOR_CHANNEL.search(cue)]
         if cues:
             reasons.append(f"{_RULE} {group.label}: 命中{_quote(cues)}")
 

@@ -705,3 +705,16 @@ def test_amounts_in_a_foreign_currency_are_read_in_yuan(text: str, amounts: list
 def test_a_loss_in_won_below_the_threshold_in_yuan_is_not_major_by_amount() -> None:
     result = major("按错误信息操作损失约140万韩元，要求赔偿。", category=Category.business_error)
     assert not result.major
+
+
+def test_a_complaint_to_the_regulator_that_the_regulator_transferred_is_its_channel() -> None:
+    """Art. 4(3): a transfer by the regulator is not major in itself, so the complainant's
+    complaint to the regulator, in a complaint the regulator transferred, is how it came,
+    not a threat to petition; a petition office (信访) still is one."""
+    text = "监管部门转来投诉：客户通过APP卖出时连接错误，错过时机造成亏损，遂向监管部门投诉。"
+    assert not major(text, channel=Channel.regulator_transfer).major
+    assert major(text, channel=Channel.phone).major
+    petitioned = (
+        "监管部门转来投诉：系统故障无法平仓，客户多次投诉无果，已到监管部门信访办公室投诉。"
+    )
+    assert major(petitioned, channel=Channel.regulator_transfer).major

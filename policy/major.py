@@ -251,6 +251,11 @@ _CN_CHARS = "".join(_CN_DIGITS) + "".join(_CN_SMALL) + "万亿"
 _UNITS = {"千": Decimal(1000), "万": Decimal(10_000), "亿": Decimal(100_000_000)}
 
 
+# What a number with 万/亿 counts when it is not money: shares, lots, records, people ...
+# (8000万股, 一万条).
+_COUNTED = "股|手|份|条|张|笔|枚|件|人|名|户|次|克|吨|盎司|个|位|册|台|辆|平方|平米|亩|公里|英里"
+
+
 @lru_cache(maxsize=1)
 def _currency_rates() -> dict[str, Decimal]:
     """Yuan per unit of a foreign currency (``major.currency_rates`` in ``lexicon.yaml``)."""
@@ -268,7 +273,8 @@ def _arabic_amount() -> re.Pattern[str]:
     return re.compile(
         r"(?P<prefix>[¥￥]|人民币|rmb)?"
         r"(?P<number>\d{1,3}(?:,\d{3})+|\d+)(?:\.(?P<fraction>\d+))?"
-        rf"(?:多|余|来)?(?P<unit>千|万|亿)?(?:(?P<foreign>{_foreign()})|(?P<currency>元|块|圆|rmb|人民币))?",
+        rf"(?:多|余|来)?(?P<unit>千|万|亿)?(?:(?P<foreign>{_foreign()})|(?P<currency>元|块|圆|rmb|人民币))?"
+        rf"(?P<counted>{_COUNTED})?",
         re.IGNORECASE,
     )
 
@@ -277,7 +283,7 @@ def _arabic_amount() -> re.Pattern[str]:
 def _chinese_amount() -> re.Pattern[str]:
     return re.compile(
         rf"(?P<number>[{_CN_CHARS}]+)(?:多|余|来)?(?P<unit>万|亿)?"
-        rf"(?:(?P<foreign>{_foreign()})|(?P<currency>元|块|圆))?"
+        rf"(?:(?P<foreign>{_foreign()})|(?P<currency>元|块|圆))?(?P<counted>{_COUNTED})?"
     )
 
 
@@ -321,8 +327,10 @@ def amounts_in_text(text: str) -> list[Decimal]:
     for match in _arabic_amount().finditer(body):
         unit, currency, prefix = match["unit"], match["currency"], match["prefix"]
         foreign = match["foreign"]
-        if not (unit in ("万", "亿") or currency or prefix or foreign) or _below(
-            body, match.start()
+        if (
+            not (unit in ("万", "亿") or currency or prefix or foreign)
+            or _below(body, match.start())
+            or (match["counted"] and not (currency or prefix or foreign))
         ):
             continue
         digits = match["number"].replace(",", "")
@@ -341,7 +349,8 @@ def amounts_in_text(text: str) -> list[Decimal]:
         ):
             continue
         has_unit = any(char in "万亿" for char in numeral) or match["unit"]
-        if not (has_unit or match["currency"] or match["foreign"]):
+        money = match["currency"] or match["foreign"]
+        if not (has_unit or money) or (match["counted"] and not money):
             continue
         value = Decimal(_chinese_number(numeral))
         if match["unit"]:

@@ -718,3 +718,16 @@ def test_a_complaint_to_the_regulator_that_the_regulator_transferred_is_its_chan
         "监管部门转来投诉：系统故障无法平仓，客户多次投诉无果，已到监管部门信访办公室投诉。"
     )
     assert major(petitioned, channel=Channel.regulator_transfer).major
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "公告把“800万股限售股”写成了“8000万股限售股”。",
+        "一次卖出了61万股。",
+        "泄露了一万条客户信息。",
+    ],
+)
+def test_a_count_of_shares_or_things_is_no_amount_of_money(text: str) -> None:
+    """Art. 4(3)'s threshold is money: 8000万股 counts shares, 一万条 records, not yuan."""
+    assert amounts_in_text(text) == []

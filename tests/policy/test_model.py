@@ -29,7 +29,8 @@ def test_the_model_is_a_versioned_data_file_with_what_it_was_trained_on() -> Non
 
 def test_the_model_is_trained_on_every_real_set_but_the_blind_one() -> None:
     """The real sets whose errors have been looked at are trained on; the blind sets
-    (synthetic holdout5, and the round's blind real set, real_blind10) never are, so that they stay an honest estimate."""
+    (synthetic holdout5, and the round's blind real set, real_blind10) never are, so that
+    they stay an honest estimate."""
     model = load_model()
     assert model is not None
     files = model.trained_on["files"]

@@ -255,27 +255,36 @@ def _comparison(
 
     A member complaint is decided by the member cues reaching ``member_min_score`` (membership
     matters and a member institution's conduct come first, whoever else the story names), not
-    by outscoring the others; otherwise the highest score decides, a tie by ``tie_break``."""
+    by outscoring the others; otherwise the highest score decides, a tie by ``tie_break``, and
+    a member score short of its threshold is named as such (it may be the highest)."""
     score = scores[department]
-    rest = "、".join(o for o in others if not o.endswith(f" {score:.1f}"))
-    if department == Department.member_management:
+    member = Department.member_management
+    if department == member:
         return (
             f"Art. 9 比较: {department.label} {score:.1f} 达到会员投诉门槛"
             f" {table.member_min_score:g}，会员事务或会员单位及其人员的行为优先"
             f"(其它部门得分不参与比较: {'、'.join(others)})"
         )
-    tied = [
-        d
-        for d in table.tie_break
-        if d not in (department, Department.member_management) and scores.get(d) == score
-    ]
+    rivals = [d for d in table.tie_break if d not in (department, member) and scores.get(d)]
+    tied = [d for d in rivals if scores[d] == score]
+    lower = "、".join(f"{d.label} {scores[d]:.1f}" for d in rivals if scores[d] < score)
+    short = (
+        f"；{member.label} {scores[member]:.1f} 未达会员投诉门槛 {table.member_min_score:g}"
+        if scores.get(member)
+        else ""
+    )
     if tied:
         return (
             f"Art. 9 比较: {department.label} {score:.1f} 与{'、'.join(d.label for d in tied)}"
             f"同分，按顺序{'、'.join(d.label for d in table.tie_break)}取{department.label}"
-            + (f"(其它: {rest})" if rest else "")
+            + (f"(其它: {lower})" if lower else "")
+            + short
         )
-    return f"Art. 9 比较: {department.label} {score:.1f} 得分最高，高于{rest}"
+    return (
+        f"Art. 9 比较: {department.label} {score:.1f} 得分最高"
+        + (f"，高于{lower}" if lower else "")
+        + short
+    )
 
 
 _SENTENCE_END = re.compile(r"[。!?;！？；]")

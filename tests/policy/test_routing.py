@@ -739,3 +739,20 @@ def test_art9_the_exchanges_premises_documents_and_market_decisions_are_general_
     (tax certificates it issues) and its own decisions on the market (halting trading,
     cancelling trades) are other administration, not a service to one investor."""
     assert department_of(text) == Department.general_management
+
+
+def test_art9_comparison_never_says_a_lower_score_is_higher() -> None:
+    """Below its threshold a member score may still be the highest: the reason says it fell
+    short of the threshold, and lists as outscored only the scores that are lower."""
+    from policy.routing import _comparison, _table
+
+    table = _table()
+    scores = {
+        Department.wealth_center: 1.0,
+        Department.member_management: 1.5,
+        Department.general_management: 0.5,
+    }
+    others = ["会员管理部 1.5", "综合管理部 0.5"]
+    reason = _comparison(table, Department.wealth_center, scores, others)
+    assert "高于综合管理部 0.5" in reason and "高于会员管理部" not in reason
+    assert f"会员管理部 1.5 未达会员投诉门槛 {table.member_min_score:g}" in reason

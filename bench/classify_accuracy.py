@@ -55,8 +55,8 @@ The sets, and what their figures mean:
   trained on since the eighth round of 2026-12-05.
 
 * ``real_blind10`` classification_real_blind10.jsonl (105) real complaints by an eleventh author,
-  from pages no other set used; blind: never trained on, measured once after the eighth round of
-  2026-12-05 (absent from a tuning worktree, so that nobody tuning reads it).
+  from pages no other set used; blind in the eighth round of 2026-12-05 (measured once after it),
+  trained on since the ninth round of 2026-12-05.
 
 The real sets' labels were checked by an independent second labeller and the disagreements
 adjudicated (agreement before adjudication: category 96%, department 91%, major 95%); figures
@@ -138,9 +138,9 @@ NOTES = {
     "real_blind7": "real complaints by an eighth author, trained on since 2026-12-05 (sixth round)",
     "real_blind8": "real complaints by a ninth author, trained on since 2026-12-05 (seventh round)",
     "real_blind9": "real complaints by a tenth author, trained on since 2026-12-05 (eighth round)",
-    "real_blind10": "blind: real complaints by an eleventh author, never used in tuning",
+    "real_blind10": "real complaints by an eleventh author, trained on since 2026-12-05 (ninth round)",
 }
-BLIND = ("holdout5", "real_blind10")
+BLIND = ("holdout5",)
 GROUPS = {"tuning": [name for name in FILES if name not in BLIND], "all": list(FILES)}
 CLASSIFIER = {"classify": classify}
 

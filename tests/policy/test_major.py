@@ -731,3 +731,48 @@ def test_a_complaint_to_the_regulator_that_the_regulator_transferred_is_its_chan
 def test_a_count_of_shares_or_things_is_no_amount_of_money(text: str) -> None:
     """Art. 4(3)'s threshold is money: 8000万股 counts shares, 一万条 records, not yuan."""
     assert amounts_in_text(text) == []
+
+
+# --- Art. 4(3): facts told in stories from abroad ----------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "reason"),
+    [
+        ("客户称已向消费者权益保护机构提起申诉，要求赔偿。", "信访"),
+        ("客户表示已向金融申诉专员提出申诉。", "信访"),
+        ("客户说再不解决就去消费者协会投诉。", "信访"),
+        ("客户表示要追究到底，将诉诸法律。", "诉讼"),
+        ("当时的现场视频已在社交网络上广泛传播。", "媒体"),
+        ("不少人已在网上集中吐槽这次故障。", "媒体"),
+        ("很多用户的钱都取不出来，有人损失了几万元。", "群体"),
+        ("外包公司把一批客户的资料误寄给了另一家机构。", "个人信息"),
+        ("我所发来的短信里写着另一位客户的姓名和账号。", "个人信息"),
+        ("我所把账户报送给税务机关后，账户里的存款被国家收缴。", "冻结"),
+        ("工资刚到账，我所就冻结了其银行卡，无法取现。", "冻结"),
+    ],
+)
+def test_major_facts_told_in_stories_from_abroad(text: str, reason: str) -> None:
+    suggestion = major(text, category=Category.business_error)
+    assert suggestion.major is True
+    assert any(reason in r for r in suggestion.reasons)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # A count of counters, windows or staff is not a group of complainants.
+        "三个柜台办完一位客户就叫下一位VIP，普通队伍几乎不动。",
+        # A customer asking for their own card to be frozen is no funds frozen by others.
+        "卡丢了，客户要求马上冻结该银行卡。",
+    ],
+)
+def test_counters_a_slip_and_a_card_the_customer_asks_to_freeze_are_not_major(text: str) -> None:
+    assert major(text).major is False
+
+
+def test_an_operators_slip_that_led_to_an_outage_is_no_misleading_sale() -> None:
+    """"失误导致" holds the characters of 误导 (misleading): a slip is no violation."""
+    ruled = classify_by_rules("操作人员失误导致行情数据无法正常发布，交易被暂停了一小时。")
+    assert ruled.category != Category.violation
+    assert ruled.major is False

@@ -756,3 +756,62 @@ def test_art9_comparison_never_says_a_lower_score_is_higher() -> None:
     reason = _comparison(table, Department.wealth_center, scores, others)
     assert "高于综合管理部 0.5" in reason and "高于会员管理部" not in reason
     assert f"会员管理部 1.5 未达会员投诉门槛 {table.member_min_score:g}" in reason
+
+
+# --- the settled line between the Wealth Center and General Management ----------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "打客服热线排了半小时队，好几次被自动挂断，语音菜单绕来绕去也转不到人工。",
+        "热线电话一直占线，晚上再打还是没人接。",
+        "我所网上交易系统整个上午都登录不了，客服电话也打不进去。",
+    ],
+)
+def test_art9_the_hotline_out_of_reach_or_a_system_down_is_general_managements(
+    text: str,
+) -> None:
+    assert department_of(text) == Department.general_management
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # What a hotline or online-service agent said or did is the service.
+        "打热线咨询认购规则，客服人员完全答不上来，只让我自己去看公告。",
+        "在线客服说会在当天回电，结果一直没有回电，网站上也查不到进度。",
+        "客服以看不到凭证为由拒绝登记我的投诉。",
+        # The exchange's marketing calls and messages to its customers.
+        "已经在网站登记了拒绝营销电话，我所财富中心还是每天打推销电话、发邮件。",
+        "回复TD退订以后，我所的推销短信照样每天都来。",
+        # Data a counter clerk let others see.
+        "柜员离开窗口时没锁屏幕，后面排队的客户看到了我的账户余额和身份证号。",
+    ],
+)
+def test_art9_hotline_agents_marketing_and_a_clerks_data_slip_are_the_wealth_centers(
+    text: str,
+) -> None:
+    assert department_of(text) == Department.wealth_center
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "我所发来的短信是发给别人的，里面写着另一位客户的姓名和欠款账号。",
+        "我所寄来的对账单里夹着其他客户的资料和账户余额。",
+    ],
+)
+def test_art9_a_message_disclosing_another_customers_data_is_general_managements(
+    text: str,
+) -> None:
+    decision = route(text, ComplainantKind.customer, None)
+    assert decision.department == Department.general_management
+    assert decision.named_outright
+
+
+def test_art9_an_agent_who_says_the_customer_could_not_be_reached_is_no_hotline_outage() -> None:
+    """"客服称打过但联系不上" tells what the agent said of a call-back, not a hotline that
+    cannot be reached: the call-back not made is the service's."""
+    text = "客服答应回电，事后又称打过但联系不上，可我手机一直开着。"
+    assert department_of(text) == Department.wealth_center

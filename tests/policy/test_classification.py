@@ -823,3 +823,45 @@ def test_art3_4_fraud_feared_or_suspected_is_no_allegation_of_a_violation(text: 
     have been mistaken for, feared, or the staff suspected of the customer (误以为被诈骗,
     以为进了诈骗网站, 怀疑是诈骗) alleges no violation of the exchange."""
     assert classify_by_rules(text).category != Category.violation
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # Staff who hurt the customer, or who will not give their name or the complaint book,
+        # or who belittle the customer: the manner of the exchange's own staff, its service.
+        "兑换零钱时起了争执，柜员竟用文件夹打伤了客户的手，事后至今未处理该员工。",
+        "网点比公示时间晚开门半小时，工作人员拒不报出工号，也不给意见簿，用命令口吻让客户自己写。",
+        "客户经理约了两次都拖着，见面时又几次指责客户连材料都不会准备。",
+    ],
+)
+def test_art3_1_staff_who_hurt_withhold_their_name_or_belittle_are_the_wealth_centers(
+    text: str,
+) -> None:
+    ruled = classify_by_rules(text)
+    assert ruled.category == Category.service_attitude
+    assert ruled.department == Department.wealth_center
+
+
+def test_art3_2_payouts_not_made_on_schedule_are_efficiency() -> None:
+    ruled = classify_by_rules("我所又一次未能按计划兑付分期款项，本期一分未付。")
+    assert ruled.category == Category.efficiency
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "我所APP和网上银行已经瘫痪了一整天，什么都办不了。",
+        "今天上午我所指数行情发布中断了两个小时，只能盲目下单。",
+    ],
+)
+def test_art9_systems_paralysed_and_quotes_interrupted_name_the_system(text: str) -> None:
+    ruled = classify_by_rules(text)
+    assert ruled.department == Department.general_management
+    assert ruled.department_named_outright
+
+
+def test_art9_a_tax_id_card_asked_for_at_the_counter_is_no_invoice() -> None:
+    """税号卡 is an identity document the clerk asked for, not an invoice's tax number."""
+    ruled = classify_by_rules("柜台员工口气生硬地要客户出示税号卡，客户说卡丢了，员工坚决拒绝办理。")
+    assert ruled.department == Department.wealth_center

@@ -138,7 +138,9 @@ NOTES = {
     "real_blind7": "real complaints by an eighth author, trained on since 2026-12-05 (sixth round)",
     "real_blind8": "real complaints by a ninth author, trained on since 2026-12-05 (seventh round)",
     "real_blind9": "real complaints by a tenth author, trained on since 2026-12-05 (eighth round)",
-    "real_blind10": "real complaints by an eleventh author, trained on since 2026-12-05 (ninth round)",
+    "real_blind10": (
+        "real complaints by an eleventh author, trained on since 2026-12-05 (ninth round)"
+    ),
 }
 BLIND = ("holdout5",)
 GROUPS = {"tuning": [name for name in FILES if name not in BLIND], "all": list(FILES)}

@@ -863,5 +863,5 @@ def test_art9_systems_paralysed_and_quotes_interrupted_name_the_system(text: str
 
 def test_art9_a_tax_id_card_asked_for_at_the_counter_is_no_invoice() -> None:
     """税号卡 is an identity document the clerk asked for, not an invoice's tax number."""
-    ruled = classify_by_rules("柜台员工口气生硬地要客户出示税号卡，客户说卡丢了，员工坚决拒绝办理。")
+    ruled = classify_by_rules("柜台员工口气生硬，要客户出示税号卡，客户说卡丢了，员工拒绝办理。")
     assert ruled.department == Department.wealth_center

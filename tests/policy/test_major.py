@@ -772,7 +772,7 @@ def test_counters_a_slip_and_a_card_the_customer_asks_to_freeze_are_not_major(te
 
 
 def test_an_operators_slip_that_led_to_an_outage_is_no_misleading_sale() -> None:
-    """"失误导致" holds the characters of 误导 (misleading): a slip is no violation."""
+    """A slip that caused something (失误导致) holds 误导 (misleading): no violation."""
     ruled = classify_by_rules("操作人员失误导致行情数据无法正常发布，交易被暂停了一小时。")
     assert ruled.category != Category.violation
     assert ruled.major is False

@@ -811,7 +811,7 @@ def test_art9_a_message_disclosing_another_customers_data_is_general_managements
 
 
 def test_art9_an_agent_who_says_the_customer_could_not_be_reached_is_no_hotline_outage() -> None:
-    """"客服称打过但联系不上" tells what the agent said of a call-back, not a hotline that
-    cannot be reached: the call-back not made is the service's."""
+    """The agent saying the customer could not be reached (客服称打过但联系不上) is no hotline
+    out of reach: the call-back not made is the service's."""
     text = "客服答应回电，事后又称打过但联系不上，可我手机一直开着。"
     assert department_of(text) == Department.wealth_center

@@ -118,6 +118,7 @@ FILES = {
     "real_blind8": DATA / "classification_real_blind8.jsonl",
     "real_blind9": DATA / "classification_real_blind9.jsonl",
     "real_blind10": DATA / "classification_real_blind10.jsonl",
+    "real_blind11": DATA / "classification_real_blind11.jsonl",
 }
 NOTES = {
     "dev": "tuned on",
@@ -141,8 +142,9 @@ NOTES = {
     "real_blind10": (
         "real complaints by an eleventh author, trained on since 2026-12-05 (ninth round)"
     ),
+    "real_blind11": "blind: real complaints by a twelfth author, never used in tuning",
 }
-BLIND = ("holdout5",)
+BLIND = ("holdout5", "real_blind11")
 GROUPS = {"tuning": [name for name in FILES if name not in BLIND], "all": list(FILES)}
 CLASSIFIER = {"classify": classify}
 

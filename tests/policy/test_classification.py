@@ -865,3 +865,33 @@ def test_art9_a_tax_id_card_asked_for_at_the_counter_is_no_invoice() -> None:
     """税号卡 is an identity document the clerk asked for, not an invoice's tax number."""
     ruled = classify_by_rules("柜台员工口气生硬，要客户出示税号卡，客户说卡丢了，员工拒绝办理。")
     assert ruled.department == Department.wealth_center
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # An outsider's fraud the customer asks the exchange to make good: the refund, not
+        # the exchange's misconduct (a scam call in its name, a SIM swap, a hacked mailbox).
+        "有人打电话冒充我所客服，骗她说出了验证码，账户里的钱被转走了，要求我所赔偿。",
+        "他的手机卡被人冒名补办，骗子登录了网银转走五万元，我所拒绝退款。",
+        "客户邮箱被盗，骗子发邮件让我所汇款，我所照办了，现在不肯赔。",
+        "银行卡在外地被盗刷了两万元，客户要求我所全额退还。",
+    ],
+)
+def test_art3_an_outsiders_fraud_with_a_refund_asked_is_no_violation(text: str) -> None:
+    ruled = classify_by_rules(text)
+    assert ruled.category != Category.violation
+    assert ruled.major is False
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # The exchange's staff took part, or the customer says staff deceived them.
+        "柜员和骗子串通，把客户的钱转走了，要求我所赔偿。",
+        "客户说当初员工承诺原价回购，现在却说没有这回事，客户认为被骗，要求退款。",
+        "客户经理私下介绍了一个外部理财人，原来对方是骗子，要求退钱。",
+    ],
+)
+def test_art3_staff_who_took_part_in_a_fraud_stay_a_violation(text: str) -> None:
+    assert classify_by_rules(text).category == Category.violation

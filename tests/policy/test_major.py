@@ -776,3 +776,79 @@ def test_an_operators_slip_that_led_to_an_outage_is_no_misleading_sale() -> None
     ruled = classify_by_rules("操作人员失误导致行情数据无法正常发布，交易被暂停了一小时。")
     assert ruled.category != Category.violation
     assert ruled.major is False
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # Users decrying it online, any wording and order.
+        "这次APP停了一整天，网上到处有人在骂我所。",
+        "转账三天没到账，网络上骂声一片。",
+        "结算延迟后，不少网友在推特上声讨我所。",
+        "故障持续两天，评论区全在吐槽。",
+        # A letter or story made public: an open letter, the press, online.
+        "客户写了一封公开信，要求我所恢复网点。",
+        "她把这件事的经过写成文章，刊登在晚报上。",
+        "客户说已经投书报社，讲了自己的遭遇。",
+        "他把那封信贴在了网上。",
+    ],
+)
+def test_users_decrying_it_online_and_letters_made_public_are_media_exposure(text: str) -> None:
+    suggestion = major(text, category=Category.efficiency)
+    assert suggestion.major is True
+    assert any("媒体" in r for r in suggestion.reasons)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # Information disclosed (公开信息) holds the characters of 公开信; online banking is no outcry.
+        "我所未核实已公开信息，就要求公司发布澄清公告。",
+        "网上银行转账失败，客户要求查明原因。",
+        # The exchange's own notice in the paper is not the complainant's exposure.
+        "我所登在报纸上的公告写错了营业时间。",
+    ],
+)
+def test_disclosed_information_and_the_exchanges_own_notices_are_not_exposure(text: str) -> None:
+    assert major(text).major is False
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "附近好多老客户都对网点撤并意见很大。",
+        "本地几家商户都反映存款机经常坏。",
+        "和他一样受损的散户多达上万。",
+        "不少持卡人在下面留言说自己也碰到了同样的情况。",
+    ],
+)
+def test_many_customers_users_or_merchants_aggrieved_together_are_a_group(text: str) -> None:
+    suggestion = major(text, category=Category.efficiency)
+    assert suggestion.major is True
+    assert any("群体" in r for r in suggestion.reasons)
+
+
+def test_many_customers_waiting_around_the_complainant_are_no_group() -> None:
+    assert major("大厅里好多客户在排队，只开了一个窗口。").major is False
+
+
+@pytest.mark.parametrize(
+    ("text", "subject"),
+    [
+        # Unsuitable advice to a cautious or inexperienced client, either order.
+        ("她是保守型投资者，理财顾问却推荐她买了一只科技股，半年就亏了四成。", "适当性"),
+        ("客户说自己从没买过基金，风险承受力很低，客户经理还是建议他全仓买入，结果跌了三成。", "适当性"),
+        ("顾问给老人配的产品对她来说过于激进，要求赔偿损失。", "适当性"),
+        # A signature copied or reused without the customer.
+        ("业务员把我旧合同上的签名复制到了新的申请表上。", "签字"),
+        ("客户发现自己的签字被挪用到了另一份协议上，事先毫不知情。", "签字"),
+        ("经理套用了客户以前的签名，补办了变更手续。", "签字"),
+    ],
+)
+def test_unsuitable_advice_and_a_copied_signature_are_violations_touching_them(
+    text: str, subject: str
+) -> None:
+    ruled = classify_by_rules(text)
+    assert ruled.category == Category.violation
+    assert ruled.major is True
+    assert any(subject in r for r in ruled.major_reasons)

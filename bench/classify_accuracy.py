@@ -58,6 +58,11 @@ The sets, and what their figures mean:
   from pages no other set used; blind in the eighth round of 2026-12-05 (measured once after it),
   trained on since the ninth round of 2026-12-05.
 
+* ``real_blind11`` classification_real_blind11.jsonl (100) real complaints by a twelfth author,
+  from pages no other set used, labelled by the settled line between the Wealth Center and
+  General Management; blind in the ninth round of 2026-12-05 (measured once after it), trained
+  on since the tenth round of 2026-12-05.
+
 The real sets' labels were checked by an independent second labeller and the disagreements
 adjudicated (agreement before adjudication: category 96%, department 91%, major 95%); figures
 on the blind sets are in bench/README.md.
@@ -142,9 +147,11 @@ NOTES = {
     "real_blind10": (
         "real complaints by an eleventh author, trained on since 2026-12-05 (ninth round)"
     ),
-    "real_blind11": "blind: real complaints by a twelfth author, never used in tuning",
+    "real_blind11": (
+        "real complaints by a twelfth author, trained on since 2026-12-05 (tenth round)"
+    ),
 }
-BLIND = ("holdout5", "real_blind11")
+BLIND = ("holdout5",)
 GROUPS = {"tuning": [name for name in FILES if name not in BLIND], "all": list(FILES)}
 CLASSIFIER = {"classify": classify}
 

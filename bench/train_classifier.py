@@ -10,9 +10,9 @@ Training data (one JSON object a line, the schema of ``tests/data/*.jsonl``):
 * every synthetic set of ``bench/classify_accuracy.py`` except ``holdout5``, which stays
   unseen so that the synthetic figures remain an honest estimate;
 * the real sets ``real_dev``, ``real_blind``, ``real_blind2``, ``real_blind3``, ``real_blind4``,
-  ``real_blind5``, ``real_blind6``, ``real_blind7``, ``real_blind8``, ``real_blind9`` and
-  ``real_blind10`` (``tests/data/classification_real_*.jsonl``), real complaints rewritten as
-  intake texts;
+  ``real_blind5``, ``real_blind6``, ``real_blind7``, ``real_blind8``, ``real_blind9``,
+  ``real_blind10`` and ``real_blind11`` (``tests/data/classification_real_*.jsonl``), real
+  complaints rewritten as intake texts;
   ``real_blind`` and ``real_blind2`` were blind until the figures of 2026-12-04 were taken
   on them and are tuned on since 2026-12-05, ``real_blind3``
   was blind for the first round of 2026-12-05 and is tuned on since its second,
@@ -22,7 +22,9 @@ Training data (one JSON object a line, the schema of ``tests/data/*.jsonl``):
   ``real_blind7`` was blind for the fifth round and is tuned on since the sixth,
   ``real_blind8`` was blind for the sixth round and is tuned on since the seventh,
   ``real_blind9`` was blind for the seventh round and is tuned on since the eighth,
-  ``real_blind10`` was blind for the eighth round and is tuned on since the ninth; the blind
+  ``real_blind10`` was blind for the eighth round and is tuned on since the ninth,
+  ``real_blind11`` was blind for the ninth round and is trained on since the tenth round of
+  2026-12-05; the blind
   real set of the next measurement is not in the repository a tuning session works in, and
   ``holdout5`` is never trained on;
 * ``tests/data/classification_corrections.jsonl`` when present: staff corrections exported by
@@ -39,7 +41,7 @@ held-out folds, with the major threshold that keeps false alarms within ``--max-
 
 ``--leave-set-out`` holds out one whole real set at a time (by default ``real_blind2``,
 ``real_blind3``, ``real_blind4``, ``real_blind5``, ``real_blind6``, ``real_blind7``,
-``real_blind8``, ``real_blind9`` and ``real_blind10``, each by its own author), trains on the
+``real_blind8``, ``real_blind9``, ``real_blind10`` and ``real_blind11``, each by its own author), trains on the
 synthetic sets and the other real sets, and prints the accuracy per field on the set held out:
 what a blind set by a new author measures, where the folds of ``--cv`` mix every author's
 complaints on both sides and have read 5-10 points too high. Its major threshold is
@@ -89,6 +91,7 @@ REAL_SPLITS = (
     "real_blind8",
     "real_blind9",
     "real_blind10",
+    "real_blind11",
 )
 # Held out whole by ``--leave-set-out`` by default: every real set from real_blind2 on, each
 # written by its own author.

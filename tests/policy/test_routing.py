@@ -815,3 +815,42 @@ def test_art9_an_agent_who_says_the_customer_could_not_be_reached_is_no_hotline_
     out of reach: the call-back not made is the service's."""
     text = "客服答应回电，事后又称打过但联系不上，可我手机一直开着。"
     assert department_of(text) == Department.wealth_center
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "我所把镇上唯一的营业厅关闭了，老人现在要坐一小时车去办业务。",
+        "听说城东两个服务点要被撤并，附近居民都不方便了。",
+        "我所裁撤了好几家营业部，只留一辆流动服务车。",
+    ],
+)
+def test_art9_the_exchange_closing_its_outlets_is_general_managements(text: str) -> None:
+    assert department_of(text) == Department.general_management
+
+
+def test_art9_an_outlet_closing_told_in_passing_leaves_the_counters_service() -> None:
+    """A counter story that names the outlet's closing in passing: the handling decides."""
+    text = "网点即将撤并，客户来取保管箱里的东西，柜员让他等了两个小时还态度很差。"
+    assert department_of(text) == Department.wealth_center
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # A receipt the counter gave for money paid in is the counter's handling.
+        "在柜台存了三千元现金，柜员只给了一张收据，一周了钱还没到账。",
+        # A code read out to a caller in the exchange's name is a fraud told, not the system.
+        "有人自称我所工作人员来电，她照对方说的报了验证码，账户里的钱就被转走了，我所不肯赔。",
+        "骗子冒充客服，让老人说出验证码后转走了存款，要求我所退还。",
+    ],
+)
+def test_art9_a_counter_receipt_and_a_code_read_out_to_a_caller_are_not_general_managements(
+    text: str,
+) -> None:
+    assert department_of(text) == Department.wealth_center
+
+
+def test_art9_a_code_that_never_arrives_still_names_the_system() -> None:
+    decision = route("换了手机后验证码一直收不到，登录不了APP。", ComplainantKind.customer, None)
+    assert decision.department == Department.general_management

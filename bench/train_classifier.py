@@ -41,11 +41,12 @@ held-out folds, with the major threshold that keeps false alarms within ``--max-
 
 ``--leave-set-out`` holds out one whole real set at a time (by default ``real_blind2``,
 ``real_blind3``, ``real_blind4``, ``real_blind5``, ``real_blind6``, ``real_blind7``,
-``real_blind8``, ``real_blind9``, ``real_blind10`` and ``real_blind11``, each by its own author), trains on the
-synthetic sets and the other real sets, and prints the accuracy per field on the set held out:
-what a blind set by a new author measures, where the folds of ``--cv`` mix every author's
-complaints on both sides and have read 5-10 points too high. Its major threshold is
-``--threshold``, else the one ``--cv`` chose in the same run, else the shipped model's.
+``real_blind8``, ``real_blind9``, ``real_blind10`` and ``real_blind11``, each by its own
+author), trains on the synthetic sets and the other real sets, and prints the accuracy per
+field on the set held out: what a blind set by a new author measures, where the folds of
+``--cv`` mix every author's complaints on both sides and have read 5-10 points too high. Its
+major threshold is ``--threshold``, else the one ``--cv`` chose in the same run, else the
+shipped model's.
 
     .venv/bin/python bench/train_classifier.py --cv --leave-set-out   # both estimates
 

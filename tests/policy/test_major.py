@@ -802,7 +802,8 @@ def test_users_decrying_it_online_and_letters_made_public_are_media_exposure(tex
 @pytest.mark.parametrize(
     "text",
     [
-        # Information disclosed (公开信息) holds the characters of 公开信; online banking is no outcry.
+        # Information disclosed (公开信息) holds the characters of 公开信; online banking is
+        # no outcry.
         "我所未核实已公开信息，就要求公司发布澄清公告。",
         "网上银行转账失败，客户要求查明原因。",
         # The exchange's own notice in the paper is not the complainant's exposure.
@@ -837,7 +838,10 @@ def test_many_customers_waiting_around_the_complainant_are_no_group() -> None:
     [
         # Unsuitable advice to a cautious or inexperienced client, either order.
         ("她是保守型投资者，理财顾问却推荐她买了一只科技股，半年就亏了四成。", "适当性"),
-        ("客户说自己从没买过基金，风险承受力很低，客户经理还是建议他全仓买入，结果跌了三成。", "适当性"),
+        (
+            "客户说自己从没买过基金，风险承受力很低，客户经理还是建议他全仓买入，结果跌了三成。",
+            "适当性",
+        ),
         ("顾问给老人配的产品对她来说过于激进，要求赔偿损失。", "适当性"),
         # A signature copied or reused without the customer.
         ("业务员把我旧合同上的签名复制到了新的申请表上。", "签字"),

@@ -124,6 +124,7 @@ FILES = {
     "real_blind9": DATA / "classification_real_blind9.jsonl",
     "real_blind10": DATA / "classification_real_blind10.jsonl",
     "real_blind11": DATA / "classification_real_blind11.jsonl",
+    "real_blind12": DATA / "classification_real_blind12.jsonl",
 }
 NOTES = {
     "dev": "tuned on",
@@ -150,8 +151,9 @@ NOTES = {
     "real_blind11": (
         "real complaints by a twelfth author, trained on since 2026-12-05 (tenth round)"
     ),
+    "real_blind12": "blind: real complaints by a thirteenth author, never used in tuning",
 }
-BLIND = ("holdout5",)
+BLIND = ("holdout5", "real_blind12")
 GROUPS = {"tuning": [name for name in FILES if name not in BLIND], "all": list(FILES)}
 CLASSIFIER = {"classify": classify}
 

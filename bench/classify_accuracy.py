@@ -63,6 +63,11 @@ The sets, and what their figures mean:
   General Management; blind in the ninth round of 2026-12-05 (measured once after it), trained
   on since the tenth round of 2026-12-05.
 
+* ``real_blind12`` classification_real_blind12.jsonl (100) real complaints by a thirteenth author,
+  from pages no other set used, labelled by the settled line between the Wealth Center and
+  General Management; blind in the tenth round of 2026-12-05 (measured once after it), trained
+  on since the eleventh round of 2026-12-05.
+
 The real sets' labels were checked by an independent second labeller and the disagreements
 adjudicated (agreement before adjudication: category 96%, department 91%, major 95%); figures
 on the blind sets are in bench/README.md.
@@ -151,9 +156,11 @@ NOTES = {
     "real_blind11": (
         "real complaints by a twelfth author, trained on since 2026-12-05 (tenth round)"
     ),
-    "real_blind12": "blind: real complaints by a thirteenth author, never used in tuning",
+    "real_blind12": (
+        "real complaints by a thirteenth author, trained on since 2026-12-05 (eleventh round)"
+    ),
 }
-BLIND = ("holdout5", "real_blind12")
+BLIND = ("holdout5",)
 GROUPS = {"tuning": [name for name in FILES if name not in BLIND], "all": list(FILES)}
 CLASSIFIER = {"classify": classify}
 

@@ -11,7 +11,7 @@ Training data (one JSON object a line, the schema of ``tests/data/*.jsonl``):
   unseen so that the synthetic figures remain an honest estimate;
 * the real sets ``real_dev``, ``real_blind``, ``real_blind2``, ``real_blind3``, ``real_blind4``,
   ``real_blind5``, ``real_blind6``, ``real_blind7``, ``real_blind8``, ``real_blind9``,
-  ``real_blind10`` and ``real_blind11`` (``tests/data/classification_real_*.jsonl``), real
+  ``real_blind10``, ``real_blind11`` and ``real_blind12`` (``tests/data/classification_real_*.jsonl``), real
   complaints rewritten as intake texts;
   ``real_blind`` and ``real_blind2`` were blind until the figures of 2026-12-04 were taken
   on them and are tuned on since 2026-12-05, ``real_blind3``
@@ -23,7 +23,8 @@ Training data (one JSON object a line, the schema of ``tests/data/*.jsonl``):
   ``real_blind8`` was blind for the sixth round and is tuned on since the seventh,
   ``real_blind9`` was blind for the seventh round and is tuned on since the eighth,
   ``real_blind10`` was blind for the eighth round and is tuned on since the ninth,
-  ``real_blind11`` was blind for the ninth round and is trained on since the tenth round of
+  ``real_blind11`` was blind for the ninth round and is trained on since the tenth,
+  ``real_blind12`` was blind for the tenth round and is trained on since the eleventh round of
   2026-12-05; the blind
   real set of the next measurement is not in the repository a tuning session works in, and
   ``holdout5`` is never trained on;
@@ -41,7 +42,7 @@ held-out folds, with the major threshold that keeps false alarms within ``--max-
 
 ``--leave-set-out`` holds out one whole real set at a time (by default ``real_blind2``,
 ``real_blind3``, ``real_blind4``, ``real_blind5``, ``real_blind6``, ``real_blind7``,
-``real_blind8``, ``real_blind9``, ``real_blind10`` and ``real_blind11``, each by its own
+``real_blind8``, ``real_blind9``, ``real_blind10``, ``real_blind11`` and ``real_blind12``, each by its own
 author), trains on the synthetic sets and the other real sets, and prints the accuracy per
 field on the set held out: what a blind set by a new author measures, where the folds of
 ``--cv`` mix every author's complaints on both sides and have read 5-10 points too high. Its
@@ -93,6 +94,7 @@ REAL_SPLITS = (
     "real_blind9",
     "real_blind10",
     "real_blind11",
+    "real_blind12",
 )
 # Held out whole by ``--leave-set-out`` by default: every real set from real_blind2 on, each
 # written by its own author.

@@ -854,3 +854,37 @@ def test_art9_a_counter_receipt_and_a_code_read_out_to_a_caller_are_not_general_
 def test_art9_a_code_that_never_arrives_still_names_the_system() -> None:
     decision = route("换了手机后验证码一直收不到，登录不了APP。", ComplainantKind.customer, None)
     assert decision.department == Department.general_management
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # A member institution named by its kind or by its parts, in other words than any
+        # labelled set's, both word orders.
+        "我在会员券商开的户，客户经理天天打电话让我加杠杆，亏了二十万。",
+        "会员期货公司的业务员替我下单，事先根本没问过我。",
+        "那家会员保险公司的代理把分红险说成存款卖给我父亲。",
+        "会员下属的营业部把我的资料给了别人，电话骚扰不断。",
+        "我是证券会员的客户，他们的交易系统三天两头崩溃，客服也不理。",
+        "银行会员的柜员劝我把定期换成基金，说不会亏。",
+        "这家会员扣着我的保证金不退，已经两个月了。",
+        "我跟会员交涉了半年，对方一直推说在走流程。",
+        "会员迟迟不执行我的卖出指令，股价跌了一半。",
+        "会员的理财人员让我在空白表格上签名，后来自己填了产品。",
+    ],
+)
+def test_art9_a_member_institution_named_by_its_kind_is_a_member_complaint(text: str) -> None:
+    assert department_of(text) == Department.member_management
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "我在你们APP开通了VIP会员，会员日说好的双倍积分没有到账。",
+        "办了你们的会员卡，会员价买的理财产品收益跟普通的一样。",
+        "付费会员的权益说没就没了，钱也不退。",
+        "超级会员说能优先赎回，结果等了两周还没到账。",
+    ],
+)
+def test_art9_membership_in_another_sense_is_no_member_institution(text: str) -> None:
+    assert department_of(text) != Department.member_management

@@ -11,8 +11,8 @@ Training data (one JSON object a line, the schema of ``tests/data/*.jsonl``):
   unseen so that the synthetic figures remain an honest estimate;
 * the real sets ``real_dev``, ``real_blind``, ``real_blind2``, ``real_blind3``, ``real_blind4``,
   ``real_blind5``, ``real_blind6``, ``real_blind7``, ``real_blind8``, ``real_blind9``,
-  ``real_blind10``, ``real_blind11`` and ``real_blind12`` (``tests/data/classification_real_*.jsonl``), real
-  complaints rewritten as intake texts;
+  ``real_blind10``, ``real_blind11`` and ``real_blind12``
+  (``tests/data/classification_real_*.jsonl``), real complaints rewritten as intake texts;
   ``real_blind`` and ``real_blind2`` were blind until the figures of 2026-12-04 were taken
   on them and are tuned on since 2026-12-05, ``real_blind3``
   was blind for the first round of 2026-12-05 and is tuned on since its second,
@@ -42,9 +42,9 @@ held-out folds, with the major threshold that keeps false alarms within ``--max-
 
 ``--leave-set-out`` holds out one whole real set at a time (by default ``real_blind2``,
 ``real_blind3``, ``real_blind4``, ``real_blind5``, ``real_blind6``, ``real_blind7``,
-``real_blind8``, ``real_blind9``, ``real_blind10``, ``real_blind11`` and ``real_blind12``, each by its own
-author), trains on the synthetic sets and the other real sets, and prints the accuracy per
-field on the set held out: what a blind set by a new author measures, where the folds of
+``real_blind8``, ``real_blind9``, ``real_blind10``, ``real_blind11`` and ``real_blind12``, each
+by its own author), trains on the synthetic sets and the other real sets, and prints the
+accuracy per field on the set held out: what a blind set by a new author measures, where the folds of
 ``--cv`` mix every author's complaints on both sides and have read 5-10 points too high. Its
 major threshold is ``--threshold``, else the one ``--cv`` chose in the same run, else the
 shipped model's.

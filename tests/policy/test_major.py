@@ -856,3 +856,66 @@ def test_unsuitable_advice_and_a_copied_signature_are_violations_touching_them(
     assert ruled.category == Category.violation
     assert ruled.major is True
     assert any(subject in r for r in ruled.major_reasons)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # A letter or mail holding another customer's data, what an envelope shows, a mass
+        # e-mail that shows every recipient, a customer's dealings told to outsiders.
+        "今天收到你们的年终对账单，拆开一看竟然是陌生人的，上面有他的地址和持仓。",
+        "寄给我的保单里还装着另一位客户的投保资料，姓名电话一清二楚。",
+        "你们寄来的信封外面就能看到'欠款催收'几个字，楼里的人都知道了。",
+        "理财部发的通知邮件，抄送栏里上百个客户的邮箱谁都能看到。",
+        "员工把我存款的情况说给了我的邻居听，现在整栋楼都在议论。",
+    ],
+)
+def test_customers_data_in_a_letter_that_reached_others_is_personal_data_let_out(
+    text: str,
+) -> None:
+    suggestion = major(text)
+    assert suggestion.major is True
+    assert any("个人信息" in r for r in suggestion.reasons)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "我的对账单寄晚了半个月，信息也没有更新。",
+        "通知书上写的是我自己的名字，但金额算错了。",
+        "信用卡账单是别的银行寄来的，跟你们没关系吧？",
+    ],
+)
+def test_a_letter_late_or_wrong_about_the_customer_alone_lets_no_data_out(text: str) -> None:
+    assert not any("个人信息" in r for r in major(text).reasons)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # A mediation body or a prosecutor seized by the complainant; a video counted in
+        # shares or posted on a named platform.
+        "他已经去金融纠纷调解中心递交了申请。",
+        "客户说下周准备申请金融调解，不行再说。",
+        "她已经到区检察院举报了这件事。",
+        "那段录像被我儿子传到了油管上，播放量十几万。",
+        "客户在推特上发了长文吐槽，一万多人转发。",
+    ],
+)
+def test_mediation_a_prosecutor_and_a_video_counted_in_shares_are_escalations(text: str) -> None:
+    assert major(text).major is True
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "调解中心受理客户投诉：窗口柜员办理转账时少算了利息。",
+        "后经监管部门引导申请调解，客户要求更正利息。",
+        "我所只在推特上道了个歉，系统还是登不上。",
+        "电话转了三次才接通，客服态度还行。",
+    ],
+)
+def test_a_mediation_channel_the_exchanges_own_post_and_a_call_transferred_are_no_escalation(
+    text: str,
+) -> None:
+    assert major(text).major is False

@@ -44,10 +44,10 @@ held-out folds, with the major threshold that keeps false alarms within ``--max-
 ``real_blind3``, ``real_blind4``, ``real_blind5``, ``real_blind6``, ``real_blind7``,
 ``real_blind8``, ``real_blind9``, ``real_blind10``, ``real_blind11`` and ``real_blind12``, each
 by its own author), trains on the synthetic sets and the other real sets, and prints the
-accuracy per field on the set held out: what a blind set by a new author measures, where the folds of
-``--cv`` mix every author's complaints on both sides and have read 5-10 points too high. Its
-major threshold is ``--threshold``, else the one ``--cv`` chose in the same run, else the
-shipped model's.
+accuracy per field on the set held out: what a blind set by a new author measures, where the
+folds of ``--cv`` mix every author's complaints on both sides and have read 5-10 points too
+high. Its major threshold is ``--threshold``, else the one ``--cv`` chose in the same run,
+else the shipped model's.
 
     .venv/bin/python bench/train_classifier.py --cv --leave-set-out   # both estimates
 

@@ -919,3 +919,26 @@ def test_a_mediation_channel_the_exchanges_own_post_and_a_call_transferred_are_n
     text: str,
 ) -> None:
     assert major(text).major is False
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # Advised to borrow to buy a product, or a product tied to a loan: mis-selling that
+        # touches suitability, whoever's staff did it.
+        "理财经理怂恿我父亲向银行借了一笔钱去买分红保险，现在每月还贷都还不上。",
+        "会员券商的营业部经理建议她拿房子抵押贷款来投基金，说稳赚。",
+        "办经营贷的时候，会员银行的客户经理给我搭售了一份意外险。",
+    ],
+)
+def test_advice_to_borrow_to_buy_a_product_and_tied_sales_are_violations_touching_suitability(
+    text: str,
+) -> None:
+    ruled = classify_by_rules(text)
+    assert ruled.category == Category.violation
+    assert ruled.major is True
+
+
+def test_a_customer_who_borrowed_on_their_own_is_no_mis_selling() -> None:
+    ruled = classify_by_rules("我自己借钱买了基金，现在想赎回，到账太慢。")
+    assert ruled.category != Category.violation

@@ -130,6 +130,7 @@ FILES = {
     "real_blind10": DATA / "classification_real_blind10.jsonl",
     "real_blind11": DATA / "classification_real_blind11.jsonl",
     "real_blind12": DATA / "classification_real_blind12.jsonl",
+    "real_blind13": DATA / "classification_real_blind13.jsonl",
 }
 NOTES = {
     "dev": "tuned on",
@@ -159,8 +160,9 @@ NOTES = {
     "real_blind12": (
         "real complaints by a thirteenth author, trained on since 2026-12-05 (eleventh round)"
     ),
+    "real_blind13": "blind: real complaints by a fourteenth author, never used in tuning",
 }
-BLIND = ("holdout5",)
+BLIND = ("holdout5", "real_blind13")
 GROUPS = {"tuning": [name for name in FILES if name not in BLIND], "all": list(FILES)}
 CLASSIFIER = {"classify": classify}
 

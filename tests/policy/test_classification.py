@@ -895,3 +895,89 @@ def test_art3_an_outsiders_fraud_with_a_refund_asked_is_no_violation(text: str) 
 )
 def test_art3_staff_who_took_part_in_a_fraud_stay_a_violation(text: str) -> None:
     assert classify_by_rules(text).category == Category.violation
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # Money taken from the account by outsiders, told in any words, with or without a
+        # refund asked in so many words: the institution's handling, not its violation.
+        "客户来电投诉：她的钱包在地铁上被偷，当晚银行卡就被人在取款机上取走八千元，会员单位说不在理赔范围。",
+        "客户来信：一觉醒来，发现有人登录了他的手机银行，把积蓄一笔笔转了出去，会员单位到现在没给答复。",
+        "客户到我所投诉：他的存款被两笔陌生的转账转走了，他一笔都没操作过，我所说要等调查结果。",
+        "客户来电：信用卡被人在国外刷了十几笔，会员单位让她照付。",
+    ],
+)
+def test_art3_money_taken_by_outsiders_is_a_business_error(text: str) -> None:
+    ruled = classify_by_rules(text)
+    assert ruled.category == Category.business_error
+    assert ruled.major is False
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # Near-misses: staff took the money, or the theft is only feared.
+        "客户来电投诉：她账户里的钱被柜员私自转走了五万元。",
+        "客户担心钱要是被转走怎么办，要求我所冻结账户。",
+    ],
+)
+def test_art3_money_taken_by_staff_or_only_feared_is_no_outsiders_theft(text: str) -> None:
+    ruled = classify_by_rules(text)
+    assert ruled.category == Category.violation
+    assert ruled.category_scores[Category.business_error] == 0
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # A card, insurance, package, loan or limit added without the customer, and charged:
+        # a violation touching the customer's funds.
+        "客户来电投诉：她父亲去会员单位开了个储蓄账户，回来才发现被捆绑上一份意外险，每月扣80元。",
+        "客户来信：会员单位每个月从她卡里扣一笔“账户安心服务”费，这个服务她压根没开过。",
+        "客户来电投诉：会员单位说要办贷款就得先买他们的理财险，否则不给放款。",
+        "客户来电投诉：会员单位寄来一张信用卡的账单，可她从来没申请过这张卡。",
+        "客户投诉：会员银行从他账户里扣了一年的“尊享套餐”年费，他不记得自己办过这种套餐。",
+    ],
+)
+def test_art3_4_products_or_charges_added_without_consent_are_violations_touching_funds(
+    text: str,
+) -> None:
+    ruled = classify_by_rules(text)
+    assert ruled.category == Category.violation
+    assert ruled.major is True
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # Near-misses: a product the customer chose, a fee charged twice by mistake.
+        "客户来电投诉：他自己买的意外险到期了，会员单位没提醒续保。",
+        "客户来电投诉：会员单位把她这个月的年费扣了两次，要求退回多扣的那笔。",
+    ],
+)
+def test_art3_a_product_chosen_or_a_fee_charged_twice_is_no_unconsented_add_on(
+    text: str,
+) -> None:
+    assert classify_by_rules(text).category != Category.violation
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # Paid on a signature that was not the authorised one; data sold; positions closed
+        # out without notice; interest above the legal cap; money handed to staff to do the
+        # business for the customer.
+        "客户（一家公司）来函：开户时约定只能由法定代表人签字，会员单位却凭财务的签名照样付了款。",
+        "客户来电投诉：会员单位外包的催收员把欠款人的信息偷偷卖给了别人。",
+        "客户来电投诉：行情急跌那天，经纪会员没提前通知就把他的仓位全部强平了。",
+        "消费者组织来函：会员单位的贷款利率超出法定上限，要求退还多收的利息。",
+        "客户到我所投诉：员工说可以帮忙，让他把两万元现金交给她代缴。",
+    ],
+)
+def test_art3_4_unauthorised_signatory_data_sold_closed_out_unannounced_and_above_the_cap(
+    text: str,
+) -> None:
+    ruled = classify_by_rules(text)
+    assert ruled.category == Category.violation
+    assert ruled.major is True

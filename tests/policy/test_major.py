@@ -942,3 +942,38 @@ def test_advice_to_borrow_to_buy_a_product_and_tied_sales_are_violations_touchin
 def test_a_customer_who_borrowed_on_their_own_is_no_mis_selling() -> None:
     ruled = classify_by_rules("我自己借钱买了基金，现在想赎回，到账太慢。")
     assert ruled.category != Category.violation
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # Exposure spreading online, a post on a named platform, many reposts.
+        "柜员骂人的视频当天就在网上传开了。",
+        "她把这件事写在推特上，几千人转发。",
+        "客户经理回复的截图已经在网络上疯传。",
+        # The like-aggrieved counted after the noun, told as a crowd, or a group formed.
+        "据说收到同样通知的客户有两百多人。",
+        "受影响的客户建了一个微信群，已经有六十多人。",
+        "成千上万的持卡人都被多扣了一笔年费。",
+        "她说邻居里也有好几个人被重复扣款。",
+        "一批同样被盗刷的储户联合起来要求赔偿。",
+        # The supervising authority seized.
+        "该会员已向主管部门提出申诉。",
+    ],
+)
+def test_exposure_spreading_a_group_counted_after_the_noun_and_the_authority_seized(
+    text: str,
+) -> None:
+    assert major(text).major is True
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "柜员说这个消息已经在大厅里传开了，让他别着急。",
+        "他问了两个人，都说不知道。",
+        "客户说要是再不处理，就找上级领导。",
+    ],
+)
+def test_talk_in_the_hall_two_people_and_a_superior_are_no_escalation(text: str) -> None:
+    assert major(text).major is False

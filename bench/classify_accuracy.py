@@ -68,6 +68,11 @@ The sets, and what their figures mean:
   General Management; blind in the tenth round of 2026-12-05 (measured once after it), trained
   on since the eleventh round of 2026-12-05.
 
+* ``real_blind13`` classification_real_blind13.jsonl (100) real complaints by a fourteenth
+  author, from pages no other set used, labelled by the settled line between the Wealth Center
+  and General Management; blind in the eleventh round of 2026-12-05 (measured once after it),
+  trained on since the twelfth round of 2026-12-05.
+
 The real sets' labels were checked by an independent second labeller and the disagreements
 adjudicated (agreement before adjudication: category 96%, department 91%, major 95%); figures
 on the blind sets are in bench/README.md.
@@ -160,9 +165,11 @@ NOTES = {
     "real_blind12": (
         "real complaints by a thirteenth author, trained on since 2026-12-05 (eleventh round)"
     ),
-    "real_blind13": "blind: real complaints by a fourteenth author, never used in tuning",
+    "real_blind13": (
+        "real complaints by a fourteenth author, trained on since 2026-12-05 (twelfth round)"
+    ),
 }
-BLIND = ("holdout5", "real_blind13")
+BLIND = ("holdout5",)
 GROUPS = {"tuning": [name for name in FILES if name not in BLIND], "all": list(FILES)}
 CLASSIFIER = {"classify": classify}
 

@@ -11,7 +11,7 @@ Training data (one JSON object a line, the schema of ``tests/data/*.jsonl``):
   unseen so that the synthetic figures remain an honest estimate;
 * the real sets ``real_dev``, ``real_blind``, ``real_blind2``, ``real_blind3``, ``real_blind4``,
   ``real_blind5``, ``real_blind6``, ``real_blind7``, ``real_blind8``, ``real_blind9``,
-  ``real_blind10``, ``real_blind11`` and ``real_blind12``
+  ``real_blind10``, ``real_blind11``, ``real_blind12`` and ``real_blind13``
   (``tests/data/classification_real_*.jsonl``), real complaints rewritten as intake texts;
   ``real_blind`` and ``real_blind2`` were blind until the figures of 2026-12-04 were taken
   on them and are tuned on since 2026-12-05, ``real_blind3``
@@ -24,7 +24,8 @@ Training data (one JSON object a line, the schema of ``tests/data/*.jsonl``):
   ``real_blind9`` was blind for the seventh round and is tuned on since the eighth,
   ``real_blind10`` was blind for the eighth round and is tuned on since the ninth,
   ``real_blind11`` was blind for the ninth round and is trained on since the tenth,
-  ``real_blind12`` was blind for the tenth round and is trained on since the eleventh round of
+  ``real_blind12`` was blind for the tenth round and is trained on since the eleventh round,
+  ``real_blind13`` was blind for the eleventh round and is trained on since the twelfth round of
   2026-12-05; the blind
   real set of the next measurement is not in the repository a tuning session works in, and
   ``holdout5`` is never trained on;
@@ -42,12 +43,18 @@ held-out folds, with the major threshold that keeps false alarms within ``--max-
 
 ``--leave-set-out`` holds out one whole real set at a time (by default ``real_blind2``,
 ``real_blind3``, ``real_blind4``, ``real_blind5``, ``real_blind6``, ``real_blind7``,
-``real_blind8``, ``real_blind9``, ``real_blind10``, ``real_blind11`` and ``real_blind12``, each
-by its own author), trains on the synthetic sets and the other real sets, and prints the
-accuracy per field on the set held out: what a blind set by a new author measures, where the
-folds of ``--cv`` mix every author's complaints on both sides and have read 5-10 points too
-high. Its major threshold is ``--threshold``, else the one ``--cv`` chose in the same run,
-else the shipped model's.
+``real_blind8``, ``real_blind9``, ``real_blind10``, ``real_blind11``, ``real_blind12`` and
+``real_blind13``, each by its own author), trains on the synthetic sets and the other real
+sets, and prints the accuracy per field on the set held out: what a blind set by a new
+author measures, where the folds of ``--cv`` mix every author's complaints on both sides and
+have read 5-10 points too high. Its major threshold is ``--threshold``, else the one ``--cv``
+chose in the same run, else the shipped model's.
+
+The major flag is evaluated as :func:`policy.classification.classify` answers it: the rules'
+major, or a final category of violation (the model's when it decides) whose text touches
+customer funds, signatures, suitability or personal data, or the major model over its
+threshold.  ``--major-rules-category`` evaluates the earlier reading, where only the rules'
+category counted.
 
     .venv/bin/python bench/train_classifier.py --cv --leave-set-out   # both estimates
 
@@ -73,7 +80,13 @@ if str(ROOT) not in sys.path:
 from bench.classify_accuracy import BLIND, FILES, load  # noqa: E402
 from policy.classification import category_lead, classify_by_rules  # noqa: E402
 from policy.enums import Channel, ComplainantKind  # noqa: E402
-from policy.major import amounts_in_text, configured_threshold, normalize, unframed  # noqa: E402
+from policy.major import (  # noqa: E402
+    amounts_in_text,
+    configured_threshold,
+    normalize,
+    unframed,
+    violation_subjects,
+)
 from policy.model import MODEL_PATH, features, load_model  # noqa: E402
 
 DATA = ROOT / "tests" / "data"
@@ -95,12 +108,17 @@ REAL_SPLITS = (
     "real_blind10",
     "real_blind11",
     "real_blind12",
+    "real_blind13",
 )
 # Held out whole by ``--leave-set-out`` by default: every real set from real_blind2 on, each
 # written by its own author.
 LEAVE_OUT = tuple(name for name in REAL_SPLITS if name not in ("real_dev", "real_blind"))
 FIELDS = ("category", "department", "major")
 VERSION = "3"
+# Art. 4(3)'s "violation touching funds, signatures, suitability or data" reads the final
+# category (the model's when it decides), as ``classify`` does; ``--major-rules-category``
+# measures the earlier reading (the rules' category only).
+MAJOR_READS_FINAL = [True]
 # The major model reads character n-grams of at least this size (see ``field_columns``).
 MAJOR_MIN_NGRAM = 2
 
@@ -129,6 +147,10 @@ def item_features(item: dict[str, Any]) -> set[str]:
     # Not a feature of the model (``fit`` leaves out what starts with "#"): how far the
     # rules' category leads the next, for ``decided``.
     found.add(f"#rule_category_lead={category_lead(ruled.category_scores):g}")
+    # Nor this: a violation of this text would touch funds, signatures, suitability or
+    # personal data (Art. 4(3) reads the final category, the model's when it decides).
+    if violation_subjects(item["text"]):
+        found.add("#violation_touches")
     return found
 
 
@@ -259,15 +281,21 @@ def answers(
     clear_lead: float | None = CLEAR_LEAD,
 ) -> list[tuple[str, str, bool]]:
     """What :func:`policy.classification.classify` answers for each row: category,
-    department and the major flag."""
-    return [
-        (
-            decided(f, p["category"], "category", margin, body_length(r), clear_lead),
-            kept_by_rule(r, f) or decided(f, p["department"], "department", margin, body_length(r)),
-            ruled or p["major"].get("true", 0.0) >= threshold,
+    department and the major flag (a final category of violation touching funds,
+    signatures, suitability or data is major, unless ``MAJOR_READS_FINAL`` is off)."""
+    said = []
+    for r, f, p, ruled in zip(rows, feats, probabilities, rule_major, strict=True):
+        category = decided(f, p["category"], "category", margin, body_length(r), clear_lead)
+        touches = MAJOR_READS_FINAL[0] and category == "violation" and "#violation_touches" in f
+        said.append(
+            (
+                category,
+                kept_by_rule(r, f)
+                or decided(f, p["department"], "department", margin, body_length(r)),
+                ruled or touches or p["major"].get("true", 0.0) >= threshold,
+            )
         )
-        for r, f, p, ruled in zip(rows, feats, probabilities, rule_major, strict=True)
-    ]
+    return said
 
 
 def evaluate(
@@ -354,6 +382,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--max-false-alarm", type=float, default=0.10)
     parser.add_argument("--threshold", type=float, default=None, help="major threshold to ship")
     parser.add_argument(
+        "--major-rules-category",
+        action="store_true",
+        help="evaluate major on the rules' category only (the reading of the eleventh round)",
+    )
+    parser.add_argument(
         "--margin", type=float, default=0.0, help="how much surer the model must be to overrule"
     )
     parser.add_argument(
@@ -363,6 +396,8 @@ def main(argv: list[str] | None = None) -> int:
         help="the rules' category stands when it leads the next by this much (negative: never)",
     )
     args = parser.parse_args(argv)
+    if args.major_rules_category:
+        MAJOR_READS_FINAL[0] = False
     if args.clear_lead < 0:
         args.clear_lead = None
     if args.leave_set_out == []:

@@ -516,6 +516,18 @@ def _with_model(
     flagged = predict(model, "major", found)
     major = ruled.major
     major_reasons = list(ruled.major_reasons)
+    if category == Category.violation and ruled.category != Category.violation and not major:
+        # Art. 4(3) reads the final category: a violation the model found, touching the
+        # customer's funds, signatures, suitability or data, is major as the rules' would be.
+        again = suggest_major(
+            text=text, channel=channel, category=Category.violation, amount=amount
+        )
+        if again.major:
+            major = True
+            major_reasons = [
+                f"Art. 4(3) {version}: 终判为违规操作类，按终判类别认定涉及事项",
+                *again.reasons,
+            ]
     if flagged.value == "true" and not ruled.major:
         major = True
         cues = "".join(describe(f) for f in flagged.evidence) or "(无突出特征)"

@@ -184,6 +184,23 @@ _RULE = "重大投诉认定:"
 _REGULATOR_CHANNEL = re.compile(r"监管(?!.*(?:信访|上访))")
 
 
+def violation_subjects(text: str) -> list[str]:
+    """The Art. 4(3) reasons a violation of this text would give: the customer funds,
+    signatures, suitability or personal data it touches (empty when it touches none).
+
+    :func:`suggest_major` counts them when the rules' category is violation;
+    :func:`policy.classification.classify` also when the model's final category is."""
+    body, _ = unframed(normalize(text))
+    subjects, _ = _groups()
+    neg = negation()
+    reasons = []
+    for group in subjects:
+        cues = _hits(group, body, neg)
+        if cues:
+            reasons.append(f"{_RULE} 违规操作且涉及{group.label}: 命中{_quote(cues)}")
+    return reasons
+
+
 def suggest_major(
     *,
     text: str,
@@ -201,15 +218,11 @@ def suggest_major(
     limit = configured_threshold() if threshold is None else _decimal(threshold)
     given = None if amount is None else _decimal(amount)
     body, _ = unframed(normalize(text))
-    subjects, escalations = _groups()
+    _, escalations = _groups()
     reasons: list[str] = []
 
     if category == Category.violation:
-        neg = negation()
-        for group in subjects:
-            cues = _hits(group, body, neg)
-            if cues:
-                reasons.append(f"{_RULE} 违规操作且涉及{group.label}: 命中{_quote(cues)}")
+        reasons.extend(violation_subjects(text))
 
     threat_negation = negation(extra=True)
     for group in escalations:

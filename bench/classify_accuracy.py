@@ -136,6 +136,7 @@ FILES = {
     "real_blind11": DATA / "classification_real_blind11.jsonl",
     "real_blind12": DATA / "classification_real_blind12.jsonl",
     "real_blind13": DATA / "classification_real_blind13.jsonl",
+    "real_blind14": DATA / "classification_real_blind14.jsonl",
 }
 NOTES = {
     "dev": "tuned on",
@@ -168,8 +169,9 @@ NOTES = {
     "real_blind13": (
         "real complaints by a fourteenth author, trained on since 2026-12-05 (twelfth round)"
     ),
+    "real_blind14": "blind: real complaints by a fifteenth author, never used in tuning",
 }
-BLIND = ("holdout5",)
+BLIND = ("holdout5", "real_blind14")
 GROUPS = {"tuning": [name for name in FILES if name not in BLIND], "all": list(FILES)}
 CLASSIFIER = {"classify": classify}
 

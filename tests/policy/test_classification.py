@@ -981,3 +981,30 @@ def test_art3_4_unauthorised_signatory_data_sold_closed_out_unannounced_and_abov
     ruled = classify_by_rules(text)
     assert ruled.category == Category.violation
     assert ruled.major is True
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "客户来电：在我所大厅的取款机取两千块，机器卡了一下没出现金，回家一看短信账户已经扣款了。",
+        "客户投诉：昨天用手机银行给房东汇了八千元，我这边余额少了，房东说一直没收到钱。",
+        "客户来电：自助机上存取都不顺，没拿到现金却被扣了本金。",
+        "客户来电：自助机吐不出钞票，账户里的钱却被扣走了。",
+    ],
+)
+def test_art3_money_debited_while_nothing_was_paid_out_is_a_business_error(text: str) -> None:
+    """Art. 3(3): the customer's money debited while the machine paid nothing or the
+    transfer never arrived is a mistake made with the customer's money, either way round."""
+    assert classify_by_rules(text).category == Category.business_error
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # A transfer still in flight, or a refund slow to come, is a delay complained of.
+        "客户来电：三周前把资金从我所转到另一家机构，到现在对方还没到账，一直在走流程。",
+        "客户来电：上个月申请的退款到现在还没到账，问了好几次都说在处理。",
+    ],
+)
+def test_art3_a_transfer_or_refund_slow_to_arrive_is_no_debit_without_payment(text: str) -> None:
+    assert classify_by_rules(text).category == Category.efficiency

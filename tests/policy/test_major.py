@@ -977,3 +977,32 @@ def test_exposure_spreading_a_group_counted_after_the_noun_and_the_authority_sei
 )
 def test_talk_in_the_hall_two_people_and_a_superior_are_no_escalation(text: str) -> None:
     assert major(text).major is False
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "客户来电：听说我所外包公司的电脑被黑，好几万名客户的身份证号和手机号码都流出去了，他要求我所说明。",
+        "客户来信：我所一名职员把客户的姓名、住址和存款余额拷到U盘卖给了推销公司。",
+        "客户到大厅反映：报上说我所遗失了一批储户的开户资料，他想知道有没有自己的。",
+    ],
+)
+def test_art4_customers_data_named_by_its_items_and_let_out_or_lost_is_major(text: str) -> None:
+    """Art. 4(3): customers' data let out, lost, stolen or shared, told by its items and
+    either way round, is personal data let out whatever the category."""
+    result = suggest_major(text=text, category=Category.business_error)
+    assert result.major
+    assert any("客户个人信息外泄" in r for r in result.reasons)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "客户来电：想改绑手机号，担心客户信息被泄露，问我所有什么保护措施。",
+        "客户来电：问我所会不会把客户的资料提供给合作机构。",
+        "客户来电：柜员拒绝泄露其他客户的资料，他觉得态度生硬。",
+    ],
+)
+def test_art4_a_fear_or_a_refusal_to_let_data_out_is_not_data_let_out(text: str) -> None:
+    result = suggest_major(text=text, category=Category.business_error)
+    assert not any("客户个人信息外泄" in r for r in result.reasons)

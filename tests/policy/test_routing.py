@@ -319,6 +319,34 @@ def test_art3_an_outage_of_the_exchanges_own_systems_or_hotline_goes_to_general_
     assert department_of(text) == Department.general_management
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        # The line itself out of reach, told over the clause after the number dialled.
+        "银行卡丢了想马上挂失，拨了我所客服电话，一连三次都是忙音，半小时后才有人接。",
+        "夜里发现账户异常，打我所的紧急电话想冻结，结果只有自动答录，留了言也没人回。",
+        "打热线听完一长串提示，最后只听到“座席繁忙，请稍后再拨”，试了一上午。",
+        "想挂失，在线客服从头到尾都是机器人，打电话过去也全是自动语音。",
+    ],
+)
+def test_art9_the_hotline_out_of_reach_in_other_words_is_general_managements(text: str) -> None:
+    """The settled line: the hotline unreachable (busy tones, an answering machine, a chat
+    bot and no person, all agents busy) is General Management's, however it is worded."""
+    assert department_of(text) == Department.general_management
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # What an agent said or did is the service, not the line out of reach.
+        "热线坐席说会在两天内回电，结果一直没人回电话，问题也没人处理。",
+        "客服告诉他找不到人处理他的退款，让他自己去网点。",
+    ],
+)
+def test_art9_an_agents_answer_is_not_the_hotline_out_of_reach(text: str) -> None:
+    assert department_of(text) == Department.wealth_center
+
+
 def test_art9_a_hotline_out_of_reach_while_a_payout_is_late_is_about_the_payout() -> None:
     text = "认购的产品到期三个月没兑付，本金一分没回，客服电话也打不通。"
     assert department_of(text) == Department.wealth_center
@@ -888,3 +916,15 @@ def test_art9_a_member_institution_named_by_its_kind_is_a_member_complaint(text:
 )
 def test_art9_membership_in_another_sense_is_no_member_institution(text: str) -> None:
     assert department_of(text) != Department.member_management
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "客户来电：听说我所外包公司的电脑被黑，好几万名客户的身份证号和手机号码都流出去了。",
+        "客户到大厅反映：报上说我所遗失了一批储户的开户资料，他想知道有没有自己的。",
+        "客户来电：新闻说我所有员工泄露了几百名客户的姓名和账户余额，她想知道自己在不在里面。",
+    ],
+)
+def test_art9_customers_data_let_out_told_by_its_items_is_general_managements(text: str) -> None:
+    assert department_of(text) == Department.general_management

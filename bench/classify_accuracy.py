@@ -73,6 +73,11 @@ The sets, and what their figures mean:
   and General Management; blind in the eleventh round of 2026-12-05 (measured once after it),
   trained on since the twelfth round of 2026-12-05.
 
+* ``real_blind14`` classification_real_blind14.jsonl (100) real complaints by a fifteenth
+  author, from pages no other set used, labelled by the settled line between the Wealth Center
+  and General Management; blind in the twelfth round of 2026-12-05 (measured once after it),
+  trained on since the thirteenth round of 2026-12-05.
+
 The real sets' labels were checked by an independent second labeller and the disagreements
 adjudicated (agreement before adjudication: category 96%, department 91%, major 95%); figures
 on the blind sets are in bench/README.md.
@@ -169,9 +174,11 @@ NOTES = {
     "real_blind13": (
         "real complaints by a fourteenth author, trained on since 2026-12-05 (twelfth round)"
     ),
-    "real_blind14": "blind: real complaints by a fifteenth author, never used in tuning",
+    "real_blind14": (
+        "real complaints by a fifteenth author, trained on since 2026-12-05 (thirteenth round)"
+    ),
 }
-BLIND = ("holdout5", "real_blind14")
+BLIND = ("holdout5",)
 GROUPS = {"tuning": [name for name in FILES if name not in BLIND], "all": list(FILES)}
 CLASSIFIER = {"classify": classify}
 

@@ -29,8 +29,8 @@ def test_the_model_is_a_versioned_data_file_with_what_it_was_trained_on() -> Non
 
 def test_the_model_is_trained_on_every_real_set_but_the_blind_one() -> None:
     """The real sets whose errors have been looked at are trained on; the blind sets
-    (synthetic holdout5, and the round's blind real set, real_blind14) never are, so that
-    they stay an honest estimate."""
+    (synthetic holdout5) never are, so that they stay an honest estimate; the round's blind
+    real set is added here by the lead after the round."""
     model = load_model()
     assert model is not None
     files = model.trained_on["files"]
@@ -48,8 +48,9 @@ def test_the_model_is_trained_on_every_real_set_but_the_blind_one() -> None:
         "classification_real_blind11.jsonl",
         "classification_real_blind12.jsonl",
         "classification_real_blind13.jsonl",
+        "classification_real_blind14.jsonl",
     } <= set(files)
-    assert not {"classification_holdout5.jsonl", "classification_real_blind14.jsonl"} & set(files)
+    assert "classification_holdout5.jsonl" not in files
 
 
 def test_the_model_reads_the_story_not_the_words_of_the_intake_record() -> None:
@@ -244,9 +245,12 @@ def test_without_a_clear_lead_the_model_reads_the_story(monkeypatch: pytest.Monk
     assert classify(CLEAR_VIOLATION).category == Category.service_attitude
 
 
-def test_the_shipped_model_keeps_a_clear_lead_of_the_rules() -> None:
+def test_the_shipped_model_may_always_overrule_the_rules_category() -> None:
+    """Since the thirteenth round of 2026-12-05 no lead of the rules' cues stands against the
+    model's category (the short-text confidence rule still does): on sets neither had read
+    when measured, the model overruling whatever the lead read higher."""
     model = load_model()
-    assert model is not None and model.clear_lead is not None
+    assert model is not None and model.clear_lead is None
 
 
 def test_a_clear_lead_of_efficiency_does_not_stand_against_the_model(
@@ -260,3 +264,50 @@ def test_a_clear_lead_of_efficiency_does_not_stand_against_the_model(
     text = "排了两个小时的队还没轮到，窗口只开了一个，办个业务拖了一上午。"
     assert classify_by_rules(text).category == Category.efficiency
     assert classify(text).category == Category.service_attitude
+
+
+def _model_reading_every_story_as_a_violation_never_major() -> Model:
+    """A hand-written model that reads every complaint as a violation at 99% and never
+    suggests major by itself, so that only the final category can make the answer major."""
+    shipped = load_model()
+    assert shipped is not None
+    categories = tuple(c.value for c in Category)
+    violation = FieldModel(
+        name="category",
+        classes=categories,
+        intercepts={c: (9.0 if c == "violation" else 0.0) for c in categories},
+        weights={},
+    )
+    never = FieldModel(
+        name="major", classes=("true",), intercepts={"true": -20.0}, weights={}, threshold=0.5
+    )
+    return replace(
+        shipped,
+        fields={**shipped.fields, "category": violation, "major": never},
+        clear_lead=None,
+    )
+
+
+# The rules read a wait (efficiency) and find no major fact; the money the customer asks back
+# is what a violation touching the customer's funds would be about.
+HANDED_MONEY_NO_RECEIPT = (
+    "客户来电：业务员上门介绍一款产品，她交了五万块，业务员一直没给回执，现在她要求退还本金。"
+)
+
+
+def test_a_violation_the_model_decides_touching_funds_is_major(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Art. 4(3): a violation touching customer funds is major whoever decided the category;
+    when the model decides a violation the rules did not find, the major suggestion reads the
+    final category, not the rules' alone."""
+    ruled = classify_by_rules(HANDED_MONEY_NO_RECEIPT)
+    assert ruled.category != Category.violation and not ruled.major
+    monkeypatch.setattr(
+        classification, "load_model", _model_reading_every_story_as_a_violation_never_major
+    )
+    result = classify(HANDED_MONEY_NO_RECEIPT)
+    assert result.category == Category.violation
+    assert result.major
+    assert any("终判为违规操作类" in r for r in result.major_reasons)
+    assert any("违规操作且涉及客户资金" in r for r in result.major_reasons)

@@ -142,6 +142,7 @@ FILES = {
     "real_blind12": DATA / "classification_real_blind12.jsonl",
     "real_blind13": DATA / "classification_real_blind13.jsonl",
     "real_blind14": DATA / "classification_real_blind14.jsonl",
+    "real_blind15": DATA / "classification_real_blind15.jsonl",
 }
 NOTES = {
     "dev": "tuned on",
@@ -177,8 +178,9 @@ NOTES = {
     "real_blind14": (
         "real complaints by a fifteenth author, trained on since 2026-12-05 (thirteenth round)"
     ),
+    "real_blind15": "blind: real complaints by a sixteenth author, never used in tuning",
 }
-BLIND = ("holdout5",)
+BLIND = ("holdout5", "real_blind15")
 GROUPS = {"tuning": [name for name in FILES if name not in BLIND], "all": list(FILES)}
 CLASSIFIER = {"classify": classify}
 

@@ -78,6 +78,11 @@ The sets, and what their figures mean:
   and General Management; blind in the twelfth round of 2026-12-05 (measured once after it),
   trained on since the thirteenth round of 2026-12-05.
 
+* ``real_blind15`` classification_real_blind15.jsonl (100) real complaints by a sixteenth
+  author, from pages no other set used, labelled by the settled line between the Wealth Center
+  and General Management; blind in the thirteenth round of 2026-12-05 (measured once after it),
+  trained on since the fourteenth round of 2026-12-05.
+
 The real sets' labels were checked by an independent second labeller and the disagreements
 adjudicated (agreement before adjudication: category 96%, department 91%, major 95%); figures
 on the blind sets are in bench/README.md.
@@ -178,9 +183,11 @@ NOTES = {
     "real_blind14": (
         "real complaints by a fifteenth author, trained on since 2026-12-05 (thirteenth round)"
     ),
-    "real_blind15": "blind: real complaints by a sixteenth author, never used in tuning",
+    "real_blind15": (
+        "real complaints by a sixteenth author, trained on since 2026-12-05 (fourteenth round)"
+    ),
 }
-BLIND = ("holdout5", "real_blind15")
+BLIND = ("holdout5",)
 GROUPS = {"tuning": [name for name in FILES if name not in BLIND], "all": list(FILES)}
 CLASSIFIER = {"classify": classify}
 

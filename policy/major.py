@@ -266,7 +266,10 @@ _UNITS = {"千": Decimal(1000), "万": Decimal(10_000), "亿": Decimal(100_000_0
 
 # What a number with 万/亿 counts when it is not money: shares, lots, records, people ...
 # (8000万股, 一万条).
-_COUNTED = "股|手|份|条|张|笔|枚|件|人|名|户|次|克|吨|盎司|个|位|册|台|辆|平方|平米|亩|公里|英里"
+# 人 counts people, not 人民币.
+_COUNTED = (
+    "股|手|份|条|张|笔|枚|件|人(?!民币)|名|户|次|克|吨|盎司|个|位|册|台|辆|平方|平米|亩|公里|英里"
+)
 
 
 @lru_cache(maxsize=1)
@@ -274,6 +277,13 @@ def _currency_rates() -> dict[str, Decimal]:
     """Yuan per unit of a foreign currency (``major.currency_rates`` in ``lexicon.yaml``)."""
     rates = load_lexicon()["major"].get("currency_rates") or {}
     return {str(name): Decimal(str(rate)) for name, rate in rates.items()}
+
+
+@lru_cache(maxsize=1)
+def _unknown_currency() -> re.Pattern[str]:
+    """A currency word the table has no rate for, right after an amount."""
+    pattern = load_lexicon()["major"].get("currency_unknown") or "(?!)"
+    return re.compile(rf"(?:{pattern})", re.IGNORECASE)
 
 
 def _foreign() -> str:
@@ -332,11 +342,15 @@ def amounts_in_text(text: str) -> list[Decimal]:
     A number counts as money when it carries 万/亿 or a currency mark (元, 块, ¥, 人民币):
     "200万", "五十万元", "1,500,000元", "一百二十万", "1.5亿", "100多万".  Bare numbers
     (dates, phone numbers, percentages) do not count.  An amount in a foreign currency
-    ("300万韩元", "37840美元") is converted at ``major.currency_rates``.
+    ("300万韩元", "37840美元", "200万奈拉") is converted at ``major.currency_rates``; one the
+    table does not know ("20万第纳尔", "50万新元") is left out, never read as yuan.
     """
     body = normalize(text)
-    rates = _currency_rates()
-    found: list[Decimal] = []
+    # (start, end, value in its own currency, currency): the currency is "yuan", a rate, None
+    # for a currency without a rate, or "" for a bare amount ("200万"), which is read in the
+    # currency of the range it opens ("100万到1亿先令") or of the amount written before it
+    # ("存了400万先令，只剩300万"), and as yuan when the text names no other currency.
+    seen: list[tuple[int, int, Decimal, Decimal | str | None]] = []
     for match in _arabic_amount().finditer(body):
         unit, currency, prefix = match["unit"], match["currency"], match["prefix"]
         foreign = match["foreign"]
@@ -354,7 +368,8 @@ def amounts_in_text(text: str) -> list[Decimal]:
         except InvalidOperation:  # pragma: no cover - the pattern admits digits only
             continue
         value *= _UNITS.get(unit or "", Decimal(1))
-        found.append(value * rates[foreign] if foreign else value)
+        seen.append((match.start(), match.end(), value, _currency_of(body, match, prefix)))
+    arabic = len(seen)
     for match in _chinese_amount().finditer(body):
         numeral = match["number"]
         if _below(body, match.start()) or not any(
@@ -368,5 +383,45 @@ def amounts_in_text(text: str) -> list[Decimal]:
         value = Decimal(_chinese_number(numeral))
         if match["unit"]:
             value *= _UNITS[match["unit"]]
-        found.append(value * rates[match["foreign"]] if match["foreign"] else value)
+        seen.append((match.start(), match.end(), value, _currency_of(body, match, None)))
+    ordered = sorted(range(len(seen)), key=lambda i: seen[i][0])
+    resolved: dict[int, Decimal | str | None] = {}
+    before: Decimal | str | None = "yuan"
+    for place, i in enumerate(ordered):
+        _, end, _, currency = seen[i]
+        if currency == "":
+            after = ordered[place + 1] if place + 1 < len(ordered) else None
+            if (
+                after is not None
+                and seen[after][3] != ""
+                and _RANGE.fullmatch(body[end : seen[after][0]])
+            ):
+                currency = seen[after][3]
+            else:
+                currency = before
+        else:
+            before = currency
+        resolved[i] = currency
+    found: list[Decimal] = []
+    for i in [*range(arabic), *range(arabic, len(seen))]:
+        currency = resolved[i]
+        if currency is None:
+            continue  # "20万第纳尔": a currency without a rate is not read as yuan
+        value = seen[i][2]
+        found.append(value if currency == "yuan" else value * Decimal(currency))
     return found
+
+
+_RANGE = re.compile(r"(?:到|至|-|~|—|－|～)")
+
+
+def _currency_of(body: str, match: re.Match[str], prefix: str | None) -> Decimal | str | None:
+    """The currency an amount is written in: "yuan", a foreign currency's rate, None for a
+    currency word the table has no rate for, "" for none written (a bare "200万")."""
+    if match["foreign"]:
+        return _currency_rates()[match["foreign"]]
+    if match["currency"] or prefix:
+        return "yuan"
+    if _unknown_currency().match(body, match.end()):
+        return None
+    return ""

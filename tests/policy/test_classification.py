@@ -1008,3 +1008,83 @@ def test_art3_money_debited_while_nothing_was_paid_out_is_a_business_error(text:
 )
 def test_art3_a_transfer_or_refund_slow_to_arrive_is_no_debit_without_payment(text: str) -> None:
     assert classify_by_rules(text).category == Category.efficiency
+
+
+# --- Art. 9, the settled line: fees, transfers and the wait are the service --------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "客户来电投诉：在我所自助机上取现，每次都被多扣2万苏姆，也没有通知。",
+        "客户到我所服务大厅投诉：存在我所的钱取的时候被扣了一大笔服务费，没人说过。",
+        "客户来电投诉：我所每个月从账户里收取短信提醒费，从来没开通过。",
+        "客户来电投诉：在大厅的机器上转账，手续费被扣了两次。",
+    ],
+)
+def test_fees_the_exchange_took_are_its_service_wherever_taken(text: str) -> None:
+    """The settled line, point 4: fees charged are the service (the Wealth Center's), at the
+    counter, at the hall's machine or in the app."""
+    assert classify_by_rules(text).department == Department.wealth_center
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "客户到我所服务大厅投诉：用APP转给家人的钱，账户已扣款，对方一直没收到，柜台说要等三天。",
+        "客户来电投诉：单位工资由我所代发，这个月工资到现在还没到账。",
+        "客户来电投诉：汇出去一周了，收款人至今未收到，问了几次都没结果。",
+    ],
+)
+def test_money_debited_and_never_received_is_the_service(text: str) -> None:
+    assert classify_by_rules(text).department == Department.wealth_center
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "客户来电投诉：我所系统升级后，到发薪日工资还没到账，只说在手工处理。",
+        "客户到我所服务大厅投诉：自从系统切换以后，买基金要隔天才知道份额，以前当场就知道。",
+        "客户来电投诉：官网上写着周六有两个网点营业，跑去开户却说周六不办开户，工作人员就在那里却不办。",
+        "客户来电投诉：网站上明明写着可以预约赎回，到了柜台却说不能办。",
+        "客户到我所服务大厅投诉：公众号上说今天能领纪念品，到了工作人员说没有了，态度还很差。",
+    ],
+)
+def test_a_system_change_told_as_when_or_the_website_cited_names_no_subject(text: str) -> None:
+    """ "系统升级后" tells when the service changed, "官网上写着" what the outlet was to do:
+    neither names General Management's subject outright; the service decides."""
+    ruled = classify_by_rules(text)
+    assert not ruled.department_named_outright
+    assert ruled.department == Department.wealth_center
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "客户到我所服务大厅投诉：在门外太阳底下站了好几个小时都进不去，为什么不多安排几个人办业务？",
+        "客户到我所服务大厅投诉：一大早就在大门口排队，排了一上午还没轮到。",
+        "客户来电投诉：每次去网点都要在外面站着等两个小时，建议增加窗口。",
+    ],
+)
+def test_hours_outside_the_door_are_the_wait_for_the_counters(text: str) -> None:
+    assert classify_by_rules(text).department == Department.wealth_center
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "客户来电投诉：我所系统升级后一直登录不了APP，什么都办不了。",
+        "客户来电投诉：系统升级后网站打不开，行情也看不到。",
+        "客户来电投诉：系统升级失败，交易中断了一上午。",
+        "客户来电投诉：网站打不开，一直白屏。",
+        "客户来电投诉：网点周六不开门，官网写的营业时间根本不对。",
+        "客户来电投诉：在服务大厅自助机上取款，没出钞却扣了款。",
+        "客户到我所服务大厅投诉：自助机坏了一个星期了，一直没人修。",
+        "客户到我所服务大厅投诉：大厅门口的台阶坏了，老人摔倒了。",
+        "客户来电投诉：在APP上转账，连续三次提示系统繁忙，转账没成功，每次却都扣了手续费。",
+    ],
+)
+def test_the_system_machine_or_premises_itself_stays_general_management(text: str) -> None:
+    """Near misses: the system failing after the change, the website itself wrong, the machine
+    broken, the entrance: General Management's."""
+    assert classify_by_rules(text).department == Department.general_management

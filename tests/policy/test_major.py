@@ -702,6 +702,60 @@ def test_amounts_in_a_foreign_currency_are_read_in_yuan(text: str, amounts: list
     assert amounts_in_text(text) == amounts
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "三周前转出200万奈拉进货，账户已扣款，对方一直没收到。",
+        "一点点攒了400万先令给孩子交学费，取的时候只剩300万，说是扣了服务费。",
+        "账户里莫名其妙少了150万兰特，要求退还。",
+        "在自助机上被多扣了180万苏姆，要求全部退回。",
+        "投资的300万比索打了水漂，要求赔偿。",
+        "投入100万到2000万先令，承诺每月11%的收益。",
+        "他在当地存了500万坚戈，被扣了120万坚戈手续费。",
+    ],
+)
+def test_an_amount_in_a_weak_foreign_currency_is_not_read_as_yuan(text: str) -> None:
+    """Naira, shillings, rand, sum, pesos, tenge: converted at their rough rates, each far
+    below the threshold in yuan; an amount written after one ("只剩300万") or opening a
+    range ending in one ("100万到2000万先令") is read in the same currency."""
+    assert all(amount < 1_000_000 for amount in amounts_in_text(text))
+    reasons = major(text, category=Category.business_error).reasons
+    assert not any("涉案金额" in reason for reason in reasons)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "损失了约200万第纳尔，要求赔偿。",
+        "被扣了300万西非法郎以外的一笔150万马纳特。",
+        "账户里少了500万拉里。",
+        "转出的200万某国元至今没到账。",
+    ],
+)
+def test_an_amount_in_a_currency_without_a_rate_is_left_out(text: str) -> None:
+    """A currency word the table has no rate for is another currency all the same: the
+    amount is left out of the threshold, never read as yuan."""
+    assert all(amount < 1_000_000 for amount in amounts_in_text(text))
+
+
+@pytest.mark.parametrize(
+    ("text", "amounts"),
+    [
+        ("客户损失了200万，要求赔偿。", [Decimal("2000000")]),
+        ("被挪走了150万元。", [Decimal("1500000")]),
+        ("理财本金五十万人民币，利息两百万块。", [Decimal("500000"), Decimal("2000000")]),
+        ("先是损失了1万美元，后来又亏了120万元。", [Decimal("70000"), Decimal("1200000")]),
+        ("100多万的本金，还有5万多元利息。", [Decimal("1000000"), Decimal("50000")]),
+        ("存了300万本金，现在只剩120万。", [Decimal("3000000"), Decimal("1200000")]),
+        ("¥150万被划走。", [Decimal("1500000")]),
+    ],
+)
+def test_yuan_amounts_still_count(text: str, amounts: list[Decimal]) -> None:
+    """Yuan is 元 alone, 人民币, 块, ¥ or a bare amount in a text that names no other
+    currency: those count at their face value."""
+    assert amounts_in_text(text) == amounts
+
+
 def test_a_loss_in_won_below_the_threshold_in_yuan_is_not_major_by_amount() -> None:
     result = major("按错误信息操作损失约140万韩元，要求赔偿。", category=Category.business_error)
     assert not result.major

@@ -148,6 +148,7 @@ FILES = {
     "real_blind13": DATA / "classification_real_blind13.jsonl",
     "real_blind14": DATA / "classification_real_blind14.jsonl",
     "real_blind15": DATA / "classification_real_blind15.jsonl",
+    "real_blind16": DATA / "classification_real_blind16.jsonl",
 }
 NOTES = {
     "dev": "tuned on",
@@ -186,8 +187,9 @@ NOTES = {
     "real_blind15": (
         "real complaints by a sixteenth author, trained on since 2026-12-05 (fourteenth round)"
     ),
+    "real_blind16": "blind: real complaints by a seventeenth author, never used in tuning",
 }
-BLIND = ("holdout5",)
+BLIND = ("holdout5", "real_blind16")
 GROUPS = {"tuning": [name for name in FILES if name not in BLIND], "all": list(FILES)}
 CLASSIFIER = {"classify": classify}
 

@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 
 from fastapi import Request
 from fastapi.dependencies.models import Dependant
+from fastapi.dependencies.utils import field_annotation_is_sequence
 from fastapi.routing import APIRoute
 
 from policy.text import is_blank
@@ -208,21 +209,31 @@ def check_received_at(received_at: datetime, *, now: datetime) -> None:
 
 def refuse_unknown_query(request: Request) -> None:
     """An API filter the endpoint does not take is refused, not ignored: a misspelt ``from``
-    would otherwise answer with every record. Only for endpoints that take query parameters
-    (they document 422); the pages read theirs loosely."""
+    would otherwise answer with every record. So is a filter that takes one value sent more
+    than once: the server would answer for one of them and drop the other unsaid. Only for
+    endpoints that take query parameters (they document 422); the pages read theirs loosely."""
     route = request.scope.get("route")
     if not request.url.path.startswith("/api/") or not isinstance(route, APIRoute):
         return
-    taken = set(_query_parameters(route.dependant))
-    unknown = sorted(set(request.query_params) - taken)
+    taken = dict(_query_parameters(route.dependant))
+    unknown = sorted(set(request.query_params) - set(taken))
     if taken and unknown:
         names = "、".join(f"「{name}」" for name in unknown)
         raise StepInputError(f"不支持的查询参数：{names}；可用：{'、'.join(sorted(taken))}")
+    repeated = sorted(
+        name
+        for name, many in taken.items()
+        if not many and len(request.query_params.getlist(name)) > 1
+    )
+    if repeated:
+        names = "、".join(f"「{name}」" for name in repeated)
+        raise StepInputError(f"查询参数只能给一个值：{names}")
 
 
-def _query_parameters(dependant: Dependant) -> Iterator[str]:
-    """The query parameters an endpoint and its dependencies take, by the name sent."""
+def _query_parameters(dependant: Dependant) -> Iterator[tuple[str, bool]]:
+    """The query parameters an endpoint and its dependencies take, by the name sent, each
+    with whether it takes several values (a list)."""
     for parameter in dependant.query_params:
-        yield parameter.alias
+        yield parameter.alias, field_annotation_is_sequence(parameter.field_info.annotation)
     for dependency in dependant.dependencies:
         yield from _query_parameters(dependency)

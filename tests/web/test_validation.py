@@ -74,6 +74,17 @@ def test_api_a_filter_the_endpoint_does_not_take_is_refused_not_ignored(
     assert taken.status_code == 200
 
 
+@pytest.mark.parametrize("query", ["?user=li&user=wang", "?from=2026-11-01&from=2026-12-01"])
+def test_api_a_filter_given_twice_is_refused_not_read_as_one_of_them(
+    api, staff, query: str
+) -> None:  # type: ignore[no-untyped-def]
+    """A filter that takes one value, sent twice, would otherwise be answered for whichever
+    the server kept, silently dropping the other."""
+    refused = api.get(f"/accountability{query}", staff.compliance)
+    assert refused.status_code == 422
+    assert refused.json()["detail"].startswith("查询参数只能给一个值：")
+
+
 def test_pages_and_endpoints_without_filters_keep_reading_their_query_loosely(
     client, api, staff
 ) -> None:  # type: ignore[no-untyped-def]

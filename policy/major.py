@@ -182,14 +182,17 @@ def _decimal(value: Decimal | int | float | str) -> Decimal:
 _RULE = "重大投诉认定:"
 # A complaint to the regulator, in so many words (向监管部门投诉, 投诉到监管局).
 _REGULATOR_CHANNEL = re.compile(r"监管(?!.*(?:信访|上访))")
+# Between the two ends of a range of amounts ("100万到1亿先令").
+_RANGE = re.compile(r"(?:到|至|-|~|—|－|～)")
 
 
 def violation_subjects(text: str) -> list[str]:
     """The Art. 4(3) reasons a violation of this text would give: the customer funds,
     signatures, suitability or personal data it touches (empty when it touches none).
 
-    :func:`suggest_major` counts them when the rules' category is violation;
-    :func:`policy.classification.classify` also when the model's final category is."""
+    :func:`suggest_major` counts them when the category it is given is violation (the
+    rules', or the model's final one in :func:`policy.classification.classify`);
+    ``bench/train_classifier.py`` asks this alone to evaluate the same way."""
     body, _ = unframed(normalize(text))
     subjects, _ = _groups()
     neg = negation()
@@ -369,7 +372,6 @@ def amounts_in_text(text: str) -> list[Decimal]:
             continue
         value *= _UNITS.get(unit or "", Decimal(1))
         seen.append((match.start(), match.end(), value, _currency_of(body, match, prefix)))
-    arabic = len(seen)
     for match in _chinese_amount().finditer(body):
         numeral = match["number"]
         if _below(body, match.start()) or not any(
@@ -403,16 +405,12 @@ def amounts_in_text(text: str) -> list[Decimal]:
             before = currency
         resolved[i] = currency
     found: list[Decimal] = []
-    for i in [*range(arabic), *range(arabic, len(seen))]:
+    for i, (_, _, value, _) in enumerate(seen):
         currency = resolved[i]
         if currency is None:
             continue  # "20万第纳尔": a currency without a rate is not read as yuan
-        value = seen[i][2]
         found.append(value if currency == "yuan" else value * Decimal(currency))
     return found
-
-
-_RANGE = re.compile(r"(?:到|至|-|~|—|－|～)")
 
 
 def _currency_of(body: str, match: re.Match[str], prefix: str | None) -> Decimal | str | None:

@@ -83,6 +83,11 @@ The sets, and what their figures mean:
   and General Management; blind in the thirteenth round of 2026-12-05 (measured once after it),
   trained on since the fourteenth round of 2026-12-05.
 
+* ``real_blind16`` classification_real_blind16.jsonl (100) real complaints by a seventeenth
+  author, from pages no other set used, labelled by the settled line between the Wealth Center
+  and General Management; blind in the fourteenth round of 2026-12-05 (measured once after it),
+  trained on since the fifteenth round of 2026-12-06.
+
 The real sets' labels were checked by an independent second labeller and the disagreements
 adjudicated (agreement before adjudication: category 96%, department 91%, major 95%); figures
 on the blind sets are in bench/README.md.
@@ -187,9 +192,11 @@ NOTES = {
     "real_blind15": (
         "real complaints by a sixteenth author, trained on since 2026-12-05 (fourteenth round)"
     ),
-    "real_blind16": "blind: real complaints by a seventeenth author, never used in tuning",
+    "real_blind16": (
+        "real complaints by a seventeenth author, trained on since 2026-12-06 (fifteenth round)"
+    ),
 }
-BLIND = ("holdout5", "real_blind16")
+BLIND = ("holdout5",)
 GROUPS = {"tuning": [name for name in FILES if name not in BLIND], "all": list(FILES)}
 CLASSIFIER = {"classify": classify}
 

@@ -11,9 +11,9 @@ Training data (one JSON object a line, the schema of ``tests/data/*.jsonl``):
   unseen so that the synthetic figures remain an honest estimate;
 * the real sets ``real_dev``, ``real_blind``, ``real_blind2``, ``real_blind3``, ``real_blind4``,
   ``real_blind5``, ``real_blind6``, ``real_blind7``, ``real_blind8``, ``real_blind9``,
-  ``real_blind10``, ``real_blind11``, ``real_blind12``, ``real_blind13``, ``real_blind14`` and
-  ``real_blind15`` (``tests/data/classification_real_*.jsonl``), real complaints rewritten as
-  intake texts;
+  ``real_blind10``, ``real_blind11``, ``real_blind12``, ``real_blind13``, ``real_blind14``,
+  ``real_blind15`` and ``real_blind16`` (``tests/data/classification_real_*.jsonl``), real
+  complaints rewritten as intake texts;
   ``real_blind`` and ``real_blind2`` were blind until the figures of 2026-12-04 were taken
   on them and are tuned on since 2026-12-05, ``real_blind3``
   was blind for the first round of 2026-12-05 and is tuned on since its second,
@@ -29,7 +29,8 @@ Training data (one JSON object a line, the schema of ``tests/data/*.jsonl``):
   ``real_blind13`` was blind for the eleventh round and is trained on since the twelfth round,
   ``real_blind14`` was blind for the twelfth round and is trained on since the thirteenth round,
   ``real_blind15`` was blind for the thirteenth round and is trained on since the fourteenth round
-  of 2026-12-05; the blind
+  of 2026-12-05, ``real_blind16`` was blind for the fourteenth round of 2026-12-05 and is trained
+  on since the fifteenth round of 2026-12-06; the blind
   real set of the next measurement is not in the repository a tuning session works in, and
   ``holdout5`` is never trained on;
 * ``tests/data/classification_corrections.jsonl`` when present: staff corrections exported by
@@ -47,11 +48,12 @@ held-out folds, with the major threshold that keeps false alarms within ``--max-
 ``--leave-set-out`` holds out one whole real set at a time (by default ``real_blind2``,
 ``real_blind3``, ``real_blind4``, ``real_blind5``, ``real_blind6``, ``real_blind7``,
 ``real_blind8``, ``real_blind9``, ``real_blind10``, ``real_blind11``, ``real_blind12``,
-``real_blind13``, ``real_blind14`` and ``real_blind15``, each by its own author), trains on the
-synthetic sets and the other real sets, and prints the accuracy per field on the set held out:
-what a blind set by a new author measures, where the folds of ``--cv`` mix every author's
-complaints on both sides and have read 5-10 points too high. Its major threshold is
-``--threshold``, else the one ``--cv`` chose in the same run, else the shipped model's.
+``real_blind13``, ``real_blind14``, ``real_blind15`` and ``real_blind16``, each by its own
+author), trains on the synthetic sets and the other real sets, and prints the accuracy per
+field on the set held out: what a blind set by a new author measures, where the folds of
+``--cv`` mix every author's complaints on both sides and have read 5-10 points too high. Its
+major threshold is ``--threshold``, else the one ``--cv`` chose in the same run, else the
+shipped model's.
 
 The major flag is evaluated as :func:`policy.classification.classify` answers it: the rules'
 major, or a final category of violation (the model's when it decides) whose text touches
@@ -114,6 +116,7 @@ REAL_SPLITS = (
     "real_blind13",
     "real_blind14",
     "real_blind15",
+    "real_blind16",
 )
 # Held out whole by ``--leave-set-out`` by default: every real set from real_blind2 on, each
 # written by its own author.

@@ -1060,3 +1060,68 @@ def test_art4_customers_data_named_by_its_items_and_let_out_or_lost_is_major(tex
 def test_art4_a_fear_or_a_refusal_to_let_data_out_is_not_data_let_out(text: str) -> None:
     result = suggest_major(text=text, category=Category.business_error)
     assert not any("客户个人信息外泄" in r for r in result.reasons)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "客户来电投诉：柜台服务太差，他说下个月打算把存款全部转走。",
+        "客户来电投诉：客服一直推诿，她威胁说再不解决就将所有资金转走。",
+        "客户来函投诉：等了三周没人处理，他只好把账户里的钱转走了，现在还要收转出费。",
+    ],
+)
+def test_the_customer_taking_their_own_money_elsewhere_is_no_violation(text: str) -> None:
+    """Money the customer means or threatens to move elsewhere (把业务转走) is displeasure
+    with the service: no rule broken, no violation touching funds."""
+    ruled = classify_by_rules(text)
+    assert ruled.category != Category.violation
+    assert not ruled.major
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "客户来电投诉：她的钱被客户经理私下转走了二十万。",
+        "客户来电投诉：账户里的钱却已经转走，他根本没有操作过。",
+        "客户来电投诉：理财经理用他的密码把钱转走，至今没有归还。",
+    ],
+)
+def test_money_moved_away_by_others_is_still_a_violation_touching_funds(text: str) -> None:
+    ruled = classify_by_rules(text)
+    assert ruled.category == Category.violation
+    assert ruled.major
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "客户来电投诉：柜员说为了防诈骗要他说明取款用途，问了半个小时，态度很差。",
+        "客户来电投诉：系统怀疑欺诈把他的卡锁了两天，客服一直说等通知。",
+        "客户家属来电投诉：柜员嫌金额大叫来警察盘问，他理解是防诈骗，但觉得过了头。",
+    ],
+)
+def test_fraud_prevention_named_as_the_reason_is_no_allegation(text: str) -> None:
+    assert classify_by_rules(text).category != Category.violation
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "客户来电投诉：这台取款机坏了两个月，前后有二十多个人投诉过，还是没修。",
+        "客户来函投诉：网点突然缩短营业时间，不少附近的居民和商户都去网点提意见，没人理。",
+        "客户到我所服务大厅投诉：大厅空调坏了半年，已经有几十个人反映过，一直没修。",
+    ],
+)
+def test_many_who_already_complained_are_a_group(text: str) -> None:
+    assert classify_by_rules(text).major
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "客户到我所服务大厅投诉：大厅里有十几个人在排队，只开了一个窗口。",
+        "客户来电投诉：他已经反映了几十次，没人处理。",
+    ],
+)
+def test_a_queue_or_one_customer_asking_often_is_no_group(text: str) -> None:
+    assert not classify_by_rules(text).major

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from policy.classification import classify_by_rules
 from policy.enums import Category, ComplainantKind, Department
 from policy.routing import DepartmentInfo, department_directory, route
 
@@ -928,3 +929,58 @@ def test_art9_membership_in_another_sense_is_no_member_institution(text: str) ->
 )
 def test_art9_customers_data_let_out_told_by_its_items_is_general_managements(text: str) -> None:
     assert department_of(text) == Department.general_management
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "客户来电投诉：上个月我收到的对账单里夹着另一位客户的对账单，上面有他的姓名和余额。",
+        "客户来函投诉：我所把她的保单寄到了另外一个人的家里，对方打电话告诉她的。",
+        "客户来电投诉：他拿到的信封里装着别人的取款卡和密码函。",
+    ],
+)
+def test_art9_a_statement_or_card_that_reached_another_person_is_data_let_out(text: str) -> None:
+    """A customer's statement, card or letter that reached another person, either way round,
+    is personal data let out: General Management's, and major."""
+    ruled = classify_by_rules(text)
+    assert ruled.department == Department.general_management
+    assert ruled.major
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "客户来电投诉：她收到了别人的转账，不知道怎么退回去。",
+        "客户来电投诉：对账单一直没寄到，打了几次客服都说在处理。",
+        "客户来电投诉：柜员把我的资料交给另一位同事处理，等了一个小时。",
+    ],
+)
+def test_art9_money_from_another_or_a_statement_late_is_no_data_let_out(text: str) -> None:
+    ruled = classify_by_rules(text)
+    assert ruled.department == Department.wealth_center
+    assert not ruled.major
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "客户来电投诉：打我所热线想挂失，电话里反复放着同一段音乐，足足四十分钟才接通。",
+        "客户来电投诉：他拨了三次服务电话，每次都是“请耐心等候”的提示音，最后自己挂了。",
+        "客户来电投诉：语音机器人听不懂他的话，每次都把他打回主菜单。",
+    ],
+)
+def test_art9_the_hotline_hold_told_by_its_music_or_recording_is_general_managements(
+    text: str,
+) -> None:
+    assert department_of(text) == Department.general_management
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "客户来电投诉：客服说请耐心等候处理结果，一个月了没消息。",
+        "客户来电投诉：柜台让他耐心等候，排了两个小时才办上。",
+    ],
+)
+def test_art9_an_agent_or_a_counter_asking_to_wait_is_the_service(text: str) -> None:
+    assert department_of(text) == Department.wealth_center

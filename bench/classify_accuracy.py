@@ -88,6 +88,16 @@ The sets, and what their figures mean:
   and General Management; blind in the fourteenth round of 2026-12-05 (measured once after it),
   trained on since the fifteenth round of 2026-12-06.
 
+* ``real_blind17`` classification_real_blind17.jsonl (100) real complaints by an eighteenth
+  author, from Chinese-language pages no other set used (mainland press and regulators' cases,
+  Taiwan's courts and press, Hong Kong, Singapore), labelled by the settled line; blind in the
+  fifteenth round of 2026-12-06 (measured once after it).
+
+* ``real_blind18`` classification_real_blind18.jsonl (100) real complaints by a nineteenth
+  author, from pages no other set used (Australia, Ireland, Germany, southern and northern
+  Europe, Israel, Turkey, South Asia, Canada, the US), labelled by the settled line; blind in
+  the fifteenth round of 2026-12-06 (measured once after it).
+
 The real sets' labels were checked by an independent second labeller and the disagreements
 adjudicated (agreement before adjudication: category 96%, department 91%, major 95%); figures
 on the blind sets are in bench/README.md.
@@ -154,6 +164,8 @@ FILES = {
     "real_blind14": DATA / "classification_real_blind14.jsonl",
     "real_blind15": DATA / "classification_real_blind15.jsonl",
     "real_blind16": DATA / "classification_real_blind16.jsonl",
+    "real_blind17": DATA / "classification_real_blind17.jsonl",
+    "real_blind18": DATA / "classification_real_blind18.jsonl",
 }
 NOTES = {
     "dev": "tuned on",
@@ -195,8 +207,10 @@ NOTES = {
     "real_blind16": (
         "real complaints by a seventeenth author, trained on since 2026-12-06 (fifteenth round)"
     ),
+    "real_blind17": "blind: real complaints by an eighteenth author, never used in tuning",
+    "real_blind18": "blind: real complaints by a nineteenth author, never used in tuning",
 }
-BLIND = ("holdout5",)
+BLIND = ("holdout5", "real_blind17", "real_blind18")
 GROUPS = {"tuning": [name for name in FILES if name not in BLIND], "all": list(FILES)}
 CLASSIFIER = {"classify": classify}
 

@@ -1088,3 +1088,33 @@ def test_the_system_machine_or_premises_itself_stays_general_management(text: st
     """Near misses: the system failing after the change, the website itself wrong, the machine
     broken, the entrance: General Management's."""
     assert classify_by_rules(text).department == Department.general_management
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "客户到我所服务大厅投诉：两天前有个自称是我亲友的人拿着存折，把我设了密码的8万元存款取走了。",
+        "客户来函投诉：小偷拿着存单和我的身份证就在分理处把钱全部提前取走了，银行没核对。",
+        "客户家属来函投诉：一位亲属没有授权，拿他旧存折和印章去办了提前解约，钱被领走。",
+        "客户来电投诉：窃贼用偷来的存折把钱取了出来，柜台也没核对身份。",
+    ],
+)
+def test_money_paid_out_to_an_impostor_or_a_thief_is_a_business_error(text: str) -> None:
+    """Art. 3(3): the institution's checks failed when someone holding the customer's passbook,
+    slip or seal took the money; no staff misconduct is alleged."""
+    ruled = classify_by_rules(text)
+    assert ruled.category == Category.business_error
+    assert ruled.category_scores[Category.violation] < 0
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "客户来电投诉：柜员拿着我的存折把钱取走了，我根本不知情。",
+        "客户来电投诉：我拿着存折去网点把钱取走了，结果利息算少了。",
+    ],
+)
+def test_staff_or_the_customer_holding_the_passbook_is_not_the_impostor(text: str) -> None:
+    """Near misses: a clerk or the customer with the passbook is not an outsider's taking."""
+    ruled = classify_by_rules(text)
+    assert ruled.category_scores[Category.violation] >= 0

@@ -984,3 +984,30 @@ def test_art9_the_hotline_hold_told_by_its_music_or_recording_is_general_managem
 )
 def test_art9_an_agent_or_a_counter_asking_to_wait_is_the_service(text: str) -> None:
     assert department_of(text) == Department.wealth_center
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "客户来电投诉：卡丢了打我所客服热线挂失，按了七层菜单才转到人工，急死人。",
+        "客户来电投诉：打热线，菜单一级套一级，按了十几次键才听到真人的声音。",
+        "客户来电投诉：拨我所客服电话，语音系统就是不认他输入的身份证号，一直让他重输。",
+        "客户来电投诉：热线的语音导航听不懂她说的话，绕来绕去办不成。",
+    ],
+)
+def test_art9_the_hotline_voice_menu_in_the_way_is_general_managements(text: str) -> None:
+    """The settled line: the voice menu failing, layer after layer before a person, is the
+    hotline out of reach."""
+    assert department_of(text) == Department.general_management
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "客户来电投诉：热线接通后，客服态度很差，说话很不耐烦，还挂了他的电话。",
+        "客户来电投诉：客服说这笔赎回款要等十个工作日，结果一个月了还没到账。",
+    ],
+)
+def test_art9_what_the_agent_did_after_the_menu_is_the_service(text: str) -> None:
+    """Near misses: what the agent said or did once reached is the service."""
+    assert department_of(text) == Department.wealth_center

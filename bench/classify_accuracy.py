@@ -91,12 +91,14 @@ The sets, and what their figures mean:
 * ``real_blind17`` classification_real_blind17.jsonl (100) real complaints by an eighteenth
   author, from Chinese-language pages no other set used (mainland press and regulators' cases,
   Taiwan's courts and press, Hong Kong, Singapore), labelled by the settled line; blind in the
-  fifteenth round of 2026-12-06 (measured once after it).
+  fifteenth round of 2026-12-06 (measured once after it), trained on since the sixteenth round
+  of 2026-12-06.
 
 * ``real_blind18`` classification_real_blind18.jsonl (100) real complaints by a nineteenth
   author, from pages no other set used (Australia, Ireland, Germany, southern and northern
   Europe, Israel, Turkey, South Asia, Canada, the US), labelled by the settled line; blind in
-  the fifteenth round of 2026-12-06 (measured once after it).
+  the fifteenth round of 2026-12-06 (measured once after it), trained on since the sixteenth
+  round of 2026-12-06.
 
 The real sets' labels were checked by an independent second labeller and the disagreements
 adjudicated (agreement before adjudication: category 96%, department 91%, major 95%); figures
@@ -207,10 +209,14 @@ NOTES = {
     "real_blind16": (
         "real complaints by a seventeenth author, trained on since 2026-12-06 (fifteenth round)"
     ),
-    "real_blind17": "blind: real complaints by an eighteenth author, never used in tuning",
-    "real_blind18": "blind: real complaints by a nineteenth author, never used in tuning",
+    "real_blind17": (
+        "real complaints by an eighteenth author, trained on since 2026-12-06 (sixteenth round)"
+    ),
+    "real_blind18": (
+        "real complaints by a nineteenth author, trained on since 2026-12-06 (sixteenth round)"
+    ),
 }
-BLIND = ("holdout5", "real_blind17", "real_blind18")
+BLIND = ("holdout5",)
 GROUPS = {"tuning": [name for name in FILES if name not in BLIND], "all": list(FILES)}
 CLASSIFIER = {"classify": classify}
 

@@ -168,6 +168,8 @@ FILES = {
     "real_blind16": DATA / "classification_real_blind16.jsonl",
     "real_blind17": DATA / "classification_real_blind17.jsonl",
     "real_blind18": DATA / "classification_real_blind18.jsonl",
+    "real_blind19": DATA / "classification_real_blind19.jsonl",
+    "real_blind20": DATA / "classification_real_blind20.jsonl",
 }
 NOTES = {
     "dev": "tuned on",
@@ -215,8 +217,10 @@ NOTES = {
     "real_blind18": (
         "real complaints by a nineteenth author, trained on since 2026-12-06 (sixteenth round)"
     ),
+    "real_blind19": "blind: real complaints by a twentieth author, never used in tuning",
+    "real_blind20": "blind: real complaints by a twenty-first author, never used in tuning",
 }
-BLIND = ("holdout5",)
+BLIND = ("holdout5", "real_blind19", "real_blind20")
 GROUPS = {"tuning": [name for name in FILES if name not in BLIND], "all": list(FILES)}
 CLASSIFIER = {"classify": classify}
 

@@ -1011,3 +1011,72 @@ def test_art9_the_hotline_voice_menu_in_the_way_is_general_managements(text: str
 def test_art9_what_the_agent_did_after_the_menu_is_the_service(text: str) -> None:
     """Near misses: what the agent said or did once reached is the service."""
     assert department_of(text) == Department.wealth_center
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "客户来电投诉：打我所客服电话，先听广告再按业务类型、输卡号，前后转接了五六次，最后才接通人工。",
+        "客户来电投诉：她说热线菜单绕来绕去，转接三次都没人，急事耽误了。",
+        "客户来电投诉：客服热线按了半天键，排了十几分钟才接通人工，要求简化流程。",
+    ],
+)
+def test_art9_a_caller_passed_from_line_to_line_is_the_hotline_out_of_reach(text: str) -> None:
+    """The settled line (1): a hotline the caller cannot get a person on is General
+    Management's, told as the transfers it took."""
+    decision = route(text)
+    assert decision.department == Department.general_management
+    assert decision.named_outright
+
+
+def test_art9_what_the_agent_said_after_a_transfer_is_not_the_line_out_of_reach() -> None:
+    text = "客户来电投诉：客服人员接电话后态度很差，说这事不归她管，让他自己去网点问。"
+    assert not route(text).named_outright
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "客户来电投诉：昨天我所手机app整整一天用不了，付不了款，要求说明原因。",
+        "客户来电投诉：晚上我所的支付服务就用不了，先让更新密码，最后提示服务不可用。",
+        "客户来电投诉：今天一早我所的网上渠道全都下线了，取不了钱也转不了账。",
+        "客户来电投诉：今天我所系统出错，他的余额显示成了零，要求尽快修复。",
+    ],
+)
+def test_art9_the_exchanges_channels_down_told_as_what_could_not_be_used(text: str) -> None:
+    """The settled line (3): the exchange's app, online or payment channels down or wrong are
+    General Management's, named outright."""
+    decision = route(text)
+    assert decision.department == Department.general_management
+    assert decision.named_outright
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "客户来电投诉：客服只说是系统出错，一直不给她处理赎回，态度敷衍。",
+        "客户到大厅投诉：柜员说他不会用app就别用，态度很不耐烦。",
+    ],
+)
+def test_art9_an_excuse_of_a_system_error_does_not_name_the_system(text: str) -> None:
+    assert not route(text).named_outright
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "客户来电投诉：报税截止前要我所出具去年的收益证明，我所却要收费，还少了一部分收入。",
+        "客户来信：他报税需要的年度扣缴凭证我所迟迟不寄，眼看就要逾期。",
+        "客户来电投诉：为了报税找我所开利息收入单据，等了两周还没开出来。",
+    ],
+)
+def test_art9_the_document_for_a_tax_return_is_administration(text: str) -> None:
+    """The exchange's documents for the customer's tax return are tax documents: General
+    Management's."""
+    decision = route(text)
+    assert decision.department == Department.general_management
+
+
+def test_art9_a_tax_word_without_the_document_does_not_name_it() -> None:
+    text = "客户到大厅投诉：柜员说理财收益要报税，劝她买保险产品避税，她觉得是在推销。"
+    assert not route(text).named_outright

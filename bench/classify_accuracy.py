@@ -100,6 +100,18 @@ The sets, and what their figures mean:
   the fifteenth round of 2026-12-06 (measured once after it), trained on since the sixteenth
   round of 2026-12-06.
 
+* ``real_blind19`` classification_real_blind19.jsonl (100) real complaints by a twentieth
+  author, from Chinese-language pages no other set used (mainland press, courts, regulators and
+  forums, Malaysian and North American Chinese press, Hong Kong, Taiwan, Singapore), labelled
+  by the settled line; blind in the sixteenth round of 2026-12-06 (measured once after it),
+  trained on since the seventeenth round of 2026-12-06.
+
+* ``real_blind20`` classification_real_blind20.jsonl (100) real complaints by a twenty-first
+  author, from pages no other set used (Brazil, Vietnam, the Philippines, France, Kenya, Ghana,
+  the UK's local press, Argentina, South Africa, Belgium, Poland, Romania and others), labelled
+  by the settled line; blind in the sixteenth round of 2026-12-06 (measured once after it),
+  trained on since the seventeenth round of 2026-12-06.
+
 The real sets' labels were checked by an independent second labeller and the disagreements
 adjudicated (agreement before adjudication: category 96%, department 91%, major 95%); figures
 on the blind sets are in bench/README.md.
@@ -217,10 +229,14 @@ NOTES = {
     "real_blind18": (
         "real complaints by a nineteenth author, trained on since 2026-12-06 (sixteenth round)"
     ),
-    "real_blind19": "blind: real complaints by a twentieth author, never used in tuning",
-    "real_blind20": "blind: real complaints by a twenty-first author, never used in tuning",
+    "real_blind19": (
+        "real complaints by a twentieth author, trained on since 2026-12-06 (seventeenth round)"
+    ),
+    "real_blind20": (
+        "real complaints by a twenty-first author, trained on since 2026-12-06 (seventeenth round)"
+    ),
 }
-BLIND = ("holdout5", "real_blind19", "real_blind20")
+BLIND = ("holdout5",)
 GROUPS = {"tuning": [name for name in FILES if name not in BLIND], "all": list(FILES)}
 CLASSIFIER = {"classify": classify}
 

@@ -12,8 +12,8 @@ Training data (one JSON object a line, the schema of ``tests/data/*.jsonl``):
 * the real sets ``real_dev``, ``real_blind``, ``real_blind2``, ``real_blind3``, ``real_blind4``,
   ``real_blind5``, ``real_blind6``, ``real_blind7``, ``real_blind8``, ``real_blind9``,
   ``real_blind10``, ``real_blind11``, ``real_blind12``, ``real_blind13``, ``real_blind14``,
-  ``real_blind15``, ``real_blind16``, ``real_blind17`` and ``real_blind18``
-  (``tests/data/classification_real_*.jsonl``), real
+  ``real_blind15``, ``real_blind16``, ``real_blind17``, ``real_blind18``, ``real_blind19`` and
+  ``real_blind20`` (``tests/data/classification_real_*.jsonl``), real
   complaints rewritten as intake texts;
   ``real_blind`` and ``real_blind2`` were blind until the figures of 2026-12-04 were taken
   on them and are tuned on since 2026-12-05, ``real_blind3``
@@ -32,7 +32,9 @@ Training data (one JSON object a line, the schema of ``tests/data/*.jsonl``):
   ``real_blind15`` was blind for the thirteenth round and is trained on since the fourteenth round
   of 2026-12-05, ``real_blind16`` was blind for the fourteenth round of 2026-12-05 and is trained
   on since the fifteenth round of 2026-12-06, ``real_blind17`` and ``real_blind18`` were blind for
-  the fifteenth round of 2026-12-06 and are trained on since the sixteenth round of 2026-12-06;
+  the fifteenth round of 2026-12-06 and are trained on since the sixteenth round of 2026-12-06,
+  ``real_blind19`` and ``real_blind20`` were blind for the sixteenth round of 2026-12-06 and are
+  trained on since the seventeenth round of 2026-12-06;
   the blind
   real set of the next measurement is not in the repository a tuning session works in, and
   ``holdout5`` is never trained on;
@@ -51,8 +53,8 @@ held-out folds, with the major threshold that keeps false alarms within ``--max-
 ``--leave-set-out`` holds out one whole real set at a time (by default ``real_blind2``,
 ``real_blind3``, ``real_blind4``, ``real_blind5``, ``real_blind6``, ``real_blind7``,
 ``real_blind8``, ``real_blind9``, ``real_blind10``, ``real_blind11``, ``real_blind12``,
-``real_blind13``, ``real_blind14``, ``real_blind15``, ``real_blind16``, ``real_blind17`` and
-``real_blind18``, each by its own
+``real_blind13``, ``real_blind14``, ``real_blind15``, ``real_blind16``, ``real_blind17``,
+``real_blind18``, ``real_blind19`` and ``real_blind20``, each by its own
 author), trains on the synthetic sets and the other real sets, and prints the accuracy per
 field on the set held out: what a blind set by a new author measures, where the folds of
 ``--cv`` mix every author's complaints on both sides and have read 5-10 points too high. Its
@@ -123,6 +125,8 @@ REAL_SPLITS = (
     "real_blind16",
     "real_blind17",
     "real_blind18",
+    "real_blind19",
+    "real_blind20",
 )
 # Held out whole by ``--leave-set-out`` by default: every real set from real_blind2 on, each
 # written by its own author.
@@ -133,8 +137,12 @@ VERSION = "3"
 # category (the model's when it decides), as ``classify`` does; ``--major-rules-category``
 # measures the earlier reading (the rules' category only).
 MAJOR_READS_FINAL = [True]
-# The major model reads character n-grams of at least this size (see ``field_columns``).
-MAJOR_MIN_NGRAM = 2
+# The major model reads character n-grams of at least this size (see ``field_columns``): 1
+# since the seventeenth round of 2026-12-06 (``--major-min-ngram``).
+MAJOR_MIN_NGRAM = [1]
+# A General Management subject the rules name outright overrides the model's department
+# (``--named-outright``): the reading until the seventeenth round of 2026-12-06.
+NAMED_OUTRIGHT_KEPT = [False]
 
 
 def item_features(item: dict[str, Any]) -> set[str]:
@@ -201,14 +209,16 @@ def fit(items: list[dict[str, Any]], feats: list[set[str]], weights: list[float]
 def field_columns(vectorizer, field: str) -> list[float]:
     """1 for a feature the field's model reads, 0 for one it does not (its weight stays 0).
 
-    The major model reads no single characters: a single character (要, 求, 称, 并) says how
-    a write-up is styled, not what happened, and the real sets, mostly major, are styled
-    differently from the synthetic ones; summed over a long story these weights alone
-    suggested major (``MAJOR_MIN_NGRAM``)."""
+    Until the seventeenth round of 2026-12-06 the major model read no single characters (a
+    single character says how a write-up is styled, and summed over a long story the weights
+    of the synthetic sets' style alone suggested major); with the real complaints now the
+    larger part of the training and weighing as much as a synthetic one, single characters
+    read two fresh sets better (recall 86.8% against 84.9% at 11.7% against 14.9% false
+    alarms), so ``MAJOR_MIN_NGRAM`` is 1."""
     names = vectorizer.get_feature_names_out()
     if field != "major":
         return [1.0] * len(names)
-    return [1.0 if n.startswith("@") or len(n) >= MAJOR_MIN_NGRAM else 0.0 for n in names]
+    return [1.0 if n.startswith("@") or len(n) >= MAJOR_MIN_NGRAM[0] else 0.0 for n in names]
 
 
 def predict_proba(vectorizer, models, found: set[str]) -> dict[str, dict[str, float]]:
@@ -358,13 +368,14 @@ def errors(rows, said: list[tuple[str, str, bool]]) -> list[str]:
 def kept_by_rule(item: dict[str, Any], found: set[str]) -> str | None:
     """Art. 9 as :func:`policy.classification.classify` keeps it whatever the model says: a
     member institution's complaint, or one the rules route to Member Management, stays a
-    member complaint; a General Management subject the rules find named outright stays
-    General Management's.  ``None`` when the model decides."""
+    member complaint.  ``None`` when the model decides.  A General Management subject the
+    rules find named outright is a feature of the model since the seventeenth round of
+    2026-12-06, no longer a verdict (``--named-outright`` measures the earlier reading)."""
     if item["complainant"] == "member":
         return next(f.split("=", 1)[1] for f in found if f.startswith("@rule_department="))
     if "@rule_department=member_management" in found:
         return "member_management"
-    if "@rule_department_named" in found:
+    if NAMED_OUTRIGHT_KEPT[0] and "@rule_department_named" in found:
         return "general_management"
     return None
 
@@ -410,7 +421,20 @@ def main(argv: list[str] | None = None) -> int:
         default=-1.0 if CLEAR_LEAD is None else CLEAR_LEAD,
         help="the rules' category stands when it leads the next by this much (negative: never)",
     )
+    parser.add_argument(
+        "--named-outright",
+        action="store_true",
+        help="a General Management subject named outright overrides the model (earlier reading)",
+    )
+    parser.add_argument(
+        "--major-min-ngram",
+        type=int,
+        default=MAJOR_MIN_NGRAM[0],
+        help="the shortest character n-gram the major model reads",
+    )
     args = parser.parse_args(argv)
+    NAMED_OUTRIGHT_KEPT[0] = args.named_outright
+    MAJOR_MIN_NGRAM[0] = args.major_min_ngram
     if args.major_rules_category:
         MAJOR_READS_FINAL[0] = False
     if args.clear_lead < 0:
@@ -617,6 +641,7 @@ def main(argv: list[str] | None = None) -> int:
             "confident": CONFIDENT,
             "clear_lead": args.clear_lead,
             "clear_categories": list(CLEAR_CATEGORIES),
+            "named_outright_stands": NAMED_OUTRIGHT_KEPT[0],
             "trained_on": {
                 "files": digest,
                 "items": len(train),

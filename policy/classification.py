@@ -391,11 +391,9 @@ def classify(
 
     The cue rules (:func:`classify_by_rules`) read the words of the complaint; the shipped
     model (:mod:`policy.model`) reads the whole story together with what the rules found,
-    and decides.  Three things stay rules whatever the model says: a member institution's
+    and decides.  Two things stay rules whatever the model says: a member institution's
     complaint, and one the rules find about membership or about a member institution's or
-    its agents' conduct, is a member complaint (Art. 9); one the rules find about a General
-    Management subject named outright (the exchange's systems and machines, premises,
-    disclosure, personal data) stays General Management's; and a major suggestion of the
+    its agents' conduct, is a member complaint (Art. 9); and a major suggestion of the
     rules (an amount at or above the threshold, a threat, a group, a protected subject) is
     never withdrawn by the model, which may only add one.  A category whose cues lead the
     next category's by the model's ``clear_lead`` points or more is the rules' answer too
@@ -483,9 +481,12 @@ def _with_model(
             f"Art. 9 {version}: 规则认定为会员投诉(会员事务或会员单位及其人员、代理人的行为)，"
             f"由{department.label}受理，模型不改判"
         )
-    elif ruled.department_named_outright:
+    elif model.named_outright_stands and ruled.department_named_outright:
         # Art. 9 and the Art. 3 clarification: the exchange's own systems and machines, its
         # premises, disclosure and customers' data, named outright, are General Management's.
+        # Off since the seventeenth round of 2026-12-06 (the model file's
+        # ``named_outright_stands``): such a subject is one of the model's features, read
+        # with the story (on two fresh sets the override had routed 9 service complaints away).
         department = ruled.department
         notes.append(
             f"Art. 9 {version}: 规则认定投诉事项为本所系统设备、场所、信息披露或个人信息等，"

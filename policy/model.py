@@ -3,10 +3,10 @@
 The cue rules of ``lexicon.yaml`` and ``routing.yaml`` read the words a complaint uses for
 its grievance; real complainants often tell a story instead (what the salesman said, what
 happened to the money) without those words.  This module scores the story as a whole with
-a linear model over character n-grams of the complaint text, together with what the cue
-rules found (their category, department and major suggestion, the channel, the kind of
-complainant, an amount at or above the threshold), so that the rules remain evidence and
-the story can outweigh them.
+a linear model over character n-grams and words (jieba's segmentation) of the complaint
+text, together with what the cue rules found (their category, department and major
+suggestion, the channel, the kind of complainant, an amount at or above the threshold), so
+that the rules remain evidence and the story can outweigh them.
 
 The model is data, ``classifier_model.json`` beside this module, written by
 ``bench/train_classifier.py`` from the labelled sets in ``tests/data`` (the synthetic sets,
@@ -25,6 +25,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import lru_cache
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
@@ -57,6 +58,33 @@ _FRAMING_NGRAMS = frozenset(
 )
 
 
+# Words (jieba's segmentation, with its own dictionary shipped in the package: nothing is
+# downloaded) beside the character n-grams: a word unigram of two characters or more, and each
+# pair of neighbouring words.  Word features are named ``w:词`` and ``w:词|词``.
+WORD_PREFIX = "w:"
+
+
+@lru_cache(maxsize=1)
+def _tokenizer() -> Any:
+    """jieba's tokenizer, its dictionary loaded once per process (about half a second)."""
+    import logging
+
+    import jieba
+
+    jieba.setLogLevel(logging.WARNING)
+    tokenizer = jieba.Tokenizer()
+    tokenizer.initialize()
+    return tokenizer
+
+
+def words(body: str) -> set[str]:
+    """Word unigrams (two characters or more, not intake-framing words) and word bigrams."""
+    found = [w for w in _tokenizer().cut(body) if w.strip()]
+    out = {f"{WORD_PREFIX}{w}" for w in found if len(w) >= 2 and w not in FRAMING_WORDS}
+    out |= {f"{WORD_PREFIX}{a}|{b}" for a, b in pairwise(found)}
+    return out
+
+
 def features(
     body: str,
     *,
@@ -79,6 +107,7 @@ def features(
             gram = body[start : start + size]
             if gram not in _FRAMING_NGRAMS:
                 found.add(gram)
+    found |= words(body)
     found.add(f"@rule_category={rule_category}")
     found.add(f"@rule_department={rule_department}")
     found.add(f"@rule_major={int(rule_major)}")
@@ -142,6 +171,9 @@ class Model:
     clear_lead: float | None = None
     # ... for these categories only (Art. 3 codes).
     clear_categories: frozenset[str] = frozenset()
+    # Art. 9: a General Management subject the rules name outright stands against the model
+    # (the reading until the seventeenth round of 2026-12-06; a model file without the key).
+    named_outright_stands: bool = True
 
     def overrules(self, prediction: Prediction, body: str) -> bool:
         """Whether the model's answer stands against the rules' for this text.
@@ -191,6 +223,7 @@ def load_model() -> Model | None:
         confident=float(raw.get("confident", 0.0)),
         clear_lead=None if raw.get("clear_lead") is None else float(raw["clear_lead"]),
         clear_categories=frozenset(raw.get("clear_categories", ())),
+        named_outright_stands=bool(raw.get("named_outright_stands", True)),
     )
 
 
@@ -238,6 +271,8 @@ def readable(feature: str) -> bool:
     of text that are not mostly punctuation (a single character says nothing on its own)."""
     if feature.startswith("@"):
         return True
+    if feature.startswith(WORD_PREFIX):
+        feature = feature[len(WORD_PREFIX) :].replace("|", "")
     letters = [char for char in feature if char not in _PUNCTUATION]
     return len(letters) >= 2
 
@@ -247,6 +282,8 @@ def describe(feature: str) -> str:
     if feature.startswith("@"):
         name, _, value = feature[1:].partition("=")
         return f"[{_FINDINGS.get(name, name)}{'=' + value if value else ''}]"
+    if feature.startswith(WORD_PREFIX):
+        return f"「{feature[len(WORD_PREFIX) :].replace('|', ' ')}」"
     return f"「{feature}」"
 
 

@@ -182,6 +182,8 @@ FILES = {
     "real_blind18": DATA / "classification_real_blind18.jsonl",
     "real_blind19": DATA / "classification_real_blind19.jsonl",
     "real_blind20": DATA / "classification_real_blind20.jsonl",
+    "real_blind21": DATA / "classification_real_blind21.jsonl",
+    "real_blind22": DATA / "classification_real_blind22.jsonl",
 }
 NOTES = {
     "dev": "tuned on",
@@ -235,8 +237,10 @@ NOTES = {
     "real_blind20": (
         "real complaints by a twenty-first author, trained on since 2026-12-06 (seventeenth round)"
     ),
+    "real_blind21": "blind: real complaints by a twenty-second author, never used in tuning",
+    "real_blind22": "blind: real complaints by a twenty-third author, never used in tuning",
 }
-BLIND = ("holdout5",)
+BLIND = ("holdout5", "real_blind21", "real_blind22")
 GROUPS = {"tuning": [name for name in FILES if name not in BLIND], "all": list(FILES)}
 CLASSIFIER = {"classify": classify}
 

@@ -112,6 +112,16 @@ The sets, and what their figures mean:
   by the settled line; blind in the sixteenth round of 2026-12-06 (measured once after it),
   trained on since the seventeenth round of 2026-12-06.
 
+* ``real_blind21`` classification_real_blind21.jsonl (100) real complaints by a twenty-second
+  author, from Chinese-language pages no other set used (mainland press, courts, regulators'
+  and consumer bodies' cases, forums; Taiwan, Hong Kong), labelled by the settled line; blind
+  in the seventeenth round of 2026-12-06 (measured once after it).
+
+* ``real_blind22`` classification_real_blind22.jsonl (100) real complaints by a twenty-third
+  author, from pages no other set used (Japan, Korea, the Nordic and Baltic countries, Croatia,
+  Arabic and Israeli press, Latin America, the Caribbean, the Pacific), labelled by the settled
+  line; blind in the seventeenth round of 2026-12-06 (measured once after it).
+
 The real sets' labels were checked by an independent second labeller and the disagreements
 adjudicated (agreement before adjudication: category 96%, department 91%, major 95%); figures
 on the blind sets are in bench/README.md.

@@ -1,43 +1,21 @@
 """Train the classification model shipped as ``policy/classifier_model.json``.
 
 The model (:mod:`policy.model`) is a linear model per field (Art. 3 category, Art. 9
-department, major) over character n-grams of the complaint text and the cue rules' own
-findings.  It is trained here, offline, from labelled sets in the repository, and the
-result is committed and reviewed like any other rule change; nothing is learnt at run time.
+department, major) over character n-grams and words of the complaint text and the cue
+rules' own findings.  It is trained here, offline, from labelled sets in the repository, and
+the result is committed and reviewed like any other rule change; nothing is learnt at run
+time.
 
 Training data (one JSON object a line, the schema of ``tests/data/*.jsonl``):
 
 * every synthetic set of ``bench/classify_accuracy.py`` except ``holdout5``, which stays
   unseen so that the synthetic figures remain an honest estimate;
-* the real sets ``real_dev``, ``real_blind``, ``real_blind2``, ``real_blind3``, ``real_blind4``,
-  ``real_blind5``, ``real_blind6``, ``real_blind7``, ``real_blind8``, ``real_blind9``,
-  ``real_blind10``, ``real_blind11``, ``real_blind12``, ``real_blind13``, ``real_blind14``,
-  ``real_blind15``, ``real_blind16``, ``real_blind17``, ``real_blind18``, ``real_blind19`` and
-  ``real_blind20`` (``tests/data/classification_real_*.jsonl``), real
-  complaints rewritten as intake texts;
-  ``real_blind`` and ``real_blind2`` were blind until the figures of 2026-12-04 were taken
-  on them and are tuned on since 2026-12-05, ``real_blind3``
-  was blind for the first round of 2026-12-05 and is tuned on since its second,
-  ``real_blind4`` was blind for the second round and is tuned on since the third,
-  ``real_blind5`` was blind for the third round and is tuned on since the fourth,
-  ``real_blind6`` was blind for the fourth round and is tuned on since the fifth,
-  ``real_blind7`` was blind for the fifth round and is tuned on since the sixth,
-  ``real_blind8`` was blind for the sixth round and is tuned on since the seventh,
-  ``real_blind9`` was blind for the seventh round and is tuned on since the eighth,
-  ``real_blind10`` was blind for the eighth round and is tuned on since the ninth,
-  ``real_blind11`` was blind for the ninth round and is trained on since the tenth,
-  ``real_blind12`` was blind for the tenth round and is trained on since the eleventh round,
-  ``real_blind13`` was blind for the eleventh round and is trained on since the twelfth round,
-  ``real_blind14`` was blind for the twelfth round and is trained on since the thirteenth round,
-  ``real_blind15`` was blind for the thirteenth round and is trained on since the fourteenth round
-  of 2026-12-05, ``real_blind16`` was blind for the fourteenth round of 2026-12-05 and is trained
-  on since the fifteenth round of 2026-12-06, ``real_blind17`` and ``real_blind18`` were blind for
-  the fifteenth round of 2026-12-06 and are trained on since the sixteenth round of 2026-12-06,
-  ``real_blind19`` and ``real_blind20`` were blind for the sixteenth round of 2026-12-06 and are
-  trained on since the seventeenth round of 2026-12-06;
-  the blind
-  real set of the next measurement is not in the repository a tuning session works in, and
-  ``holdout5`` is never trained on;
+* the real sets of ``REAL_SPLITS`` (``tests/data/classification_real_*.jsonl``), real
+  complaints rewritten as intake texts: ``real_dev``, and the sets from ``real_blind`` on,
+  each blind for one measurement and trained on since the round after it (the docstring of
+  ``bench/classify_accuracy.py`` says which round each was blind for); the blind real sets of
+  the next measurement are not in the repository a tuning session works in, and ``holdout5``
+  is never trained on;
 * ``tests/data/classification_corrections.jsonl`` when present: staff corrections exported by
   ``complaints classify --export-corrections`` and reviewed before they are committed.
 
@@ -50,16 +28,12 @@ Real complaints and corrections weigh ``--real-weight`` times a synthetic one.
 rewritten from one page never sit on both sides) and prints the accuracy per field on the
 held-out folds, with the major threshold that keeps false alarms within ``--max-false-alarm``.
 
-``--leave-set-out`` holds out one whole real set at a time (by default ``real_blind2``,
-``real_blind3``, ``real_blind4``, ``real_blind5``, ``real_blind6``, ``real_blind7``,
-``real_blind8``, ``real_blind9``, ``real_blind10``, ``real_blind11``, ``real_blind12``,
-``real_blind13``, ``real_blind14``, ``real_blind15``, ``real_blind16``, ``real_blind17``,
-``real_blind18``, ``real_blind19`` and ``real_blind20``, each by its own
-author), trains on the synthetic sets and the other real sets, and prints the accuracy per
-field on the set held out: what a blind set by a new author measures, where the folds of
-``--cv`` mix every author's complaints on both sides and have read 5-10 points too high. Its
-major threshold is ``--threshold``, else the one ``--cv`` chose in the same run, else the
-shipped model's.
+``--leave-set-out`` holds out one whole real set at a time (by default every real set from
+``real_blind2`` on, each by its own author), trains on the synthetic sets and the other real
+sets, and prints the accuracy per field on the set held out: what a blind set by a new author
+measures, where the folds of ``--cv`` mix every author's complaints on both sides and have
+read 5-10 points too high.  Its major threshold is ``--threshold``, else the one ``--cv`` chose
+in the same run, else the shipped model's.
 
 The major flag is evaluated as :func:`policy.classification.classify` answers it: the rules'
 major, or a final category of violation (the model's when it decides) whose text touches

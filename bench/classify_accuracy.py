@@ -115,12 +115,14 @@ The sets, and what their figures mean:
 * ``real_blind21`` classification_real_blind21.jsonl (100) real complaints by a twenty-second
   author, from Chinese-language pages no other set used (mainland press, courts, regulators'
   and consumer bodies' cases, forums; Taiwan, Hong Kong), labelled by the settled line; blind
-  in the seventeenth round of 2026-12-06 (measured once after it).
+  in the seventeenth round of 2026-12-06 (measured once after it), trained on since the
+  eighteenth round of 2026-12-06.
 
 * ``real_blind22`` classification_real_blind22.jsonl (100) real complaints by a twenty-third
   author, from pages no other set used (Japan, Korea, the Nordic and Baltic countries, Croatia,
   Arabic and Israeli press, Latin America, the Caribbean, the Pacific), labelled by the settled
-  line; blind in the seventeenth round of 2026-12-06 (measured once after it).
+  line; blind in the seventeenth round of 2026-12-06 (measured once after it), trained on since
+  the eighteenth round of 2026-12-06.
 
 The real sets' labels were checked by an independent second labeller and the disagreements
 adjudicated (agreement before adjudication: category 96%, department 91%, major 95%); figures
@@ -247,10 +249,14 @@ NOTES = {
     "real_blind20": (
         "real complaints by a twenty-first author, trained on since 2026-12-06 (seventeenth round)"
     ),
-    "real_blind21": "blind: real complaints by a twenty-second author, never used in tuning",
-    "real_blind22": "blind: real complaints by a twenty-third author, never used in tuning",
+    "real_blind21": (
+        "real complaints by a twenty-second author, trained on since 2026-12-06 (eighteenth round)"
+    ),
+    "real_blind22": (
+        "real complaints by a twenty-third author, trained on since 2026-12-06 (eighteenth round)"
+    ),
 }
-BLIND = ("holdout5", "real_blind21", "real_blind22")
+BLIND = ("holdout5",)
 GROUPS = {"tuning": [name for name in FILES if name not in BLIND], "all": list(FILES)}
 CLASSIFIER = {"classify": classify}
 

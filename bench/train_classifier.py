@@ -108,6 +108,8 @@ REAL_SPLITS = (
     "real_blind18",
     "real_blind19",
     "real_blind20",
+    "real_blind21",
+    "real_blind22",
 )
 # Held out whole by ``--leave-set-out`` by default: every real set from real_blind2 on, each
 # written by its own author.

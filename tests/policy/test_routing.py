@@ -1080,3 +1080,64 @@ def test_art9_the_document_for_a_tax_return_is_administration(text: str) -> None
 def test_art9_a_tax_word_without_the_document_does_not_name_it() -> None:
     text = "客户到大厅投诉：柜员说理财收益要报税，劝她买保险产品避税，她觉得是在推销。"
     assert not route(text).named_outright
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "客户来电投诉：在我所自助存取款机存了5000元，机器吞钞后账户只入账4000元，要求补回。",
+        "客户到大厅投诉：昨天在我所自助机取款，取出两张假币，要求调查并赔偿。",
+        "客户投诉：用我所取款机取了2000元，回家一数少了一张，要求查监控。",
+    ],
+)
+def test_art9_the_cash_machine_paying_or_crediting_wrong_names_the_machine(text: str) -> None:
+    """The hall's cash machine paying out counterfeit notes or crediting short is the
+    machine's fault: General Management's, named outright."""
+    decision = route(text)
+    assert decision.department == Department.general_management
+    assert decision.named_outright
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "客户到大厅投诉：柜员存款时点错了钱，少入账500元，态度还很差。",
+        "客户投诉：柜员让他去自助机办理，自己在柜台聊天，不理他。",
+    ],
+)
+def test_art9_a_counter_short_or_a_machine_in_passing_names_no_machine(text: str) -> None:
+    assert not route(text).named_outright
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "客户投诉：我所营业厅门口的台阶没有扶手，下雨天一脚踩空摔伤了腿，要求赔偿医药费。",
+        "客户来电投诉：老伴坐轮椅，网点门口没有坡道，轮椅根本进不去。",
+        "监管部门转来投诉：残障人士反映我所网点没有无障碍通道，柜台也太高。",
+    ],
+)
+def test_art9_the_premises_in_the_way_of_a_body_are_general_managements(text: str) -> None:
+    """Steps, stairs and floors a customer fell on, no ramp or accessible counter: the
+    premises, General Management's."""
+    assert route(text).department == Department.general_management
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "客户家属来电投诉：我所员工把她的贷款资料用邮件发到了错误邮箱，里面有身份证号和住址。",
+        "客户来电：我所工作人员给合作机构发邮件时附错了文件，里面有几千名客户的姓名和手机号。",
+        "客户投诉：我所把他的对账单用短信发给了别人的手机，对方打电话告诉了他。",
+    ],
+)
+def test_art9_a_customers_data_sent_to_the_wrong_address_is_data_let_out(text: str) -> None:
+    """A customer's file e-mailed to the wrong address, or the wrong file attached with
+    customers' data in it: personal data let out, General Management's."""
+    decision = route(text)
+    assert decision.department == Department.general_management
+
+
+def test_art9_a_statement_posted_to_a_wrong_address_unopened_is_not_named_data_let_out() -> None:
+    text = "客户来电投诉：我所将对账单寄到了错误地址，对方原封未拆退回，要求更正地址并道歉。"
+    assert "发到了错误" not in "".join(route(text).reasons)

@@ -145,9 +145,13 @@ estimates are those of ``bench/train_classifier.py --cv --leave-set-out`` (each 
 held out whole is what a blind set by a new author measures), not the figure printed here.
 
 ``--rules`` measures the cue rules alone, for comparison.  Each set also reports texts
-classified per second.
+classified per second.  ``--speed`` measures time alone against the 20 ms budget a text: CPU
+time a text, warm (mean, p50, p99, slowest), for the cue rules alone and for rules and model
+in the same run, their ratio, and the first text's wall time in a fresh process (the model
+file and jieba's dictionary loading, paid once by a long-lived process).
 
     .venv/bin/python bench/classify_accuracy.py [--verbose] [--split NAME ...]
+    .venv/bin/python bench/classify_accuracy.py --speed --split tuning
 
 ``--split`` takes one or more of the sets, tuning (every set but the blind ones), all
 (default: all).  ``--verbose`` lists every misclassified item with the classifier's reasons;
@@ -362,6 +366,40 @@ def report(name: str, tally: Tally, *, verbose: bool) -> None:
                 print(f"      · {reason}")
 
 
+def quantile(sorted_values: list[float], q: float) -> float:
+    return sorted_values[min(len(sorted_values) - 1, int(q * len(sorted_values)))]
+
+
+def speed(items: list[dict[str, Any]]) -> None:
+    """CPU time a text, warm, with the cue rules alone as the baseline measured in the same
+    run; and the one-off cost of the first text in this process (the model file and jieba's
+    dictionary loading), which a long-lived web app or CLI pays once."""
+    CLASSIFIER["classify"] = classify
+    start = time.perf_counter()
+    run(items[0])
+    first = time.perf_counter() - start
+    timings: dict[str, list[float]] = {}
+    for name, function in (("rules", classify_by_rules), ("rules and model", classify)):
+        CLASSIFIER["classify"] = function
+        spent = []
+        for item in items:
+            start = time.process_time()
+            run(item)
+            spent.append(1000 * (time.process_time() - start))
+        timings[name] = sorted(spent)
+    CLASSIFIER["classify"] = classify
+    print(f"== speed over {len(items)} texts (CPU ms a text, warm)")
+    for name, spent in timings.items():
+        mean = sum(spent) / len(spent)
+        print(
+            f"  {name:<16} mean {mean:5.1f}  p50 {quantile(spent, 0.5):5.1f}"
+            f"  p99 {quantile(spent, 0.99):5.1f}  slowest {spent[-1]:5.1f}"
+        )
+    ratio = sum(timings["rules and model"]) / sum(timings["rules"])
+    print(f"  rules and model / rules alone: {ratio:.1f}x")
+    print(f"  first text in a fresh process (loading included): {1000 * first:.0f} ms wall")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--verbose", action="store_true", help="list misclassified items")
@@ -369,6 +407,9 @@ def main(argv: list[str] | None = None) -> int:
         "--split", nargs="+", choices=[*FILES, *GROUPS], default=["all"], metavar="NAME"
     )
     parser.add_argument("--rules", action="store_true", help="the cue rules alone, no model")
+    parser.add_argument(
+        "--speed", action="store_true", help="time a text (the 20 ms budget), no accuracy"
+    )
     args = parser.parse_args(argv)
     if args.rules:
         CLASSIFIER["classify"] = classify_by_rules
@@ -377,6 +418,9 @@ def main(argv: list[str] | None = None) -> int:
         for name in GROUPS.get(choice, [choice]):
             if name not in names:
                 names.append(name)
+    if args.speed:
+        speed([item for name in names if FILES[name].exists() for item in load(FILES[name])])
+        return 0
     for name in names:
         path = FILES[name]
         if not path.exists():

@@ -127,12 +127,14 @@ The sets, and what their figures mean:
 * ``real_blind23`` classification_real_blind23.jsonl (100) real complaints by a twenty-fourth
   author, from Chinese-language pages no other set used (Taiwan, the mainland, Hong Kong,
   Malaysia, Macau, Singapore, Chinese press abroad), labelled by the settled line; blind in the
-  eighteenth round of 2026-12-06 (measured once after it).
+  eighteenth round of 2026-12-06 (measured once after it), trained on since the nineteenth
+  round of 2026-12-06.
 
 * ``real_blind24`` classification_real_blind24.jsonl (100) real complaints by a twenty-fifth
   author, from English-language and European pages no other set used (East and southern
   Africa, South Asia, the Gulf, Malta, Gibraltar, Scotland, Wales, Canada, the US), labelled by
-  the settled line; blind in the eighteenth round of 2026-12-06 (measured once after it).
+  the settled line; blind in the eighteenth round of 2026-12-06 (measured once after it),
+  trained on since the nineteenth round of 2026-12-06.
 
 The real sets' labels were checked by an independent second labeller and the disagreements
 adjudicated (agreement before adjudication: category 96%, department 91%, major 95%); figures
@@ -271,10 +273,14 @@ NOTES = {
     "real_blind22": (
         "real complaints by a twenty-third author, trained on since 2026-12-06 (eighteenth round)"
     ),
-    "real_blind23": "blind: real complaints by a twenty-fourth author, never used in tuning",
-    "real_blind24": "blind: real complaints by a twenty-fifth author, never used in tuning",
+    "real_blind23": (
+        "real complaints by a twenty-fourth author, trained on since 2026-12-06 (nineteenth round)"
+    ),
+    "real_blind24": (
+        "real complaints by a twenty-fifth author, trained on since 2026-12-06 (nineteenth round)"
+    ),
 }
-BLIND = ("holdout5", "real_blind23", "real_blind24")
+BLIND = ("holdout5",)
 GROUPS = {"tuning": [name for name in FILES if name not in BLIND], "all": list(FILES)}
 CLASSIFIER = {"classify": classify}
 

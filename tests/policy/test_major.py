@@ -1125,3 +1125,58 @@ def test_many_who_already_complained_are_a_group(text: str) -> None:
 )
 def test_a_queue_or_one_customer_asking_often_is_no_group(text: str) -> None:
     assert not classify_by_rules(text).major
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "客户来电投诉：多扣了手续费，网上一堆人都碰到一样的事。",
+        "客户来电投诉：刷卡扣了钱商家没收到，听朋友说很多人都碰到这种情况。",
+        "客户来电投诉：App登不进去，网上投诉的人好几千。",
+        "客户来函投诉：很多新住民和移工反映，APP没有多语言界面。",
+        "客户来电投诉：钱没吐出来，官方页面下面也全是留言。",
+        "监管部门转来投诉：收了申购款既不申购也不退款，累计已有48宗投诉。",
+        "客户来电投诉：好多网友也反映同样的问题。",
+    ],
+)
+def test_others_hit_or_complaining_in_any_words_are_a_group(text: str) -> None:
+    assert suggest_major(text=text).major
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "客户到我所投诉：大户只让取存款的10%，剩下的钱什么时候能取没人说得清。",
+        "客户代表来电投诉：只兑付了存款的20%，剩下70%一直没下文。",
+        "客户到我所投诉：最多只能取150万，现在门又关了，不知道哪天再开。",
+    ],
+)
+def test_payouts_partly_paid_and_the_rest_held_are_funds_frozen(text: str) -> None:
+    assert suggest_major(text=text).major
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "客户来电投诉：工作人员不会放坡道，社区已经请议员出面了。",
+        "客户来电投诉：柜台人手不够没人帮忙，我已经在点评网站上发了差评。",
+        "客户来电投诉：转账一直不到账，我们已经找人大代表反映了。",
+    ],
+)
+def test_a_representative_asked_in_or_a_public_review_is_escalation(text: str) -> None:
+    assert suggest_major(text=text).major
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "客户到我所投诉：大厅里很多人都在排队，等了一个小时。",
+        "客户来电投诉：经理说心电图一点小波动很多人都有，不算病，让我勾否。",
+        "客户来电投诉：我朋友说他也遇到过一次，柜员态度很差。",
+        "客户来电投诉：只退了手续费的50%，说明不清楚。",
+        "客户来电投诉：取款机每天最多只能取2万元，太少了。",
+        "客户来电投诉：他说这种情况很多人都不知道，费用没讲清楚。",
+    ],
+)
+def test_a_queue_or_others_in_a_story_of_one_is_no_group(text: str) -> None:
+    assert not suggest_major(text=text).major

@@ -136,6 +136,11 @@ The sets, and what their figures mean:
   the settled line; blind in the eighteenth round of 2026-12-06 (measured once after it),
   trained on since the nineteenth round of 2026-12-06.
 
+* ``real_blind26`` classification_real_blind26.jsonl (81) real complaints by a twenty-seventh
+  author, from pages no other set used (the UK, Germany, Austria, Belgium, France, Italy,
+  Spain, Brazil, Malta, Australia, India, Côte d'Ivoire, the UAE), labelled by the settled line;
+  blind in the nineteenth round of 2026-12-06 (measured once after it).
+
 The real sets' labels were checked by an independent second labeller and the disagreements
 adjudicated (agreement before adjudication: category 96%, department 91%, major 95%); figures
 on the blind sets are in bench/README.md.
@@ -214,6 +219,7 @@ FILES = {
     "real_blind22": DATA / "classification_real_blind22.jsonl",
     "real_blind23": DATA / "classification_real_blind23.jsonl",
     "real_blind24": DATA / "classification_real_blind24.jsonl",
+    "real_blind26": DATA / "classification_real_blind26.jsonl",
 }
 NOTES = {
     "dev": "tuned on",
@@ -279,8 +285,9 @@ NOTES = {
     "real_blind24": (
         "real complaints by a twenty-fifth author, trained on since 2026-12-06 (nineteenth round)"
     ),
+    "real_blind26": "blind: real complaints by a twenty-seventh author, never used in tuning",
 }
-BLIND = ("holdout5",)
+BLIND = ("holdout5", "real_blind26")
 GROUPS = {"tuning": [name for name in FILES if name not in BLIND], "all": list(FILES)}
 CLASSIFIER = {"classify": classify}
 

@@ -299,7 +299,8 @@ def _arabic_amount() -> re.Pattern[str]:
     return re.compile(
         r"(?P<prefix>[¥￥]|人民币|rmb)?"
         r"(?P<number>\d{1,3}(?:,\d{3})+|\d+)(?:\.(?P<fraction>\d+))?"
-        rf"(?:多|余|来)?(?P<unit>千|万|亿)?(?:(?P<foreign>{_foreign()})|(?P<currency>元|块|圆|rmb|人民币))?"
+        rf"(?:多|余|来)?(?P<unit>千|万|亿)?(?:多|余|来)?"
+        rf"(?:(?P<foreign>{_foreign()})|(?P<currency>元|块|圆|rmb|人民币))?"
         rf"(?P<counted>{_COUNTED})?",
         re.IGNORECASE,
     )
@@ -308,7 +309,7 @@ def _arabic_amount() -> re.Pattern[str]:
 @lru_cache(maxsize=1)
 def _chinese_amount() -> re.Pattern[str]:
     return re.compile(
-        rf"(?P<number>[{_CN_CHARS}]+)(?:多|余|来)?(?P<unit>万|亿)?"
+        rf"(?P<number>[{_CN_CHARS}]+)(?:多|余|来)?(?P<unit>万|亿)?(?:多|余|来)?"
         rf"(?:(?P<foreign>{_foreign()})|(?P<currency>元|块|圆))?(?P<counted>{_COUNTED})?"
     )
 

@@ -756,6 +756,21 @@ def test_yuan_amounts_still_count(text: str, amounts: list[Decimal]) -> None:
     assert amounts_in_text(text) == amounts
 
 
+@pytest.mark.parametrize(
+    ("text", "amounts"),
+    [
+        ("损失42万多美元，要求补偿。", [Decimal("2940000")]),
+        ("亏了4.2万余欧元。", [Decimal("323400")]),
+        ("被扣了三十万多美元。", [Decimal("2100000")]),
+        ("还有5万多元利息。", [Decimal("50000")]),
+    ],
+)
+def test_an_approximate_amount_keeps_its_currency(text: str, amounts: list[Decimal]) -> None:
+    """42万多美元 is some 420,000 US dollars: 多/余 after the unit does not hide the
+    currency that follows it, so the amount is never read as yuan."""
+    assert amounts_in_text(text) == amounts
+
+
 def test_a_loss_in_won_below_the_threshold_in_yuan_is_not_major_by_amount() -> None:
     result = major("按错误信息操作损失约140万韩元，要求赔偿。", category=Category.business_error)
     assert not result.major

@@ -210,7 +210,8 @@ def check_received_at(received_at: datetime, *, now: datetime) -> None:
 def refuse_unknown_query(request: Request) -> None:
     """An API filter the endpoint does not take is refused, not ignored: a misspelt ``from``
     would otherwise answer with every record. So is a filter that takes one value sent more
-    than once: the server would answer for one of them and drop the other unsaid. Only for
+    than once: the server would answer for one of them and drop the other unsaid, and one
+    holding a NUL character, which the database cannot compare. Only for
     endpoints that take query parameters (they document 422); the pages read theirs loosely."""
     route = request.scope.get("route")
     if not request.url.path.startswith("/api/") or not isinstance(route, APIRoute):
@@ -228,6 +229,15 @@ def refuse_unknown_query(request: Request) -> None:
     if repeated:
         names = "、".join(f"「{name}」" for name in repeated)
         raise StepInputError(f"查询参数只能给一个值：{names}")
+    # A NUL character can be neither stored nor compared in PostgreSQL.
+    unusable = sorted(
+        {name for name, value in request.query_params.multi_items() if "\x00" in value}
+    )
+    if not taken:
+        unusable = []
+    if unusable:
+        names = "、".join(f"「{name}」" for name in unusable)
+        raise StepInputError(f"查询参数含有不可用的字符：{names}")
 
 
 def _query_parameters(dependant: Dependant) -> Iterator[tuple[str, bool]]:

@@ -85,6 +85,15 @@ def test_api_a_filter_given_twice_is_refused_not_read_as_one_of_them(
     assert refused.json()["detail"].startswith("查询参数只能给一个值：")
 
 
+@pytest.mark.parametrize("query", ["?user=%00", "?user=a%00b"])
+def test_api_a_filter_holding_a_nul_character_is_refused(api, staff, query: str) -> None:  # type: ignore[no-untyped-def]
+    """A NUL character cannot be stored or compared in PostgreSQL: the filter is refused
+    with a reason, never answered with a server error."""
+    refused = api.get(f"/accountability{query}", staff.compliance)
+    assert refused.status_code == 422
+    assert refused.json()["detail"].startswith("查询参数含有不可用的字符：")
+
+
 def test_pages_and_endpoints_without_filters_keep_reading_their_query_loosely(
     client, api, staff
 ) -> None:  # type: ignore[no-untyped-def]

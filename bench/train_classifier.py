@@ -73,9 +73,7 @@ from policy.major import (  # noqa: E402
     violation_subjects,
 )
 from policy.model import (  # noqa: E402
-    DEMAND_PREFIX,
     MODEL_PATH,
-    STRUCTURE,
     SUBJECT_PREFIX,
     features,
     load_model,
@@ -220,10 +218,10 @@ def field_columns(vectorizer, field: str) -> list[float]:
     names = vectorizer.get_feature_names_out()
     if field == "category":
         return [1.0] * len(names)
-    # The demand's and the subject's own features (``policy.model.structure_features``) are
-    # read by the category model only: read by the department model as well, on two fresh
-    # sets they cost it what they gained the category.
-    parts = (DEMAND_PREFIX, SUBJECT_PREFIX)
+    # The subject's own features (``policy.model.subject_features``) are read by the category
+    # model only: read by the department model as well, on two fresh sets they cost it what
+    # they gained the category.
+    parts = (SUBJECT_PREFIX,)
     if field != "major":
         return [0.0 if n.startswith(parts) else 1.0 for n in names]
     return [
@@ -672,7 +670,6 @@ def main(argv: list[str] | None = None) -> int:
                 "items": len(train),
                 "c": args.c,
                 "department_c": args.department_c,
-                "structure": list(STRUCTURE),
                 "real_weight": args.real_weight,
             },
             "fields": fields,

@@ -89,29 +89,16 @@ def words(body: str) -> set[str]:
     return out
 
 
-# The structure the labellers read (LABELLING.md, point 6: "label by the grievance the
-# complainant asks to be remedied"): the demand, the sentence that asks for a remedy (its last
-# sentence with 要求/希望/请求/请…/诉求), and the subject, the first clause of the story after
-# the intake framing (what went wrong first).  Their character 2–3-grams and words are
-# features of their own beside the whole story's, named ``d:…`` and ``s:…``.  Since the
-# eighteenth round of 2026-12-06 the model reads the subject's (``STRUCTURE``), and only its
-# category model weighs them (``bench/train_classifier.py``): on two sets it had never read,
-# the subject's features raised the category from 80.0% to 82.0% and left the department and
-# major as they were, while the demand's and the rules' department read in the demand moved
-# neither field beyond a point or two.
-DEMAND_PREFIX = "d:"
+# The subject, the first clause of the story after the intake framing (what went wrong
+# first): its character 2–3-grams and words are features of their own beside the whole
+# story's, named ``s:…``, and only the category model weighs them
+# (``bench/train_classifier.py``).  On two sets it had never read (the eighteenth round of
+# 2026-12-06) they raised the category from 80.0% to 82.0% and left the department and major
+# as they were.  The demand (the sentence asking for a remedy, which decides a story of
+# several grievances: docs/classification.md, the settled line) was read the same way in that
+# round and moved neither field beyond a point or two, so the model does not read it.
 SUBJECT_PREFIX = "s:"
-STRUCTURE: tuple[str, ...] = ("subject",)
-_PARTS = {DEMAND_PREFIX: "要求…", SUBJECT_PREFIX: "首述…"}
-_SENTENCES = re.compile(r"[^。！？!?；;]+")
 _CLAUSES = re.compile(r"[^，,。！？!?；;：:]+")
-_DEMAND = re.compile(r"要求|希望|请求|恳请|诉求|请(?!假|客)|讨个?说法|给个?说法|给予|责令")
-
-
-def demand(body: str) -> str:
-    """The last sentence of ``body`` that asks for a remedy, or "" when none does."""
-    asked = [s.group() for s in _SENTENCES.finditer(body) if _DEMAND.search(s.group())]
-    return asked[-1].strip(" ,，") if asked else ""
 
 
 def subject(body: str) -> str:
@@ -123,28 +110,22 @@ def subject(body: str) -> str:
     return ""
 
 
-def _part_features(prefix: str, text: str) -> set[str]:
+def subject_features(body: str) -> set[str]:
+    """The subject's own character 2–3-grams and words, prefixed ``s:``."""
+    first = subject(body)
+    if not first:
+        return set()
     found = {
-        f"{prefix}{text[i : i + n]}"
+        f"{SUBJECT_PREFIX}{first[i : i + n]}"
         for n in (2, 3)
-        for i in range(len(text) - n + 1)
-        if text[i : i + n] not in _FRAMING_NGRAMS
+        for i in range(len(first) - n + 1)
+        if first[i : i + n] not in _FRAMING_NGRAMS
     }
     found |= {
-        f"{prefix}{WORD_PREFIX}{w}"
-        for w in _tokenizer().cut(text)
+        f"{SUBJECT_PREFIX}{WORD_PREFIX}{w}"
+        for w in _tokenizer().cut(first)
         if len(w.strip()) >= 2 and w not in FRAMING_WORDS
     }
-    return found
-
-
-def structure_features(body: str, families: Iterable[str] = STRUCTURE) -> set[str]:
-    """The demand's and the subject's own features (``families``: "demand", "subject")."""
-    found: set[str] = set()
-    if "demand" in families and (asked := demand(body)):
-        found |= _part_features(DEMAND_PREFIX, asked)
-    if "subject" in families and (first := subject(body)):
-        found |= _part_features(SUBJECT_PREFIX, first)
     return found
 
 
@@ -171,7 +152,7 @@ def features(
             if gram not in _FRAMING_NGRAMS:
                 found.add(gram)
     found |= words(body)
-    found |= structure_features(body)
+    found |= subject_features(body)
     found.add(f"@rule_category={rule_category}")
     found.add(f"@rule_department={rule_department}")
     found.add(f"@rule_major={int(rule_major)}")
@@ -335,8 +316,8 @@ def readable(feature: str) -> bool:
     of text that are not mostly punctuation (a single character says nothing on its own)."""
     if feature.startswith("@"):
         return True
-    if feature.startswith((DEMAND_PREFIX, SUBJECT_PREFIX)):
-        feature = feature[len(DEMAND_PREFIX) :]
+    if feature.startswith(SUBJECT_PREFIX):
+        feature = feature[len(SUBJECT_PREFIX) :]
     if feature.startswith(WORD_PREFIX):
         feature = feature[len(WORD_PREFIX) :].replace("|", "")
     letters = [char for char in feature if char not in _PUNCTUATION]
@@ -348,10 +329,10 @@ def describe(feature: str) -> str:
     if feature.startswith("@"):
         name, _, value = feature[1:].partition("=")
         return f"[{_FINDINGS.get(name, name)}{'=' + value if value else ''}]"
-    if feature.startswith((DEMAND_PREFIX, SUBJECT_PREFIX)):
-        part, text = _PARTS[feature[: len(DEMAND_PREFIX)]], feature[len(DEMAND_PREFIX) :]
+    if feature.startswith(SUBJECT_PREFIX):
+        text = feature[len(SUBJECT_PREFIX) :]
         text = text[len(WORD_PREFIX) :] if text.startswith(WORD_PREFIX) else text
-        return f"「{part}{text}」"
+        return f"「首述…{text}」"
     if feature.startswith(WORD_PREFIX):
         return f"「{feature[len(WORD_PREFIX) :].replace('|', ' ')}」"
     return f"「{feature}」"

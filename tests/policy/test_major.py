@@ -627,6 +627,32 @@ def test_the_intake_heading_of_who_came_and_how_is_framing(text: str, story: str
 
 
 @pytest.mark.parametrize(
+    ("text", "reason"),
+    [
+        (
+            "客户来电投诉：电汇的1万加元四个星期没到账，谁也说不清钱在哪里。"
+            "我们已经联系了电视台记者。",
+            "媒体",
+        ),
+        ("客户来电投诉：赎回款拖了两个月。我已联系律师准备起诉。", "诉讼"),
+    ],
+)
+def test_the_complainant_having_contacted_the_press_or_a_lawyer_is_not_framing(
+    text: str, reason: str
+) -> None:
+    """Art. 4(3): "我们已经联系了电视台记者" is the complainant's threat, not the receiving
+    staff member's note of what they did (已联系客户经理核实), and suggests major."""
+    result = suggest_major(text=text, category=Category.efficiency)
+    assert result.major
+    assert any(reason in r for r in result.reasons)
+
+
+def test_the_staff_having_contacted_a_colleague_stays_framing() -> None:
+    text = "客户来电投诉：押金未退。已联系客户经理核实。"
+    assert unframed(normalize(text))[0] == ",押金未退。,。"
+
+
+@pytest.mark.parametrize(
     "text",
     ["多名客户来电反映：周一早盘无法登录。", "客户到我所财富中心投诉：理财经理夸大收益。"],
 )

@@ -139,7 +139,8 @@ The sets, and what their figures mean:
 * ``real_blind26`` classification_real_blind26.jsonl (81) real complaints by a twenty-seventh
   author, from pages no other set used (the UK, Germany, Austria, Belgium, France, Italy,
   Spain, Brazil, Malta, Australia, India, Côte d'Ivoire, the UAE), labelled by the settled line;
-  blind in the nineteenth round of 2026-12-06 (measured once after it).
+  blind in the nineteenth round of 2026-12-06 (measured once after it), trained on since the
+  twentieth round of 2026-12-06.
 
 The real sets' labels were checked by an independent second labeller and the disagreements
 adjudicated (agreement before adjudication: category 96%, department 91%, major 95%); figures
@@ -285,9 +286,11 @@ NOTES = {
     "real_blind24": (
         "real complaints by a twenty-fifth author, trained on since 2026-12-06 (nineteenth round)"
     ),
-    "real_blind26": "blind: real complaints by a twenty-seventh author, never used in tuning",
+    "real_blind26": (
+        "real complaints by a twenty-seventh author, trained on since 2026-12-06 (twentieth round)"
+    ),
 }
-BLIND = ("holdout5", "real_blind26")
+BLIND = ("holdout5",)
 GROUPS = {"tuning": [name for name in FILES if name not in BLIND], "all": list(FILES)}
 CLASSIFIER = {"classify": classify}
 

@@ -1043,7 +1043,8 @@ def test_money_debited_and_never_received_is_the_service(text: str) -> None:
 @pytest.mark.parametrize(
     "text",
     [
-        "客户来电投诉：我所系统升级后，到发薪日工资还没到账，只说在手工处理。",
+        # (A salary late after a named system upgrade is General Management's since the
+        # settled line's point 14 of 2026-12-06: tests/policy/test_routing.py.)
         "客户到我所服务大厅投诉：自从系统切换以后，买基金要隔天才知道份额，以前当场就知道。",
         "客户来电投诉：官网上写着周六有两个网点营业，跑去开户却说周六不办开户，工作人员就在那里却不办。",
         "客户来电投诉：网站上明明写着可以预约赎回，到了柜台却说不能办。",
@@ -1118,3 +1119,31 @@ def test_staff_or_the_customer_holding_the_passbook_is_not_the_impostor(text: st
     """Near misses: a clerk or the customer with the passbook is not an outsider's taking."""
     ruled = classify_by_rules(text)
     assert ruled.category_scores[Category.violation] >= 0
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "客户来电投诉：理财经理推荐的产品，从头到尾没人跟我讲过风险，也没给我做风险测评。",
+        "客户到大厅投诉：网点主任劝我把存款换成一款五年期票据，说收益高，没说清楚可能亏本。",
+        "客户来函投诉：买结构性产品时根本没进行风险评估，现在亏了三成。",
+        "客户来电投诉：我的定期存款被网点改成了保险，事先根本没同意过。",
+    ],
+)
+def test_a_product_sold_with_its_risk_untold_or_a_deposit_turned_without_consent_is_a_violation(
+    text: str,
+) -> None:
+    """Mis-selling told plainly: the risk untold, no suitability test, a deposit turned into
+    another product without the customer's consent."""
+    assert category_of(text) == Category.violation
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "客户来电投诉：柜员给我讲了半天风险，说话很不耐烦。",
+        "客户来电投诉：定期存款到期自动转成了活期，利息少了，要求说明。",
+    ],
+)
+def test_risk_told_or_a_deposit_rolled_over_by_its_terms_is_no_violation(text: str) -> None:
+    assert category_of(text) != Category.violation

@@ -1221,3 +1221,52 @@ def test_a_representative_asked_in_or_a_public_review_is_escalation(text: str) -
 )
 def test_a_queue_or_others_in_a_story_of_one_is_no_group(text: str) -> None:
     assert not suggest_major(text=text).major
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "客户来电投诉：又进不去账户，钱动不了，我在推特上也说了。",
+        "客户来电投诉：APP登不进去错过了卖出，我在网上也发了帖。",
+        "客户来电投诉：转账三天没到账，我已经在微博上写了。",
+    ],
+)
+def test_the_complainants_own_word_online_told_plainly_is_media(text: str) -> None:
+    assert suggest_major(text=text).major
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "老年协会来函：多名退休储户反映，网点不再提供柜台取现。",
+        "客户来电投诉：APP又打不开，上个月就有几千人登不进去。",
+        "客户来电投诉：这次系统故障，上万用户受影响，取不了钱。",
+    ],
+)
+def test_several_described_customers_or_thousands_hit_are_a_group(text: str) -> None:
+    assert suggest_major(text=text).major
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "客户到我所投诉：大厅里多名老年客户在排队，我等了一个小时。",
+        "客户来电投诉：上千人点赞的那个视频里说的利率是错的，我按那个利率算少了。",
+    ],
+)
+def test_customers_waiting_or_a_liked_video_are_no_group(text: str) -> None:
+    assert not any(r.startswith("群体投诉") for r in suggest_major(text=text).reasons)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "客户来电投诉：被骗走9000英镑，另有8,000英镑被冻结，我所没发现异常。",
+        "客户来电投诉：被骗后账户被暂停调查，定期扣款也不给付。",
+        "客户来电投诉：收到我所来信，说外包公司把客户资料丢在营业点外面，可能有我的身份证号。",
+    ],
+)
+def test_money_frozen_by_its_amount_an_account_suspended_or_files_dropped_are_major(
+    text: str,
+) -> None:
+    assert suggest_major(text=text).major

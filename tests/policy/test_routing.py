@@ -1326,3 +1326,16 @@ def test_art9_the_queue_ticket_systems_order_is_general_managements(text: str) -
 def test_art9_staff_serving_out_of_turn_is_the_service() -> None:
     text = "客户投诉：柜员让熟人插队先办，我们排号的干等。"
     assert department_of(text) == Department.wealth_center
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "客户来电投诉：发薪日又登不上我所APP，工资到了看不到也转不出去。",
+        "客户来电投诉：上午手机App一直登不上，付款好几次都失败。",
+        "客户投诉：网上平台从九点起就登不进去，查不了账。",
+    ],
+)
+def test_art9_a_login_told_short_names_the_system(text: str) -> None:
+    """登不上 / 登不进去 without 录: the exchange's system down, General Management's."""
+    assert department_of(text) == Department.general_management

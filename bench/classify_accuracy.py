@@ -142,6 +142,29 @@ The sets, and what their figures mean:
   blind in the nineteenth round of 2026-12-06 (measured once after it), trained on since the
   twentieth round of 2026-12-06.
 
+* ``real_blind27`` classification_real_blind27.jsonl (100) real complaints by a twenty-eighth
+  author, from pages in languages other than Chinese no other set used (the UK, the US,
+  Australia, Ireland, Canada, New Zealand, Belgium, Argentina), labelled by the settled line
+  with its readings of 2026-12-06; blind in the twentieth round of 2026-12-06 (measured once
+  after it).
+
+* ``real_blind28`` classification_real_blind28.jsonl (65) real complaints by a twenty-ninth
+  author, from pages no other set used (Nigeria, Kenya, Uganda, Ghana, the UAE, Saudi Arabia,
+  Japan, India, Bangladesh, Indonesia, Vietnam, Singapore, Malaysia, and Chinese-language
+  pages from the mainland, Taiwan and Hong Kong), labelled the same way; blind in the
+  twentieth round of 2026-12-06 (measured once after it).
+
+* ``real_blind29`` classification_real_blind29.jsonl (86) real complaints by a thirtieth
+  author, from English-language pages no other set used (the UK, Ireland, India, Nigeria,
+  Kenya, Uganda, Ghana, Pakistan, Australia, New Zealand, Canada, the US, Singapore, Hong Kong,
+  South Africa), labelled the same way; blind.
+
+* ``real_blind30`` classification_real_blind30.jsonl (100) real complaints by a thirty-first
+  author, from pages in languages other than English and Chinese no other set used (Korea,
+  Germany, Austria, Japan, Italy, Spain, Latin America, Brazil, the Czech Republic, Russia,
+  Vietnam, Indonesia, the Netherlands, Sweden, Finland, Turkey, Saudi Arabia, France),
+  labelled the same way; blind.
+
 The real sets' labels were checked by an independent second labeller and the disagreements
 adjudicated (agreement before adjudication: category 96%, department 91%, major 95%); figures
 on the blind sets are in bench/README.md.
@@ -221,6 +244,10 @@ FILES = {
     "real_blind23": DATA / "classification_real_blind23.jsonl",
     "real_blind24": DATA / "classification_real_blind24.jsonl",
     "real_blind26": DATA / "classification_real_blind26.jsonl",
+    "real_blind27": DATA / "classification_real_blind27.jsonl",
+    "real_blind28": DATA / "classification_real_blind28.jsonl",
+    "real_blind29": DATA / "classification_real_blind29.jsonl",
+    "real_blind30": DATA / "classification_real_blind30.jsonl",
 }
 NOTES = {
     "dev": "tuned on",
@@ -289,8 +316,12 @@ NOTES = {
     "real_blind26": (
         "real complaints by a twenty-seventh author, trained on since 2026-12-06 (twentieth round)"
     ),
+    "real_blind27": "blind: real complaints by a twenty-eighth author, never used in tuning",
+    "real_blind28": "blind: real complaints by a twenty-ninth author, never used in tuning",
+    "real_blind29": "blind: real complaints by a thirtieth author, never used in tuning",
+    "real_blind30": "blind: real complaints by a thirty-first author, never used in tuning",
 }
-BLIND = ("holdout5",)
+BLIND = ("holdout5", "real_blind27", "real_blind28", "real_blind29", "real_blind30")
 GROUPS = {"tuning": [name for name in FILES if name not in BLIND], "all": list(FILES)}
 CLASSIFIER = {"classify": classify}
 

@@ -1339,3 +1339,69 @@ def test_art9_staff_serving_out_of_turn_is_the_service() -> None:
 def test_art9_a_login_told_short_names_the_system(text: str) -> None:
     """登不上 / 登不进去 without 录: the exchange's system down, General Management's."""
     assert department_of(text) == Department.general_management
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "客户投诉：我是父亲的授权代理人，替他去柜台办理赎回，柜员说手续不全拒绝办理。",
+        "客户来电：母亲年迈，委托我为代理人，我去网点取她的存款，却被告知必须本人到场。",
+        "客户投诉：作为姑姑的持久授权代理人，我要求看她的账户流水，我所一直不给。",
+        "客户投诉：哥哥住院，让我当代理人替他办销户，柜台拖了一个月还没办完。",
+    ],
+)
+def test_art9_a_customers_own_attorney_is_no_members_agent(text: str) -> None:
+    """A power of attorney for a relative (授权代理人, 委托我为代理人): the customer's side."""
+    assert department_of(text) != Department.member_management
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "客户投诉：会员单位的代理人私下收了客户的钱。",
+        "客户投诉：那家券商的代理人拉我入群炒股，亏了二十万。",
+        "客户投诉：代理商推荐我开户后失联。",
+        "客户投诉：代理人承诺保本，结果亏了一半。",
+        "客户投诉：经纪会员的代理人代我下单，我根本没同意。",
+    ],
+)
+def test_art9_a_members_agent_still_goes_to_member_management(text: str) -> None:
+    assert department_of(text) == Department.member_management
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "客户来电：打了一上午热线，一直提示所有客服人员都在忙。",
+        "客户投诉：打客服，录音说坐席都在忙，等了四十分钟。",
+        "客户投诉：拨打网点的本地电话，按1按2以后被转到了外地的呼叫中心，没人知道网点的情况。",
+        "客户投诉：支行的座机号码只有语音菜单，最后总是接到总部的客服中心。",
+    ],
+)
+def test_art9_the_hotline_out_of_reach_told_in_other_words(text: str) -> None:
+    """Point 1: everyone busy, or a branch's number that reaches only a far call centre."""
+    assert department_of(text) == Department.general_management
+
+
+def test_art9_what_the_agent_said_after_getting_through_stays_the_service() -> None:
+    text = "客户投诉：好不容易打通客服，客服人员态度很差，说这事不归他们管就挂了电话。"
+    assert department_of(text) == Department.wealth_center
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "客户投诉：去网点办事，门上贴着通知说要到3月31日才重新开门，说是深度清洁。",
+        "客户投诉：网点门口贴着“无限期关闭”，后来听说员工生病，关到周三。",
+        "客户投诉：营业厅临时关闭了一周，也没人提前说。",
+        "客户来电：支行大门上贴了张纸，说装修期间暂停营业，下个月才能重新营业。",
+    ],
+)
+def test_art9_a_branch_shut_told_by_its_notice_is_general_managements(text: str) -> None:
+    """Point 10: shut whatever the cause, told by the notice on the door."""
+    assert department_of(text) == Department.general_management
+
+
+def test_art9_a_hall_open_whose_counters_will_not_serve_stays_the_service() -> None:
+    text = "客户投诉：营业厅开着门，柜员却说今天不办理取款，让我改天再来，态度很冷漠。"
+    assert department_of(text) == Department.wealth_center

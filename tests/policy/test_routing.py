@@ -1405,3 +1405,80 @@ def test_art9_a_branch_shut_told_by_its_notice_is_general_managements(text: str)
 def test_art9_a_hall_open_whose_counters_will_not_serve_stays_the_service() -> None:
     text = "客户投诉：营业厅开着门，柜员却说今天不办理取款，让我改天再来，态度很冷漠。"
     assert department_of(text) == Department.wealth_center
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "客户投诉：在别家银行的ATM上取钱，机器没出钞，我所账户却扣了2000元。",
+        "客户来电：在外地他行的取款机取现失败，钱被扣了一直没退回来。",
+        "客户投诉：跨行取款机只吐了一半的钱，我所这边全额扣款，要求退还。",
+    ],
+)
+def test_art9_another_banks_cash_machine_is_the_service(text: str) -> None:
+    """Point 14: another institution's machine is no fault of the exchange's systems."""
+    assert department_of(text) == Department.wealth_center
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "客户投诉：我所大厅的取款机只吐了一半，账户上扣的是全额。",
+        "客户来电：在我所自助机取5000元，机器只出了一部分钱。",
+        "客户投诉：营业厅ATM吐钞不全，少了800元。",
+    ],
+)
+def test_art9_the_exchanges_own_machine_paying_short_is_general_managements(text: str) -> None:
+    """Point 7: the hall's equipment, told as half or part paid."""
+    assert department_of(text) == Department.general_management
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "客户投诉：在保管箱室取东西，梯子突然断了，我摔下来扭伤了脚。",
+        "客户来电：爬库房的扶梯时踩空，跌下来摔伤了手。",
+        "客户投诉：从梯凳上摔下，梯凳本来就是坏的。",
+    ],
+)
+def test_art9_an_injury_from_the_premises_ladder_is_general_managements(text: str) -> None:
+    assert department_of(text) == Department.general_management
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "客户投诉：搬家后改过地址，对账单还是寄到了旧地址，被新住户拆开了。",
+        "客户来电：我所把我的银行卡寄到以前的地址，现在不知道落在谁手里。",
+        "客户投诉：年度账单寄给了前房主的地址，我的资产情况全被别人看到。",
+    ],
+)
+def test_art9_a_letter_to_an_old_address_is_personal_data_let_out(text: str) -> None:
+    """Point 17: data let out by letter, General Management's."""
+    assert department_of(text) == Department.general_management
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "客户投诉：因为没交税务居民身份声明，我所直接冻结了我的账户。",
+        "客户来电：一笔转账失败以后，账户就被暂停了，柜台说要重新审核。",
+        "客户投诉：说我的身份信息没有更新，把卡停用了，工资都取不出来。",
+    ],
+)
+def test_art9_an_account_stopped_by_the_exchanges_own_rule_is_the_service(text: str) -> None:
+    """Point 13: the exchange's own rule or decision, no system fault named."""
+    assert department_of(text) == Department.wealth_center
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "客户投诉：在里面的小房间填表，员工下班走了，把我锁在了里面。",
+        "客户来电：老人被反锁在网点的会客室里一个多小时，工作人员都走了。",
+        "客户投诉：保安关门时没检查，把我们锁在大厅里面。",
+    ],
+)
+def test_art9_a_customer_locked_in_by_staff_is_the_service(text: str) -> None:
+    """What the staff did to the customer, as their manner is."""
+    assert department_of(text) == Department.wealth_center

@@ -1482,3 +1482,51 @@ def test_art9_an_account_stopped_by_the_exchanges_own_rule_is_the_service(text: 
 def test_art9_a_customer_locked_in_by_staff_is_the_service(text: str) -> None:
     """What the staff did to the customer, as their manner is."""
     assert department_of(text) == Department.wealth_center
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "客户投诉：去金库开保管箱，发现我的保管箱不见了，我所说在查。",
+        "客户来电：租的保险箱被撬，里面的首饰全没了。",
+        "客户投诉：保管箱里的金条不翼而飞，箱子没有被打开过的记录。",
+    ],
+)
+def test_art9_a_box_gone_from_the_vault_with_no_one_suspected_is_premises(text: str) -> None:
+    assert department_of(text) == Department.general_management
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "客户投诉：保管箱里的现金少了三万，怀疑是内部员工拿走的。",
+        "客户来电：我怀疑柜员私自打开过我的保险箱，里面的钱少了。",
+        "客户投诉：保险箱里东西少了，监控显示有工作人员动过。",
+    ],
+)
+def test_art9_a_box_emptied_with_staff_suspected_is_the_service(text: str) -> None:
+    assert department_of(text) == Department.wealth_center
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "客户投诉：手机银行上改不了定期转账的金额，只能跑柜台。",
+        "客户来电：网银里无法修改自动扣款的日期。",
+        "客户投诉：约定转账想取消，可是app上不能改，一直报错。",
+    ],
+)
+def test_art9_the_app_unable_to_change_a_standing_order_is_general_managements(text: str) -> None:
+    assert department_of(text) == Department.general_management
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "客户投诉：产品的付款条件改了，只在宣传册里写了一句，没人告诉我。",
+        "客户来电：还款方式调整了，仅在网点的小册子里提到。",
+        "客户投诉：规则变了却只是在宣传单上印了一行小字。",
+    ],
+)
+def test_art9_terms_changed_told_only_in_a_brochure_are_the_service(text: str) -> None:
+    assert department_of(text) == Department.wealth_center

@@ -1530,3 +1530,39 @@ def test_art9_the_app_unable_to_change_a_standing_order_is_general_managements(t
 )
 def test_art9_terms_changed_told_only_in_a_brochure_are_the_service(text: str) -> None:
     assert department_of(text) == Department.wealth_center
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "客户投诉：拨网点的本地号码，按完一串菜单，接通的却是几百公里外的人，说要找的人正忙。",
+        "客户来电：分行留的当地电话，转到的是别的城市的坐席，谁也不知道网点的事。",
+    ],
+)
+def test_art9_a_branch_number_reaching_someone_far_away_is_the_line_out_of_reach(
+    text: str,
+) -> None:
+    assert department_of(text) == Department.general_management
+
+
+def test_art9_a_customer_shut_in_when_staff_left_is_the_service() -> None:
+    text = "客户投诉：经理让我在小房间里打电话，出来发现人都走了，我一个人被关在里面。"
+    assert department_of(text) == Department.wealth_center
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "客户投诉：账户里的钱被盗刷，报给我所两个月了，一直没有赔偿。",
+        "客户来电：电子钱包被人清空，投诉后长期得不到处理。",
+        "客户投诉：卡里的存款被盗走，至今没有退还，也没人解释。",
+    ],
+)
+def test_art9_stolen_money_whose_refund_is_awaited_is_the_service(text: str) -> None:
+    """Point 13: the fraud refund dispute, no system fault named."""
+    assert department_of(text) == Department.wealth_center
+
+
+def test_art9_stolen_money_blamed_on_a_named_breach_stays_general_managements() -> None:
+    text = "客户投诉：黑客攻破了我所系统，我的账户被盗刷了五万元。"
+    assert department_of(text) == Department.general_management

@@ -1270,3 +1270,39 @@ def test_money_frozen_by_its_amount_an_account_suspended_or_files_dropped_are_ma
     text: str,
 ) -> None:
     assert suggest_major(text=text).major
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "客户来电投诉：今年的利息税务凭证开错了，听说大约8,000名客户的凭证都错了。",
+        "客户投诉：系统升级后转账重复扣款，据说有12,500个客户受影响。",
+        "客户来电：对账单金额不对，一共有3,200名储户收到了同样的错单。",
+    ],
+)
+def test_thousands_hit_written_with_a_separator_are_a_group(text: str) -> None:
+    assert suggest_major(text=text).major
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "市民来电反映：撤并网点附近的垃圾桶里塞满了我所的文件，上面有客户对账单和账号。",
+        "客户投诉：街边堆着一摞我所的资料，里面全是客户的电话号码和交易记录。",
+        "客户来电投诉：登录App后竟然能看到几个陌生人的账户，还有社保号。",
+    ],
+)
+def test_customers_papers_dumped_or_other_accounts_shown_are_data_let_out(text: str) -> None:
+    assert suggest_major(text=text).major
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "客户投诉：门口垃圾桶满了，一直没人清理。",
+        "客户投诉：柜员让我看了别人排队的号码，我还是等了很久。",
+        "客户来电：营业厅有8名客户在排队等待，我等了一个小时。",
+    ],
+)
+def test_a_bin_a_queue_number_or_customers_waiting_are_not_major(text: str) -> None:
+    assert not suggest_major(text=text).major

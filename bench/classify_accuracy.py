@@ -146,13 +146,14 @@ The sets, and what their figures mean:
   author, from pages in languages other than Chinese no other set used (the UK, the US,
   Australia, Ireland, Canada, New Zealand, Belgium, Argentina), labelled by the settled line
   with its readings of 2026-12-06; blind in the twentieth round of 2026-12-06 (measured once
-  after it).
+  after it), trained on since the twenty-first round of 2026-12-06.
 
 * ``real_blind28`` classification_real_blind28.jsonl (65) real complaints by a twenty-ninth
   author, from pages no other set used (Nigeria, Kenya, Uganda, Ghana, the UAE, Saudi Arabia,
   Japan, India, Bangladesh, Indonesia, Vietnam, Singapore, Malaysia, and Chinese-language
   pages from the mainland, Taiwan and Hong Kong), labelled the same way; blind in the
-  twentieth round of 2026-12-06 (measured once after it).
+  twentieth round of 2026-12-06 (measured once after it), trained on since the twenty-first
+  round of 2026-12-06.
 
 * ``real_blind29`` classification_real_blind29.jsonl (86) real complaints by a thirtieth
   author, from English-language pages no other set used (the UK, Ireland, India, Nigeria,
@@ -316,12 +317,16 @@ NOTES = {
     "real_blind26": (
         "real complaints by a twenty-seventh author, trained on since 2026-12-06 (twentieth round)"
     ),
-    "real_blind27": "blind: real complaints by a twenty-eighth author, never used in tuning",
-    "real_blind28": "blind: real complaints by a twenty-ninth author, never used in tuning",
+    "real_blind27": (
+        "real complaints by a twenty-eighth author, trained on since 2026-12-06 (twenty-first round)"
+    ),
+    "real_blind28": (
+        "real complaints by a twenty-ninth author, trained on since 2026-12-06 (twenty-first round)"
+    ),
     "real_blind29": "blind: real complaints by a thirtieth author, never used in tuning",
     "real_blind30": "blind: real complaints by a thirty-first author, never used in tuning",
 }
-BLIND = ("holdout5", "real_blind27", "real_blind28", "real_blind29", "real_blind30")
+BLIND = ("holdout5", "real_blind29", "real_blind30")
 GROUPS = {"tuning": [name for name in FILES if name not in BLIND], "all": list(FILES)}
 CLASSIFIER = {"classify": classify}
 

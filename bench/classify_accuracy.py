@@ -318,7 +318,8 @@ NOTES = {
         "real complaints by a twenty-seventh author, trained on since 2026-12-06 (twentieth round)"
     ),
     "real_blind27": (
-        "real complaints by a twenty-eighth author, trained on since 2026-12-06 (twenty-first round)"
+        "real complaints by a twenty-eighth author,"
+        " trained on since 2026-12-06 (twenty-first round)"
     ),
     "real_blind28": (
         "real complaints by a twenty-ninth author, trained on since 2026-12-06 (twenty-first round)"

@@ -158,13 +158,15 @@ The sets, and what their figures mean:
 * ``real_blind29`` classification_real_blind29.jsonl (86) real complaints by a thirtieth
   author, from English-language pages no other set used (the UK, Ireland, India, Nigeria,
   Kenya, Uganda, Ghana, Pakistan, Australia, New Zealand, Canada, the US, Singapore, Hong Kong,
-  South Africa), labelled the same way; blind.
+  South Africa), labelled the same way; blind in the twenty-first round of 2026-12-06
+  (measured once after it), trained on since the twenty-second round of 2026-12-06.
 
 * ``real_blind30`` classification_real_blind30.jsonl (100) real complaints by a thirty-first
   author, from pages in languages other than English and Chinese no other set used (Korea,
   Germany, Austria, Japan, Italy, Spain, Latin America, Brazil, the Czech Republic, Russia,
   Vietnam, Indonesia, the Netherlands, Sweden, Finland, Turkey, Saudi Arabia, France),
-  labelled the same way; blind.
+  labelled the same way; blind in the twenty-first round of 2026-12-06 (measured once after
+  it), trained on since the twenty-second round of 2026-12-06.
 
 The real sets' labels were checked by an independent second labeller and the disagreements
 adjudicated (agreement before adjudication: category 96%, department 91%, major 95%); figures
@@ -324,10 +326,15 @@ NOTES = {
     "real_blind28": (
         "real complaints by a twenty-ninth author, trained on since 2026-12-06 (twenty-first round)"
     ),
-    "real_blind29": "blind: real complaints by a thirtieth author, never used in tuning",
-    "real_blind30": "blind: real complaints by a thirty-first author, never used in tuning",
+    "real_blind29": (
+        "real complaints by a thirtieth author, trained on since 2026-12-06 (twenty-second round)"
+    ),
+    "real_blind30": (
+        "real complaints by a thirty-first author,"
+        " trained on since 2026-12-06 (twenty-second round)"
+    ),
 }
-BLIND = ("holdout5", "real_blind29", "real_blind30")
+BLIND = ("holdout5",)
 GROUPS = {"tuning": [name for name in FILES if name not in BLIND], "all": list(FILES)}
 CLASSIFIER = {"classify": classify}
 

@@ -473,7 +473,7 @@ def _with_model(
 
     if complainant == ComplainantKind.member:
         department = ruled.department
-    elif ruled.department == Department.member_management:
+    elif ruled.department == Department.member_management and model.member_cue_stands:
         # Art. 9: membership matters, or a member institution's or its agents' conduct
         # toward a customer, found by the rules: a member complaint whoever complains.
         department = ruled.department

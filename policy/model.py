@@ -219,6 +219,9 @@ class Model:
     # Art. 9: a General Management subject the rules name outright stands against the model
     # (the reading until the seventeenth round of 2026-12-06; a model file without the key).
     named_outright_stands: bool = True
+    # Art. 9: the rules' Member Management finding stands against the model when a customer
+    # complains (a model file without the key: it does; a member's complaint always does).
+    member_cue_stands: bool = True
 
     def overrules(self, prediction: Prediction, body: str) -> bool:
         """Whether the model's answer stands against the rules' for this text.
@@ -269,6 +272,7 @@ def load_model() -> Model | None:
         clear_lead=None if raw.get("clear_lead") is None else float(raw["clear_lead"]),
         clear_categories=frozenset(raw.get("clear_categories", ())),
         named_outright_stands=bool(raw.get("named_outright_stands", True)),
+        member_cue_stands=bool(raw.get("member_cue_stands", True)),
     )
 
 

@@ -631,10 +631,11 @@ def test_art9_the_manner_of_the_exchanges_own_counter_or_hotline_staff_is_a_serv
     assert any("态度" in r or "不耐烦" in r or "爱理不理" in r for r in decision.reasons)
 
 
-def test_art9_the_manner_of_a_guard_at_the_door_stays_with_the_premises() -> None:
-    """The hall's guard is the premises' (General Management), not the counter's service."""
+def test_art9_the_manner_of_a_guard_at_the_door_is_the_service() -> None:
+    """The settled line's point 12: a guard's manner toward the customer is the service
+    (the toilet named does not make it premises); a rule the guard only states is."""
     text = "老人到服务大厅想借用厕所，保安态度很凶，不让用，要求对保安的做法给个说法。"
-    assert route(text).department == Department.general_management
+    assert route(text).department == Department.wealth_center
 
 
 @pytest.mark.parametrize(
@@ -1566,3 +1567,135 @@ def test_art9_stolen_money_whose_refund_is_awaited_is_the_service(text: str) -> 
 def test_art9_stolen_money_blamed_on_a_named_breach_stays_general_managements() -> None:
     text = "客户投诉：黑客攻破了我所系统，我的账户被盗刷了五万元。"
     assert department_of(text) == Department.general_management
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "客户投诉：我打了三次热线都没打通，最后一次好不容易接上，电话又断了。",
+        "客户来电：拨挂失电话，语音说选项不存在，然后嘟嘟几声就挂断了。",
+        "客户投诉：服务电话语音提示要等三十分钟以上，手机没电了也没排到。",
+        "客户来函：卡丢了，打了一个小时都打不进挂失电话，只好第二天去网点。",
+        "客户投诉：客服电话转接失败，重拨三回都是一样。",
+        "客户来电：晚上打客服热线，响了好久没人接，转人工也一直占线。",
+        "客户投诉：呼叫中心等了四十分钟，刚接通就掉线了。",
+    ],
+)
+def test_art9_the_hotline_out_of_reach_in_any_words_is_general_managements(text: str) -> None:
+    """Point 1, by proximity: the line named and a failure to get through in its sentence."""
+    assert department_of(text) == Department.general_management
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "客户投诉：客服电话接通后，接线员态度很差，直接挂断了我的电话。",
+        "客户来电：打热线问收益，客服说我记错了，答非所问。",
+        "客户投诉：热线答应三天内回电，结果一直没有回电。",
+        "客户来电：客服电话说我的申请要等30个工作日才能处理，我觉得太慢。",
+    ],
+)
+def test_art9_what_a_hotline_agent_did_stays_the_service(text: str) -> None:
+    """Point 2: the near-misses: the agent's manner, answer or call-back."""
+    assert department_of(text) == Department.wealth_center
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "客户投诉：在停车场被保安大声呵斥，还指着我骂。",
+        "客户来电：进大厅时安检人员不让我进，态度恶劣，还推了我一把。",
+        "客户投诉：去洗手间回来，门卫让我出去找地方坐，说这里不是休息的地方。",
+        "客户投诉：门口的警卫掏出了枪，把我们赶了出去。",
+    ],
+)
+def test_art9_a_guards_conduct_is_the_service(text: str) -> None:
+    """Point 12: the guard, the security check or the toilet named does not decide."""
+    assert department_of(text) == Department.wealth_center
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "客户投诉：保安说洗手间只供员工使用。",
+        "客户来电：保安告诉我大厅的停车位只给办业务的客户。",
+    ],
+)
+def test_art9_a_facility_rule_a_guard_only_states_stays_premises(text: str) -> None:
+    assert department_of(text) == Department.general_management
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "客户投诉：在我所自助取款机取两千元，机器没吐钱，账上却扣了，还收了手续费，要求退款。",
+        "客户来电：我所的取款机把钱吞了，申请退款十天还没结果。",
+    ],
+)
+def test_art9_the_exchanges_own_machine_not_paying_is_its_equipment(text: str) -> None:
+    """Point 7: a fee or a refund named does not make it the service."""
+    assert department_of(text) == Department.general_management
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "客户投诉：我被诈骗后，骗子在取款机上取走五万元，我所拒绝退款。",
+        "客户来电：卡被盗刷，钱是在ATM上被取走的，你们不肯赔偿。",
+    ],
+)
+def test_art9_a_fraud_refund_refused_is_the_service_though_a_machine_is_named(text: str) -> None:
+    """Point 13: the refund dispute, no skimmer or breach named."""
+    assert department_of(text) == Department.wealth_center
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "客户投诉：我所会员积分兑换的礼品一直没寄到。",
+        "客户来电：会员日活动答应的优惠没有兑现，我所会员等级也被降了。",
+        "客户投诉：客户代理人到我所办理赎回，柜员不认可授权书。",
+        "客户来电：我授权了女儿做我的代理人，她去网点被刁难。",
+    ],
+)
+def test_art9_member_words_in_other_senses_are_no_member_complaint(text: str) -> None:
+    assert department_of(text) != Department.member_management
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "客户投诉：会员单位的客户经理误导我买了产品。",
+        "客户来电：某证券公司的代理人擅自替我交易。",
+    ],
+)
+def test_art9_a_member_and_its_agent_still_are(text: str) -> None:
+    assert department_of(text) == Department.member_management
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "客户投诉：外包公司被黑客攻击，我的信息泄露了。",
+        "客户来函：寄来的信里有其他客户的对账单和账户信息。",
+    ],
+)
+def test_art9_data_let_out_by_letter_or_an_outsourcer_is_general_managements(text: str) -> None:
+    """Points 5 and 17, though statements and accounts are named."""
+    assert department_of(text) == Department.general_management
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "客户投诉：昨晚刷卡、转账全停了，一个半小时连不上，饭钱都付不了。",
+        "客户来电：整个晚上转不了账，付款也失败。",
+    ],
+)
+def test_art9_payments_stopped_for_a_time_are_the_systems(text: str) -> None:
+    assert department_of(text) == Department.general_management
+
+
+def test_art9_payments_stopped_by_a_lock_on_the_card_stay_the_service() -> None:
+    text = "客户投诉：收到短信说卡片被锁，提款和转账全停，要本人带证件去网点解释交易。"
+    assert department_of(text) == Department.wealth_center

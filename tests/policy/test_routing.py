@@ -1699,3 +1699,32 @@ def test_art9_payments_stopped_for_a_time_are_the_systems(text: str) -> None:
 def test_art9_payments_stopped_by_a_lock_on_the_card_stay_the_service() -> None:
     text = "客户投诉：收到短信说卡片被锁，提款和转账全停，要本人带证件去网点解释交易。"
     assert department_of(text) == Department.wealth_center
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "客户投诉：申请补打对账单，收到一大箱纸，全是其他客户的姓名和账号。",
+        "客户来电：大楼里那台我所的取款机三个星期没钱，后来干脆坏了。",
+        "客户投诉：打热线开通网银，客服说帮我转到技术部门，结果一转就断了。",
+    ],
+)
+def test_art9_more_of_the_same_subjects_told_otherwise_are_general_managements(text: str) -> None:
+    assert department_of(text) == Department.general_management
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "客户投诉：排队时想上厕所，保安说厕所不对外，还叫我“出去随便找个地方”。",
+        "客户来电：包在地铁被偷，卡随后在取款机上被取走两万。我所说我保管不当，拒绝赔偿。",
+        "客户投诉：安检门一直响，我拄着拐杖过不去，柜员只是耸耸肩。",
+    ],
+)
+def test_art9_more_of_the_service_told_otherwise(text: str) -> None:
+    assert department_of(text) == Department.wealth_center
+
+
+def test_art9_joining_a_loyalty_club_is_no_membership_matter() -> None:
+    text = "客户投诉：用App转账想用积分抵手续费，却要先加入会员俱乐部，同意条款一直勾不上。"
+    assert department_of(text) != Department.member_management

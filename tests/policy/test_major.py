@@ -1306,3 +1306,30 @@ def test_customers_papers_dumped_or_other_accounts_shown_are_data_let_out(text: 
 )
 def test_a_bin_a_queue_number_or_customers_waiting_are_not_major(text: str) -> None:
     assert not suggest_major(text=text).major
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "客户投诉：柜台只开一个窗口，排了一个多小时，我已经打电话向央行投诉了。",
+        "客户来电：账户被无故限制，再不解决我就去人民银行反映。",
+        "客户来函：网上交易系统停了一小时，听说有两千多人在申请赔偿。",
+        "客户来电：你们来信说外包商被黑客攻击，我的姓名和账号被偷走了。",
+    ],
+)
+def test_a_central_bank_petition_thousands_in_numerals_and_data_stolen_are_major(
+    text: str,
+) -> None:
+    assert suggest_major(text=text).major
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "客户来电：营业厅里等了三十分钟，柜员态度一般。",
+        "客户投诉：我在网上查到一千多元的收费，想问清楚。",
+        "客户来电：担心资料会不会被偷，想问问你们怎么保管。",
+    ],
+)
+def test_a_wait_a_thousand_yuan_or_a_fear_of_theft_are_not_major(text: str) -> None:
+    assert not suggest_major(text=text).major

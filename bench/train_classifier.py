@@ -132,8 +132,9 @@ MAJOR_MIN_NGRAM = [1]
 # (``--named-outright``): the reading until the seventeenth round of 2026-12-06.
 NAMED_OUTRIGHT_KEPT = [False]
 # The rules' Member Management finding on a customer's complaint stands against the model
-# (``--member-model``: the model may overrule it, a member's complaint still stands).
-MEMBER_CUE_KEPT = [True]
+# (``--member-cue-stands``): the reading until the twenty-second round of 2026-12-06; since
+# then the model may overrule it (a member institution's own complaint still stands).
+MEMBER_CUE_KEPT = [False]
 # The department model's own inverse regularisation strength (``--department-c``): 0.3 since
 # the eighteenth round of 2026-12-06 (1.0, as the other fields, until then).  On two sets it
 # had never read it raised the department from 83.0% to 85.0%, both sets gaining: with the
@@ -392,9 +393,11 @@ def errors(rows, said: list[tuple[str, str, bool]]) -> list[str]:
 def kept_by_rule(item: dict[str, Any], found: set[str]) -> str | None:
     """Art. 9 as :func:`policy.classification.classify` keeps it whatever the model says: a
     member institution's complaint, or one the rules route to Member Management, stays a
-    member complaint.  ``None`` when the model decides.  A General Management subject the
-    rules find named outright is a feature of the model since the seventeenth round of
-    2026-12-06, no longer a verdict (``--named-outright`` measures the earlier reading)."""
+    member complaint (on a customer's complaint only with ``--member-cue-stands``, the
+    reading until the twenty-second round of 2026-12-06).  ``None`` when the model decides.
+    A General Management subject the rules find named outright is a feature of the model
+    since the seventeenth round of 2026-12-06, no longer a verdict (``--named-outright``
+    measures the earlier reading)."""
     if item["complainant"] == "member":
         return next(f.split("=", 1)[1] for f in found if f.startswith("@rule_department="))
     if MEMBER_CUE_KEPT[0] and "@rule_department=member_management" in found:
@@ -462,9 +465,9 @@ def main(argv: list[str] | None = None) -> int:
         help="a General Management subject named outright overrides the model (earlier reading)",
     )
     parser.add_argument(
-        "--member-model",
+        "--member-cue-stands",
         action="store_true",
-        help="the model may overrule the rules' Member Management finding on a customer's complaint",
+        help="the rules' member finding on a customer's complaint overrides the model (earlier)",
     )
     parser.add_argument(
         "--major-min-ngram",
@@ -474,7 +477,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     args = parser.parse_args(argv)
     NAMED_OUTRIGHT_KEPT[0] = args.named_outright
-    MEMBER_CUE_KEPT[0] = not args.member_model
+    MEMBER_CUE_KEPT[0] = args.member_cue_stands
     MAJOR_MIN_NGRAM[0] = args.major_min_ngram
     if args.major_rules_category:
         MAJOR_READS_FINAL[0] = False

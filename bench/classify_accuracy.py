@@ -168,6 +168,17 @@ The sets, and what their figures mean:
   labelled the same way; blind in the twenty-first round of 2026-12-06 (measured once after
   it), trained on since the twenty-second round of 2026-12-06.
 
+* ``real_blind31`` classification_real_blind31.jsonl (100) real complaints by a
+  thirty-second author, from English-language pages no other set used (US local news and
+  consumer blogs, court and case reports, Australia, New Zealand, Canada, the UK, Nigeria,
+  Kenya, Malawi, South Africa, India, the Philippines, Malaysia), labelled the same way; blind.
+
+* ``real_blind32`` classification_real_blind32.jsonl (100) real complaints by a thirty-third
+  author, from pages in languages neither English nor Chinese no other set used (Brazil, Spain,
+  Mexico, Ecuador, Argentina, Chile, France, Switzerland, Quebec, Italy, Indonesia, Poland,
+  Romania, Moldova, Hungary, Greece, Malaysia, Egypt, Turkey, Thailand, India), labelled the
+  same way; blind.
+
 The real sets' labels were checked by an independent second labeller and the disagreements
 adjudicated (agreement before adjudication: category 96%, department 91%, major 95%); figures
 on the blind sets are in bench/README.md.
@@ -251,6 +262,8 @@ FILES = {
     "real_blind28": DATA / "classification_real_blind28.jsonl",
     "real_blind29": DATA / "classification_real_blind29.jsonl",
     "real_blind30": DATA / "classification_real_blind30.jsonl",
+    "real_blind31": DATA / "classification_real_blind31.jsonl",
+    "real_blind32": DATA / "classification_real_blind32.jsonl",
 }
 NOTES = {
     "dev": "tuned on",
@@ -333,8 +346,10 @@ NOTES = {
         "real complaints by a thirty-first author,"
         " trained on since 2026-12-06 (twenty-second round)"
     ),
+    "real_blind31": "blind: real complaints by a thirty-second author, never used in tuning",
+    "real_blind32": "blind: real complaints by a thirty-third author, never used in tuning",
 }
-BLIND = ("holdout5",)
+BLIND = ("holdout5", "real_blind31", "real_blind32")
 GROUPS = {"tuning": [name for name in FILES if name not in BLIND], "all": list(FILES)}
 CLASSIFIER = {"classify": classify}
 

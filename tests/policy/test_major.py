@@ -1333,3 +1333,89 @@ def test_a_central_bank_petition_thousands_in_numerals_and_data_stolen_are_major
 )
 def test_a_wait_a_thousand_yuan_or_a_fear_of_theft_are_not_major(text: str) -> None:
     assert not suggest_major(text=text).major
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "客户投诉：我拿着律师开给我的赔偿支票来兑现，柜员却多收了手续费。",
+        "客户家属投诉：父亲生前请律师拟了一份委托书，网点不认，让我们来回跑了三趟。",
+        "客户来电：律所帮我办理的过户材料寄过来好几次，你们都说找不到，委托律师帮我办的手续拖了两个月。",
+        "客户投诉：柜员自己算错了利息，却叫我去找律师要回来。",
+    ],
+)
+def test_a_lawyer_in_the_story_is_no_threat_to_sue(text: str) -> None:
+    assert not suggest_major(text=text).major
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "客户来电：我已经请了律师准备起诉你们。",
+        "客户来函：若十日内不退款，将由我方发出律师函。",
+        "客户投诉：这件事我会交给律师处理，追回我的损失。",
+        "客户到大厅投诉：账户全部被停了，今天我带着律师来要说法。",
+    ],
+)
+def test_a_lawyer_set_against_the_exchange_is_a_threat_to_sue(text: str) -> None:
+    assert suggest_major(text=text).major
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "客户投诉：开门前门口已经等了30个客户，只开了一个窗口。",
+        "客户来电：排队时前面只有十几个老人，却等了一个多小时。",
+        "客户投诉：大堂经理把五个客户直接领到柜台插队办理。",
+        "客户投诉：安检门坏了，又有四个客户被同样挡在门外。",
+    ],
+)
+def test_people_counted_in_a_queue_or_at_the_door_are_no_group(text: str) -> None:
+    assert not suggest_major(text=text).major
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "客户来电：二十多个客户一起来投诉，都说被多扣了费用。",
+        "客户投诉：很多人都被扣了钱，你们一直不给说法。",
+        "客户来函：我们五个客户都被多收了年费，要求退还。",
+    ],
+)
+def test_others_hit_by_the_same_grievance_are_still_a_group(text: str) -> None:
+    assert suggest_major(text=text).major
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "客户来电：我早就说了不要再打，你们的推销电话一天还打三次。",
+        "客户投诉：退订以后还是天天接到你们的营销电话推理财。",
+        "客户来电：电话销售员反复推销信用卡，拒绝了还照打不误，推销电话太烦人。",
+    ],
+)
+def test_marketing_calls_after_an_opt_out_are_not_personal_data_misused(text: str) -> None:
+    assert not major(text, category=Category.violation).major
+
+
+def test_a_customers_data_sold_by_a_telemarketer_is_still_personal_data() -> None:
+    text = "客户来电：你们的电话销售员把我的个人信息卖给了一家推销公司，现在天天接推销电话。"
+    assert major(text, category=Category.violation).major
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "客户投诉：你们再乱收年费，我账户里的钱也会转走。",
+        "客户来电：不取消这笔收费，我的存款就要转走到别家。",
+        "客户投诉：代收的电费柜员嫌麻烦不肯收，让我去别的网点缴。",
+        "客户来电：你们代收水费是收手续费的，柜员却说单子没用。",
+    ],
+)
+def test_a_threat_to_move_money_or_a_bill_refused_is_not_funds_touched(text: str) -> None:
+    assert not major(text, category=Category.violation).major
+
+
+def test_money_moved_behind_the_customers_back_is_still_funds_touched() -> None:
+    text = "客户投诉：我账户里的钱被客户经理私自转走了。"
+    assert major(text, category=Category.violation).major

@@ -171,13 +171,16 @@ The sets, and what their figures mean:
 * ``real_blind31`` classification_real_blind31.jsonl (100) real complaints by a
   thirty-second author, from English-language pages no other set used (US local news and
   consumer blogs, court and case reports, Australia, New Zealand, Canada, the UK, Nigeria,
-  Kenya, Malawi, South Africa, India, the Philippines, Malaysia), labelled the same way; blind.
+  Kenya, Malawi, South Africa, India, the Philippines, Malaysia), labelled the same way; blind
+  in the twenty-second round of 2026-12-06 (measured once after it), trained on since the
+  twenty-third round of 2026-12-06.
 
 * ``real_blind32`` classification_real_blind32.jsonl (100) real complaints by a thirty-third
   author, from pages in languages neither English nor Chinese no other set used (Brazil, Spain,
   Mexico, Ecuador, Argentina, Chile, France, Switzerland, Quebec, Italy, Indonesia, Poland,
   Romania, Moldova, Hungary, Greece, Malaysia, Egypt, Turkey, Thailand, India), labelled the
-  same way; blind.
+  same way; blind in the twenty-second round of 2026-12-06 (measured once after it), trained on
+  since the twenty-third round of 2026-12-06.
 
 The real sets' labels were checked by an independent second labeller and the disagreements
 adjudicated (agreement before adjudication: category 96%, department 91%, major 95%); figures
@@ -346,10 +349,15 @@ NOTES = {
         "real complaints by a thirty-first author,"
         " trained on since 2026-12-06 (twenty-second round)"
     ),
-    "real_blind31": "blind: real complaints by a thirty-second author, never used in tuning",
-    "real_blind32": "blind: real complaints by a thirty-third author, never used in tuning",
+    "real_blind31": (
+        "real complaints by a thirty-second author,"
+        " trained on since 2026-12-06 (twenty-third round)"
+    ),
+    "real_blind32": (
+        "real complaints by a thirty-third author, trained on since 2026-12-06 (twenty-third round)"
+    ),
 }
-BLIND = ("holdout5", "real_blind31", "real_blind32")
+BLIND = ("holdout5",)
 GROUPS = {"tuning": [name for name in FILES if name not in BLIND], "all": list(FILES)}
 CLASSIFIER = {"classify": classify}
 

@@ -115,6 +115,8 @@ REAL_SPLITS = (
     "real_blind28",
     "real_blind29",
     "real_blind30",
+    "real_blind31",
+    "real_blind32",
 )
 # Held out whole by ``--leave-set-out`` by default: every real set from real_blind2 on, each
 # written by its own author.

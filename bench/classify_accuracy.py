@@ -182,6 +182,18 @@ The sets, and what their figures mean:
   same way; blind in the twenty-second round of 2026-12-06 (measured once after it), trained on
   since the twenty-third round of 2026-12-06.
 
+* ``real_blind33`` classification_real_blind33.jsonl (100) real complaints by a
+  thirty-fourth author, from English-language pages no other set used (the UK, the US, India,
+  Singapore, Hong Kong, the mainland, Japan, Australia, New Zealand, Malaysia, Bangladesh,
+  Nigeria, Kenya, the Philippines, Saudi Arabia, South Africa, Jamaica, Ireland, Malta),
+  labelled the same way; blind.
+
+* ``real_blind34`` classification_real_blind34.jsonl (100) real complaints by a thirty-fifth
+  author, from pages in neither English nor Chinese no other set used (Finnish, Swedish,
+  Norwegian, Dutch, Czech, Slovak, Croatian, Bulgarian, Ukrainian, Russian, Vietnamese, Thai,
+  Swahili, Portuguese, Spanish, French, Persian, Urdu, Bengali, Arabic), labelled the same way;
+  blind.
+
 The real sets' labels were checked by an independent second labeller and the disagreements
 adjudicated (agreement before adjudication: category 96%, department 91%, major 95%); figures
 on the blind sets are in bench/README.md.
@@ -267,6 +279,8 @@ FILES = {
     "real_blind30": DATA / "classification_real_blind30.jsonl",
     "real_blind31": DATA / "classification_real_blind31.jsonl",
     "real_blind32": DATA / "classification_real_blind32.jsonl",
+    "real_blind33": DATA / "classification_real_blind33.jsonl",
+    "real_blind34": DATA / "classification_real_blind34.jsonl",
 }
 NOTES = {
     "dev": "tuned on",
@@ -356,8 +370,10 @@ NOTES = {
     "real_blind32": (
         "real complaints by a thirty-third author, trained on since 2026-12-06 (twenty-third round)"
     ),
+    "real_blind33": "blind: real complaints by a thirty-fourth author, never used in tuning",
+    "real_blind34": "blind: real complaints by a thirty-fifth author, never used in tuning",
 }
-BLIND = ("holdout5",)
+BLIND = ("holdout5", "real_blind33", "real_blind34")
 GROUPS = {"tuning": [name for name in FILES if name not in BLIND], "all": list(FILES)}
 CLASSIFIER = {"classify": classify}
 

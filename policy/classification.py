@@ -392,13 +392,14 @@ def classify(
     The cue rules (:func:`classify_by_rules`) read the words of the complaint; the shipped
     model (:mod:`policy.model`) reads the whole story together with what the rules found,
     and decides.  Two things stay rules whatever the model says: a member institution's
-    complaint, and one the rules find about membership or about a member institution's or
-    its agents' conduct, is a member complaint (Art. 9); and a major suggestion of the
-    rules (an amount at or above the threshold, a threat, a group, a protected subject) is
-    never withdrawn by the model, which may only add one.  A category whose cues lead the
-    next category's by the model's ``clear_lead`` points or more is the rules' answer too
-    (for the model's ``clear_categories``: not efficiency, whose waiting is the setting of
-    most counter stories).
+    complaint is a member complaint (Art. 9; one the rules find about membership or a
+    member's conduct when a customer complains is too only where the model file's
+    ``member_cue_stands`` says so, otherwise the model weighs that finding with the story);
+    and a major suggestion of the rules (an amount at or above the threshold, a threat, a
+    group, a protected subject) is never withdrawn by the model, which may only add one.
+    A category whose cues lead the next category's by the model's ``clear_lead`` points or
+    more is the rules' answer too (for the model's ``clear_categories``: not efficiency,
+    whose waiting is the setting of most counter stories).
     Every answer names the rules' cues, the features that weighed most in the model, and
     the clause.
 

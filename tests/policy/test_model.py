@@ -173,7 +173,8 @@ def test_payouts_frozen_for_a_group_are_efficiency_and_suggested_major() -> None
 
 def test_a_complaint_the_rules_find_about_a_members_agent_stays_a_member_complaint() -> None:
     """Art. 9 clarified: the conduct of a member institution's staff or agents toward a
-    customer is a member complaint whoever complains; the model does not route it away."""
+    customer is a member complaint whoever complains; the model, weighing the rules' finding
+    with the story, keeps it there."""
     text = "保险代理人卖保险时送了礼品，说交几年就能领钱，现在理赔被拒，要求退保。"
     assert classify_by_rules(text).department == Department.member_management
     result = classify(text)
@@ -238,6 +239,52 @@ def _model_reading_every_story_as_service_attitude(clear_lead: float | None) -> 
         weights={"态度": {"service_attitude": 1.0}},
     )
     return replace(shipped, fields={**shipped.fields, "category": sure}, clear_lead=clear_lead)
+
+
+def _model_routing_every_story_to_the_wealth_center(member_cue_stands: bool) -> Model:
+    """A hand-written model that routes every complaint to the Wealth Center at 99%."""
+    shipped = load_model()
+    assert shipped is not None
+    departments = tuple(d.value for d in Department)
+    sure = FieldModel(
+        name="department",
+        classes=departments,
+        intercepts={d: (9.0 if d == "wealth_center" else 0.0) for d in departments},
+        weights={},
+    )
+    return replace(
+        shipped,
+        fields={**shipped.fields, "department": sure},
+        member_cue_stands=member_cue_stands,
+    )
+
+
+MEMBER_AGENT = "保险代理人卖保险时送了礼品，说交几年就能领钱，现在理赔被拒，要求退保。"
+
+
+@pytest.mark.parametrize("stands", [True, False])
+def test_the_rules_member_finding_on_a_customers_complaint_is_weighed_by_the_model(
+    monkeypatch: pytest.MonkeyPatch, stands: bool
+) -> None:
+    """Art. 9: on a customer's complaint the rules' member finding is a verdict only where the
+    model file says ``member_cue_stands``; otherwise the model may route it elsewhere, and the
+    answer says the rules read a member complaint.  A member institution's own complaint is a
+    member complaint either way."""
+    monkeypatch.setattr(
+        classification,
+        "load_model",
+        lambda: _model_routing_every_story_to_the_wealth_center(stands),
+    )
+    assert classify_by_rules(MEMBER_AGENT).department == Department.member_management
+    by_customer = classify(MEMBER_AGENT)
+    if stands:
+        assert by_customer.department == Department.member_management
+        assert any("模型不改判" in r for r in by_customer.reasons)
+    else:
+        assert by_customer.department == Department.wealth_center
+        assert any(r.startswith("Art. 9 模型") and "会员管理部" in r for r in by_customer.reasons)
+    by_member = classify(MEMBER_AGENT, complainant=ComplainantKind.member)
+    assert by_member.department == Department.member_management
 
 
 CLEAR_VIOLATION = "工作人员没经过我同意，私自代我签字，把我的钱转到了别的产品里。"

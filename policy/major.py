@@ -142,6 +142,8 @@ class _CueGroup:
     key: str
     label: str
     pattern: re.Pattern[str]
+    # When this matches the text, the group's cues do not count (``unless`` in lexicon.yaml).
+    unless: re.Pattern[str] | None = None
 
 
 @lru_cache(maxsize=1)
@@ -150,7 +152,12 @@ def _groups() -> tuple[tuple[_CueGroup, ...], tuple[_CueGroup, ...]]:
 
     def build(section: dict[str, Any]) -> tuple[_CueGroup, ...]:
         return tuple(
-            _CueGroup(key, entry["label"], re.compile("|".join(entry["patterns"])))
+            _CueGroup(
+                key,
+                entry["label"],
+                re.compile("|".join(entry["patterns"])),
+                re.compile(entry["unless"]) if entry.get("unless") else None,
+            )
             for key, entry in section.items()
         )
 
@@ -164,6 +171,8 @@ def configured_threshold() -> Decimal:
 
 def _hits(group: _CueGroup, text: str, neg: Negation) -> list[str]:
     found: list[str] = []
+    if group.unless is not None and group.unless.search(text):
+        return found
     for match in group.pattern.finditer(text):
         cue = match.group()
         if cue and cue not in found and neg.negator_before(text, match.start()) is None:
@@ -272,6 +281,16 @@ _UNITS = {"千": Decimal(1000), "万": Decimal(10_000), "亿": Decimal(100_000_0
 # 人 counts people, not 人民币.
 _COUNTED = (
     "股|手|份|条|张|笔|枚|件|人(?!民币)|名|户|次|克|吨|盎司|个|位|册|台|辆|平方|平米|亩|公里|英里"
+    # people counted ("几百万投资者", "200万客户"), not their money ("200万客户资金")
+    "|(?:投资者|投资人|客户|用户|储户|股民|居民)(?!的?(?:资金|钱|存款|款|财产|本金))"
+)
+# A threshold of who is served or eligible ("只为存款5万镑以上、房贷20万镑以上的客户服务",
+# "门槛50万"), not the amount in dispute.
+_THRESHOLD_AFTER = re.compile(
+    r"(?:及|或)?以上(?:[^。;；!！?？]{0,30}?的(?:客户|用户|会员|人)(?:服务|开放|提供|办理|才|可以|可|专享))"
+)
+_THRESHOLD_BEFORE = re.compile(
+    r"(?:门槛|起点|起存|准入|资格)(?:是|为|要求|提高到|提到|调到|调整为)?(?:存款|资产|金额)?(?:达到|满)?$"
 )
 
 
@@ -340,6 +359,12 @@ def _below(body: str, start: int) -> bool:
     return bool(_BELOW.search(body[max(0, start - 4) : start]))
 
 
+def _threshold(body: str, start: int, end: int) -> bool:
+    """True for a threshold of who is served ("存款5万镑以上…的客户", "门槛50万")."""
+    before = body[max(0, start - 12) : start]
+    return bool(_THRESHOLD_AFTER.match(body, end) or _THRESHOLD_BEFORE.search(before))
+
+
 def amounts_in_text(text: str) -> list[Decimal]:
     """Money amounts written in the text, in yuan.
 
@@ -361,6 +386,7 @@ def amounts_in_text(text: str) -> list[Decimal]:
         if (
             not (unit in ("万", "亿") or currency or prefix or foreign)
             or _below(body, match.start())
+            or _threshold(body, match.start(), match.end())
             or (match["counted"] and not (currency or prefix or foreign))
         ):
             continue
@@ -375,8 +401,10 @@ def amounts_in_text(text: str) -> list[Decimal]:
         seen.append((match.start(), match.end(), value, _currency_of(body, match, prefix)))
     for match in _chinese_amount().finditer(body):
         numeral = match["number"]
-        if _below(body, match.start()) or not any(
-            char in _CN_DIGITS or char in _CN_SMALL for char in numeral
+        if (
+            _below(body, match.start())
+            or _threshold(body, match.start(), match.end())
+            or not any(char in _CN_DIGITS or char in _CN_SMALL for char in numeral)
         ):
             continue
         has_unit = any(char in "万亿" for char in numeral) or match["unit"]
@@ -423,4 +451,12 @@ def _currency_of(body: str, match: re.Match[str], prefix: str | None) -> Decimal
         return "yuan"
     if _unknown_currency().match(body, match.end()):
         return None
+    # A conversion in brackets takes the currency written after them: "十拉克(约100万)塔卡".
+    closing = re.compile(r"\)").match(body, match.end())
+    if closing:
+        after = re.compile(rf"(?:{_foreign()})").match(body, closing.end())
+        if after:
+            return _currency_rates()[after.group()]
+        if _unknown_currency().match(body, closing.end()):
+            return None
     return ""

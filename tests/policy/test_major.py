@@ -1419,3 +1419,111 @@ def test_a_threat_to_move_money_or_a_bill_refused_is_not_funds_touched(text: str
 def test_money_moved_behind_the_customers_back_is_still_funds_touched() -> None:
     text = "客户投诉：我账户里的钱被客户经理私自转走了。"
     assert major(text, category=Category.violation).major
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "上个月系统停了一整天，影响了几百万投资者，原因至今没有公布。",
+        "这次故障波及三百万用户，我只想知道什么时候修好。",
+        "听说全国有200万客户都收到了这条通知，我要求解释。",
+        "交易所有几十万股民，出了问题却没人出来说一句。",
+    ],
+)
+def test_a_count_of_people_is_no_amount(text: str) -> None:
+    """A number followed by people (投资者, 客户, 用户, 人, 户, 名, 位) counts them, not money."""
+    assert amounts_in_text(text) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "yuan"),
+    [
+        ("账户里攒的将近十拉克（约100万）塔卡差不多没了。", Decimal("60000")),
+        ("被人取走了五十拉克（500万）塔卡。", Decimal("300000")),
+        ("账户里的三十拉克（300万）塔卡被人分几次取光。", Decimal("180000")),
+    ],
+)
+def test_an_amount_in_brackets_takes_the_currency_written_after_them(
+    text: str, yuan: Decimal
+) -> None:
+    assert max(amounts_in_text(text)) == yuan
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "听说营业部以后只为存款5万镑以上、房贷20万镑以上的客户服务，我们这些人只能去别处。",
+        "理财专区只对资产300万以上的客户开放，我排了半天被赶出来。",
+        "贵宾窗口的门槛是存款达到100万，普通客户只能排长队。",
+        "新规定说只给账户余额50万美元及以上的客户办理这项业务。",
+    ],
+)
+def test_a_threshold_of_who_is_served_is_not_the_amount_in_dispute(text: str) -> None:
+    result = suggest_major(text=text, category=Category.service_attitude)
+    assert not any("涉案金额" in reason for reason in result.reasons)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "涉及金额120万元，至今没有说法。",
+        "这笔理财损失约150万元，要求赔偿。",
+        "我账户里被转走200万，你们说是我自己操作的。",
+        "这次亏损200万以上，顾问一句风险都没提。",
+        "挪用了200万客户资金，要求查清。",
+        "五十拉克（约100万）元被扣走了。",
+    ],
+)
+def test_the_complaints_own_money_still_counts(text: str) -> None:
+    result = suggest_major(text=text, category=Category.business_error)
+    assert any("涉案金额" in reason for reason in result.reasons)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "经纪会员的交易App开盘就全挂了，一整天登不上，账户里的钱也转不出来。",
+        "App一个星期崩了三次，想取钱取不出，想买也买不了。",
+        "网银从上午起登录不了，午饭钱都取不出来，要求说明原因。",
+        "手机银行一直显示系统维护中，货款转不出去，钱也提不出来。",
+    ],
+)
+def test_money_not_taken_out_while_a_system_is_down_is_not_funds_frozen(text: str) -> None:
+    """The guide's funds frozen is the account or money held, not a system down for a while."""
+    result = suggest_major(text=text, category=Category.efficiency)
+    assert not any("客户资金被冻结" in reason for reason in result.reasons)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "基金宣布暂停交易，我的钱一直取不出来。",
+        "从7月开始本金和收益都取不出来了。",
+        "App系统升级后账户被冻结了，钱取不出来。",
+        "网点说我父亲账上的钱取不出来，要我再补材料。",
+    ],
+)
+def test_money_held_back_is_still_funds_frozen(text: str) -> None:
+    result = suggest_major(text=text, category=Category.efficiency)
+    assert any("客户资金被冻结" in reason for reason in result.reasons)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "等了二十五分钟，网点人手太少，连三个人都没办完。",
+        "排了一个小时，柜台才五个人都还没叫到我。",
+        "两个窗口只开了一个，连四个人都没办完我就得回去上班了。",
+    ],
+)
+def test_people_served_counted_are_no_group(text: str) -> None:
+    result = suggest_major(text=text, category=Category.efficiency)
+    assert not any("群体投诉" in reason for reason in result.reasons)
+
+
+@pytest.mark.parametrize(
+    "text", ["我们三个人都被多扣了手续费。", "五个人一起来投诉，要求退钱。", "我们七个人联名投诉。"]
+)
+def test_several_complainants_counted_are_still_a_group(text: str) -> None:
+    result = suggest_major(text=text, category=Category.business_error)
+    assert any("群体投诉" in reason for reason in result.reasons)

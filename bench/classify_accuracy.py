@@ -186,13 +186,15 @@ The sets, and what their figures mean:
   thirty-fourth author, from English-language pages no other set used (the UK, the US, India,
   Singapore, Hong Kong, the mainland, Japan, Australia, New Zealand, Malaysia, Bangladesh,
   Nigeria, Kenya, the Philippines, Saudi Arabia, South Africa, Jamaica, Ireland, Malta),
-  labelled the same way; blind.
+  labelled the same way; blind in the twenty-third round of 2026-12-06 (measured once after
+  it), trained on since the twenty-fourth round of 2026-12-06.
 
 * ``real_blind34`` classification_real_blind34.jsonl (100) real complaints by a thirty-fifth
   author, from pages in neither English nor Chinese no other set used (Finnish, Swedish,
   Norwegian, Dutch, Czech, Slovak, Croatian, Bulgarian, Ukrainian, Russian, Vietnamese, Thai,
   Swahili, Portuguese, Spanish, French, Persian, Urdu, Bengali, Arabic), labelled the same way;
-  blind.
+  blind in the twenty-third round of 2026-12-06 (measured once after it), trained on since the
+  twenty-fourth round of 2026-12-06.
 
 The real sets' labels were checked by an independent second labeller and the disagreements
 adjudicated (agreement before adjudication: category 96%, department 91%, major 95%); figures
@@ -370,10 +372,16 @@ NOTES = {
     "real_blind32": (
         "real complaints by a thirty-third author, trained on since 2026-12-06 (twenty-third round)"
     ),
-    "real_blind33": "blind: real complaints by a thirty-fourth author, never used in tuning",
-    "real_blind34": "blind: real complaints by a thirty-fifth author, never used in tuning",
+    "real_blind33": (
+        "real complaints by a thirty-fourth author,"
+        " trained on since 2026-12-06 (twenty-fourth round)"
+    ),
+    "real_blind34": (
+        "real complaints by a thirty-fifth author,"
+        " trained on since 2026-12-06 (twenty-fourth round)"
+    ),
 }
-BLIND = ("holdout5", "real_blind33", "real_blind34")
+BLIND = ("holdout5",)
 GROUPS = {"tuning": [name for name in FILES if name not in BLIND], "all": list(FILES)}
 CLASSIFIER = {"classify": classify}
 

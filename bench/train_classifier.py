@@ -117,6 +117,8 @@ REAL_SPLITS = (
     "real_blind30",
     "real_blind31",
     "real_blind32",
+    "real_blind33",
+    "real_blind34",
 )
 # Held out whole by ``--leave-set-out`` by default: every real set from real_blind2 on, each
 # written by its own author.

@@ -1147,3 +1147,32 @@ def test_a_product_sold_with_its_risk_untold_or_a_deposit_turned_without_consent
 )
 def test_risk_told_or_a_deposit_rolled_over_by_its_terms_is_no_violation(text: str) -> None:
     assert category_of(text) != Category.violation
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "客户来电投诉：这几天打你们客服电话，每次都等了几个小时才接通，要求解决。",
+        "客户来电投诉：热线一打就是“来电量高于平时，请稍候”，要等好久。",
+        "客户来电投诉：打热线按1输入卡号，系统老是识别不了，直接把电话挂了。",
+        "客户来电投诉：热线的语音机器人听不懂我说什么，选项都不对，最后把我挂断了。",
+    ],
+)
+def test_the_hotline_out_of_reach_told_in_other_words_is_general_management(text: str) -> None:
+    """The settled line, point 1: the line unreachable is the exchange's systems."""
+    ruled = classify_by_rules(text, channel=Channel.phone)
+    assert ruled.department == Department.general_management
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "客户来电投诉：热线接通后，接线员态度恶劣，说完就把电话挂了。",
+        "客户来电投诉：打客服电话问理财产品赎回，客服答非所问，还说是我自己操作错了。",
+        "客户来电投诉：热线客服答应三天内回电，到现在一个电话都没有。",
+    ],
+)
+def test_what_a_hotline_agent_said_or_did_is_still_the_service(text: str) -> None:
+    """The settled line, point 2: the agent's conduct is the Wealth Center's."""
+    ruled = classify_by_rules(text, channel=Channel.phone)
+    assert ruled.department == Department.wealth_center

@@ -196,6 +196,18 @@ The sets, and what their figures mean:
   blind in the twenty-third round of 2026-12-06 (measured once after it), trained on since the
   twenty-fourth round of 2026-12-06.
 
+* ``real_blind35`` classification_real_blind35.jsonl (100) real complaints by a thirty-sixth
+  author, from English-language pages no other set used (Nigeria, Pakistan, Bangladesh,
+  Uganda, Trinidad, Jamaica, Sri Lanka, Kenya, Australia, Malawi, Zimbabwe, Malaysia, Malta,
+  the US, the Philippines, India), labelled the same way; blind in the twenty-fourth round of
+  2026-12-06 (measured once after it).
+
+* ``real_blind36`` classification_real_blind36.jsonl (100) real complaints by a
+  thirty-seventh author, from pages in neither English nor Chinese no other set used (Spanish,
+  Turkish, Vietnamese, Portuguese, Greek, Hindi, Bengali, Hungarian, Arabic, Tamil, Urdu,
+  German, Swahili and a dozen more), labelled the same way; blind in the twenty-fourth round
+  of 2026-12-06 (measured once after it).
+
 The real sets' labels were checked by an independent second labeller and the disagreements
 adjudicated (agreement before adjudication: category 96%, department 91%, major 95%); figures
 on the blind sets are in bench/README.md.
@@ -283,6 +295,8 @@ FILES = {
     "real_blind32": DATA / "classification_real_blind32.jsonl",
     "real_blind33": DATA / "classification_real_blind33.jsonl",
     "real_blind34": DATA / "classification_real_blind34.jsonl",
+    "real_blind35": DATA / "classification_real_blind35.jsonl",
+    "real_blind36": DATA / "classification_real_blind36.jsonl",
 }
 NOTES = {
     "dev": "tuned on",
@@ -380,8 +394,10 @@ NOTES = {
         "real complaints by a thirty-fifth author,"
         " trained on since 2026-12-06 (twenty-fourth round)"
     ),
+    "real_blind35": "blind: real complaints by a thirty-sixth author, never used in tuning",
+    "real_blind36": "blind: real complaints by a thirty-seventh author, never used in tuning",
 }
-BLIND = ("holdout5",)
+BLIND = ("holdout5", "real_blind35", "real_blind36")
 GROUPS = {"tuning": [name for name in FILES if name not in BLIND], "all": list(FILES)}
 CLASSIFIER = {"classify": classify}
 

@@ -130,3 +130,31 @@ def prefect_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
         deadline_check.to_deployment(name="deadline-check").apply()
         deadline_sweep.to_deployment(name="deadline-sweep").apply()
         yield
+
+
+def _expected_weight(item: pytest.Item) -> int:
+    if item.get_closest_marker("slow"):
+        return 0
+    if "prefect_server" in getattr(item, "fixturenames", ()):
+        return 1
+    return 2
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Start the files that take minutes first.
+
+    ``make test``'s workers each take whole files, in the order given here (xdist's reordering
+    by test count is turned off): a file of one long end-to-end test handed out last keeps one
+    worker busy for minutes while the other has finished. Files with a ``slow`` test go first,
+    then those using the Prefect server, then the rest; each file's own order is kept."""
+    weight: dict[str, int] = {}
+    for item in items:
+        path = item.nodeid.split("::")[0]
+        weight[path] = min(weight.get(path, 2), _expected_weight(item))
+    position = {path: index for index, path in enumerate(weight)}
+
+    def key(item: pytest.Item) -> tuple[int, int]:
+        path = item.nodeid.split("::")[0]
+        return weight[path], position[path]
+
+    items.sort(key=key)

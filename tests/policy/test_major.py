@@ -1527,3 +1527,124 @@ def test_people_served_counted_are_no_group(text: str) -> None:
 def test_several_complainants_counted_are_still_a_group(text: str) -> None:
     result = suggest_major(text=text, category=Category.business_error)
     assert any("群体投诉" in reason for reason in result.reasons)
+
+
+def _has(text: str, label: str, **kwargs: object) -> bool:
+    kwargs.setdefault("category", Category.efficiency)
+    return any(label in reason for reason in suggest_major(text=text, **kwargs).reasons)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "我们好几个人的工资都被重复扣了一次，去问也没人管。",
+        "多名职工一起来反映，公积金转入的钱迟迟不到账。",
+        "几百个退休老人每个月都在门外等着领钱，我所也不管。",
+        "很多来领补贴的人都受过柜员的白眼。",
+        "大量退休人员反映养老金到账晚了一周。",
+        "柜员推三阻四，大家对这种做法都很不满。",
+        "这次收费我问过了，不少客户都一样被多收。",
+        "储户代表说剩下的钱至今没有着落。",
+    ],
+)
+def test_complainants_told_as_several_or_many_are_a_group(text: str) -> None:
+    assert _has(text, "群体投诉")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "门口排着很多人，我等了一个多小时才办上。",
+        "周一大厅里人很多，柜员态度还很差。",
+        "很多人不知道这个手续费，我觉得应该在柜台贴出来。",
+        "我们这里很多人不知道新开了网点。",
+    ],
+)
+def test_people_merely_present_or_a_general_remark_are_no_group(text: str) -> None:
+    assert not _has(text, "群体投诉")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "这件事我已经写进了自己在晚报的专栏。",
+        "柜员的态度我在专栏里写过不止一次。",
+        "我写了篇文章投给当地报纸，讲这次被多收费的事。",
+        "我在论坛发了帖，几天里很多人跟帖说遇到过。",
+    ],
+)
+def test_the_complainants_own_column_article_or_followed_post_is_media(text: str) -> None:
+    assert _has(text, "媒体曝光")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "我平时爱看报纸的财经专栏，这次是真的着急了。",
+        "我写了篇文章总结自己的理财经验，跟这次投诉无关。",
+    ],
+)
+def test_reading_a_column_or_writing_for_oneself_is_no_media(text: str) -> None:
+    assert not _has(text, "媒体曝光")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "消费者保护协会来函，说收到市民对我所网点排队的投诉。",
+        "区消费者委员会收到十几位老人反映网点常年只开一个窗口。",
+        "我已经找过金融监察专员了，至今没有回音。",
+        "我要求消费者权益部门出面，查一查这笔收费。",
+        "居民协会要求主管部门介入，责令网点恢复营业。",
+        "当地议员反映，网点关闭前根本没有通知客户。",
+        "州议员的来信转达了选民对取款机常年故障的不满。",
+        "一位议员带着居民的联名信找到网点经理。",
+        "储户们在我所门外抗议过两次，至今没人理。",
+        "我们几十户已经在市政府门前请愿。",
+    ],
+)
+def test_a_consumer_body_a_representative_or_a_protest_is_petitioning(text: str) -> None:
+    assert _has(text, "信访")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "我对这次的处理结果表示抗议，但暂时不打算追究。",
+        "议员选举那天网点关门，我白跑了一趟。",
+        "消费者总是最后才知道收费调整。",
+    ],
+)
+def test_a_protest_word_an_election_or_consumers_in_general_are_no_petition(text: str) -> None:
+    assert not _has(text, "信访")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "网点说资金紧张不给取，我的定期到期三个月了还拿不到。",
+        "那家公司被接管后，我们的存款一直取不回来。",
+        "清盘后只返还了30%的存款，剩下的说要等。",
+        "工资到账当天我的账户就被封了，卡也用不了。",
+        "说是风控检查，账户被临时冻结，钱动不了。",
+    ],
+)
+def test_deposits_held_back_or_an_account_blocked_are_funds_frozen(text: str) -> None:
+    assert _has(text, "客户资金被冻结")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "只退了50%的手续费，剩下的说不退。",
+        "我的账号被封号了，论坛发不了言。",
+        "密码输错三次账户被锁了，要去柜台解锁。",
+    ],
+)
+def test_a_partial_fee_refund_or_a_locked_login_is_no_funds_frozen(text: str) -> None:
+    assert not _has(text, "客户资金被冻结")
+
+
+def test_a_regulators_own_transfer_is_still_the_channel() -> None:
+    text = "监管部门转来投诉：客户要求监管部门介入，网点排队太久。"
+    assert not _has(text, "信访", channel=Channel.regulator_transfer)

@@ -200,13 +200,13 @@ The sets, and what their figures mean:
   author, from English-language pages no other set used (Nigeria, Pakistan, Bangladesh,
   Uganda, Trinidad, Jamaica, Sri Lanka, Kenya, Australia, Malawi, Zimbabwe, Malaysia, Malta,
   the US, the Philippines, India), labelled the same way; blind in the twenty-fourth round of
-  2026-12-06 (measured once after it).
+  2026-12-06 (measured once after it), trained on since the twenty-fifth round of 2026-12-06.
 
 * ``real_blind36`` classification_real_blind36.jsonl (100) real complaints by a
   thirty-seventh author, from pages in neither English nor Chinese no other set used (Spanish,
   Turkish, Vietnamese, Portuguese, Greek, Hindi, Bengali, Hungarian, Arabic, Tamil, Urdu,
   German, Swahili and a dozen more), labelled the same way; blind in the twenty-fourth round
-  of 2026-12-06 (measured once after it).
+  of 2026-12-06 (measured once after it), trained on since the twenty-fifth round of 2026-12-06.
 
 The real sets' labels were checked by an independent second labeller and the disagreements
 adjudicated (agreement before adjudication: category 96%, department 91%, major 95%); figures
@@ -394,10 +394,15 @@ NOTES = {
         "real complaints by a thirty-fifth author,"
         " trained on since 2026-12-06 (twenty-fourth round)"
     ),
-    "real_blind35": "blind: real complaints by a thirty-sixth author, never used in tuning",
-    "real_blind36": "blind: real complaints by a thirty-seventh author, never used in tuning",
+    "real_blind35": (
+        "real complaints by a thirty-sixth author, trained on since 2026-12-06 (twenty-fifth round)"
+    ),
+    "real_blind36": (
+        "real complaints by a thirty-seventh author,"
+        " trained on since 2026-12-06 (twenty-fifth round)"
+    ),
 }
-BLIND = ("holdout5", "real_blind35", "real_blind36")
+BLIND = ("holdout5",)
 GROUPS = {"tuning": [name for name in FILES if name not in BLIND], "all": list(FILES)}
 CLASSIFIER = {"classify": classify}
 

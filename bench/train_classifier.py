@@ -119,6 +119,8 @@ REAL_SPLITS = (
     "real_blind32",
     "real_blind33",
     "real_blind34",
+    "real_blind35",
+    "real_blind36",
 )
 # Held out whole by ``--leave-set-out`` by default: every real set from real_blind2 on, each
 # written by its own author.

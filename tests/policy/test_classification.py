@@ -1176,3 +1176,46 @@ def test_what_a_hotline_agent_said_or_did_is_still_the_service(text: str) -> Non
     """The settled line, point 2: the agent's conduct is the Wealth Center's."""
     ruled = classify_by_rules(text, channel=Channel.phone)
     assert ruled.department == Department.wealth_center
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "客户来电投诉：昨天系统故障，下午的交易场次被取消了，我的委托没法报。",
+        "客户来电投诉：因为断电，交易所提前收市，我准备好的单子没能下。",
+        "客户到我所服务大厅投诉：来取三万块，柜台说柜上没有现金，让我明天再来。",
+        "客户到我所服务大厅投诉：每个月来领养老金都说现金不足，只能先领一半。",
+    ],
+)
+def test_a_session_cancelled_by_an_outage_or_a_payout_refused_for_want_of_cash_is_efficiency(
+    text: str,
+) -> None:
+    """Art. 3(2): the service unavailable, not a mistake in handling."""
+    assert classify_by_rules(text).category == Category.efficiency
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "客户来电投诉：会员单位的代理人每月上门收保费，收了钱却没交给保险公司，保单早就失效了。",
+        "客户来电投诉：经纪人根本没把我交的保险费交给保险公司，出了事才知道没保单。",
+        "客户来电投诉：业务员收走了我的现金，说帮我存，可根本没存进我的账户。",
+    ],
+)
+def test_an_agent_who_kept_the_customers_money_is_violation(text: str) -> None:
+    """Art. 3(4): misappropriation, not a mistake in handling."""
+    assert classify_by_rules(text).category == Category.violation
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "客户来电投诉：周五提前收市的通知只提前一天发，我没看到，单子没报上。",
+        "客户来电投诉：我出门没带现金，网点又不收卡。",
+        "客户来电投诉：他说收了钱，可收据上的金额写错了。",
+    ],
+)
+def test_a_scheduled_early_close_the_customer_without_cash_or_a_receipt_is_no_such_cue(
+    text: str,
+) -> None:
+    assert classify_by_rules(text).category == Category.business_error

@@ -1728,3 +1728,25 @@ def test_art9_more_of_the_service_told_otherwise(text: str) -> None:
 def test_art9_joining_a_loyalty_club_is_no_membership_matter() -> None:
     text = "客户投诉：用App转账想用积分抵手续费，却要先加入会员俱乐部，同意条款一直勾不上。"
     assert department_of(text) != Department.member_management
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "客户来电投诉：我的借记卡在网点门口那台机器上被吞了，网点说三天能取回，到现在还没拿到。",
+        "客户来电投诉：卡被大厅的取款机吞了，网点让我等通知，一周了没消息。",
+        "客户来电投诉：存折在自助机里被吃掉了，网点说要总部处理。",
+    ],
+)
+def test_a_card_swallowed_by_a_hall_machine_told_card_first_is_general_management(
+    text: str,
+) -> None:
+    """The settled line, point 7: the hall's equipment keeping a card, and the routine claim."""
+    assert department_of(text) == Department.general_management
+
+
+def test_a_card_the_customer_fears_a_machine_may_swallow_is_no_such_fault() -> None:
+    text = (
+        "客户到我所服务大厅投诉：柜员非让我去机器上办，我说怕卡被吞，她就很不耐烦地把我打发走了。"
+    )
+    assert department_of(text) == Department.wealth_center

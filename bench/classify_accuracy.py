@@ -208,6 +208,20 @@ The sets, and what their figures mean:
   German, Swahili and a dozen more), labelled the same way; blind in the twenty-fourth round
   of 2026-12-06 (measured once after it), trained on since the twenty-fifth round of 2026-12-06.
 
+* ``real_blind37`` classification_real_blind37.jsonl (100) real complaints by a
+  thirty-eighth author, from English-language pages no other set used (Ireland, England and
+  Wales, New Zealand, Australia, Fiji, Papua New Guinea, Guyana, Barbados, Belize, the Bahamas,
+  Botswana, Namibia, Ghana, Zambia, Malawi, Zimbabwe, the Gulf, Brunei, Singapore, Hong Kong,
+  Sri Lanka, the US, Canada), labelled the same way; blind in the twenty-fifth round of
+  2026-12-06 (measured once after it).
+
+* ``real_blind38`` classification_real_blind38.jsonl (99) real complaints by a thirty-ninth
+  author, from pages in neither English nor Chinese no other set used (German, Portuguese,
+  Spanish, Korean, Japanese, Russian, Swedish, Italian, Polish, Thai, French and a dozen more),
+  labelled the same way; blind in the twenty-fifth round of 2026-12-06 (measured once after
+  it). One item of the hundred was left out before scoring: the same story as rb22-061 told
+  from another page.
+
 The real sets' labels were checked by an independent second labeller and the disagreements
 adjudicated (agreement before adjudication: category 96%, department 91%, major 95%); figures
 on the blind sets are in bench/README.md.
@@ -297,6 +311,8 @@ FILES = {
     "real_blind34": DATA / "classification_real_blind34.jsonl",
     "real_blind35": DATA / "classification_real_blind35.jsonl",
     "real_blind36": DATA / "classification_real_blind36.jsonl",
+    "real_blind37": DATA / "classification_real_blind37.jsonl",
+    "real_blind38": DATA / "classification_real_blind38.jsonl",
 }
 NOTES = {
     "dev": "tuned on",
@@ -401,8 +417,10 @@ NOTES = {
         "real complaints by a thirty-seventh author,"
         " trained on since 2026-12-06 (twenty-fifth round)"
     ),
+    "real_blind37": "blind: real complaints by a thirty-eighth author, never used in tuning",
+    "real_blind38": "blind: real complaints by a thirty-ninth author, never used in tuning",
 }
-BLIND = ("holdout5",)
+BLIND = ("holdout5", "real_blind37", "real_blind38")
 GROUPS = {"tuning": [name for name in FILES if name not in BLIND], "all": list(FILES)}
 CLASSIFIER = {"classify": classify}
 

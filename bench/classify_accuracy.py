@@ -213,13 +213,13 @@ The sets, and what their figures mean:
   Wales, New Zealand, Australia, Fiji, Papua New Guinea, Guyana, Barbados, Belize, the Bahamas,
   Botswana, Namibia, Ghana, Zambia, Malawi, Zimbabwe, the Gulf, Brunei, Singapore, Hong Kong,
   Sri Lanka, the US, Canada), labelled the same way; blind in the twenty-fifth round of
-  2026-12-06 (measured once after it).
+  2026-12-06 (measured once after it), trained on since the twenty-sixth round of 2026-12-06.
 
 * ``real_blind38`` classification_real_blind38.jsonl (99) real complaints by a thirty-ninth
   author, from pages in neither English nor Chinese no other set used (German, Portuguese,
   Spanish, Korean, Japanese, Russian, Swedish, Italian, Polish, Thai, French and a dozen more),
   labelled the same way; blind in the twenty-fifth round of 2026-12-06 (measured once after
-  it). One item of the hundred was left out before scoring: the same story as rb22-061 told
+  it), trained on since the twenty-sixth round of 2026-12-06. One item of the hundred was left out before scoring: the same story as rb22-061 told
   from another page.
 
 The real sets' labels were checked by an independent second labeller and the disagreements
@@ -417,10 +417,16 @@ NOTES = {
         "real complaints by a thirty-seventh author,"
         " trained on since 2026-12-06 (twenty-fifth round)"
     ),
-    "real_blind37": "blind: real complaints by a thirty-eighth author, never used in tuning",
-    "real_blind38": "blind: real complaints by a thirty-ninth author, never used in tuning",
+    "real_blind37": (
+        "real complaints by a thirty-eighth author,"
+        " trained on since 2026-12-06 (twenty-sixth round)"
+    ),
+    "real_blind38": (
+        "real complaints by a thirty-ninth author,"
+        " trained on since 2026-12-06 (twenty-sixth round)"
+    ),
 }
-BLIND = ("holdout5", "real_blind37", "real_blind38")
+BLIND = ("holdout5",)
 GROUPS = {"tuning": [name for name in FILES if name not in BLIND], "all": list(FILES)}
 CLASSIFIER = {"classify": classify}
 

@@ -121,6 +121,8 @@ REAL_SPLITS = (
     "real_blind34",
     "real_blind35",
     "real_blind36",
+    "real_blind37",
+    "real_blind38",
 )
 # Held out whole by ``--leave-set-out`` by default: every real set from real_blind2 on, each
 # written by its own author.

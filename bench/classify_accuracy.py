@@ -219,8 +219,8 @@ The sets, and what their figures mean:
   author, from pages in neither English nor Chinese no other set used (German, Portuguese,
   Spanish, Korean, Japanese, Russian, Swedish, Italian, Polish, Thai, French and a dozen more),
   labelled the same way; blind in the twenty-fifth round of 2026-12-06 (measured once after
-  it), trained on since the twenty-sixth round of 2026-12-06. One item of the hundred was left out before scoring: the same story as rb22-061 told
-  from another page.
+  it), trained on since the twenty-sixth round of 2026-12-06. One item of the hundred was left
+  out before scoring: the same story as rb22-061 told from another page.
 
 The real sets' labels were checked by an independent second labeller and the disagreements
 adjudicated (agreement before adjudication: category 96%, department 91%, major 95%); figures
@@ -422,8 +422,7 @@ NOTES = {
         " trained on since 2026-12-06 (twenty-sixth round)"
     ),
     "real_blind38": (
-        "real complaints by a thirty-ninth author,"
-        " trained on since 2026-12-06 (twenty-sixth round)"
+        "real complaints by a thirty-ninth author, trained on since 2026-12-06 (twenty-sixth round)"
     ),
 }
 BLIND = ("holdout5",)

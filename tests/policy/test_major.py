@@ -1648,3 +1648,138 @@ def test_a_partial_fee_refund_or_a_locked_login_is_no_funds_frozen(text: str) ->
 def test_a_regulators_own_transfer_is_still_the_channel() -> None:
     text = "监管部门转来投诉：客户要求监管部门介入，网点排队太久。"
     assert not _has(text, "信访", channel=Channel.regulator_transfer)
+
+
+# --- major facts told in structure rather than in one author's words --------------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "我已经向银行业申诉机构投诉了，这笔手续费必须退。",
+        "上周我向个人信息保护委员会反映了这件事。",
+        "再不处理，我就去消费者权益部门(Consumentenbond)反映。",
+        "我给市长写信了，也打算找市议员出面。",
+        "他已写信给财政部长，说明网点关门的事。",
+        "我们要到省里的仲裁委员会申请仲裁。",
+        "她向央行的消费者保护处求助。",
+    ],
+)
+def test_a_complaint_to_any_outside_body_or_office_holder_is_petitioning(text: str) -> None:
+    assert _has(text, "信访")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "市长办公室来函反映：老年居民在网点办事等得太久。",
+        "本地商会来电反映：镇上唯一一台取款机坏了两周。",
+        "州议员来电反映：选区里的网点每周只开两天。",
+        "残障人士权益组织来函：网点没有无障碍通道。",
+    ],
+)
+def test_a_body_or_office_holder_as_the_sender_is_petitioning(text: str) -> None:
+    assert _has(text, "信访")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "柜员说处理不了，让他自己去找申诉专员。",
+        "工作人员建议她去消费者保护部门反映。",
+        "我已经报警了，派出所做了笔录。",
+        "我们部门的同事也遇到过，想问问怎么办。",
+    ],
+)
+def test_staff_pointing_to_an_ombudsman_or_the_police_alone_are_no_petition(text: str) -> None:
+    assert not _has(text, "信访")
+
+
+def test_a_regulators_transfer_with_a_complaint_to_it_is_the_channel() -> None:
+    text = "监管部门转来投诉：客户向省里的监管部门投诉，网点排队太久。"
+    assert not _has(text, "信访", channel=Channel.regulator_transfer)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "三位养老金领取人联合来函反映：利息拖了半年没发。",
+        "理财产品持有人代表到我所投诉：到期款项迟迟不付。",
+        "多家证券会员反映行情中断，无法为客户下单。",
+        "约120家公司的公告发不出去，只能停牌。",
+        "他说其他会员也是一样，都取不了钱。",
+        "网上很多网友都在骂，说今天转账全失败。",
+    ],
+)
+def test_complainants_or_the_harmed_told_as_many_are_a_group(text: str) -> None:
+    assert _has(text, "群体投诉")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "大厅里排着很多人，我等了一个多小时。",
+        "旁边的两个客户也在看热闹。",
+        "这家公司的人态度很差。",
+    ],
+)
+def test_people_present_are_still_no_group(text: str) -> None:
+    assert not _has(text, "群体投诉")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "我没有任何欠款，你们却扣着我卡里的钱不让取。",
+        "贷款到账第二天，整个账户都被锁了，原来的存款也动不了。",
+        "网点说上面要求，暂停支取已经两年了。",
+        "到期的本金至今未付，也没说什么时候付。",
+        "公司拖欠我们三期的本金和利息。",
+    ],
+)
+def test_the_exchange_holding_the_money_is_funds_frozen(text: str) -> None:
+    assert _has(text, "客户资金被冻结")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "App维护了一上午，转账一直失败，下午才恢复。",
+        "密码输错了三次，账户被锁了，要去柜台解锁。",
+        "利息晚了两天才到账。",
+    ],
+)
+def test_a_system_down_a_locked_login_or_a_late_payment_is_no_funds_frozen(text: str) -> None:
+    assert not _has(text, "客户资金被冻结")
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["这些年我为这笔退休金打了好几场官司。", "去年已把该公司诉至区法院，还在审理。"],
+)
+def test_a_suit_already_taken_is_litigation(text: str) -> None:
+    assert _has(text, "诉讼威胁")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "寄来的对账单后面还附着另外一位客户的保单资料。",
+        "登录网银后能看到别的账户的交易明细。",
+        "柜员给她的回单上印着我的账号和余额。",
+    ],
+)
+def test_another_customers_papers_or_transactions_shown_are_data_let_out(text: str) -> None:
+    assert _has(text, "客户个人信息外泄")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "对账单上附有我上个月的交易流水。",
+        "我能看到自己两个账户的交易。",
+        "柜员给我的回单上印着余额。",
+    ],
+)
+def test_ones_own_papers_or_balance_are_no_data_let_out(text: str) -> None:
+    assert not _has(text, "客户个人信息外泄")

@@ -43,6 +43,10 @@ category counted.
 
     .venv/bin/python bench/train_classifier.py --cv --leave-set-out   # both estimates
 
+``--sweep 0.25 0.30`` also prints the held-out answers of ``--cv`` and of ``--leave-set-out``
+together at each of these major thresholds, from the same trained models (the operating
+point is chosen on them).
+
 Requires scikit-learn (``pip install -e .[train]``); the application does not.
 """
 
@@ -454,6 +458,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--max-false-alarm", type=float, default=0.10)
     parser.add_argument("--threshold", type=float, default=None, help="major threshold to ship")
     parser.add_argument(
+        "--sweep",
+        nargs="+",
+        type=float,
+        default=None,
+        metavar="T",
+        help="also print the held-out answers together at each of these major thresholds",
+    )
+    parser.add_argument(
         "--major-rules-category",
         action="store_true",
         help="evaluate major on the rules' category only (the reading of the eleventh round)",
@@ -602,6 +614,8 @@ def main(argv: list[str] | None = None) -> int:
             part = [i for i, row in enumerate(real) if row.get("split") == name]
             if part:
                 print(line(name, scores_of(part, out_of_fold, chosen, show=True)))
+        for at in args.sweep or ():
+            print(line(f"folds at {at:.2f}", scores_of(every, out_of_fold, at)))
         threshold = chosen
 
     if args.leave_set_out:
@@ -624,6 +638,8 @@ def main(argv: list[str] | None = None) -> int:
             print(line(name, scores_of(part, held_answers, threshold, show=True)))
         if len(args.leave_set_out) > 1 and pooled:
             print(line("together", scores_of(sorted(pooled), pooled, threshold)))
+            for at in args.sweep or ():
+                print(line(f"sets at {at:.2f}", scores_of(sorted(pooled), pooled, at)))
             # The margin the model must lead the rules by, chosen on these figures: each
             # author's set held out whole is what a blind set by a new author measures.
             part = sorted(pooled)

@@ -1783,3 +1783,14 @@ def test_another_customers_papers_or_transactions_shown_are_data_let_out(text: s
 )
 def test_ones_own_papers_or_balance_are_no_data_let_out(text: str) -> None:
     assert not _has(text, "客户个人信息外泄")
+
+
+@pytest.mark.parametrize(
+    "text", ["他已经找了晚报的记者，要把这件事报道出来。", "我会请专栏作家把我的遭遇写出来。"]
+)
+def test_the_press_asked_to_print_it_is_media(text: str) -> None:
+    assert _has(text, "媒体曝光")
+
+
+def test_a_notice_printed_in_a_paper_is_no_media() -> None:
+    assert not _has(text="报纸上登了你们调整营业时间的通知，我没看到。", label="媒体曝光")

@@ -222,6 +222,20 @@ The sets, and what their figures mean:
   it), trained on since the twenty-sixth round of 2026-12-06. One item of the hundred was left
   out before scoring: the same story as rb22-061 told from another page.
 
+* ``real_blind39`` classification_real_blind39.jsonl (100) real complaints by a fortieth
+  author, from English-language pages no other set used (Scotland, Northern Ireland, England,
+  Ireland, Cyprus, Malta, the US, Canada, Kenya, Nigeria, South Africa, Botswana, Tanzania,
+  Liberia, Cameroon, Seychelles, Nepal, Sri Lanka, India, Bangladesh, Bahrain, the Bahamas),
+  labelled the same way; blind in the twenty-sixth round of 2026-12-06 (measured once after
+  it).
+
+* ``real_blind40`` classification_real_blind40.jsonl (100) real complaints by a forty-first
+  author, from pages in neither English nor Chinese no other set used (Slovak, Czech, Dutch,
+  Swedish, Estonian, Lithuanian, Albanian, Icelandic, Maltese, Hebrew, Persian, Arabic,
+  Georgian, Azerbaijani, Uzbek, Kazakh, Vietnamese, Bengali, Hindi, Telugu, Malayalam, Amharic,
+  Portuguese, French, Spanish and more), labelled the same way; blind in the twenty-sixth
+  round of 2026-12-06 (measured once after it).
+
 The real sets' labels were checked by an independent second labeller and the disagreements
 adjudicated (agreement before adjudication: category 96%, department 91%, major 95%); figures
 on the blind sets are in bench/README.md.
@@ -313,6 +327,8 @@ FILES = {
     "real_blind36": DATA / "classification_real_blind36.jsonl",
     "real_blind37": DATA / "classification_real_blind37.jsonl",
     "real_blind38": DATA / "classification_real_blind38.jsonl",
+    "real_blind39": DATA / "classification_real_blind39.jsonl",
+    "real_blind40": DATA / "classification_real_blind40.jsonl",
 }
 NOTES = {
     "dev": "tuned on",
@@ -424,8 +440,10 @@ NOTES = {
     "real_blind38": (
         "real complaints by a thirty-ninth author, trained on since 2026-12-06 (twenty-sixth round)"
     ),
+    "real_blind39": "blind: real complaints by a fortieth author, never used in tuning",
+    "real_blind40": "blind: real complaints by a forty-first author, never used in tuning",
 }
-BLIND = ("holdout5",)
+BLIND = ("holdout5", "real_blind39", "real_blind40")
 GROUPS = {"tuning": [name for name in FILES if name not in BLIND], "all": list(FILES)}
 CLASSIFIER = {"classify": classify}
 

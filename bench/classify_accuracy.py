@@ -227,14 +227,15 @@ The sets, and what their figures mean:
   Ireland, Cyprus, Malta, the US, Canada, Kenya, Nigeria, South Africa, Botswana, Tanzania,
   Liberia, Cameroon, Seychelles, Nepal, Sri Lanka, India, Bangladesh, Bahrain, the Bahamas),
   labelled the same way; blind in the twenty-sixth round of 2026-12-06 (measured once after
-  it).
+  it), trained on since the twenty-seventh round of 2026-12-06.
 
 * ``real_blind40`` classification_real_blind40.jsonl (100) real complaints by a forty-first
   author, from pages in neither English nor Chinese no other set used (Slovak, Czech, Dutch,
   Swedish, Estonian, Lithuanian, Albanian, Icelandic, Maltese, Hebrew, Persian, Arabic,
   Georgian, Azerbaijani, Uzbek, Kazakh, Vietnamese, Bengali, Hindi, Telugu, Malayalam, Amharic,
   Portuguese, French, Spanish and more), labelled the same way; blind in the twenty-sixth
-  round of 2026-12-06 (measured once after it).
+  round of 2026-12-06 (measured once after it), trained on since the twenty-seventh round of
+  2026-12-06.
 
 The real sets' labels were checked by an independent second labeller and the disagreements
 adjudicated (agreement before adjudication: category 96%, department 91%, major 95%); figures
@@ -440,10 +441,15 @@ NOTES = {
     "real_blind38": (
         "real complaints by a thirty-ninth author, trained on since 2026-12-06 (twenty-sixth round)"
     ),
-    "real_blind39": "blind: real complaints by a fortieth author, never used in tuning",
-    "real_blind40": "blind: real complaints by a forty-first author, never used in tuning",
+    "real_blind39": (
+        "real complaints by a fortieth author, trained on since 2026-12-06 (twenty-seventh round)"
+    ),
+    "real_blind40": (
+        "real complaints by a forty-first author,"
+        " trained on since 2026-12-06 (twenty-seventh round)"
+    ),
 }
-BLIND = ("holdout5", "real_blind39", "real_blind40")
+BLIND = ("holdout5",)
 GROUPS = {"tuning": [name for name in FILES if name not in BLIND], "all": list(FILES)}
 CLASSIFIER = {"classify": classify}
 

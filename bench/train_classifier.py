@@ -127,6 +127,8 @@ REAL_SPLITS = (
     "real_blind36",
     "real_blind37",
     "real_blind38",
+    "real_blind39",
+    "real_blind40",
 )
 # Held out whole by ``--leave-set-out`` by default: every real set from real_blind2 on, each
 # written by its own author.

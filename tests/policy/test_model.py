@@ -70,12 +70,10 @@ def test_the_model_is_trained_on_every_real_set_but_the_blind_one() -> None:
         "classification_real_blind36.jsonl",
         "classification_real_blind37.jsonl",
         "classification_real_blind38.jsonl",
-    } <= set(files)
-    blind = {
-        "classification_holdout5.jsonl",
         "classification_real_blind39.jsonl",
         "classification_real_blind40.jsonl",
-    }
+    } <= set(files)
+    blind = {"classification_holdout5.jsonl"}
     assert not blind & set(files)
 
 

@@ -1750,3 +1750,104 @@ def test_a_card_the_customer_fears_a_machine_may_swallow_is_no_such_fault() -> N
         "客户到我所服务大厅投诉：柜员非让我去机器上办，我说怕卡被吞，她就很不耐烦地把我打发走了。"
     )
     assert department_of(text) == Department.wealth_center
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "客户来电投诉：门口写着9点开门，我们等到10点半才开，一句解释都没有。",
+        "客户投诉：我所网点最近下午3点就关门了，上班的人根本赶不上。",
+        "客户来电：我所那个网点现在一周只开两天，别的日子都大门紧闭。",
+        "客户投诉：中午去网点，员工锁了门就走了，说是去吃饭，一个多小时没人。",
+    ],
+)
+def test_a_branch_hours_against_its_posted_or_usual_hours_is_general_management(
+    text: str,
+) -> None:
+    """The settled line, point 10: opening late, closing early, open some days, locked up."""
+    assert department_of(text) == Department.general_management
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "客户投诉：网点开着门，可只有一个柜员办业务，我排队等了三个小时。",
+        "客户投诉：员工把我锁在了里面的小房间，下班就走了。",
+    ],
+)
+def test_a_queue_while_open_or_a_customer_locked_in_stays_the_service(text: str) -> None:
+    """Points 4 and 8: a queue for want of staff in an open hall is the service."""
+    assert department_of(text) == Department.wealth_center
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "客户来电投诉：我的存款被重复扣了一笔，柜员承认是我所系统出了故障，说三天内退回。",
+        "客户投诉：账户里莫名多扣了5000元，工作人员说是我们的系统有问题。",
+    ],
+)
+def test_money_debited_wrongly_with_staff_naming_the_exchanges_system_is_general_management(
+    text: str,
+) -> None:
+    """The settled line, point 14: a named fault of the exchange's own systems."""
+    assert department_of(text) == Department.general_management
+
+
+def test_money_debited_wrongly_with_another_banks_system_named_stays_the_service() -> None:
+    text = "客户投诉：账户里莫名多扣了5000元，工作人员说是对方银行的系统出了问题，让我自己去问。"
+    assert department_of(text) == Department.wealth_center
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "客户来电投诉：我所报送给税务局的利息收入多报了一倍，我现在要补税。",
+        "客户投诉：税务系统预填的申报表里，我在我所的存款利息是错的。",
+    ],
+)
+def test_what_the_exchange_reports_to_the_tax_authority_is_general_management(text: str) -> None:
+    """The settled line, point 16: tax documents and reports."""
+    assert department_of(text) == Department.general_management
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "客户投诉：打开我所保管箱，里面的房产证受潮发霉了。",
+        "客户来电：我放在保险箱里的字画被虫蛀坏了，要求赔偿。",
+    ],
+)
+def test_safe_deposit_contents_damaged_in_the_vault_are_general_management(text: str) -> None:
+    """The settled line, point 9: contents damaged with no staff misconduct alleged."""
+    assert department_of(text) == Department.general_management
+
+
+def test_safe_deposit_contents_taken_with_staff_suspected_stay_the_service() -> None:
+    text = "客户投诉：保管箱里的金条少了两根，我怀疑是工作人员私自打开过。"
+    assert department_of(text) == Department.wealth_center
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "客户投诉：春节期间我所的取款机大部分都坏了，取不了钱。",
+        "客户来电：我所几个网点的atm全都停用了，急用钱也取不出来。",
+    ],
+)
+def test_the_exchanges_cash_machines_broken_many_at_once_are_general_management(
+    text: str,
+) -> None:
+    """The settled line, point 7: the hall's equipment."""
+    assert department_of(text) == Department.general_management
+
+
+def test_a_printed_list_of_customers_data_lost_by_staff_is_general_management() -> None:
+    """The settled line, point 17: customers' data let out, however lost."""
+    text = "客户投诉：所里来信说，员工出差时遗失了一份客户名单，上面有300多名客户的身份证号和余额。"
+    assert department_of(text) == Department.general_management
+
+
+def test_a_counter_clerk_losing_one_customers_form_stays_the_service() -> None:
+    text = "客户投诉：我交给柜员的赎回申请表被她弄丢了，只能重新填，耽误了一周。"
+    assert department_of(text) == Department.wealth_center

@@ -1851,3 +1851,63 @@ def test_a_printed_list_of_customers_data_lost_by_staff_is_general_management() 
 def test_a_counter_clerk_losing_one_customers_form_stays_the_service() -> None:
     text = "客户投诉：我交给柜员的赎回申请表被她弄丢了，只能重新填，耽误了一周。"
     assert department_of(text) == Department.wealth_center
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "消费者协会来电反映：我所下月起柜台取现每笔收2元，原来一直免费，老人意见很大。",
+        "客户投诉：账户管理费是今年单方面新加的，事先没人说过。",
+    ],
+)
+def test_a_new_counter_tariff_is_the_service_even_when_a_consumer_body_complains(
+    text: str,
+) -> None:
+    """The settled line, point 15: the exchange's fees and their changes are the service."""
+    assert department_of(text) == Department.wealth_center
+
+
+def test_tax_withheld_per_transaction_stays_general_management() -> None:
+    text = "客户投诉：我所每笔利息都代扣了所得税，年底的完税证明却一直没给。"
+    assert department_of(text) == Department.general_management
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "客户投诉：我在大厅等着办开户，保安两次要求我离开，说我不该坐在这里。",
+        "客户来电：门口的保安请我马上出去，理由也不说。",
+    ],
+)
+def test_a_guard_asking_a_customer_to_leave_is_the_service(text: str) -> None:
+    """The settled line, point 12: the guard's refusal to let a customer be served."""
+    assert department_of(text) == Department.wealth_center
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "客户投诉：我的卡突然被冻结了，打电话才知道要先补充身份信息，之前没通知过我。",
+        "客户来电：账户被限制了，说要我来核实个人资料才能解。",
+    ],
+)
+def test_a_card_locked_for_a_data_update_is_the_service(text: str) -> None:
+    """The settled line, point 13: restricted by the exchange's own rule."""
+    assert department_of(text) == Department.wealth_center
+
+
+def test_an_account_locked_by_a_system_migration_stays_general_management() -> None:
+    text = "客户投诉：我所系统迁移后我的账户被锁了，登录不上，交易全停。"
+    assert department_of(text) == Department.general_management
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "客户投诉：产品的分配到现在才开始发上个季度的，今年的还遥遥无期。",
+        "客户来电：如今才在兑付前年的本息，我们等不起了。",
+    ],
+)
+def test_payouts_told_as_a_past_period_only_now_paid_are_the_service(text: str) -> None:
+    """The service's delay: a payout late, told by the period now being paid."""
+    assert department_of(text) == Department.wealth_center

@@ -1794,3 +1794,54 @@ def test_the_press_asked_to_print_it_is_media(text: str) -> None:
 
 def test_a_notice_printed_in_a_paper_is_no_media() -> None:
     assert not _has(text="报纸上登了你们调整营业时间的通知，我没看到。", label="媒体曝光")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "我们已经要求金融监管局和消费者委员会介入调查。",
+        "居民们呼吁市政府出面干预这次涨价。",
+        "我已向银行业投诉机构申请裁决。",
+    ],
+)
+def test_an_authority_asked_to_step_in_with_the_body_before_the_verb_is_petitioning(
+    text: str,
+) -> None:
+    assert _has(text, "信访")
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["我要求你们部门经理出面给个说法。", "我要求网点负责人出面解释。"],
+)
+def test_the_exchanges_own_staff_asked_to_step_in_is_no_petitioning(text: str) -> None:
+    assert not _has(text, "信访")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "网上一大堆用户都在问同样的问题，你们一句解释都没有。",
+        "帖子下面好多人留言说也被扣了手续费。",
+        "很多个体户客户都在网上发帖骂你们。",
+    ],
+)
+def test_a_group_told_online_is_a_group(text: str) -> None:
+    assert _has(text, "群体投诉")
+
+
+@pytest.mark.parametrize("text", ["网上很多人说这个产品不错，我才买的。", "很多人不知道这个规定。"])
+def test_many_praising_online_or_a_general_remark_is_no_group(text: str) -> None:
+    assert not _has(text, "群体投诉")
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["调解专员已经裁定你们退款，你们还拖着不办。", "仲裁庭已裁决会员赔偿我两万元。"],
+)
+def test_a_ruling_already_given_for_the_complainant_is_litigation(text: str) -> None:
+    assert _has(text, "诉讼威胁")
+
+
+def test_a_court_order_the_story_only_cites_is_no_litigation() -> None:
+    assert not _has(text="托管机构按法院裁定把这批债券临时冻结了。", label="诉讼威胁")

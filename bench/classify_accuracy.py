@@ -237,6 +237,21 @@ The sets, and what their figures mean:
   round of 2026-12-06 (measured once after it), trained on since the twenty-seventh round of
   2026-12-06.
 
+* ``real_blind41`` classification_real_blind41.jsonl (99) real complaints by a forty-second
+  author, from English-language pages no other set used (the Isle of Man, Wales, English
+  regions, Canada's territories and provinces, Alaska, Hawaii, Guam, the US, Sierra Leone,
+  the Gambia, Ethiopia, Lesotho, South Africa, Kenya, Tonga, Vanuatu, the Solomon Islands,
+  Samoa, Hong Kong, India, Pakistan, Kuwait, the Maldives, the Bahamas), labelled the same
+  way; blind in the twenty-seventh round of 2026-12-06 (measured once after it). One item of
+  the hundred was left out before scoring (the same case as rb34-053 from another page), and
+  rb41-016's complainant was set to ``member`` as its text says (会员单位来函).
+
+* ``real_blind42`` classification_real_blind42.jsonl (100) real complaints by a forty-third
+  author, from pages in neither English nor Chinese no other set used (Lithuanian,
+  Indonesian, Serbian, Malagasy, Paraguayan and Honduran Spanish, Japanese, Swedish, Korean,
+  Turkish, Arabic, Swahili and more), labelled the same way; blind in the twenty-seventh
+  round of 2026-12-06 (measured once after it).
+
 The real sets' labels were checked by an independent second labeller and the disagreements
 adjudicated (agreement before adjudication: category 96%, department 91%, major 95%); figures
 on the blind sets are in bench/README.md.
@@ -330,6 +345,8 @@ FILES = {
     "real_blind38": DATA / "classification_real_blind38.jsonl",
     "real_blind39": DATA / "classification_real_blind39.jsonl",
     "real_blind40": DATA / "classification_real_blind40.jsonl",
+    "real_blind41": DATA / "classification_real_blind41.jsonl",
+    "real_blind42": DATA / "classification_real_blind42.jsonl",
 }
 NOTES = {
     "dev": "tuned on",
@@ -448,8 +465,10 @@ NOTES = {
         "real complaints by a forty-first author,"
         " trained on since 2026-12-06 (twenty-seventh round)"
     ),
+    "real_blind41": "blind: real complaints by a forty-second author, never used in tuning",
+    "real_blind42": "blind: real complaints by a forty-third author, never used in tuning",
 }
-BLIND = ("holdout5",)
+BLIND = ("holdout5", "real_blind41", "real_blind42")
 GROUPS = {"tuning": [name for name in FILES if name not in BLIND], "all": list(FILES)}
 CLASSIFIER = {"classify": classify}
 

@@ -73,7 +73,11 @@ def test_the_model_is_trained_on_every_real_set_but_the_blind_one() -> None:
         "classification_real_blind39.jsonl",
         "classification_real_blind40.jsonl",
     } <= set(files)
-    blind = {"classification_holdout5.jsonl"}
+    blind = {
+        "classification_holdout5.jsonl",
+        "classification_real_blind41.jsonl",
+        "classification_real_blind42.jsonl",
+    }
     assert not blind & set(files)
 
 

@@ -1845,3 +1845,34 @@ def test_a_ruling_already_given_for_the_complainant_is_litigation(text: str) -> 
 
 def test_a_court_order_the_story_only_cites_is_no_litigation() -> None:
     assert not _has(text="托管机构按法院裁定把这批债券临时冻结了。", label="诉讼威胁")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "我向你们客服部门反映了三次，都没有下文。",
+        "我找了投诉部门反映，至今没有回复。",
+        "我去找了你们的部门经理投诉",
+        "我到你们机构网点去投诉，排了两个小时。",
+        "我向你们的投诉专员反映了好几次。",
+        "请求客服部介入处理。",
+        "希望有关部门调查一下这个柜员的态度。",
+        "希望你们的监管部门能出面处理一下这个柜员",
+    ],
+)
+def test_the_exchanges_own_departments_or_staff_seized_are_no_petitioning(text: str) -> None:
+    assert not _has(text, "信访")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "我已向金融申诉机构投诉。",
+        "我已经向数据保护机构投诉。",
+        "我要去消费者保护部门反映。",
+        "我已致信首席部长。",
+        "我们已要求消费部和央行介入。",
+    ],
+)
+def test_an_outside_body_seized_is_still_petitioning(text: str) -> None:
+    assert _has(text, "信访")

@@ -1876,3 +1876,23 @@ def test_the_exchanges_own_departments_or_staff_seized_are_no_petitioning(text: 
 )
 def test_an_outside_body_seized_is_still_petitioning(text: str) -> None:
     assert _has(text, "信访")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "ATM暂停取款，只好去柜台排队。",
+        "柜员说系统升级，今天暂停取款，明天再来。",
+        "我的卡因为密码输错三次被锁，整个账户锁了，去柜台重置就好。",
+        "我的本金还没付给你们，是贷款逾期了",
+        "存款被临时冻结，去网点核实身份后马上解冻了。",
+    ],
+)
+def test_a_pause_a_lockout_a_debt_or_a_freeze_already_lifted_is_no_funds_frozen(
+    text: str,
+) -> None:
+    assert not _has(text, "客户资金被冻结")
+
+
+def test_a_phone_call_hung_up_does_not_cancel_money_held_back() -> None:
+    assert _has("我的钱取不出来了，打电话给客服，客服把电话挂了。", "客户资金被冻结")

@@ -1637,7 +1637,7 @@ def test_deposits_held_back_or_an_account_blocked_are_funds_frozen(text: str) ->
     "text",
     [
         "只退了50%的手续费，剩下的说不退。",
-        "我的账号被封号了，论坛发不了言。",
+        "我的论坛账户被封号了，发不了言。",
         "密码输错三次账户被锁了，要去柜台解锁。",
     ],
 )
@@ -1844,7 +1844,9 @@ def test_a_ruling_already_given_for_the_complainant_is_litigation(text: str) -> 
 
 
 def test_a_court_order_the_story_only_cites_is_no_litigation() -> None:
-    assert not _has(text="托管机构按法院裁定把这批债券临时冻结了。", label="诉讼威胁")
+    assert not _has(
+        text="托管机构根据法院已裁定的冻结令，暂停支付这批债券的利息。", label="诉讼威胁"
+    )
 
 
 @pytest.mark.parametrize(
@@ -1896,3 +1898,29 @@ def test_a_pause_a_lockout_a_debt_or_a_freeze_already_lifted_is_no_funds_frozen(
 
 def test_a_phone_call_hung_up_does_not_cancel_money_held_back() -> None:
     assert _has("我的钱取不出来了，打电话给客服，客服把电话挂了。", "客户资金被冻结")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "我是股东代表，来问分红到账时间。",
+        "客户代表给我打电话推销理财，态度很差。",
+        "有三家公司的工作人员在大厅里排队。",
+        "其他会员也都这样说，我就不计较了",
+        "网上好多人都在说这个理财产品收益不错。",
+    ],
+)
+def test_a_title_people_present_praise_or_a_general_remark_is_no_group(text: str) -> None:
+    assert not _has(text, "群体投诉")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "邻居家打了好几年官司，所以我很担心。",
+        "诉到法院也不怕。",
+        "投诉已经裁定，但你们至今没有退还手续费。",
+    ],
+)
+def test_someone_elses_suit_a_boast_or_a_complaint_decided_is_no_litigation(text: str) -> None:
+    assert not _has(text, "诉讼威胁")

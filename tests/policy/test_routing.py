@@ -1911,3 +1911,30 @@ def test_an_account_locked_by_a_system_migration_stays_general_management() -> N
 def test_payouts_told_as_a_past_period_only_now_paid_are_the_service(text: str) -> None:
     """The service's delay: a payout late, told by the period now being paid."""
     assert department_of(text) == Department.wealth_center
+
+
+def _cues(text: str) -> str:
+    return " ".join(classify_by_rules(text).reasons)
+
+
+def test_a_customer_reporting_to_the_tax_office_is_no_tax_document() -> None:
+    text = "我把去年的工资条报给税务局，然后发现你们的转账手续费扣错了。"
+    assert "税务局" not in _cues(text)
+    assert department_of(text) == Department.wealth_center
+
+
+@pytest.mark.parametrize(
+    ("text", "cue"),
+    [
+        ("我输错密码卡被锁了，柜员让我带身份证来核实一下身份信息", "卡被锁了"),
+        ("我的存折丢了，客户资料要重新登记，柜员让我填了五张表，前面有20多名客户在排队", "丢了"),
+        ("我现在才在付去年的物业费，网银缴费一直失败", "现在才在付"),
+        ("他每次收3元停车费，以前是免费的", "每次收3元"),
+        ("到了关门时间，保安要求我们离开大厅。", "保安要求我们离开"),
+        ("保安要求我们离开，说营业时间已经结束了。", "保安要求我们离开"),
+    ],
+)
+def test_a_lockout_a_passbook_lost_a_bill_paid_parking_or_closing_time_is_not_the_point(
+    text: str, cue: str
+) -> None:
+    assert cue not in _cues(text)

@@ -234,17 +234,23 @@ def test_a_counter_story_that_mentions_a_cash_machine_goes_to_the_wealth_center(
     assert any(r.startswith("Art. 9 模型") and "主要依据" in r for r in result.reasons)
 
 
+def _sure_of(name: str, classes: tuple[str, ...], winner: str, **weights: float) -> FieldModel:
+    """A hand-written field that answers ``winner`` at 99% whatever the text (each keyword
+    argument is a feature named as the reason, weighing towards the winner)."""
+    return FieldModel(
+        name=name,
+        classes=classes,
+        intercepts={c: (9.0 if c == winner else 0.0) for c in classes},
+        weights={feature: {winner: weight} for feature, weight in weights.items()},
+    )
+
+
 def _model_reading_every_story_as_service_attitude(clear_lead: float | None) -> Model:
     """A hand-written model that reads every complaint as service attitude at 99%."""
     shipped = load_model()
     assert shipped is not None
     categories = tuple(c.value for c in Category)
-    sure = FieldModel(
-        name="category",
-        classes=categories,
-        intercepts={c: (9.0 if c == "service_attitude" else 0.0) for c in categories},
-        weights={"态度": {"service_attitude": 1.0}},
-    )
+    sure = _sure_of("category", categories, "service_attitude", 态度=1.0)
     return replace(shipped, fields={**shipped.fields, "category": sure}, clear_lead=clear_lead)
 
 
@@ -252,13 +258,7 @@ def _model_routing_every_story_to_the_wealth_center(member_cue_stands: bool) -> 
     """A hand-written model that routes every complaint to the Wealth Center at 99%."""
     shipped = load_model()
     assert shipped is not None
-    departments = tuple(d.value for d in Department)
-    sure = FieldModel(
-        name="department",
-        classes=departments,
-        intercepts={d: (9.0 if d == "wealth_center" else 0.0) for d in departments},
-        weights={},
-    )
+    sure = _sure_of("department", tuple(d.value for d in Department), "wealth_center")
     return replace(
         shipped,
         fields={**shipped.fields, "department": sure},
@@ -344,13 +344,7 @@ def _model_reading_every_story_as_a_violation_never_major() -> Model:
     suggests major by itself, so that only the final category can make the answer major."""
     shipped = load_model()
     assert shipped is not None
-    categories = tuple(c.value for c in Category)
-    violation = FieldModel(
-        name="category",
-        classes=categories,
-        intercepts={c: (9.0 if c == "violation" else 0.0) for c in categories},
-        weights={},
-    )
+    violation = _sure_of("category", tuple(c.value for c in Category), "violation")
     never = FieldModel(
         name="major", classes=("true",), intercepts={"true": -20.0}, weights={}, threshold=0.5
     )
